@@ -1,0 +1,50 @@
+import { Command, InvalidArgumentError } from "commander";
+import { ConfigError } from "../config/config-error.ts";
+import { stationVersion } from "../version.ts";
+import { doctorCommand } from "./doctor-command.ts";
+import { serveCommand } from "./serve-command.ts";
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError("a port number 0-65535");
+  return port;
+}
+
+/** Flags every command that reads the configuration accepts. */
+function withConfigFlags(command: Command): Command {
+  return command
+    .option("-c, --config <file>", "configuration file (YAML or JSON); also STATION_CONFIG")
+    .option("--host <host>", "address to bind; also STATION_HOST")
+    .option("-p, --port <port>", "port to listen on; also STATION_PORT", parsePort)
+    .option("-d, --data-dir <dir>", "data directory (database, models, uploads); also STATION_DATA_DIR")
+    .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent; also STATION_LOG_LEVEL");
+}
+
+export function buildCli(): Command {
+  const program = new Command("station")
+    .description("Station: a self-hosted AI backend (OpenAI- and Moondream-compatible APIs, MCP tools, durable jobs)")
+    .version(stationVersion, "-v, --version");
+
+  withConfigFlags(program.command("serve").description("start the server (default 127.0.0.1:2020)"))
+    .option("--insecure", "allow a non-loopback bind without API keys")
+    .action(serveCommand);
+
+  withConfigFlags(program.command("doctor").description("check the configuration, data dir, port and providers"))
+    .option("--json", "print the report as JSON")
+    .action(doctorCommand);
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`station: ${error.message}\n`);
+      process.exit(error.exitCode);
+    }
+    process.stderr.write(`station: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}

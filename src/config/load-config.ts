@@ -1,0 +1,113 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { ConfigError } from "./config-error.ts";
+import { interpolateEnvironment } from "./interpolate-environment.ts";
+import { configSchema, defaultProviders, type StationConfig } from "./schema.ts";
+
+/** Command-line flags that override the file and the environment. */
+export interface ConfigFlags {
+  config?: string;
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  insecure?: boolean;
+  logLevel?: string;
+}
+
+export interface LoadedConfig {
+  config: StationConfig;
+  /** Absolute path of the file read, if any. */
+  file: string | undefined;
+}
+
+/**
+ * Loads the configuration: defaults ← file ← STATION_* environment ← flags, then validates
+ * it with zod and freezes it. This is the only module that reads process.env for settings.
+ */
+export function loadConfig(flags: ConfigFlags = {}, environment: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const file = flags.config ?? environment.STATION_CONFIG;
+  const source = file === undefined ? "configuration" : path.resolve(file);
+  const document = file === undefined ? {} : readDocument(source, environment);
+  applyOverrides(document, environment, flags, source);
+  if (document.providers === undefined) document.providers = structuredClone(defaultProviders);
+
+  const parsed = configSchema.safeParse(document);
+  if (!parsed.success) throw new ConfigError(formatIssues(source, parsed.error));
+  const config = parsed.data;
+  config.dataDir = path.resolve(config.dataDir);
+  return { config: deepFreeze(config), file: file === undefined ? undefined : source };
+}
+
+type Document = Record<string, unknown> & { server?: Record<string, unknown>; providers?: unknown };
+
+function readDocument(source: string, environment: NodeJS.ProcessEnv): Document {
+  let text: string;
+  try {
+    text = readFileSync(source, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(`${source}: cannot read the configuration file (${reason})`);
+  }
+  let raw: unknown;
+  try {
+    raw = source.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`${source}: not valid ${source.endsWith(".json") ? "JSON" : "YAML"}: ${(error as Error).message}`);
+  }
+  if (raw === null || raw === undefined) return {};
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError(`${source}: the top level must be a mapping of keys (server, providers, ...)`);
+  }
+  return interpolateEnvironment(raw, environment, source) as Document;
+}
+
+function applyOverrides(document: Document, environment: NodeJS.ProcessEnv, flags: ConfigFlags, source: string): void {
+  document.server ??= {};
+  const server = document.server;
+  if (typeof server !== "object" || server === null) return;
+  const host = flags.host ?? environment.STATION_HOST;
+  if (host !== undefined) server.host = host;
+  const port = flags.port ?? parsePort(environment.STATION_PORT, source);
+  if (port !== undefined) server.port = port;
+  if (environment.STATION_API_KEYS !== undefined) {
+    server.apiKeys = environment.STATION_API_KEYS.split(",")
+      .map((key) => key.trim())
+      .filter((key) => key.length > 0);
+  }
+  if (flags.insecure) server.insecure = true;
+  const dataDir = flags.dataDir ?? environment.STATION_DATA_DIR;
+  if (dataDir !== undefined) document.dataDir = dataDir;
+  const logLevel = flags.logLevel ?? environment.STATION_LOG_LEVEL;
+  if (logLevel !== undefined) document.logLevel = logLevel;
+}
+
+function parsePort(value: string | undefined, source: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`${source}: STATION_PORT must be a port number 0-65535, got '${value}'`);
+  }
+  return port;
+}
+
+function formatIssues(source: string, error: z.ZodError): string {
+  const lines = error.issues.map((issue) => {
+    const key = issue.path.length === 0 ? "(top level)" : issue.path.join(".");
+    if (issue.code === "unrecognized_keys") {
+      const where = issue.path.length === 0 ? "" : ` under '${key}'`;
+      return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((name) => `'${name}'`).join(", ")}${where} (check the spelling; unknown keys are not allowed)`;
+    }
+    return `key '${key}': ${issue.message}`;
+  });
+  return `${source}: invalid configuration\n  - ${lines.join("\n  - ")}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}

@@ -1,0 +1,206 @@
+import { z } from "zod";
+
+const retrySchema = z.strictObject({
+  attempts: z.number().int().min(1).max(20).default(3),
+  baseDelayMs: z.number().int().min(0).default(200),
+  maxDelayMs: z.number().int().min(0).default(5000),
+});
+
+const cooldownSchema = z.strictObject({
+  /** Consecutive failures that open the circuit. */
+  failures: z.number().int().min(1).default(3),
+  cooldownMs: z.number().int().min(0).default(5000),
+});
+
+const providerBase = {
+  id: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.', '-'"),
+  timeoutMs: z.number().int().positive().default(60_000),
+  connectTimeoutMs: z.number().int().positive().default(5_000),
+  /** Longest silence allowed between two streamed chunks. */
+  idleTimeoutMs: z.number().int().positive().default(30_000),
+  retry: retrySchema.prefault({}),
+  cooldown: cooldownSchema.prefault({}),
+  /** Model-list refresh interval; 0 disables periodic refresh. */
+  refreshIntervalMs: z.number().int().min(0).default(60_000),
+  /** Models to list even if discovery fails or the provider cannot list (name → capabilities). */
+  models: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        capabilities: z.array(z.enum(["chat", "vision", "tools", "embeddings", "ocr", "detect", "point", "images"])).optional(),
+        contextLength: z.number().int().positive().optional(),
+      }),
+    )
+    .optional(),
+};
+
+const remoteBase = {
+  ...providerBase,
+  baseUrl: z.url({ error: "an http(s) URL" }),
+  apiKey: z.string().optional(),
+  /** Extra headers sent on every call (e.g. OpenRouter's HTTP-Referer, X-Title). */
+  headers: z.record(z.string(), z.string()).optional(),
+};
+
+export const providerSchema = z.discriminatedUnion("type", [
+  z.strictObject({ ...remoteBase, type: z.literal("openai") }),
+  z.strictObject({ ...remoteBase, type: z.literal("openrouter") }),
+  z.strictObject({ ...remoteBase, type: z.literal("lmstudio") }),
+  z.strictObject({ ...remoteBase, type: z.literal("ollama") }),
+  z.strictObject({ ...remoteBase, type: z.literal("moondream"), baseUrl: remoteBase.baseUrl.default("https://api.moondream.ai/v1") }),
+  z.strictObject({
+    ...providerBase,
+    type: z.literal("llamacpp"),
+    /** Directory scanned for *.gguf; the data dir's models/ is always scanned too. */
+    modelsDir: z.string().optional(),
+    /** CPU threads per model; 0 = let Station choose for the core count. */
+    threads: z.number().int().min(0).default(0),
+    contextSize: z.number().int().positive().default(4096),
+    /** Sequences that can generate at once on one loaded model. */
+    parallelSequences: z.number().int().min(1).default(2),
+    /** Requests allowed to wait for a free sequence; beyond it: 503 + Retry-After. */
+    maxQueue: z.number().int().min(0).default(16),
+    /** Default keep-alive after last use, ms; -1 = forever. */
+    keepAliveMs: z.number().int().min(-1).default(300_000),
+    /** Budget for loaded weights in bytes; 0 = no budget. LRU idle models are evicted beyond it. */
+    memoryBudgetBytes: z.number().int().min(0).default(0),
+    gpuLayers: z.union([z.literal("auto"), z.number().int().min(0)]).default("auto"),
+  }),
+  z.strictObject({ ...providerBase, type: z.literal("ocr") }),
+]);
+
+const routeTargetSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ model: z.string().min(1), weight: z.number().positive().default(1) }),
+]);
+
+const routeSchema = z.strictObject({
+  model: z.string().min(1),
+  strategy: z.enum(["fallback", "loadbalance", "least-busy"]).default("fallback"),
+  targets: z.array(routeTargetSchema).min(1),
+});
+
+const mcpServerSchema = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, '_', '-'"),
+    command: z.string().min(1).optional(),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).optional(),
+    cwd: z.string().optional(),
+    url: z.url().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    enabled: z.boolean().default(true),
+  })
+  .refine((server) => (server.command === undefined) !== (server.url === undefined), {
+    message: "exactly one of 'command' (stdio) or 'url' (HTTP) is required",
+  });
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).default("127.0.0.1"),
+      port: z.number().int().min(0).max(65535).default(2020),
+      apiKeys: z.array(z.string().min(1)).default([]),
+      /** Largest accepted request body. */
+      bodyLimitBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(25 * 1024 * 1024),
+      /** Allow a non-loopback bind without API keys. */
+      insecure: z.boolean().default(false),
+      /** How long shutdown waits for in-flight requests. */
+      shutdownTimeoutMs: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
+  dataDir: z.string().min(1).default("./.station"),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  providers: z.array(providerSchema).optional(),
+  routes: z.array(routeSchema).default([]),
+  defaults: z
+    .strictObject({
+      /** Model used when a chat request names none. */
+      chatModel: z.string().optional(),
+      /** Model used by the vision APIs when a request names none. */
+      visionModel: z.string().optional(),
+      embeddingModel: z.string().optional(),
+    })
+    .prefault({}),
+  mcp: z
+    .strictObject({
+      servers: z.array(mcpServerSchema).default([]),
+      /** Hosts and ports `POST /api/mcp/servers/discover` probes. */
+      discover: z
+        .strictObject({
+          hosts: z.array(z.string()).default(["127.0.0.1"]),
+          ports: z.array(z.number().int().min(1).max(65535)).default([]),
+          paths: z.array(z.string()).default(["/mcp", "/sse"]),
+        })
+        .prefault({}),
+      toolTimeoutMs: z.number().int().positive().default(30_000),
+      maxResultBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(256 * 1024),
+    })
+    .prefault({}),
+  chat: z
+    .strictObject({
+      maxToolRounds: z.number().int().min(1).default(8),
+    })
+    .prefault({}),
+  queue: z
+    .strictObject({
+      capacity: z.number().int().min(1).default(50),
+      concurrency: z.number().int().min(1).default(2),
+      jobTimeoutMs: z.number().int().positive().default(120_000),
+      maxAttempts: z.number().int().min(1).default(3),
+      leaseMs: z.number().int().positive().default(30_000),
+      /** Finished jobs are deleted after this long. */
+      retentionMs: z
+        .number()
+        .int()
+        .positive()
+        .default(7 * 24 * 3600 * 1000),
+    })
+    .prefault({}),
+  webhooks: z
+    .strictObject({
+      secret: z.string().optional(),
+      attempts: z.number().int().min(1).default(5),
+      timeoutMs: z.number().int().positive().default(10_000),
+      baseDelayMs: z.number().int().min(0).default(1000),
+    })
+    .prefault({}),
+  vision: z
+    .strictObject({
+      maxImageBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(20 * 1024 * 1024),
+      /** Decompression-bomb guard. */
+      maxPixels: z.number().int().positive().default(50_000_000),
+      fetchTimeoutMs: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
+  security: z
+    .strictObject({
+      allowPrivateNetworks: z.boolean().default(false),
+    })
+    .prefault({}),
+  /** USD per million tokens, keyed by model id ("<provider>/<model>"), for generation cost. */
+  pricing: z.record(z.string(), z.strictObject({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0) })).default({}),
+});
+
+export type StationConfig = z.infer<typeof configSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type RouteConfig = z.infer<typeof routeSchema>;
+export type McpServerConfig = z.infer<typeof mcpServerSchema>;
+
+/** Providers used when the config names none: every GGUF in the data dir, plus OCR. */
+export const defaultProviders: unknown[] = [
+  { id: "local", type: "llamacpp" },
+  { id: "ocr", type: "ocr" },
+];

@@ -1,0 +1,81 @@
+import { randomUUID } from "node:crypto";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { errors } from "../errors/errors.ts";
+import type { Station } from "../station/station.ts";
+import { registerAuth } from "./auth/auth-hook.ts";
+import { errorBody, surfaceOf } from "./errors/error-body.ts";
+import { toStationError } from "./errors/to-station-error.ts";
+import { systemRoutes } from "./surfaces/system-routes.ts";
+
+/**
+ * Builds the Fastify app for a Station without opening a port: tests call `app.inject()`,
+ * `startServer` calls `listen()`. One plugin per API surface.
+ */
+export async function createApp(station: Station): Promise<FastifyInstance> {
+  const { config } = station;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: station.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: config.server.bodyLimitBytes,
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    forceCloseConnections: false,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  registerRequestLog(app);
+  registerErrorMapping(app);
+  registerAuth(app, config.server.apiKeys);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "Station API", version: station.version, description: "Self-hosted AI backend" },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  await app.register(systemRoutes, { station });
+
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}
+
+/** One log line per request, with its id, status and duration. */
+function registerRequestLog(app: FastifyInstance): void {
+  app.addHook("onSend", async (request, reply, payload) => {
+    reply.header("x-request-id", request.id);
+    return payload;
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url.split("?", 1)[0],
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      "request",
+    );
+  });
+}
+
+/** Maps every error to the shape of the surface it happened on; never leaks a stack. */
+function registerErrorMapping(app: FastifyInstance): void {
+  app.setErrorHandler(async (error, request, reply) => {
+    const stationError = toStationError(error);
+    if (stationError.status >= 500) request.log.error({ err: error }, "request failed");
+    if (stationError.retryAfterSeconds !== undefined) reply.header("retry-after", String(stationError.retryAfterSeconds));
+    return reply.status(stationError.status).send(errorBody(surfaceOf(request.url), stationError));
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    const error = errors.notFound("Route", `${request.method} ${request.url.split("?", 1)[0]}`, "route_not_found");
+    return reply.status(404).send(errorBody(surfaceOf(request.url), error));
+  });
+}

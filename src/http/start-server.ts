@@ -1,0 +1,47 @@
+import type { FastifyInstance } from "fastify";
+import { ConfigError } from "../config/config-error.ts";
+import type { Station } from "../station/station.ts";
+import { createApp } from "./app.ts";
+import { isLoopbackHost } from "./is-loopback-host.ts";
+
+export interface RunningServer {
+  app: FastifyInstance;
+  station: Station;
+  /** The URL the server listens on, e.g. http://127.0.0.1:2020 */
+  url: string;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), closes everything. */
+  stop(): Promise<void>;
+}
+
+/** Opens the port for a Station. Refuses a non-loopback bind without API keys (SPEC §9). */
+export async function startServer(station: Station): Promise<RunningServer> {
+  const { server } = station.config;
+  if (!isLoopbackHost(server.host) && server.apiKeys.length === 0 && !server.insecure) {
+    throw new ConfigError(
+      `refusing to listen on ${server.host} without an API key: anyone on the network could use this server. ` +
+        "Set server.apiKeys (or STATION_API_KEYS), bind to 127.0.0.1, or pass --insecure if you really mean it.",
+    );
+  }
+  const app = await createApp(station);
+  await app.listen({ host: server.host, port: server.port });
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : server.port;
+  const host = server.host.includes(":") ? `[${server.host}]` : server.host;
+  let stopping: Promise<void> | undefined;
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const timer = setTimeout(() => {
+        station.logger.warn("shutdown timeout reached: closing remaining connections");
+        app.server.closeAllConnections();
+      }, server.shutdownTimeoutMs);
+      timer.unref();
+      // Fastify stops accepting, answers new requests on open sockets with 503, waits for in-flight ones.
+      await app.close();
+      clearTimeout(timer);
+      await station.close();
+    })();
+    return stopping;
+  };
+  return { app, station, url: `http://${host}:${port}`, stop };
+}

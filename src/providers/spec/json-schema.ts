@@ -1,0 +1,2 @@
+/** A JSON Schema document as plain data (tool parameters, response formats). */
+export type JsonSchema = Record<string, unknown>;

@@ -1,0 +1,47 @@
+import type { ChatModel } from "./chat-model.ts";
+import type { EmbeddingModel } from "./embedding-model.ts";
+import type { ImageModel } from "./image-model.ts";
+import type { VisionModel } from "./vision-model.ts";
+
+export type Capability = "chat" | "vision" | "tools" | "embeddings" | "ocr" | "detect" | "point" | "images";
+
+/** What the registry knows about one model, discovered from its provider. */
+export interface ModelInfo {
+  /** "<providerId>/<modelName>" */
+  id: string;
+  providerId: string;
+  /** Name as the provider knows it. */
+  name: string;
+  capabilities: Capability[];
+  contextLength?: number;
+  /** "loaded" | "not-loaded" | "available" (remote, always ready) */
+  state?: "loaded" | "not-loaded" | "available";
+  /** Free-form provider metadata (architecture, quantisation, size in bytes, ...). */
+  metadata?: Record<string, unknown>;
+}
+
+export interface ProviderHealth {
+  status: "ok" | "degraded" | "down";
+  detail?: string;
+  latencyMs?: number;
+}
+
+/**
+ * One configured provider (an entry of `providers:` in the config). Built by a factory
+ * `createXProvider(config, { fetch, logger })`. Methods a provider cannot serve are absent.
+ */
+export interface Provider {
+  readonly id: string;
+  readonly type: string;
+  listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
+  health(signal?: AbortSignal): Promise<ProviderHealth>;
+  chatModel?(modelName: string): ChatModel;
+  embeddingModel?(modelName: string): EmbeddingModel;
+  visionModel?(modelName: string): VisionModel;
+  imageModel?(modelName: string): ImageModel;
+  /** Load / unload for providers that manage model residency (llamacpp, lmstudio, ollama). */
+  loadModel?(modelName: string, options?: { keepAliveMs?: number }): Promise<void>;
+  unloadModel?(modelName: string): Promise<void>;
+  /** Release sockets, child processes, native memory. */
+  close?(): Promise<void>;
+}

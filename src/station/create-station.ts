@@ -1,0 +1,61 @@
+import path from "node:path";
+import type { StationConfig } from "../config/schema.ts";
+import { createLogger, type Logger } from "../logging/create-logger.ts";
+import { createModelRegistry } from "../models/create-model-registry.ts";
+import { createProvider } from "../providers/create-provider.ts";
+import { openDatabase } from "../storage/database.ts";
+import { migrate } from "../storage/migrate.ts";
+import { stationVersion } from "../version.ts";
+import type { HealthReport, Station } from "./station.ts";
+
+export interface CreateStationOptions {
+  logger?: Logger;
+}
+
+export async function createStation(config: StationConfig, options: CreateStationOptions = {}): Promise<Station> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const database = openDatabase(path.join(config.dataDir, "station.db"));
+  await migrate(database);
+  const startedAt = Date.now();
+  const closers: (() => Promise<void>)[] = [];
+  const providers = (config.providers ?? []).flatMap((providerConfig) => {
+    try {
+      return [createProvider(providerConfig, { config, logger })];
+    } catch (error) {
+      logger.error({ provider: providerConfig.id, err: error }, "provider disabled");
+      return [];
+    }
+  });
+  const registry = createModelRegistry({ providers, logger });
+  closers.push(() => registry.close());
+  await registry.refresh();
+  let closing: Promise<void> | undefined;
+
+  const station: Station = {
+    config,
+    logger,
+    database,
+    version: stationVersion,
+    startedAt,
+    registry,
+    async health(): Promise<HealthReport> {
+      return {
+        status: "ok",
+        version: stationVersion,
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        activeModels: [],
+        providers: [],
+      };
+    },
+    close() {
+      closing ??= (async () => {
+        for (const close of closers.reverse()) {
+          await close().catch((error: unknown) => logger.warn({ err: error }, "error while closing"));
+        }
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+  return station;
+}

@@ -1,0 +1,37 @@
+import type { StationConfig } from "../config/schema.ts";
+import type { Logger } from "../logging/create-logger.ts";
+import type { ModelRegistry } from "../models/model-registry.ts";
+import type { Database } from "../storage/database.ts";
+
+export interface ProviderHealthReport {
+  id: string;
+  type: string;
+  status: "ok" | "degraded" | "down";
+  detail?: string;
+}
+
+export interface HealthReport {
+  status: "ok" | "degraded";
+  version: string;
+  uptimeSeconds: number;
+  activeModels: string[];
+  providers: ProviderHealthReport[];
+  /** Set when no chat model is available, with the exact command that gets one. */
+  hint?: string;
+}
+
+/**
+ * Everything a running Station holds: built once by `createStation`, handed to the HTTP
+ * layer and the CLI. Features hang off it; nothing here knows about HTTP.
+ */
+export interface Station {
+  readonly config: StationConfig;
+  readonly logger: Logger;
+  readonly database: Database;
+  readonly version: string;
+  readonly startedAt: number;
+  readonly registry: ModelRegistry;
+  health(): Promise<HealthReport>;
+  /** Stops workers, closes providers and the database. Idempotent. */
+  close(): Promise<void>;
+}
