@@ -31,13 +31,18 @@ export function loadConfig(flags: ConfigFlags = {}, environment: NodeJS.ProcessE
   const source = file === undefined ? "configuration" : path.resolve(file);
   const document = file === undefined ? {} : readDocument(source, environment);
   applyOverrides(document, environment, flags, source);
-  if (document.providers === undefined) document.providers = structuredClone(defaultProviders);
+  return { config: parseConfig(document, source), file: file === undefined ? undefined : source };
+}
 
+/** Validates a config document (already interpolated) and freezes it. Tests build configs with this. */
+export function parseConfig(input: unknown, source = "configuration"): StationConfig {
+  const document = { ...(input as Record<string, unknown>) };
+  if (document.providers === undefined) document.providers = structuredClone(defaultProviders);
   const parsed = configSchema.safeParse(document);
   if (!parsed.success) throw new ConfigError(formatIssues(source, parsed.error));
   const config = parsed.data;
   config.dataDir = path.resolve(config.dataDir);
-  return { config: deepFreeze(config), file: file === undefined ? undefined : source };
+  return deepFreeze(config);
 }
 
 type Document = Record<string, unknown> & { server?: Record<string, unknown>; providers?: unknown };

@@ -3,6 +3,7 @@ import type { StationConfig } from "../config/schema.ts";
 import { createLogger, type Logger } from "../logging/create-logger.ts";
 import { createModelRegistry } from "../models/create-model-registry.ts";
 import { createProvider } from "../providers/create-provider.ts";
+import type { Provider } from "../providers/spec/index.ts";
 import { openDatabase } from "../storage/database.ts";
 import { migrate } from "../storage/migrate.ts";
 import { stationVersion } from "../version.ts";
@@ -10,6 +11,8 @@ import type { HealthReport, Station } from "./station.ts";
 
 export interface CreateStationOptions {
   logger?: Logger;
+  /** Extra, already-built providers (tests inject fakes here), added after the configured ones. */
+  providers?: Provider[];
 }
 
 export async function createStation(config: StationConfig, options: CreateStationOptions = {}): Promise<Station> {
@@ -26,6 +29,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
       return [];
     }
   });
+  providers.push(...(options.providers ?? []));
   const registry = createModelRegistry({ providers, logger });
   closers.push(() => registry.close());
   await registry.refresh();
