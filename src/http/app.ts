@@ -8,6 +8,7 @@ import type { Station } from "../station/station.ts";
 import { registerAuth } from "./auth/auth-hook.ts";
 import { errorBody, surfaceOf } from "./errors/error-body.ts";
 import { toStationError } from "./errors/to-station-error.ts";
+import { RequestLogController } from "./request-log-controller.ts";
 import { systemRoutes } from "./surfaces/system-routes.ts";
 
 /**
@@ -18,7 +19,7 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   const { config } = station;
   const app: FastifyInstance = Fastify({
     loggerInstance: station.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new RequestLogController(),
     bodyLimit: config.server.bodyLimitBytes,
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
@@ -47,22 +48,11 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   return app;
 }
 
-/** One log line per request, with its id, status and duration. */
+/** Every response carries its request id (the log line is written by RequestLogController). */
 function registerRequestLog(app: FastifyInstance): void {
   app.addHook("onSend", async (request, reply, payload) => {
     reply.header("x-request-id", request.id);
     return payload;
-  });
-  app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url.split("?", 1)[0],
-        status: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 100) / 100,
-      },
-      "request",
-    );
   });
 }
 
