@@ -24,7 +24,7 @@ describe("API keys", () => {
   it("refuses a wrong key, in OpenAI's shape under /v1", async () => {
     const response = await get("/v1/models", { authorization: "Bearer key-three" });
     expect(response.status).toBe(401);
-    expect((await response.json()).error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" });
+    expect(((await response.json()) as { error: unknown }).error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" });
   });
 
   it("accepts each right key, as Bearer or X-Moondream-Auth", async () => {

@@ -63,7 +63,7 @@ describe("bin/station", () => {
     const url = `http://127.0.0.1:${port}`;
     const elapsed = await waitForHealth(url, 5000);
     expect(elapsed).toBeLessThan(5000);
-    const health = await (await fetch(`${url}/health`)).json();
+    const health = (await (await fetch(`${url}/health`)).json()) as { status: string };
     expect(health.status).toMatch(/ok|degraded/);
     station.child.kill("SIGTERM");
     expect(await station.exited).toBe(0);
