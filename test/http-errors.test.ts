@@ -106,3 +106,13 @@ describe("error shapes", () => {
     expect(docs.body).toContain("swagger");
   });
 });
+
+describe("diagnostics", () => {
+  it("GET /diagnostics/scan runs the doctor checks", async () => {
+    const response = await app.inject({ method: "GET", url: "/diagnostics/scan" });
+    expect(response.statusCode).toBe(200);
+    const report = response.json() as { status: string; checks: { name: string; status: string }[] };
+    expect(report.checks.map((check) => check.name)).toEqual(expect.arrayContaining(["node", "data dir"]));
+    expect(report.checks.find((check) => check.name === "data dir")?.status).toBe("ok");
+  });
+});

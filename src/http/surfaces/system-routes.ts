@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
 import type { Station } from "../../station/station.ts";
+import { runDiagnostics } from "../../system/diagnostics.ts";
 
 const providerHealth = z.object({
   id: z.string(),
@@ -18,11 +19,19 @@ const healthResponse = z.object({
   hint: z.string().optional(),
 });
 
-/** /health: liveness plus each provider's health (open even when API keys are set). */
+/** /health (open even when API keys are set) and /diagnostics/scan. */
 export const systemRoutes: FastifyPluginAsync<{ station: Station }> = async (app, { station }) => {
   app.get(
     "/health",
     { schema: { tags: ["system"], summary: "Status, version, active models and provider health", response: { 200: healthResponse } } },
     async () => station.health(),
+  );
+
+  app.get(
+    "/diagnostics/scan",
+    {
+      schema: { tags: ["system"], summary: "Diagnostics: Node, data dir, provider reachability and models (what `station doctor` prints)" },
+    },
+    async () => runDiagnostics(station.config, { skipPort: true }),
   );
 };
