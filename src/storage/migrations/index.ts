@@ -1,5 +1,9 @@
 import type { Migration } from "kysely";
 import { coreMigration } from "./0001-core.ts";
+import { jobsMigration } from "./0100-jobs.ts";
+import { chatMigration } from "./0200-chat.ts";
+import { clientsMigration } from "./0201-clients.ts";
+import { mcpUploadsMigration } from "./0202-mcp-uploads.ts";
 
 /**
  * Every schema migration, by name; names sort in the order they run. Each feature owns a
@@ -8,4 +12,8 @@ import { coreMigration } from "./0001-core.ts";
  */
 export const migrations: Record<string, Migration> = {
   "0001-core": coreMigration,
+  "0100-jobs": jobsMigration,
+  "0200-chat": chatMigration,
+  "0201-clients": clientsMigration,
+  "0202-mcp-uploads": mcpUploadsMigration,
 };

@@ -1,0 +1,119 @@
+/**
+ * Where jobs live. The queue and its workers only talk to this interface, so the SQLite
+ * backend can be swapped for a Redis (BullMQ) one; `queue-backend.conformance.ts` is the
+ * contract every backend must pass. All times are epoch milliseconds supplied by the
+ * caller (an injected clock), never read inside the backend.
+ */
+export type JobStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
+
+export const unfinishedStatuses: readonly JobStatus[] = ["queued", "running"];
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+export interface JobRecord {
+  id: string;
+  queue: string;
+  status: JobStatus;
+  payload: unknown;
+  result?: unknown;
+  error?: JobError;
+  /** Claims so far (a re-queued expired lease counts). */
+  attempts: number;
+  maxAttempts: number;
+  /** Earliest time the job may be claimed (backoff). */
+  runAt: number;
+  /** The job this one belongs to (a webhook delivery's caption job). */
+  parentId?: string;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+export interface NewJob {
+  id: string;
+  queue: string;
+  payload: unknown;
+  maxAttempts: number;
+  runAt?: number;
+  parentId?: string;
+}
+
+/** A job a worker holds. `leaseToken` proves ownership to heartbeat/complete/fail. */
+export interface ClaimedJob extends JobRecord {
+  leaseToken: string;
+  leaseExpiresAt: number;
+}
+
+export interface WebhookAttempt {
+  /** The caption job the delivery is about. */
+  jobId: string;
+  /** The webhook delivery job (also the `webhook-id` header). */
+  deliveryId: string;
+  attempt: number;
+  url: string;
+  attemptedAt: number;
+  durationMs: number;
+  statusCode?: number;
+  error?: string;
+  ok: boolean;
+}
+
+export interface QueueCounts {
+  queued: number;
+  running: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+}
+
+export interface EnqueueOptions {
+  /** Refuse when this many jobs of the queue are queued + running (checked atomically with the insert). */
+  capacity?: number;
+}
+
+export type EnqueueOutcome = { accepted: true; job: JobRecord } | { accepted: false; reason: "full"; unfinished: number };
+
+export interface QueueBackend {
+  /**
+   * Durably stores a job before resolving. Re-enqueueing an existing id is a no-op that
+   * returns the stored job (idempotent submission).
+   */
+  enqueue(job: NewJob, now: number, options?: EnqueueOptions): Promise<EnqueueOutcome>;
+  /** Atomically takes the oldest runnable job of a queue, or undefined. */
+  claim(queue: string, now: number, leaseMs: number): Promise<ClaimedJob | undefined>;
+  /** Extends a lease; false when the job is no longer this claim's (cancelled, expired and re-claimed). */
+  heartbeat(jobId: string, leaseToken: string, now: number, leaseMs: number): Promise<boolean>;
+  /**
+   * Stores the result once; false (and nothing written) if the claim is stale. Follow-up
+   * jobs (webhook deliveries) are enqueued in the same transaction, idempotently by id.
+   */
+  complete(jobId: string, leaseToken: string, result: unknown, now: number, followUps?: NewJob[]): Promise<boolean>;
+  /**
+   * Records a failed attempt. With `retryAt` and attempts left, the job goes back to
+   * queued at `retryAt`; otherwise it fails for good and `followUps` are enqueued.
+   */
+  fail(
+    jobId: string,
+    leaseToken: string,
+    error: JobError,
+    now: number,
+    options: { retryAt?: number; followUps?: NewJob[] },
+  ): Promise<"retrying" | "failed" | "stale">;
+  /** Cancels a queued or running job; false when it is already finished or unknown. */
+  cancel(jobId: string, now: number, followUps?: NewJob[]): Promise<boolean>;
+  get(jobId: string): Promise<JobRecord | undefined>;
+  /** Running jobs whose lease expired go back to queued (or fail when out of attempts). Returns how many. */
+  requeueExpired(now: number): Promise<number>;
+  counts(queue: string): Promise<QueueCounts>;
+  /** How many jobs finished (completed) since `since`, and their latencies (created → finished), newest first. */
+  recentCompletions(queue: string, since: number, limit: number): Promise<{ count: number; latenciesMs: number[] }>;
+  /** The earliest `runAt` among queued jobs of a queue, for a worker deciding how long to sleep. */
+  nextRunAt(queue: string): Promise<number | undefined>;
+  /** Deletes finished jobs (and their attempt records) that finished before `before`. */
+  deleteFinished(before: number): Promise<number>;
+  recordWebhookAttempt(attempt: WebhookAttempt): Promise<void>;
+  webhookAttempts(jobId: string): Promise<WebhookAttempt[]>;
+}

@@ -1,0 +1,44 @@
+import { type Kysely, type Migration, sql } from "kysely";
+
+/** The durable job queue (caption jobs, webhook deliveries) and the record of every webhook attempt. */
+export const jobsMigration: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run before table types exist
+  async up(db: Kysely<any>) {
+    await sql`
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        queue TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+        payload TEXT NOT NULL,
+        result TEXT,
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        max_attempts INTEGER NOT NULL,
+        run_at INTEGER NOT NULL,
+        lease_token TEXT,
+        lease_expires_at INTEGER,
+        parent_id TEXT,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER
+      )`.execute(db);
+    await sql`CREATE INDEX jobs_claim ON jobs (queue, status, run_at)`.execute(db);
+    await sql`CREATE INDEX jobs_lease ON jobs (status, lease_expires_at)`.execute(db);
+    await sql`CREATE INDEX jobs_finished ON jobs (queue, finished_at)`.execute(db);
+    await sql`CREATE INDEX jobs_parent ON jobs (parent_id)`.execute(db);
+    await sql`
+      CREATE TABLE webhook_attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id TEXT NOT NULL,
+        delivery_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        attempted_at INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        status_code INTEGER,
+        error TEXT,
+        ok INTEGER NOT NULL
+      )`.execute(db);
+    await sql`CREATE INDEX webhook_attempts_job ON webhook_attempts (job_id)`.execute(db);
+  },
+};
