@@ -1,0 +1,273 @@
+import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServerConfig, StationConfig } from "../config/schema.ts";
+import { errors } from "../errors/errors.ts";
+import { StationError } from "../errors/station-error.ts";
+import type { Logger } from "../logging/create-logger.ts";
+import { assertPublicUrl } from "../net/assert-public-url.ts";
+import { createGuardedFetch, type GuardedFetch } from "../net/create-guarded-fetch.ts";
+import { redactUrl } from "../net/url-not-allowed.ts";
+import { connectMcpClient } from "./connect-mcp-client.ts";
+import { discoverMcpServers } from "./discover-mcp-servers.ts";
+import { formatToolResult, truncateUtf8 } from "./format-tool-result.ts";
+import { createMcpConnection, type McpBackoff, type McpConnection } from "./mcp-connection.ts";
+import type { McpRegistry } from "./mcp-registry.ts";
+import type { McpServerStore } from "./mcp-server-store.ts";
+import { namespaceToolName } from "./mcp-tool-name.ts";
+import type { CatalogTool, McpServerDefinition, McpServerStatus, ToolCallOutcome } from "./mcp-types.ts";
+
+export interface McpRegistryOptions {
+  config: StationConfig["mcp"];
+  allowPrivateNetworks: boolean;
+  store: McpServerStore;
+  logger: Logger;
+  clientInfo: { name: string; version: string };
+  /** Servers defined in code (tests add in-memory ones), after the configured ones. */
+  servers?: McpServerDefinition[];
+  backoff?: McpBackoff;
+  /** How long one connection attempt (initialize + tools/list) may take. */
+  connectTimeoutMs?: number;
+}
+
+const serverIdPattern = /^[A-Za-z0-9_-]{1,48}$/;
+
+export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
+  const { config, logger } = options;
+  const connections = new Map<string, McpConnection>();
+  const listeners = new Set<() => void>();
+  const backoff = options.backoff ?? { baseDelayMs: 500, maxDelayMs: 30_000 };
+  const connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
+  // Servers added through the API reach user-supplied URLs: every request goes through the SSRF guard.
+  const guardedFetch: GuardedFetch = createGuardedFetch({ allowPrivateNetworks: options.allowPrivateNetworks, param: "url" });
+  let catalogCache: CatalogTool[] | undefined;
+
+  const fetchFor = (definition: McpServerDefinition): FetchLike | undefined =>
+    definition.source === "api" ? (guardedFetch as unknown as FetchLike) : undefined;
+
+  const connect = (definition: McpServerDefinition, signal: AbortSignal) =>
+    connectMcpClient(definition, {
+      clientInfo: options.clientInfo,
+      connectTimeoutMs,
+      logger,
+      signal,
+      ...(fetchFor(definition) === undefined ? {} : { fetch: fetchFor(definition) }),
+    });
+
+  const catalogChanged = (): void => {
+    catalogCache = undefined;
+    for (const listener of listeners) listener();
+  };
+
+  const add = (definition: McpServerDefinition): McpConnection => {
+    const connection = createMcpConnection({ definition, connect, logger, backoff, onToolsChanged: catalogChanged });
+    connections.set(definition.id, connection);
+    catalogChanged();
+    return connection;
+  };
+
+  const statusOf = (connection: McpConnection): McpServerStatus => ({ ...connection.status(), toolCount: connection.tools().length });
+
+  const buildCatalog = (): CatalogTool[] => {
+    const taken = new Set<string>();
+    const catalog: CatalogTool[] = [];
+    for (const connection of connections.values()) {
+      for (const tool of connection.tools()) {
+        const name = namespaceToolName(connection.id, tool.name, taken);
+        taken.add(name);
+        catalog.push({
+          name,
+          serverId: connection.id,
+          toolName: tool.name,
+          ...(tool.title === undefined ? {} : { title: tool.title }),
+          ...(tool.description === undefined ? {} : { description: tool.description }),
+          inputSchema: tool.inputSchema as Record<string, unknown>,
+        });
+      }
+    }
+    return catalog;
+  };
+
+  const catalog = (): CatalogTool[] => {
+    catalogCache ??= buildCatalog();
+    return catalogCache;
+  };
+
+  const requireConnection = (id: string): McpConnection => {
+    const connection = connections.get(id);
+    if (connection === undefined) throw errors.notFound("MCP server", id, "mcp_server_not_found");
+    return connection;
+  };
+
+  const callTool = async (name: string, argumentsJson: string, callOptions: { signal?: AbortSignal } = {}): Promise<ToolCallOutcome> => {
+    const started = Date.now();
+    const failure = (errorCode: NonNullable<ToolCallOutcome["errorCode"]>, message: string): ToolCallOutcome => ({
+      isError: true,
+      errorCode,
+      text: truncateUtf8(message, config.maxResultBytes).text,
+      truncated: false,
+      durationMs: Date.now() - started,
+    });
+    const tool = catalog().find((candidate) => candidate.name === name);
+    if (tool === undefined) return failure("tool_not_found", `Tool '${name}' is not available.`);
+    let args: Record<string, unknown>;
+    try {
+      const parsed: unknown = argumentsJson.trim() === "" ? {} : JSON.parse(argumentsJson);
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("arguments must be a JSON object");
+      args = parsed as Record<string, unknown>;
+    } catch (error) {
+      return failure("invalid_arguments", `Invalid arguments for tool '${name}': ${(error as Error).message}`);
+    }
+    const connection = connections.get(tool.serverId);
+    if (connection === undefined) return failure("tool_unavailable", `The MCP server '${tool.serverId}' is gone.`);
+    try {
+      const result = await connection.callTool(tool.toolName, args, {
+        timeoutMs: config.toolTimeoutMs,
+        ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }),
+      });
+      const formatted = formatToolResult(result, config.maxResultBytes);
+      return { isError: result.isError === true, text: formatted.text, truncated: formatted.truncated, durationMs: Date.now() - started };
+    } catch (error) {
+      if (callOptions.signal?.aborted) return failure("aborted", `Tool '${name}' was cancelled.`);
+      if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+        return failure("tool_timeout", `Tool '${name}' did not answer within ${config.toolTimeoutMs} ms.`);
+      }
+      if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+        return failure("tool_unavailable", `The MCP server '${tool.serverId}' closed the connection during the call.`);
+      }
+      if (error instanceof McpError) return failure("tool_failed", `Tool '${name}' failed: ${error.message}`);
+      return failure("tool_unavailable", `Tool '${name}' could not be reached: ${(error as Error)?.message ?? String(error)}`);
+    }
+  };
+
+  const registry: McpRegistry = {
+    async start() {
+      for (const server of config.servers) add(fromConfig(server));
+      for (const definition of options.servers ?? []) add(definition);
+      for (const stored of await options.store.list()) {
+        if (stored.source !== "config" && stored.url !== null && !connections.has(stored.id)) {
+          add({
+            id: stored.id,
+            source: stored.source,
+            enabled: stored.enabled !== false,
+            transport: { kind: "http", url: stored.url, ...withHeaders(stored.headers) },
+          });
+        } else if (stored.source === "config" && stored.enabled !== null) {
+          await connections.get(stored.id)?.setEnabled(stored.enabled);
+        }
+      }
+      await Promise.all([...connections.values()].map((connection) => connection.start()));
+    },
+    servers: () => [...connections.values()].map(statusOf),
+    server: (id) => {
+      const connection = connections.get(id);
+      return connection === undefined ? undefined : statusOf(connection);
+    },
+    serverTools(id) {
+      requireConnection(id);
+      return catalog().filter((tool) => tool.serverId === id);
+    },
+    catalog,
+    callTool,
+    async connect(request) {
+      const url = await assertPublicUrl(request.url, { allowPrivateNetworks: options.allowPrivateNetworks, param: "url" });
+      const id = request.id ?? idFromUrl(url, new Set(connections.keys()));
+      if (!serverIdPattern.test(id)) throw errors.invalidRequest("id must be 1-48 letters, digits, '_' or '-'", "id");
+      if (connections.has(id)) throw errors.conflict(`An MCP server with id '${id}' already exists`);
+      const existing = [...connections.values()].find((connection) => connection.status().target === url.toString());
+      if (existing !== undefined) throw errors.conflict(`This URL is already registered as MCP server '${existing.id}'`);
+      const definition: McpServerDefinition = {
+        id,
+        source: "api",
+        enabled: true,
+        transport: { kind: "http", url: url.toString(), ...withHeaders(request.headers) },
+      };
+      // Prove the server speaks MCP before keeping it: a bad URL must leave nothing behind.
+      try {
+        const probe = await connect(definition, AbortSignal.timeout(connectTimeoutMs));
+        await probe.client.close().catch(() => {});
+      } catch (error) {
+        throw new StationError({
+          code: "mcp_connect_failed",
+          status: 502,
+          param: "url",
+          message: `Could not open an MCP session at '${redactUrl(url.toString())}': ${(error as Error)?.message ?? String(error)}`,
+          cause: error,
+        });
+      }
+      await options.store.addServer({ id, source: "api", url: url.toString(), headers: request.headers });
+      const connection = add(definition);
+      await connection.start();
+      return statusOf(connection);
+    },
+    async setEnabled(id, enabled) {
+      const connection = requireConnection(id);
+      if (connection.definition.source !== "test") await options.store.setEnabled(id, connection.definition.source, enabled);
+      await connection.setEnabled(enabled);
+      return statusOf(connection);
+    },
+    async refresh(id) {
+      const targets = id === undefined ? [...connections.values()] : [requireConnection(id)];
+      await Promise.all(targets.map((connection) => connection.refresh()));
+      return targets.map(statusOf);
+    },
+    async discover(discoverOptions = {}) {
+      const found = await discoverMcpServers({
+        hosts: config.discover.hosts,
+        ports: config.discover.ports,
+        paths: config.discover.paths,
+        connect: (definition, signal) => connect(definition, signal),
+        timeoutMs: 2_000,
+      });
+      const results = found.map((server) => ({
+        ...server,
+        registeredAs: [...connections.values()].find((connection) => connection.status().target === server.url)?.id ?? null,
+      }));
+      if (discoverOptions.register) {
+        for (const server of results) {
+          if (server.registeredAs !== null) continue;
+          // Discovery targets come from the config file, so they are trusted like config servers.
+          const id = idFromUrl(new URL(server.url), new Set(connections.keys()));
+          await options.store.addServer({ id, source: "discovered", url: server.url });
+          const connection = add({ id, source: "discovered", enabled: true, transport: { kind: "http", url: server.url } });
+          await connection.start();
+          server.registeredAs = id;
+        }
+      }
+      return results;
+    },
+    onCatalogChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      await Promise.all([...connections.values()].map((connection) => connection.close()));
+      await guardedFetch.close();
+    },
+  };
+  return registry;
+}
+
+function fromConfig(server: McpServerConfig): McpServerDefinition {
+  const transport: McpServerDefinition["transport"] =
+    server.command !== undefined
+      ? {
+          kind: "stdio",
+          command: server.command,
+          args: server.args,
+          ...(server.env === undefined ? {} : { env: server.env }),
+          ...(server.cwd === undefined ? {} : { cwd: server.cwd }),
+        }
+      : { kind: "http", url: server.url as string, ...withHeaders(server.headers) };
+  return { id: server.id, source: "config", enabled: server.enabled, transport };
+}
+
+function withHeaders(headers: Record<string, string> | undefined): { headers?: Record<string, string> } {
+  return headers === undefined ? {} : { headers };
+}
+
+/** "http://tools.example.com:9001/mcp" → "tools_example_com_9001", made unique. */
+function idFromUrl(url: URL, taken: ReadonlySet<string>): string {
+  const base = `${url.hostname}${url.port === "" ? "" : `_${url.port}`}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40);
+  if (!taken.has(base)) return base;
+  for (let suffix = 2; ; suffix++) if (!taken.has(`${base}_${suffix}`)) return `${base}_${suffix}`;
+}

@@ -1,0 +1,43 @@
+import type { Kysely, Migration } from "kysely";
+
+/** Per-client settings (one row per section), presets (ordered per client) and suggestions. */
+export const clientsMigration: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run before table types exist
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("clients")
+      .addColumn("client_id", "text", (column) => column.primaryKey())
+      .addColumn("active_preset", "text")
+      .addColumn("created_at", "integer", (column) => column.notNull())
+      .addColumn("updated_at", "integer", (column) => column.notNull())
+      .execute();
+    await db.schema
+      .createTable("client_settings")
+      .addColumn("client_id", "text", (column) => column.notNull())
+      .addColumn("section", "text", (column) => column.notNull())
+      .addColumn("data", "text", (column) => column.notNull())
+      .addColumn("updated_at", "integer", (column) => column.notNull())
+      .addPrimaryKeyConstraint("client_settings_pk", ["client_id", "section"])
+      .execute();
+    await db.schema
+      .createTable("client_presets")
+      .addColumn("seq", "integer", (column) => column.primaryKey().autoIncrement())
+      .addColumn("client_id", "text", (column) => column.notNull())
+      .addColumn("name", "text", (column) => column.notNull())
+      .addColumn("description", "text")
+      .addColumn("data", "text", (column) => column.notNull())
+      .addColumn("created_at", "integer", (column) => column.notNull())
+      .addUniqueConstraint("client_presets_name", ["client_id", "name"])
+      .execute();
+    await db.schema
+      .createTable("suggestions")
+      .addColumn("seq", "integer", (column) => column.primaryKey().autoIncrement())
+      .addColumn("id", "text", (column) => column.notNull().unique())
+      .addColumn("client_id", "text")
+      .addColumn("title", "text")
+      .addColumn("content", "text", (column) => column.notNull())
+      .addColumn("created_at", "integer", (column) => column.notNull())
+      .addColumn("updated_at", "integer", (column) => column.notNull())
+      .execute();
+  },
+};
