@@ -86,6 +86,18 @@ function applyOverrides(document: Document, environment: NodeJS.ProcessEnv, flag
   if (dataDir !== undefined) document.dataDir = dataDir;
   const logLevel = flags.logLevel ?? environment.STATION_LOG_LEVEL;
   if (logLevel !== undefined) document.logLevel = logLevel;
+  applyLmStudioToken(document, environment);
+}
+
+/** LM Studio's own variable: the token for `lmstudio` providers whose config sets no apiKey. */
+function applyLmStudioToken(document: Document, environment: NodeJS.ProcessEnv): void {
+  const token = environment.LMSTUDIO_API_TOKEN;
+  if (token === undefined || token === "" || !Array.isArray(document.providers)) return;
+  for (const provider of document.providers as Record<string, unknown>[]) {
+    if (provider !== null && typeof provider === "object" && provider.type === "lmstudio" && provider.apiKey === undefined) {
+      provider.apiKey = token;
+    }
+  }
 }
 
 function parsePort(value: string | undefined, source: string): number | undefined {

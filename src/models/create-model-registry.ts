@@ -1,70 +1,278 @@
+import type { ProviderConfig, StationConfig } from "../config/schema.ts";
 import { errors } from "../errors/errors.ts";
 import type { Logger } from "../logging/create-logger.ts";
-import type { ChatModel, EmbeddingModel, ImageModel, ModelInfo, Provider, VisionModel } from "../providers/spec/index.ts";
-import type { ModelRegistry } from "./model-registry.ts";
+import type { Capability, ChatModel, EmbeddingModel, ImageModel, ModelInfo, Provider, VisionModel } from "../providers/spec/index.ts";
+import type { GatewayMetrics } from "../system/metrics/create-gateway-metrics.ts";
+import { createResilientChatModel } from "./create-resilient-chat-model.ts";
+import type { ModelRegistry, ProviderStatus } from "./model-registry.ts";
+import type { ModelTarget } from "./resilience/model-target.ts";
+import { Resilience, type ResilienceSettings } from "./resilience/resilience.ts";
+import { Route } from "./routing/route.ts";
 import { splitModelId } from "./split-model-id.ts";
 
 export interface ModelRegistryOptions {
   providers: Provider[];
   logger: Logger;
+  /** Routes, per-provider retry/cooldown/refresh settings and configured models. */
+  config?: Pick<StationConfig, "providers" | "routes">;
+  metrics?: GatewayMetrics;
+  /** Injected into the resilience layer (tests make time and jitter deterministic). */
+  now?: () => number;
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/** Discovers models from every provider and resolves ids to models. */
-export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
-  const providersById = new Map(options.providers.map((provider) => [provider.id, provider]));
-  let models = new Map<string, ModelInfo>();
+interface DiscoveryState {
+  ok: boolean;
+  error?: string;
+  at: number;
+  models: ModelInfo[];
+}
 
-  const resolve = (id: string): { provider: Provider; modelName: string } => {
+const defaultSettings: ResilienceSettings = {
+  retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 5000 },
+  cooldown: { failures: 3, cooldownMs: 5000 },
+};
+/** On-demand refreshes of one provider are at most this frequent (a typo must not hammer it). */
+const onDemandRefreshMs = 2000;
+
+/** Discovers models from every provider, resolves ids and routes, and wraps every call in the resilience layer. */
+export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
+  const { logger } = options;
+  const providersById = new Map(options.providers.map((provider) => [provider.id, provider]));
+  const providerConfigs = new Map<string, ProviderConfig>((options.config?.providers ?? []).map((config) => [config.id, config]));
+  const discovery = new Map<string, DiscoveryState>();
+  const lastOnDemand = new Map<string, number>();
+  const timers: NodeJS.Timeout[] = [];
+  let models = new Map<string, ModelInfo>();
+  let modelsByName = new Map<string, string[]>();
+  const now = options.now ?? Date.now;
+
+  const resilience = new Resilience({
+    settingsFor: (providerId) => {
+      const config = providerConfigs.get(providerId);
+      return config === undefined ? defaultSettings : { retry: config.retry, cooldown: config.cooldown };
+    },
+    metrics: options.metrics,
+    now,
+    ...(options.random === undefined ? {} : { random: options.random }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+  });
+
+  const routes = new Map<string, Route>();
+  for (const routeConfig of options.config?.routes ?? []) {
+    const valid = routeConfig.targets.filter((target) => {
+      const modelId = typeof target === "string" ? target : target.model;
+      const parts = splitModelId(modelId);
+      if (parts !== undefined && providersById.has(parts.providerId)) return true;
+      logger.warn({ route: routeConfig.model, target: modelId }, "route target names no configured provider: skipped");
+      return false;
+    });
+    if (valid.length > 0) routes.set(routeConfig.model, new Route({ ...routeConfig, targets: valid }));
+  }
+
+  const targetFor = (id: string): ModelTarget | undefined => {
     const parts = splitModelId(id);
     const provider = parts === undefined ? undefined : providersById.get(parts.providerId);
-    if (parts === undefined || provider === undefined) throw errors.modelNotFound(id);
-    return { provider, modelName: parts.modelName };
+    if (parts === undefined || provider === undefined) return undefined;
+    return { id, provider, modelName: parts.modelName };
+  };
+
+  /** A bare name ("qwen2.5-7b") that exactly one provider has. */
+  const bareName = (name: string): string | undefined => {
+    const ids = modelsByName.get(name);
+    return ids?.length === 1 ? ids[0] : undefined;
+  };
+
+  const targetsFor = (id: string): ModelTarget[] => {
+    const route = routes.get(id);
+    if (route !== undefined) {
+      const resolved = route.targets.map((target) => targetFor(target.modelId)).filter((target) => target !== undefined);
+      return route.order(resolved, (targetId) => resilience.inFlight(targetId));
+    }
+    const target = targetFor(id) ?? targetFor(bareName(id) ?? "");
+    if (target === undefined) throw errors.modelNotFound(id);
+    return [target];
+  };
+
+  const routeInfo = (route: Route): ModelInfo => {
+    const infos = route.targets.map((target) => models.get(target.modelId));
+    const known = infos.filter((info) => info !== undefined);
+    const capabilities =
+      known.length === 0 ? [] : (known[0]?.capabilities ?? []).filter((c) => known.every((info) => info.capabilities.includes(c)));
+    const contexts = known.map((info) => info.contextLength).filter((length) => length !== undefined);
+    return {
+      id: route.name,
+      providerId: "route",
+      name: route.name,
+      capabilities: capabilities as Capability[],
+      state: "available",
+      ...(contexts.length === 0 ? {} : { contextLength: Math.min(...contexts) }),
+      metadata: { strategy: route.strategy, targets: route.targets.map((target) => ({ model: target.modelId, weight: target.weight })) },
+    };
+  };
+
+  const configuredModels = (providerId: string): ModelInfo[] =>
+    (providerConfigs.get(providerId)?.models ?? []).map((model) => ({
+      id: `${providerId}/${model.name}`,
+      providerId,
+      name: model.name,
+      capabilities: model.capabilities ?? ["chat"],
+      state: "available",
+      ...(model.contextLength === undefined ? {} : { contextLength: model.contextLength }),
+    }));
+
+  const rebuild = (): void => {
+    const next = new Map<string, ModelInfo>();
+    for (const provider of providersById.values()) {
+      for (const info of discovery.get(provider.id)?.models ?? []) next.set(info.id, info);
+      for (const info of configuredModels(provider.id)) {
+        const discovered = next.get(info.id);
+        // Configuration wins over discovery: it is how users correct a wrong guess.
+        next.set(info.id, discovered === undefined ? info : { ...discovered, ...info, state: discovered.state ?? "available" });
+      }
+    }
+    const byName = new Map<string, string[]>();
+    for (const info of next.values()) byName.set(info.name, [...(byName.get(info.name) ?? []), info.id]);
+    models = next;
+    modelsByName = byName;
+  };
+
+  const refreshProvider = async (provider: Provider): Promise<void> => {
+    try {
+      const listed = await provider.listModels();
+      discovery.set(provider.id, { ok: true, at: now(), models: listed });
+    } catch (error) {
+      const previous = discovery.get(provider.id);
+      discovery.set(provider.id, { ok: false, error: (error as Error).message, at: now(), models: previous?.models ?? [] });
+      logger.warn({ provider: provider.id, err: error }, "model discovery failed");
+    }
+  };
+
+  const require = <T>(id: string, pick: (target: ModelTarget) => T | undefined, what: string): T => {
+    const [target] = targetsFor(id);
+    const model = target === undefined ? undefined : pick(target);
+    if (model === undefined) throw errors.unsupported(`The model '${id}' cannot ${what}`, "model");
+    return model;
   };
 
   const registry: ModelRegistry = {
-    list: () => [...models.values()],
-    get: (id) => models.get(id),
+    list: () => [...models.values(), ...[...routes.values()].map(routeInfo)],
+    get: (id) => {
+      const route = routes.get(id);
+      return route === undefined ? models.get(id) : routeInfo(route);
+    },
     providers: () => [...providersById.values()],
     provider: (id) => providersById.get(id),
     async refresh(providerId) {
       const targets =
         providerId === undefined ? [...providersById.values()] : [providersById.get(providerId)].filter((p) => p !== undefined);
-      const next = new Map(models);
-      await Promise.all(
-        targets.map(async (provider) => {
-          try {
-            const listed = await provider.listModels();
-            for (const [id, info] of next) if (info.providerId === provider.id) next.delete(id);
-            for (const info of listed) next.set(info.id, info);
-          } catch (error) {
-            options.logger.warn({ provider: provider.id, err: error }, "model discovery failed");
-          }
-        }),
-      );
-      models = next;
+      await Promise.all(targets.map(refreshProvider));
+      rebuild();
     },
+    async resolve(id) {
+      if (!routes.has(id) && !models.has(id) && bareName(id) === undefined) {
+        const parts = splitModelId(id);
+        const provider = parts === undefined ? undefined : providersById.get(parts.providerId);
+        const due = provider !== undefined && now() - (lastOnDemand.get(provider.id) ?? 0) >= onDemandRefreshMs;
+        if (provider !== undefined && due) {
+          lastOnDemand.set(provider.id, now());
+          await registry.refresh(provider.id);
+        }
+        // A provider that lists nothing (or could not be listed) may still serve the name: let it try.
+        const state = provider === undefined ? undefined : discovery.get(provider.id);
+        const listsModels = state?.ok === true && (state.models.length > 0 || configuredModels(provider?.id ?? "").length > 0);
+        if (provider === undefined || (listsModels && !models.has(id))) throw errors.modelNotFound(id);
+      }
+      const canonical = routes.has(id) || models.has(id) ? id : (bareName(id) ?? id);
+      return { id, info: registry.get(canonical), targets: targetsFor(canonical) };
+    },
+    call: (targets, attempt, callOptions) => resilience.call(targets, attempt, callOptions),
     chatModel(id): ChatModel {
-      const { provider, modelName } = resolve(id);
-      if (provider.chatModel === undefined) throw errors.unsupported(`The model '${id}' cannot chat`, "model");
-      return provider.chatModel(modelName);
+      const targets = targetsFor(id);
+      if (targets.some((target) => target.provider.chatModel === undefined))
+        throw errors.unsupported(`The model '${id}' cannot chat`, "model");
+      return createResilientChatModel(id, () => targetsFor(id), resilience);
     },
     embeddingModel(id): EmbeddingModel {
-      const { provider, modelName } = resolve(id);
-      if (provider.embeddingModel === undefined) throw errors.unsupported(`The model '${id}' cannot make embeddings`, "model");
-      return provider.embeddingModel(modelName);
+      require(id, (target) => target.provider.embeddingModel, "make embeddings");
+      return {
+        id,
+        async embed(request) {
+          const delivered = await resilience.call(
+            targetsFor(id),
+            (target) => {
+              const model = target.provider.embeddingModel?.(target.modelName);
+              if (model === undefined) throw errors.unsupported(`The model '${target.id}' cannot make embeddings`, "model");
+              return model.embed({ ...request, model: target.modelName });
+            },
+            { operation: "embeddings", signal: request.signal },
+          );
+          delivered.done();
+          return delivered.value;
+        },
+      };
     },
     visionModel(id): VisionModel | undefined {
-      const { provider, modelName } = resolve(id);
-      return provider.visionModel?.(modelName);
+      const [target] = targetsFor(id);
+      return target?.provider.visionModel?.(target.modelName);
     },
     imageModel(id): ImageModel {
-      const { provider, modelName } = resolve(id);
-      if (provider.imageModel === undefined) throw errors.unsupported(`The model '${id}' cannot generate images`, "model");
-      return provider.imageModel(modelName);
+      require(id, (target) => target.provider.imageModel, "generate images");
+      return {
+        id,
+        async generate(request) {
+          const delivered = await resilience.call(
+            targetsFor(id),
+            (target) => {
+              const model = target.provider.imageModel?.(target.modelName);
+              if (model === undefined) throw errors.unsupported(`The model '${target.id}' cannot generate images`, "model");
+              return model.generate({ ...request, model: target.modelName });
+            },
+            { operation: "images", signal: request.signal },
+          );
+          delivered.done();
+          return delivered.value;
+        },
+      };
+    },
+    providerStatus(): ProviderStatus[] {
+      return [...providersById.values()].map((provider) => {
+        const state = discovery.get(provider.id);
+        const breakers = resilience.breakerStates(provider.id);
+        const open = breakers.filter((breaker) => breaker.state !== "closed");
+        let status: ProviderStatus["status"] = "ok";
+        let detail: string | undefined;
+        if (state !== undefined && !state.ok) {
+          status = "down";
+          detail = `model discovery failed: ${state.error}`;
+        }
+        if (open.length > 0) {
+          status = open.length === breakers.length ? "down" : "degraded";
+          detail = `cooling down: ${open.map((breaker) => breaker.targetId).join(", ")}`;
+        }
+        return {
+          id: provider.id,
+          type: provider.type,
+          status,
+          models: state?.models.length ?? 0,
+          ...(detail === undefined ? {} : { detail }),
+        };
+      });
     },
     async close() {
+      for (const timer of timers) clearInterval(timer);
       await Promise.all([...providersById.values()].map((provider) => provider.close?.()));
     },
   };
+
+  for (const provider of providersById.values()) {
+    const interval = providerConfigs.get(provider.id)?.refreshIntervalMs ?? 0;
+    if (interval > 0) {
+      const timer = setInterval(() => void registry.refresh(provider.id), interval);
+      timer.unref();
+      timers.push(timer);
+    }
+  }
   return registry;
 }

@@ -1,4 +1,24 @@
 import type { ChatModel, EmbeddingModel, ImageModel, ModelInfo, Provider, VisionModel } from "../providers/spec/index.ts";
+import type { ModelTarget } from "./resilience/model-target.ts";
+import type { CallOptions, Delivered } from "./resilience/resilience.ts";
+
+/** A model id (or route name) resolved for one call. */
+export interface ResolvedModel {
+  /** The id as the caller gave it (a route name stays a route name). */
+  id: string;
+  /** What the registry knows about it (for a route: the capabilities all its targets share). */
+  info: ModelInfo | undefined;
+  /** Where this call should go, in order: the strategy's pick first, then fallbacks. */
+  targets: ModelTarget[];
+}
+
+export interface ProviderStatus {
+  id: string;
+  type: string;
+  status: "ok" | "degraded" | "down";
+  detail?: string;
+  models: number;
+}
 
 /**
  * Every model Station can serve, across providers and routes (aliases). Model ids are
@@ -19,6 +39,15 @@ export interface ModelRegistry {
   /** Native vision skills (Moondream, OCR), if the model's provider has them. */
   visionModel(id: string): VisionModel | undefined;
   imageModel(id: string): ImageModel;
+  /**
+   * Resolves an id, a route name or a bare model name that one provider has. A miss triggers
+   * one on-demand refresh (a model pulled a moment ago is found). Throws model_not_found.
+   */
+  resolve(id: string): Promise<ResolvedModel>;
+  /** The resilience layer itself, for callers that talk to targets directly (the gateway's fast path). */
+  call<T>(targets: readonly ModelTarget[], attempt: (target: ModelTarget) => Promise<T>, options: CallOptions): Promise<Delivered<T>>;
+  /** Each provider's health as seen by discovery and the circuit breakers (no network call). */
+  providerStatus(): ProviderStatus[];
   /** Stop refresh timers and close providers. */
   close(): Promise<void>;
 }

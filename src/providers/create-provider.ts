@@ -1,5 +1,10 @@
 import type { ProviderConfig, StationConfig } from "../config/schema.ts";
 import type { Logger } from "../logging/create-logger.ts";
+import { createLlamaCppProvider } from "./llamacpp/create-llamacpp-provider.ts";
+import { createLmStudioProvider } from "./lmstudio/create-lmstudio-provider.ts";
+import { createMoondreamProvider } from "./moondream/create-moondream-provider.ts";
+import { createOllamaProvider } from "./ollama/create-ollama-provider.ts";
+import { createOpenAiCompatibleProvider } from "./openai-compatible/create-openai-compatible-provider.ts";
 import type { Provider } from "./spec/index.ts";
 
 export interface ProviderContext {
@@ -10,8 +15,19 @@ export interface ProviderContext {
 }
 
 /** Builds the adapter for one `providers:` entry. */
-export function createProvider(providerConfig: ProviderConfig, _context: ProviderContext): Provider {
+export function createProvider(providerConfig: ProviderConfig, context: ProviderContext): Provider {
   switch (providerConfig.type) {
+    case "openai":
+    case "openrouter":
+      return createOpenAiCompatibleProvider(providerConfig);
+    case "lmstudio":
+      return createLmStudioProvider(providerConfig);
+    case "ollama":
+      return createOllamaProvider(providerConfig);
+    case "moondream":
+      return createMoondreamProvider(providerConfig, context.fetch === undefined ? {} : { fetch: context.fetch });
+    case "llamacpp":
+      return createLlamaCppProvider(providerConfig, context);
     default:
       throw new Error(`provider type '${providerConfig.type}' (id '${providerConfig.id}') is not implemented yet`);
   }

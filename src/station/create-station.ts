@@ -6,6 +6,7 @@ import { createProvider } from "../providers/create-provider.ts";
 import type { Provider } from "../providers/spec/index.ts";
 import { openDatabase } from "../storage/database.ts";
 import { migrate } from "../storage/migrate.ts";
+import { createGatewayMetrics } from "../system/metrics/create-gateway-metrics.ts";
 import { stationVersion } from "../version.ts";
 import type { HealthReport, Station } from "./station.ts";
 
@@ -30,7 +31,8 @@ export async function createStation(config: StationConfig, options: CreateStatio
     }
   });
   providers.push(...(options.providers ?? []));
-  const registry = createModelRegistry({ providers, logger });
+  const metrics = createGatewayMetrics();
+  const registry = createModelRegistry({ providers, logger, config, metrics });
   closers.push(() => registry.close());
   await registry.refresh();
   let closing: Promise<void> | undefined;
@@ -42,13 +44,23 @@ export async function createStation(config: StationConfig, options: CreateStatio
     version: stationVersion,
     startedAt,
     registry,
+    metrics,
     async health(): Promise<HealthReport> {
+      const providerReports = registry.providerStatus().map(({ id, type, status, detail }) => ({
+        id,
+        type,
+        status,
+        ...(detail === undefined ? {} : { detail }),
+      }));
       return {
-        status: "ok",
+        status: providerReports.some((provider) => provider.status !== "ok") ? "degraded" : "ok",
         version: stationVersion,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-        activeModels: [],
-        providers: [],
+        activeModels: registry
+          .list()
+          .filter((model) => model.state === "loaded")
+          .map((model) => model.id),
+        providers: providerReports,
       };
     },
     close() {

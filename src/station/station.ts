@@ -2,6 +2,7 @@ import type { StationConfig } from "../config/schema.ts";
 import type { Logger } from "../logging/create-logger.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Database } from "../storage/database.ts";
+import type { GatewayMetrics } from "../system/metrics/create-gateway-metrics.ts";
 
 export interface ProviderHealthReport {
   id: string;
@@ -31,6 +32,8 @@ export interface Station {
   readonly version: string;
   readonly startedAt: number;
   readonly registry: ModelRegistry;
+  /** Per-provider call counters and HTTP request metrics (Prometheus, GET /metrics). */
+  readonly metrics: GatewayMetrics;
   health(): Promise<HealthReport>;
   /** Stops workers, closes providers and the database. Idempotent. */
   close(): Promise<void>;

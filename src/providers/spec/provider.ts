@@ -1,6 +1,8 @@
 import type { ChatModel } from "./chat-model.ts";
 import type { EmbeddingModel } from "./embedding-model.ts";
 import type { ImageModel } from "./image-model.ts";
+import type { OpenAiPassthrough } from "./openai-passthrough.ts";
+import type { RunningModel } from "./running-model.ts";
 import type { VisionModel } from "./vision-model.ts";
 
 export type Capability = "chat" | "vision" | "tools" | "embeddings" | "ocr" | "detect" | "point" | "images";
@@ -42,6 +44,10 @@ export interface Provider {
   /** Load / unload for providers that manage model residency (llamacpp, lmstudio, ollama). */
   loadModel?(modelName: string, options?: { keepAliveMs?: number }): Promise<void>;
   unloadModel?(modelName: string): Promise<void>;
+  /** Models resident in memory now (GET /v1/system/ps). */
+  runningModels?(): RunningModel[];
+  /** Fast path for OpenAI-compatible upstreams (the gateway relays bytes instead of re-encoding). */
+  readonly openAiPassthrough?: OpenAiPassthrough;
   /** Release sockets, child processes, native memory. */
   close?(): Promise<void>;
 }

@@ -1,0 +1,204 @@
+import { StationError } from "../../errors/station-error.ts";
+import { UpstreamError } from "../../errors/upstream-error.ts";
+import type { GatewayMetrics } from "../../system/metrics/create-gateway-metrics.ts";
+import { backoffDelay, type RetrySettings } from "./backoff-delay.ts";
+import { CircuitBreaker } from "./circuit-breaker.ts";
+import type { ModelTarget } from "./model-target.ts";
+
+export interface ResilienceSettings {
+  retry: RetrySettings;
+  cooldown: { failures: number; cooldownMs: number };
+}
+
+export interface ResilienceOptions {
+  /** Settings of the provider a target belongs to. */
+  settingsFor(providerId: string): ResilienceSettings;
+  metrics?: GatewayMetrics | undefined;
+  now?: () => number;
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface CallOptions {
+  /** "chat", "stream", "embeddings", "images", ...: a metrics label. */
+  operation: string;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * A call that reached a target. The caller reports how it ended with `done` — at once for a
+ * plain call, after the last chunk for a stream — so that a stream dying midway still counts
+ * against the target's breaker, and least-busy routing sees the stream as in flight.
+ */
+export interface Delivered<T> {
+  value: T;
+  target: ModelTarget;
+  /** Idempotent. With an error: the call failed after it started delivering (never retried). */
+  done(error?: unknown): void;
+}
+
+/**
+ * The one resilience layer every model call goes through: retries with exponential backoff and
+ * full jitter on retryable failures (connection errors, 408/409/429/5xx, honouring Retry-After),
+ * fallback across targets in the order given, and a circuit breaker per target. Retries happen
+ * only before `attempt` resolves: once a caller has its value (a stream's first part, a
+ * relayed reply) nothing is replayed.
+ */
+export class Resilience {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly inFlightCounts = new Map<string, number>();
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+
+  constructor(private readonly options: ResilienceOptions) {
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? abortableSleep;
+  }
+
+  async call<T>(
+    targets: readonly ModelTarget[],
+    attempt: (target: ModelTarget) => Promise<T>,
+    options: CallOptions,
+  ): Promise<Delivered<T>> {
+    const { signal, operation } = options;
+    const metrics = this.options.metrics;
+    let lastError: unknown;
+    let skipped = 0;
+    for (const target of targets) {
+      const settings = this.options.settingsFor(target.provider.id);
+      const breaker = this.breakerFor(target.id, settings);
+      for (let attemptNumber = 1; attemptNumber <= settings.retry.attempts; attemptNumber++) {
+        if (!breaker.tryAcquire()) {
+          if (attemptNumber === 1) skipped++;
+          break;
+        }
+        if (signal?.aborted) {
+          breaker.release();
+          throw abortedError(signal);
+        }
+        const providerId = target.provider.id;
+        const started = performance.now();
+        this.enter(target.id);
+        metrics?.callStarted(providerId);
+        let value: T;
+        try {
+          value = await attempt(target);
+        } catch (error) {
+          this.leave(target.id);
+          metrics?.callEnded(providerId);
+          if (signal?.aborted) {
+            breaker.release();
+            throw abortedError(signal);
+          }
+          metrics?.recordCall(providerId, operation, "error", (performance.now() - started) / 1000, errorCode(error));
+          if (!isRetryable(error)) {
+            // The target answered (e.g. a 400): it is alive, the request is at fault.
+            breaker.recordSuccess();
+            throw error;
+          }
+          breaker.recordFailure();
+          lastError = error;
+          if (breaker.state === "open" || attemptNumber === settings.retry.attempts) break;
+          const delay = backoffDelay(attemptNumber, settings.retry, this.random, (error as StationError).retryAfterSeconds);
+          if (delay === undefined) break;
+          await this.sleep(delay, signal);
+          continue;
+        }
+        let finished = false;
+        return {
+          value,
+          target,
+          done: (error?: unknown) => {
+            if (finished) return;
+            finished = true;
+            this.leave(target.id);
+            metrics?.callEnded(providerId);
+            const seconds = (performance.now() - started) / 1000;
+            if (error === undefined || signal?.aborted) {
+              if (error === undefined) breaker.recordSuccess();
+              else breaker.release();
+              metrics?.recordCall(providerId, operation, error === undefined ? "ok" : "error", seconds, errorCode(error));
+            } else {
+              breaker.recordFailure();
+              metrics?.recordCall(providerId, operation, "error", seconds, errorCode(error));
+            }
+          },
+        };
+      }
+    }
+    if (lastError !== undefined) throw lastError;
+    if (skipped > 0) throw this.coolingDown(targets);
+    throw new StationError({ code: "model_not_found", status: 404, message: "No target to call", param: "model" });
+  }
+
+  /** Calls to a target in flight right now (least-busy routing reads this). */
+  inFlight(targetId: string): number {
+    return this.inFlightCounts.get(targetId) ?? 0;
+  }
+
+  /** Breaker states of one provider's targets, for /health. */
+  breakerStates(providerId: string): { targetId: string; state: string; retryInMs: number }[] {
+    const prefix = `${providerId}/`;
+    return [...this.breakers.entries()]
+      .filter(([targetId]) => targetId.startsWith(prefix))
+      .map(([targetId, breaker]) => ({ targetId, state: breaker.state, retryInMs: breaker.retryInMs() }));
+  }
+
+  private breakerFor(targetId: string, settings: ResilienceSettings): CircuitBreaker {
+    let breaker = this.breakers.get(targetId);
+    if (breaker === undefined) {
+      breaker = new CircuitBreaker({ ...settings.cooldown, now: this.now });
+      this.breakers.set(targetId, breaker);
+    }
+    return breaker;
+  }
+
+  private enter(targetId: string): void {
+    this.inFlightCounts.set(targetId, (this.inFlightCounts.get(targetId) ?? 0) + 1);
+  }
+
+  private leave(targetId: string): void {
+    this.inFlightCounts.set(targetId, (this.inFlightCounts.get(targetId) ?? 1) - 1);
+  }
+
+  private coolingDown(targets: readonly ModelTarget[]): StationError {
+    const waits = targets.map((target) => this.breakers.get(target.id)?.retryInMs() ?? 0);
+    const seconds = Math.max(1, Math.ceil(Math.min(...waits) / 1000));
+    return new StationError({
+      code: "upstream_unavailable",
+      status: 503,
+      message: `Every target for this model is cooling down after repeated failures (${targets.map((target) => target.id).join(", ")}); retry in ${seconds}s`,
+      retryAfterSeconds: seconds,
+      isRetryable: true,
+    });
+  }
+}
+
+function isRetryable(error: unknown): boolean {
+  return error instanceof StationError ? error.isRetryable : false;
+}
+
+function errorCode(error: unknown): string {
+  if (error instanceof UpstreamError && error.statusCode !== undefined) return String(error.statusCode);
+  if (error instanceof StationError) return error.code;
+  return "internal_error";
+}
+
+function abortedError(signal: AbortSignal): StationError {
+  return new StationError({ code: "client_closed_request", status: 499, message: "The client closed the request", cause: signal.reason });
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,180 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { type Dispatcher, Pool } from "undici";
+import { isRetryableStatus, UpstreamError } from "../../errors/upstream-error.ts";
+import { parseRetryAfter } from "./parse-retry-after.ts";
+
+export interface UpstreamClientOptions {
+  providerId: string;
+  /** Origin plus base path, without a trailing slash, e.g. "http://127.0.0.1:1234/v1". */
+  baseUrl: string;
+  /** Sent on every call (authorization, vendor headers). */
+  headers?: Record<string, string>;
+  connectTimeoutMs: number;
+  /** Longest wait for the reply headers: for a non-streamed call, the whole generation. */
+  timeoutMs: number;
+  /** Longest silence between two body chunks. */
+  idleTimeoutMs: number;
+  /** Tests and benchmarks may bring their own dispatcher. */
+  dispatcher?: Dispatcher;
+}
+
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: Dispatcher.ResponseData["body"];
+}
+
+export interface UpstreamRequest {
+  method: "GET" | "POST" | "DELETE";
+  path: string;
+  body?: string | Buffer;
+  signal?: AbortSignal | undefined;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The one HTTP client every remote adapter uses: a keep-alive undici pool per provider whose
+ * connect, headers and body timeouts are the resilience layer's connect, total and idle timeouts.
+ * Connection failures become retryable `UpstreamError`s; HTTP statuses are left to the caller
+ * (`send`) or turned into errors (`json`).
+ */
+export class UpstreamClient {
+  readonly providerId: string;
+  readonly baseUrl: string;
+  private readonly basePath: string;
+  private readonly origin: string | undefined;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly jsonHeaders: Record<string, string>;
+  private readonly getHeaders: Record<string, string>;
+  private readonly options: UpstreamClientOptions;
+
+  constructor(options: UpstreamClientOptions) {
+    const url = new URL(options.baseUrl);
+    this.options = options;
+    this.providerId = options.providerId;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.basePath = url.pathname.replace(/\/+$/, "");
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.origin = this.ownsDispatcher ? undefined : url.origin;
+    this.dispatcher =
+      options.dispatcher ??
+      new Pool(url.origin, {
+        connect: { timeout: options.connectTimeoutMs },
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.idleTimeoutMs,
+        keepAliveTimeout: 30_000,
+      });
+    this.getHeaders = { accept: "application/json", ...options.headers };
+    this.jsonHeaders = { "content-type": "application/json", ...this.getHeaders };
+  }
+
+  /** Sends a request; resolves once the reply headers arrive, whatever the status. */
+  async send(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const headers = request.headers === undefined ? this.headersFor(request) : { ...this.headersFor(request), ...request.headers };
+    try {
+      const response = await this.dispatcher.request({
+        origin: this.origin,
+        method: request.method,
+        path: this.basePath + request.path,
+        headers,
+        body: request.body ?? null,
+        signal: request.signal,
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.idleTimeoutMs,
+      });
+      return response;
+    } catch (error) {
+      throw this.connectionError(error, request.path);
+    }
+  }
+
+  /** Sends a JSON request and parses the JSON reply; non-2xx replies throw `UpstreamError`. */
+  async json<T>(method: UpstreamRequest["method"], path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const response = await this.send({ method, path, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    if (response.statusCode >= 300) throw await this.statusError(response, path);
+    try {
+      return (await response.body.json()) as T;
+    } catch (error) {
+      throw this.connectionError(error, path);
+    }
+  }
+
+  /** Reads an error reply into a `UpstreamError` (status, Retry-After, the upstream's message). */
+  async statusError(response: UpstreamResponse, path: string): Promise<UpstreamError> {
+    let text = "";
+    try {
+      text = (await response.body.text()).slice(0, 2000);
+    } catch {
+      // The body is only for the message; a broken one still leaves the status.
+    }
+    const status = response.statusCode;
+    return new UpstreamError({
+      message: `${this.providerId} answered ${status}${upstreamMessage(text)}`,
+      provider: this.providerId,
+      url: this.baseUrl + path,
+      statusCode: status,
+      responseBody: text,
+      isRetryable: isRetryableStatus(status),
+      retryAfterSeconds: parseRetryAfter(response.headers["retry-after"]),
+    });
+  }
+
+  /** Connection-level failure (refused, reset, timed out, aborted) → `UpstreamError`. */
+  connectionError(error: unknown, path: string): UpstreamError {
+    if (error instanceof UpstreamError) return error;
+    const code = (error as { code?: string })?.code ?? (error as Error)?.name;
+    const aborted = code === "UND_ERR_ABORTED" || (error as Error)?.name === "AbortError";
+    return new UpstreamError({
+      message: `${this.providerId} ${describeConnectionError(code)}`,
+      provider: this.providerId,
+      url: this.baseUrl + path,
+      isRetryable: !aborted,
+      cause: error,
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private headersFor(request: UpstreamRequest): Record<string, string> {
+    return request.body === undefined ? this.getHeaders : this.jsonHeaders;
+  }
+}
+
+function describeConnectionError(code: string | undefined): string {
+  switch (code) {
+    case "ECONNREFUSED":
+      return "refused the connection";
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return "did not accept the connection in time (connect timeout)";
+    case "UND_ERR_HEADERS_TIMEOUT":
+      return "did not answer in time (timeout)";
+    case "UND_ERR_BODY_TIMEOUT":
+      return "went silent mid-reply (idle timeout)";
+    case "ECONNRESET":
+    case "UND_ERR_SOCKET":
+      return "closed the connection unexpectedly";
+    case "UND_ERR_ABORTED":
+    case "AbortError":
+      return "call was aborted";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host name could not be resolved";
+    default:
+      return `could not be reached (${code ?? "unknown error"})`;
+  }
+}
+
+/** ": <message>" from an OpenAI- or Ollama-shaped error body, if there is one. */
+function upstreamMessage(text: string): string {
+  if (text.length === 0) return "";
+  try {
+    const parsed = JSON.parse(text) as { error?: string | { message?: string }; message?: string };
+    const message = typeof parsed.error === "string" ? parsed.error : (parsed.error?.message ?? parsed.message);
+    return typeof message === "string" ? `: ${message.slice(0, 300)}` : "";
+  } catch {
+    return `: ${text.slice(0, 200)}`;
+  }
+}

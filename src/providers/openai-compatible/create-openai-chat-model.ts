@@ -1,0 +1,99 @@
+import { serverSentEventData } from "../http/server-sent-events.ts";
+import type { UpstreamClient } from "../http/upstream-client.ts";
+import type { ChatModel, ChatRequest, ChatResult, StreamPart, ToolCall } from "../spec/index.ts";
+import { fromOpenAiFinishReason, fromOpenAiUsage, type OpenAiUsage } from "./from-openai-finish-reason.ts";
+import { toOpenAiRequest } from "./to-openai-request.ts";
+
+interface OpenAiCompletion {
+  id?: string;
+  choices?: {
+    message?: { content?: string | null; tool_calls?: { id: string; function: { name: string; arguments: string } }[] };
+    finish_reason?: string | null;
+  }[];
+  usage?: OpenAiUsage | null;
+}
+
+interface OpenAiChunk {
+  choices?: {
+    delta?: {
+      content?: string | null;
+      tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[];
+    };
+    finish_reason?: string | null;
+  }[];
+  usage?: OpenAiUsage | null;
+  error?: { message?: string };
+}
+
+/** A chat model behind an OpenAI-compatible `/chat/completions`. */
+export function createOpenAiChatModel(client: UpstreamClient, providerId: string, modelName: string): ChatModel {
+  return {
+    id: `${providerId}/${modelName}`,
+    providerId,
+    modelName,
+    async generate(request: ChatRequest): Promise<ChatResult> {
+      const body = toOpenAiRequest({ ...request, model: modelName }, false);
+      const completion = await client.json<OpenAiCompletion>("POST", "/chat/completions", body, request.signal);
+      const choice = completion.choices?.[0];
+      const toolCalls: ToolCall[] = (choice?.message?.tool_calls ?? []).map((call) => ({
+        id: call.id,
+        name: call.function.name,
+        arguments: call.function.arguments,
+      }));
+      return {
+        text: choice?.message?.content ?? "",
+        toolCalls,
+        finishReason: fromOpenAiFinishReason(choice?.finish_reason),
+        usage: fromOpenAiUsage(completion.usage),
+        id: completion.id,
+      };
+    },
+    async *stream(request: ChatRequest): AsyncGenerator<StreamPart> {
+      const path = "/chat/completions";
+      const body = JSON.stringify(toOpenAiRequest({ ...request, model: modelName }, true));
+      let response: Awaited<ReturnType<UpstreamClient["send"]>>;
+      try {
+        response = await client.send({ method: "POST", path, body, signal: request.signal });
+        if (response.statusCode >= 300) throw await client.statusError(response, path);
+      } catch (error) {
+        yield { type: "error", error: client.connectionError(error, path) };
+        return;
+      }
+      let finishReason: string | null | undefined;
+      let usage: OpenAiUsage | null | undefined;
+      try {
+        for await (const data of serverSentEventData(response.body)) {
+          if (data === "[DONE]") break;
+          const chunk = JSON.parse(data) as OpenAiChunk;
+          if (chunk.error !== undefined) throw new Error(chunk.error.message ?? "upstream stream error");
+          if (chunk.usage) usage = chunk.usage;
+          const choice = chunk.choices?.[0];
+          if (choice === undefined) continue;
+          const delta = choice.delta;
+          if (typeof delta?.content === "string" && delta.content.length > 0) yield { type: "text-delta", text: delta.content };
+          for (const call of delta?.tool_calls ?? []) {
+            yield {
+              type: "tool-call-delta",
+              index: call.index,
+              ...(call.id === undefined ? {} : { id: call.id }),
+              ...(call.function?.name === undefined ? {} : { name: call.function.name }),
+              ...(call.function?.arguments === undefined ? {} : { argumentsDelta: call.function.arguments }),
+            };
+          }
+          if (choice.finish_reason) finishReason = choice.finish_reason;
+        }
+      } catch (error) {
+        response.body.destroy();
+        yield { type: "error", error: client.connectionError(error, path) };
+        return;
+      }
+      if (finishReason === undefined) {
+        yield { type: "error", error: client.connectionError(new Error("stream ended before a finish reason"), path) };
+        return;
+      }
+      const finalUsage = fromOpenAiUsage(usage);
+      if (finalUsage !== undefined) yield { type: "usage", usage: finalUsage };
+      yield { type: "finish", finishReason: fromOpenAiFinishReason(finishReason), usage: finalUsage };
+    },
+  };
+}

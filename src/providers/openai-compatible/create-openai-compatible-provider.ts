@@ -1,0 +1,152 @@
+import type { ProviderConfig } from "../../config/schema.ts";
+import { UpstreamClient } from "../http/upstream-client.ts";
+import type {
+  Capability,
+  ChatModel,
+  EmbeddingModel,
+  ImageModel,
+  ModelInfo,
+  OpenAiPassthrough,
+  PassthroughReply,
+  Provider,
+  ProviderHealth,
+} from "../spec/index.ts";
+import { createOpenAiChatModel } from "./create-openai-chat-model.ts";
+import { guessCapabilities } from "./guess-capabilities.ts";
+import { normalizeOpenAiBaseUrl } from "./normalize-openai-base-url.ts";
+
+export type RemoteProviderConfig = Extract<ProviderConfig, { type: "openai" | "openrouter" | "lmstudio" | "ollama" }>;
+
+export interface OpenAiCompatibleOptions {
+  /** Overrides the config's base URL (LM Studio's native adapter points this at its /v1). */
+  baseUrl?: string;
+  apiKey?: string | undefined;
+  dispatcher?: import("undici").Dispatcher;
+}
+
+interface OpenAiModelEntry {
+  id: string;
+  owned_by?: string;
+  context_length?: number;
+  max_model_len?: number;
+  meta?: { n_ctx_train?: number };
+  architecture?: { input_modalities?: string[]; output_modalities?: string[] };
+  supported_parameters?: string[];
+}
+
+/**
+ * One adapter for every server that speaks OpenAI's API: OpenAI, OpenRouter (plus its
+ * attribution headers), vLLM, llama.cpp server, LM Studio's /v1.
+ */
+export function createOpenAiCompatibleProvider(config: RemoteProviderConfig, options: OpenAiCompatibleOptions = {}): Provider {
+  const apiKey = options.apiKey ?? config.apiKey;
+  const headers: Record<string, string> = {};
+  if (config.type === "openrouter") {
+    // OpenRouter attributes traffic with these; users may override them in `headers`.
+    headers["http-referer"] = "https://github.com/station-ai/station";
+    headers["x-title"] = "Station";
+  }
+  if (apiKey !== undefined && apiKey.length > 0) headers.authorization = `Bearer ${apiKey}`;
+  for (const [name, value] of Object.entries(config.headers ?? {})) headers[name.toLowerCase()] = value;
+  const client = new UpstreamClient({
+    providerId: config.id,
+    baseUrl: normalizeOpenAiBaseUrl(options.baseUrl ?? config.baseUrl),
+    headers,
+    connectTimeoutMs: config.connectTimeoutMs,
+    timeoutMs: config.timeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+  });
+  const chatModels = new Map<string, ChatModel>();
+
+  const passthrough: OpenAiPassthrough = {
+    post: (path, body, signal) => client.send({ method: "POST", path, body, signal }) as Promise<PassthroughReply>,
+    statusError: (reply, path) => client.statusError(reply as Parameters<UpstreamClient["statusError"]>[0], path),
+  };
+
+  return {
+    id: config.id,
+    type: config.type,
+    openAiPassthrough: passthrough,
+    async listModels(signal) {
+      const list = await client.json<{ data?: OpenAiModelEntry[] }>("GET", "/models", undefined, signal);
+      return (list.data ?? []).map((entry) => toModelInfo(config.id, entry));
+    },
+    async health(signal): Promise<ProviderHealth> {
+      const started = performance.now();
+      try {
+        await client.json("GET", "/models", undefined, signal);
+        return { status: "ok", latencyMs: Math.round(performance.now() - started) };
+      } catch (error) {
+        return { status: "down", detail: (error as Error).message };
+      }
+    },
+    chatModel(modelName) {
+      let model = chatModels.get(modelName);
+      if (model === undefined) {
+        model = createOpenAiChatModel(client, config.id, modelName);
+        chatModels.set(modelName, model);
+      }
+      return model;
+    },
+    embeddingModel(modelName): EmbeddingModel {
+      return {
+        id: `${config.id}/${modelName}`,
+        async embed(request) {
+          const body: Record<string, unknown> = { model: modelName, input: request.input, encoding_format: "float" };
+          if (request.dimensions !== undefined) body.dimensions = request.dimensions;
+          const reply = await client.json<{
+            data: { index: number; embedding: number[] }[];
+            usage?: { prompt_tokens?: number; total_tokens?: number };
+          }>("POST", "/embeddings", body, request.signal);
+          const embeddings = [...reply.data].sort((a, b) => a.index - b.index).map((item) => item.embedding);
+          const usage = reply.usage;
+          return {
+            embeddings,
+            ...(usage === undefined ? {} : { usage: { promptTokens: usage.prompt_tokens ?? 0, totalTokens: usage.total_tokens ?? 0 } }),
+          };
+        },
+      };
+    },
+    imageModel(modelName): ImageModel {
+      return {
+        id: `${config.id}/${modelName}`,
+        async generate(request) {
+          const body: Record<string, unknown> = { model: modelName, prompt: request.prompt, response_format: "b64_json" };
+          if (request.n !== undefined) body.n = request.n;
+          if (request.size !== undefined) body.size = request.size;
+          const reply = await client.json<{ data: { b64_json?: string }[] }>("POST", "/images/generations", body, request.signal);
+          return {
+            images: reply.data
+              .filter((item) => typeof item.b64_json === "string")
+              .map((item) => ({ data: Buffer.from(item.b64_json as string, "base64"), mediaType: "image/png" })),
+          };
+        },
+      };
+    },
+    close: () => client.close(),
+  };
+}
+
+function toModelInfo(providerId: string, entry: OpenAiModelEntry): ModelInfo {
+  let capabilities: Capability[] = guessCapabilities(entry.id);
+  const inputs = entry.architecture?.input_modalities;
+  if (inputs !== undefined) {
+    // OpenRouter says what a model takes; trust it over the name.
+    capabilities = capabilities.filter((capability) => capability !== "vision");
+    if (inputs.includes("image") && capabilities.includes("chat")) capabilities.push("vision");
+  }
+  if (entry.supported_parameters !== undefined && !entry.supported_parameters.includes("tools")) {
+    capabilities = capabilities.filter((capability) => capability !== "tools");
+  }
+  const contextLength = entry.context_length ?? entry.max_model_len ?? entry.meta?.n_ctx_train;
+  return {
+    id: `${providerId}/${entry.id}`,
+    providerId,
+    name: entry.id,
+    capabilities,
+    state: "available",
+    ...(contextLength === undefined ? {} : { contextLength }),
+    ...(entry.owned_by === undefined ? {} : { metadata: { ownedBy: entry.owned_by } }),
+  };
+}
