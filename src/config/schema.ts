@@ -138,6 +138,8 @@ export const configSchema = z.strictObject({
         })
         .prefault({}),
       toolTimeoutMs: z.number().int().positive().default(30_000),
+      /** One connection attempt (spawn or HTTP handshake, initialize, tools/list). */
+      connectTimeoutMs: z.number().int().positive().default(30_000),
       maxResultBytes: z
         .number()
         .int()
@@ -148,6 +150,16 @@ export const configSchema = z.strictObject({
   chat: z
     .strictObject({
       maxToolRounds: z.number().int().min(1).default(8),
+    })
+    .prefault({}),
+  uploads: z
+    .strictObject({
+      /** Largest file POST /api/uploads accepts. */
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(20 * 1024 * 1024),
     })
     .prefault({}),
   queue: z
