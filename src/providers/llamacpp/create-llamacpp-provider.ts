@@ -1,0 +1,184 @@
+import path from "node:path";
+import type { Llama } from "node-llama-cpp";
+import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
+import { errors } from "../../errors/errors.ts";
+import type { StationError } from "../../errors/station-error.ts";
+import type { Logger } from "../../logging/create-logger.ts";
+import type { Capability, ModelInfo, Provider, RunningModel } from "../spec/index.ts";
+import { defaultThreadCount } from "./default-thread-count.ts";
+import { findGgufFiles, type GgufFile } from "./find-gguf-files.ts";
+import { type GgufSummary, inspectGgufFile } from "./inspect-gguf-file.ts";
+import { createLlamaCppChatModel } from "./llamacpp-chat-model.ts";
+import { createLlamaCppEmbeddingModel } from "./llamacpp-embedding-model.ts";
+import { type LlamaResident, loadLlamaModel } from "./load-llama-model.ts";
+import { createModelResidency, type ResidencyHandle } from "./model-residency.ts";
+import { type Scheduler, systemScheduler } from "./scheduler.ts";
+import { sharedLlama } from "./shared-llama.ts";
+
+export type LlamaCppProviderConfig = Extract<ProviderConfig, { type: "llamacpp" }>;
+
+export interface LlamaCppProviderOptions {
+  config: StationConfig;
+  logger: Logger;
+  /** Keep-alive clock; tests inject a manual one. */
+  scheduler?: Scheduler;
+  /** The llama.cpp runtime; defaults to the process-wide prebuilt one. */
+  llama?: () => Promise<Llama>;
+}
+
+export interface LlamaCppProvider extends Provider {
+  /** Directories scanned for *.gguf, in priority order. */
+  readonly modelsDirectories: string[];
+  /** GGUF files that were found but cannot be served, with the reason. */
+  invalidModels(): Promise<{ name: string; path: string; error: string }[]>;
+  runningModels(): RunningModel[];
+}
+
+/** Where `bin/station pull` puts models and where discovery looks first. */
+export function llamaCppModelsDirectories(providerConfig: LlamaCppProviderConfig, config: StationConfig): string[] {
+  const dataModels = path.join(config.dataDir, "models");
+  const configured = providerConfig.modelsDir === undefined ? [] : [path.resolve(providerConfig.modelsDir)];
+  return [...new Set([...configured, dataModels])];
+}
+
+/** The `llamacpp` provider: every *.gguf in the models directories, run in-process by node-llama-cpp. */
+export function createLlamaCppProvider(providerConfig: LlamaCppProviderConfig, options: LlamaCppProviderOptions): LlamaCppProvider {
+  const { logger } = options;
+  const directories = llamaCppModelsDirectories(providerConfig, options.config);
+  const threads = providerConfig.threads > 0 ? providerConfig.threads : defaultThreadCount();
+  const getLlama = options.llama ?? (() => sharedLlama(logger));
+  const residency = createModelResidency<LlamaResident>({
+    scheduler: options.scheduler ?? systemScheduler,
+    defaultKeepAliveMs: providerConfig.keepAliveMs,
+    memoryBudgetBytes: providerConfig.memoryBudgetBytes,
+    logger,
+  });
+  // Header inspections are cached per file version: discovery runs on every registry refresh.
+  const inspections = new Map<string, { key: string; result: Awaited<ReturnType<typeof inspectGgufFile>> }>();
+
+  const inspect = async (file: GgufFile) => {
+    const key = `${file.path}:${file.sizeBytes}:${file.modifiedMs}`;
+    const cached = inspections.get(file.name);
+    if (cached?.key === key) return cached.result;
+    const result = await inspectGgufFile(file.name, file.path);
+    if (!result.ok) logger.warn({ model: `${providerConfig.id}/${file.name}`, reason: result.error.message }, "GGUF file skipped");
+    inspections.set(file.name, { key, result });
+    return result;
+  };
+
+  /** Finds and validates a model file, or throws the clear reason it cannot be served. */
+  const resolveModel = async (name: string): Promise<{ file: GgufFile; summary: GgufSummary }> => {
+    const file = (await findGgufFiles(directories)).find((candidate) => candidate.name === name);
+    if (file === undefined) throw errors.modelNotFound(`${providerConfig.id}/${name}`);
+    const inspection = await inspect(file);
+    if (!inspection.ok) throw inspection.error as StationError;
+    return { file, summary: inspection.summary };
+  };
+
+  const prepare = (name: string) => async () => {
+    const { file, summary } = await resolveModel(name);
+    return { estimatedBytes: summary.sizeBytes, load: () => load(name, file) };
+  };
+
+  const acquire = (name: string): Promise<ResidencyHandle<LlamaResident>> => residency.acquire(name, prepare(name));
+
+  const load = async (name: string, file: GgufFile): Promise<LlamaResident> => {
+    const llama = await getLlama();
+    try {
+      return await loadLlamaModel({
+        llama,
+        modelId: `${providerConfig.id}/${name}`,
+        filePath: file.path,
+        contextSize: providerConfig.contextSize,
+        parallelSequences: providerConfig.parallelSequences,
+        maxQueue: providerConfig.maxQueue,
+        threads,
+        gpuLayers: providerConfig.gpuLayers,
+      });
+    } catch (error) {
+      throw errors.internal(`The model '${providerConfig.id}/${name}' failed to load: ${(error as Error).message}`, error);
+    }
+  };
+
+  const capabilitiesOf = (summary: GgufSummary): Capability[] => (summary.embeddingOnly ? ["embeddings"] : ["chat", "tools", "embeddings"]);
+
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  return {
+    id: providerConfig.id,
+    type: "llamacpp",
+    modelsDirectories: directories,
+    async listModels() {
+      const loadedNames = new Set(residency.entries().map((entry) => entry.name));
+      const models: ModelInfo[] = [];
+      for (const file of await findGgufFiles(directories)) {
+        const inspection = await inspect(file);
+        if (!inspection.ok) continue;
+        const { summary } = inspection;
+        models.push({
+          id: `${providerConfig.id}/${file.name}`,
+          providerId: providerConfig.id,
+          name: file.name,
+          capabilities: capabilitiesOf(summary),
+          contextLength: summary.contextLength,
+          state: loadedNames.has(file.name) ? "loaded" : "not-loaded",
+          metadata: {
+            path: file.path,
+            sizeBytes: file.sizeBytes,
+            architecture: summary.architecture,
+            displayName: summary.displayName,
+            parameterCount: summary.parameterCount,
+            hasChatTemplate: summary.chatTemplate !== undefined,
+          },
+        });
+      }
+      return models;
+    },
+    async invalidModels() {
+      const invalid: { name: string; path: string; error: string }[] = [];
+      for (const file of await findGgufFiles(directories)) {
+        const inspection = await inspect(file);
+        if (!inspection.ok) invalid.push({ name: file.name, path: file.path, error: inspection.error.message });
+      }
+      return invalid;
+    },
+    async health() {
+      try {
+        await getLlama();
+        return { status: "ok", detail: `${residency.entries().length} model(s) loaded, ${threads} thread(s) each` };
+      } catch (error) {
+        return { status: "down", detail: `llama.cpp runtime unavailable: ${(error as Error).message}` };
+      }
+    },
+    chatModel(modelName) {
+      return createLlamaCppChatModel({ providerId: providerConfig.id, modelName, acquire: () => acquire(modelName) });
+    },
+    embeddingModel(modelName) {
+      return createLlamaCppEmbeddingModel({ id: `${providerConfig.id}/${modelName}`, acquire: () => acquire(modelName) });
+    },
+    async loadModel(modelName, loadOptions = {}) {
+      await residency.preload(modelName, prepare(modelName), loadOptions.keepAliveMs);
+    },
+    async unloadModel(modelName) {
+      await residency.unload(modelName);
+    },
+    runningModels() {
+      return residency.entries().map((entry) => ({
+        id: `${providerConfig.id}/${entry.name}`,
+        providerId: providerConfig.id,
+        name: entry.name,
+        sizeBytes: entry.model.sizeBytes,
+        contextSize: entry.model.contextSize,
+        threads: entry.model.threads,
+        sequences: { total: entry.model.sequences.size, busy: entry.model.sequences.busy(), waiting: entry.model.sequences.waiting() },
+        loadedAt: iso(entry.loadedAt),
+        lastUsedAt: iso(entry.lastUsedAt),
+        expiresAt: entry.expiresAt === undefined ? null : iso(entry.expiresAt),
+        keepAliveMs: entry.keepAliveMs,
+      }));
+    },
+    async close() {
+      await residency.close();
+    },
+  };
+}

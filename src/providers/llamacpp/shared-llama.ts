@@ -1,0 +1,29 @@
+import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
+import type { Logger } from "../../logging/create-logger.ts";
+
+let shared: Promise<Llama> | undefined;
+
+/**
+ * One llama.cpp runtime per process (it owns the backend and the thread pool). Prebuilt
+ * binaries only: never compile at run time. The GPU build is picked automatically when the
+ * machine has one. `maxThreads: 0` makes each context's `threads` exact.
+ */
+export function sharedLlama(logger: Logger): Promise<Llama> {
+  shared ??= getLlama({
+    build: "never",
+    gpu: "auto",
+    maxThreads: 0,
+    logLevel: LlamaLogLevel.warn,
+    logger: (level, message) => {
+      const text = message.trim();
+      if (text.length === 0) return;
+      if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) logger.error({ source: "llama.cpp" }, text);
+      else if (level === LlamaLogLevel.warn) logger.warn({ source: "llama.cpp" }, text);
+      else logger.debug({ source: "llama.cpp" }, text);
+    },
+  }).catch((error: unknown) => {
+    shared = undefined;
+    throw error;
+  });
+  return shared;
+}
