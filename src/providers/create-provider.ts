@@ -3,6 +3,7 @@ import type { Logger } from "../logging/create-logger.ts";
 import { createLlamaCppProvider } from "./llamacpp/create-llamacpp-provider.ts";
 import { createLmStudioProvider } from "./lmstudio/create-lmstudio-provider.ts";
 import { createMoondreamProvider } from "./moondream/create-moondream-provider.ts";
+import { createOcrProvider } from "./ocr/create-ocr-provider.ts";
 import { createOllamaProvider } from "./ollama/create-ollama-provider.ts";
 import { createOpenAiCompatibleProvider } from "./openai-compatible/create-openai-compatible-provider.ts";
 import type { Provider } from "./spec/index.ts";
@@ -28,7 +29,11 @@ export function createProvider(providerConfig: ProviderConfig, context: Provider
       return createMoondreamProvider(providerConfig, context.fetch === undefined ? {} : { fetch: context.fetch });
     case "llamacpp":
       return createLlamaCppProvider(providerConfig, context);
-    default:
-      throw new Error(`provider type '${providerConfig.type}' (id '${providerConfig.id}') is not implemented yet`);
+    case "ocr":
+      return createOcrProvider(providerConfig);
+    default: {
+      const unknown = providerConfig as { type: string; id: string };
+      throw new Error(`provider type '${unknown.type}' (id '${unknown.id}') is not implemented yet`);
+    }
   }
 }

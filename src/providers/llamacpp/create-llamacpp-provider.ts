@@ -4,7 +4,7 @@ import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
 import { errors } from "../../errors/errors.ts";
 import type { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
-import type { Capability, ModelInfo, Provider, RunningModel } from "../spec/index.ts";
+import type { Capability, ChatModel, EmbeddingModel, ModelInfo, Provider, RunningModel } from "../spec/index.ts";
 import { defaultThreadCount } from "./default-thread-count.ts";
 import { findGgufFiles, type GgufFile } from "./find-gguf-files.ts";
 import { type GgufSummary, inspectGgufFile } from "./inspect-gguf-file.ts";
@@ -32,6 +32,11 @@ export interface LlamaCppProvider extends Provider {
   /** GGUF files that were found but cannot be served, with the reason. */
   invalidModels(): Promise<{ name: string; path: string; error: string }[]>;
   runningModels(): RunningModel[];
+  chatModel(modelName: string): ChatModel;
+  embeddingModel(modelName: string): EmbeddingModel;
+  loadModel(modelName: string, options?: { keepAliveMs?: number }): Promise<void>;
+  unloadModel(modelName: string): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Where `bin/station pull` puts models and where discovery looks first. */

@@ -25,10 +25,26 @@ export interface Point {
   y: number;
 }
 
+/** One line of text an OCR engine read. */
+export interface TextLine {
+  text: string;
+  box: BoundingBox;
+  /** 0..1 */
+  confidence: number;
+}
+
+export interface ReadTextResult {
+  /** Every line, top to bottom, joined with "\n". */
+  text: string;
+  lines: TextLine[];
+}
+
 export interface VisionModel {
   readonly id: string;
   caption(request: VisionRequestBase & { length: CaptionLength }): AsyncIterable<string>;
   query(request: VisionRequestBase & { question: string; reasoning?: boolean }): AsyncIterable<string>;
   detect?(request: VisionRequestBase & { object: string }): Promise<BoundingBox[]>;
   point?(request: VisionRequestBase & { object: string }): Promise<Point[]>;
+  /** OCR engines: the text in the image, line by line with boxes and confidence. */
+  readText?(request: VisionRequestBase): Promise<ReadTextResult>;
 }

