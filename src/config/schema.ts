@@ -169,6 +169,8 @@ export const configSchema = z.strictObject({
       jobTimeoutMs: z.number().int().positive().default(120_000),
       maxAttempts: z.number().int().min(1).default(3),
       leaseMs: z.number().int().positive().default(30_000),
+      /** First retry delay for retryable provider errors; doubles per attempt. */
+      retryBaseDelayMs: z.number().int().min(0).default(1000),
       /** Finished jobs are deleted after this long. */
       retentionMs: z
         .number()
@@ -183,6 +185,8 @@ export const configSchema = z.strictObject({
       attempts: z.number().int().min(1).default(5),
       timeoutMs: z.number().int().positive().default(10_000),
       baseDelayMs: z.number().int().min(0).default(1000),
+      /** Deliveries in flight at once. */
+      concurrency: z.number().int().min(1).default(4),
     })
     .prefault({}),
   vision: z

@@ -66,6 +66,10 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
       `UPDATE jobs SET status = 'failed', error = @error, finished_at = @now, lease_token = NULL, lease_expires_at = NULL
        WHERE id = @id AND lease_token = @token AND status = 'running'`,
     ),
+    release: sqlite.prepare(
+      `UPDATE jobs SET status = 'queued', run_at = @now, attempts = max(0, attempts - 1), lease_token = NULL, lease_expires_at = NULL
+       WHERE id = @id AND lease_token = @token AND status = 'running'`,
+    ),
     cancel: sqlite.prepare(
       `UPDATE jobs SET status = 'cancelled', finished_at = @now, lease_token = NULL, lease_expires_at = NULL
        WHERE id = @id AND status IN ('queued', 'running')`,
@@ -179,6 +183,9 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
     },
     async fail(id, token, error, now, options) {
       return fail(id, token, JSON.stringify(error), now, options.retryAt, options.followUps);
+    },
+    async release(id, token, now) {
+      return statements.release.run({ id, token, now }).changes === 1;
     },
     async cancel(id, now, followUps) {
       return cancel(id, now, followUps);

@@ -114,6 +114,16 @@ export function describeQueueBackendConformance(name: string, open: () => Promis
       expect(await backend.get("a")).toMatchObject({ status: "failed", error: { code: "lease_expired" } });
     });
 
+    it("releases a running job on shutdown without spending an attempt", async () => {
+      await backend.enqueue(job("a"), 1);
+      const claimed = (await backend.claim("q", 2, 1000))!;
+      expect(await backend.release("a", "not-the-token", 3)).toBe(false);
+      expect(await backend.release("a", claimed.leaseToken, 3)).toBe(true);
+      expect(await backend.get("a")).toMatchObject({ status: "queued", attempts: 0, runAt: 3 });
+      expect(await backend.complete("a", claimed.leaseToken, "late", 4)).toBe(false);
+      expect((await backend.claim("q", 5, 1000))?.attempts).toBe(1);
+    });
+
     it("cancels queued and running jobs, never finished ones", async () => {
       await backend.enqueue(job("queued"), 1);
       await backend.enqueue(job("running"), 2);

@@ -102,6 +102,8 @@ export interface QueueBackend {
     now: number,
     options: { retryAt?: number; followUps?: NewJob[] },
   ): Promise<"retrying" | "failed" | "stale">;
+  /** Gives a running job back unfinished (graceful shutdown): queued again now, the attempt not counted. */
+  release(jobId: string, leaseToken: string, now: number): Promise<boolean>;
   /** Cancels a queued or running job; false when it is already finished or unknown. */
   cancel(jobId: string, now: number, followUps?: NewJob[]): Promise<boolean>;
   get(jobId: string): Promise<JobRecord | undefined>;

@@ -1,0 +1,159 @@
+import { isStationError, StationError } from "../errors/station-error.ts";
+import type { Logger } from "../logging/create-logger.ts";
+import type { Backoff } from "./exponential-backoff.ts";
+import type { ClaimedJob, JobError, NewJob, QueueBackend } from "./queue-backend.ts";
+
+export interface WorkerPoolOptions {
+  backend: QueueBackend;
+  queue: string;
+  concurrency: number;
+  leaseMs: number;
+  /** Per-attempt time limit; the handler's signal aborts when it passes. */
+  jobTimeoutMs: number;
+  backoff: Backoff;
+  /** Runs one job; throw a StationError with `isRetryable` to have it retried. */
+  handler: (job: ClaimedJob, signal: AbortSignal) => Promise<unknown>;
+  /** Jobs to enqueue atomically when a job finishes (completed, failed for good). */
+  followUps?: (job: ClaimedJob, outcome: { status: "completed"; result: unknown } | { status: "failed"; error: JobError }) => NewJob[];
+  logger: Logger;
+  now?: () => number;
+  /** How often idle workers look for work enqueued by other processes or due after backoff. */
+  pollIntervalMs?: number;
+}
+
+export interface WorkerPool {
+  start(): void;
+  /** Wakes idle workers now (a job was just enqueued in this process). */
+  wake(): void;
+  /** Aborts a job this process is running (cancellation). */
+  abort(jobId: string): void;
+  /** Stops claiming, aborts running jobs (their leases expire and they run again) and waits for the workers. */
+  stop(): Promise<void>;
+  readonly running: number;
+}
+
+/**
+ * N workers that claim, run and settle jobs of one queue. A running job's lease is renewed
+ * by heartbeats; if the heartbeat finds the job gone (cancelled, lease lost) the handler is
+ * aborted. Results and failures are written through the lease token, so a worker that lost
+ * its lease can never overwrite a newer attempt.
+ */
+export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
+  const now = options.now ?? Date.now;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const controllers = new Map<string, AbortController>();
+  const waiters = new Set<() => void>();
+  const workers: Promise<void>[] = [];
+  let stopping = false;
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+    });
+
+  const run = async (job: ClaimedJob): Promise<void> => {
+    const controller = new AbortController();
+    controllers.set(job.id, controller);
+    const timeout = AbortSignal.timeout(options.jobTimeoutMs);
+    const signal = AbortSignal.any([controller.signal, timeout]);
+    const heartbeat = setInterval(
+      () => {
+        options.backend.heartbeat(job.id, job.leaseToken, now(), options.leaseMs).then(
+          (owned) => {
+            if (!owned)
+              controller.abort(
+                new StationError({ code: "job_not_owned", status: 409, message: "the job was cancelled or its lease lost" }),
+              );
+          },
+          (error: unknown) => options.logger.warn({ err: error, jobId: job.id }, "heartbeat failed"),
+        );
+      },
+      Math.max(50, Math.floor(options.leaseMs / 3)),
+    );
+    try {
+      const result = await options.handler(job, signal);
+      if (signal.aborted) throw signal.reason;
+      const followUps = options.followUps?.(job, { status: "completed", result });
+      await options.backend.complete(job.id, job.leaseToken, result, now(), followUps);
+    } catch (caught) {
+      if (stopping) {
+        await options.backend.release(job.id, job.leaseToken, now());
+        return;
+      }
+      if (controller.signal.aborted) return; // cancelled or lease lost: whoever holds the job now settles it
+      const error = timeout.aborted
+        ? new StationError({
+            code: "job_timeout",
+            status: 504,
+            message: `the job ran longer than ${options.jobTimeoutMs} ms`,
+            isRetryable: true,
+          })
+        : caught;
+      const jobError = toJobError(error);
+      const retryable = isStationError(error) ? error.isRetryable : false;
+      const retryAt = retryable && job.attempts < job.maxAttempts ? now() + options.backoff(job.attempts) : undefined;
+      const followUps = retryAt === undefined ? options.followUps?.(job, { status: "failed", error: jobError }) : undefined;
+      const outcome = await options.backend.fail(job.id, job.leaseToken, jobError, now(), {
+        ...(retryAt === undefined ? {} : { retryAt }),
+        ...(followUps === undefined ? {} : { followUps }),
+      });
+      options.logger.debug({ jobId: job.id, queue: options.queue, outcome, code: jobError.code }, "job attempt failed");
+    } finally {
+      clearInterval(heartbeat);
+      controllers.delete(job.id);
+    }
+  };
+
+  const loop = async (): Promise<void> => {
+    while (!stopping) {
+      let job: ClaimedJob | undefined;
+      try {
+        job = await options.backend.claim(options.queue, now(), options.leaseMs);
+      } catch (error) {
+        options.logger.error({ err: error, queue: options.queue }, "claiming a job failed");
+      }
+      if (job === undefined) {
+        await sleep(pollIntervalMs);
+        continue;
+      }
+      try {
+        await run(job);
+      } catch (error) {
+        options.logger.error({ err: error, jobId: job.id }, "settling a job failed; its lease will expire and it will run again");
+      }
+    }
+  };
+
+  return {
+    start() {
+      for (let index = 0; index < options.concurrency; index++) workers.push(loop());
+    },
+    wake() {
+      for (const waiter of [...waiters]) waiter();
+    },
+    abort(jobId) {
+      controllers.get(jobId)?.abort(new StationError({ code: "job_cancelled", status: 409, message: "the job was cancelled" }));
+    },
+    async stop() {
+      stopping = true;
+      for (const waiter of [...waiters]) waiter();
+      for (const controller of controllers.values())
+        controller.abort(new StationError({ code: "shutting_down", status: 503, message: "Station is stopping" }));
+      await Promise.all(workers);
+    },
+    get running() {
+      return controllers.size;
+    },
+  };
+}
+
+function toJobError(error: unknown): JobError {
+  if (isStationError(error)) return { code: error.code, message: error.message };
+  return { code: "internal_error", message: "the job failed unexpectedly" };
+}
