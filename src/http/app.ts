@@ -9,6 +9,8 @@ import { registerAuth } from "./auth/auth-hook.ts";
 import { errorBody, surfaceOf } from "./errors/error-body.ts";
 import { toStationError } from "./errors/to-station-error.ts";
 import { RequestLogController } from "./request-log-controller.ts";
+import { openAiRoutes } from "./surfaces/openai-routes.ts";
+import { systemModelsRoutes } from "./surfaces/system-models-routes.ts";
 import { systemRoutes } from "./surfaces/system-routes.ts";
 
 /**
@@ -43,6 +45,8 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
   await app.register(systemRoutes, { station });
+  await app.register(systemModelsRoutes, { station });
+  await app.register(openAiRoutes, { station });
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;

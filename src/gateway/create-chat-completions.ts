@@ -1,0 +1,115 @@
+import { errors } from "../errors/errors.ts";
+import type { ModelRegistry } from "../models/model-registry.ts";
+import type { ModelTarget } from "../models/resilience/model-target.ts";
+import type { GuardedFetch } from "../net/create-guarded-fetch.ts";
+import type { PassthroughReply, StreamPart } from "../providers/spec/index.ts";
+import type { GatewayReply } from "./gateway-reply.ts";
+import { hasImages, inlineImages } from "./inline-images.ts";
+import type { ChatCompletionBody } from "./openai-schemas.ts";
+import { encodeOpenAiStream, toChatCompletion } from "./openai-stream-encoder.ts";
+import { type InlinedImages, toChatRequest } from "./to-chat-request.ts";
+
+export interface ChatCompletionsOptions {
+  registry: ModelRegistry;
+  imageFetch: GuardedFetch;
+  maxImageBytes: number;
+  defaultModel?: string | undefined;
+}
+
+type Attempt =
+  | { kind: "relay"; reply: PassthroughReply }
+  | { kind: "result"; body: string }
+  | { kind: "stream"; first: IteratorResult<StreamPart>; rest: AsyncIterator<StreamPart> };
+
+const chatPath = "/chat/completions";
+
+/**
+ * POST /v1/chat/completions. For OpenAI-compatible upstreams this is a relay: the client's JSON
+ * goes out with only `model` rewritten and the reply bytes (JSON or SSE) come back untouched.
+ * Other providers get a ChatRequest and their parts are encoded as OpenAI chunks. Either way the
+ * call runs through the registry's resilience layer (retries, fallback, breaker) until the
+ * first byte is ready, and never after.
+ */
+export function createChatCompletions(options: ChatCompletionsOptions) {
+  const { registry } = options;
+
+  return async function chatCompletion(body: ChatCompletionBody, signal: AbortSignal): Promise<GatewayReply> {
+    const modelId = body.model ?? options.defaultModel;
+    if (modelId === undefined) throw errors.invalidRequest("'model' is required (and no defaults.chatModel is configured)", "model");
+    const resolved = await registry.resolve(modelId);
+    const capabilities = resolved.info?.capabilities;
+    if (capabilities !== undefined && capabilities.length > 0 && !capabilities.includes("chat")) {
+      throw errors.unsupported(`The model '${modelId}' cannot chat (it offers: ${capabilities.join(", ")})`, "model");
+    }
+    let images: InlinedImages = new Map();
+    if (hasImages(body.messages)) {
+      if (capabilities !== undefined && !capabilities.includes("vision")) {
+        throw errors.unsupported(
+          `The model '${modelId}' does not accept images: send image_url parts to a vision model (GET /api/models?capability=vision lists them)`,
+          "messages",
+        );
+      }
+      images = await inlineImages(body.messages, { fetch: options.imageFetch, maxImageBytes: options.maxImageBytes, signal });
+    }
+    const stream = body.stream === true;
+    const includeUsage = body.stream_options?.include_usage === true;
+    // One serialisation per distinct upstream model name (a retry reuses it).
+    const payloads = new Map<string, string>();
+    const payloadFor = (target: ModelTarget): string => {
+      let payload = payloads.get(target.modelName);
+      if (payload === undefined) {
+        const original = body.model;
+        body.model = target.modelName;
+        payload = JSON.stringify(body);
+        body.model = original;
+        payloads.set(target.modelName, payload);
+      }
+      return payload;
+    };
+
+    const attempt = async (target: ModelTarget): Promise<Attempt> => {
+      const passthrough = target.provider.openAiPassthrough;
+      if (passthrough !== undefined) {
+        const reply = await passthrough.post(chatPath, payloadFor(target), signal);
+        if (reply.statusCode >= 300) throw await passthrough.statusError(reply, chatPath);
+        return { kind: "relay", reply };
+      }
+      const model = target.provider.chatModel?.(target.modelName);
+      if (model === undefined) throw errors.unsupported(`The model '${target.id}' cannot chat`, "model");
+      const request = toChatRequest(body, target.modelName, images, signal);
+      if (!stream) return { kind: "result", body: JSON.stringify(toChatCompletion(await model.generate(request), modelId)) };
+      const rest = model.stream(request)[Symbol.asyncIterator]();
+      const first = await rest.next();
+      if (!first.done && first.value.type === "error") throw first.value.error;
+      return { kind: "stream", first, rest };
+    };
+
+    const started = performance.now();
+    const delivered = await registry.call(resolved.targets, attempt, { operation: stream ? "stream" : "chat", signal });
+    const upstreamMs = performance.now() - started;
+    const outcome = delivered.value;
+    if (outcome.kind === "relay") {
+      const contentType = outcome.reply.headers["content-type"];
+      return {
+        status: outcome.reply.statusCode,
+        contentType: typeof contentType === "string" ? contentType : stream ? "text/event-stream" : "application/json",
+        body: outcome.reply.body,
+        eventStream: stream,
+        upstreamMs,
+        done: delivered.done,
+      };
+    }
+    if (outcome.kind === "result") {
+      delivered.done();
+      return { status: 200, contentType: "application/json", body: outcome.body, eventStream: false, upstreamMs, done: () => {} };
+    }
+    return {
+      status: 200,
+      contentType: "text/event-stream; charset=utf-8",
+      body: encodeOpenAiStream(outcome.first, outcome.rest, modelId, includeUsage),
+      eventStream: true,
+      upstreamMs,
+      done: delivered.done,
+    };
+  };
+}

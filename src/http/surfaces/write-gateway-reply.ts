@@ -1,0 +1,97 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { GatewayReply } from "../../gateway/gateway-reply.ts";
+import { sseErrorEvent } from "../../gateway/openai-stream-encoder.ts";
+
+/**
+ * Sends a gateway reply. Whole bodies go through Fastify; streams are written straight to the
+ * socket as each chunk arrives (no buffering), and a failure midway ends an event stream with
+ * an `error` event rather than a hung or silently cut connection.
+ * `x-station-overhead-ms` is the time Station spent on the request minus the upstream wait.
+ */
+export function writeGatewayReply(request: FastifyRequest, reply: FastifyReply, result: GatewayReply): FastifyReply | undefined {
+  const overhead = Math.max(0, reply.elapsedTime - result.upstreamMs).toFixed(3);
+  const { body } = result;
+  if (typeof body === "string" || Buffer.isBuffer(body)) {
+    return reply.code(result.status).header("content-type", result.contentType).header("x-station-overhead-ms", overhead).send(body);
+  }
+  reply.hijack();
+  const raw = reply.raw;
+  const headers: Record<string, string> = {
+    "content-type": result.contentType,
+    "x-request-id": request.id,
+    "x-station-overhead-ms": overhead,
+  };
+  if (result.eventStream) headers["cache-control"] = "no-cache";
+  raw.writeHead(result.status, headers);
+  if (isNodeStream(body)) relayNodeStream(body, raw, result);
+  else void relayIterable(body, raw, result);
+  return undefined;
+}
+
+type Raw = FastifyReply["raw"];
+
+function isNodeStream(body: GatewayReply["body"]): body is NodeJS.ReadableStream {
+  return typeof (body as NodeJS.ReadableStream).pipe === "function";
+}
+
+/** Event-driven relay (cheaper than async iteration for the fast path's undici body). */
+function relayNodeStream(body: NodeJS.ReadableStream, raw: Raw, result: GatewayReply): void {
+  let ended = false;
+  const onDrain = (): void => {
+    body.resume();
+  };
+  body.on("data", (chunk: Buffer) => {
+    if (!raw.write(chunk)) {
+      body.pause();
+      raw.once("drain", onDrain);
+    }
+  });
+  body.on("end", () => {
+    ended = true;
+    raw.end();
+    result.done();
+  });
+  body.on("error", (error: Error) => {
+    ended = true;
+    result.done(error);
+    endWithError(raw, result, error);
+  });
+  raw.on("close", () => {
+    if (ended) return;
+    ended = true;
+    (body as NodeJS.ReadableStream & { destroy(): void }).destroy();
+    result.done(new Error("client disconnected"));
+  });
+}
+
+async function relayIterable(body: AsyncIterable<Uint8Array | string>, raw: Raw, result: GatewayReply): Promise<void> {
+  const iterator = body[Symbol.asyncIterator]();
+  let closed = false;
+  raw.on("close", () => {
+    closed = true;
+  });
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      if (closed) {
+        await iterator.return?.();
+        result.done(new Error("client disconnected"));
+        return;
+      }
+      if (!raw.write(next.value)) await new Promise((resolve) => raw.once("drain", resolve).once("close", resolve));
+    }
+    raw.end();
+    result.done();
+  } catch (error) {
+    result.done(error);
+    endWithError(raw, result, error);
+  }
+}
+
+function endWithError(raw: Raw, result: GatewayReply, error: unknown): void {
+  if (raw.destroyed || raw.writableEnded) return;
+  // A JSON reply cut midway cannot be repaired: close the connection so the client sees it failed.
+  if (result.eventStream) raw.end(`\n\n${sseErrorEvent(error)}`);
+  else raw.destroy();
+}
