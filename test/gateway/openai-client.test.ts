@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import OpenAI from "openai";
+import OpenAI, { type APIError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embeddingOf, type FakeOpenAiUpstream, onePixelPng, startFakeOpenAiUpstream } from "../support/fake-openai-upstream.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
@@ -195,8 +195,8 @@ describe("OpenAI-compatible API with the official client", () => {
       ],
     });
     expect(completion.choices[0]?.message.content).toBe("a cat");
-    const content = (upstream.requests.at(-1)?.body?.messages as { content: { image_url?: { url: string; detail?: string } }[] }[])[0]
-      ?.content;
+    const messages = upstream.requests.at(-1)?.body?.messages as { content: { image_url?: { url: string; detail?: string } }[] }[];
+    const content = messages[0]?.content;
     expect(content?.[1]?.image_url?.url).toBe(`data:image/png;base64,${onePixelPng}`);
     expect(content?.[2]?.image_url).toEqual({ url: `data:image/png;base64,${onePixelPng}`, detail: "low" });
   });
@@ -210,7 +210,7 @@ describe("OpenAI-compatible API with the official client", () => {
       })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as OpenAI.APIError).message).toMatch(/does not accept images/);
+    expect((error as APIError).message).toMatch(/does not accept images/);
     expect(upstream.requests.length).toBe(before);
   });
 
@@ -220,7 +220,7 @@ describe("OpenAI-compatible API with the official client", () => {
         .create({ model: "fake/gpt-4o-test", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url } }] }] })
         .catch((caught: unknown) => caught);
       expect(error, url).toBeInstanceOf(OpenAI.BadRequestError);
-      expect((error as OpenAI.APIError).param, url).toBe("messages[0].content[0].image_url");
+      expect((error as APIError).param, url).toBe("messages[0].content[0].image_url");
     }
   });
 
@@ -236,7 +236,7 @@ describe("OpenAI-compatible API with the official client", () => {
       .create({ model: "fake/nope", messages: [{ role: "user", content: "Hi" }] })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((error as OpenAI.APIError).code).toBe("model_not_found");
+    expect((error as APIError).code).toBe("model_not_found");
     const missingProvider = await client.models.retrieve("nobody/model").catch((caught: unknown) => caught);
     expect(missingProvider).toBeInstanceOf(OpenAI.NotFoundError);
   });
