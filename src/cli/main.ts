@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../config/config-error.ts";
 import { stationVersion } from "../version.ts";
 import { doctorCommand } from "./doctor-command.ts";
+import { modelsCommand } from "./models-command.ts";
+import { pullCommand } from "./pull-command.ts";
 import { serveCommand } from "./serve-command.ts";
 
 function parsePort(value: string): number {
@@ -32,6 +34,22 @@ export function buildCli(): Command {
   withConfigFlags(program.command("doctor").description("check the configuration, data dir, port and providers"))
     .option("--json", "print the report as JSON")
     .action(doctorCommand);
+
+  withConfigFlags(program.command("models").description("list the models the registry sees (no server needed)"))
+    .option("--json", "print the list as JSON")
+    .action(modelsCommand);
+
+  withConfigFlags(
+    program
+      .command("pull")
+      .description("download a GGUF model into the models dir (resumes interrupted downloads)")
+      .argument("<model-uri>", "hf:<user>/<repo>/<file>.gguf or an https:// URL"),
+  )
+    .option("--sha256 <hex>", "expected SHA-256 of the file")
+    .option("--dir <dir>", "directory to save into (default: the llamacpp models dir)")
+    .option("--hf-endpoint <url>", "Hugging Face endpoint or mirror", "https://huggingface.co")
+    .option("--no-progress", "no progress bar")
+    .action(pullCommand);
 
   return program;
 }

@@ -3,6 +3,7 @@ import type { StationConfig } from "../config/schema.ts";
 import { createLogger, type Logger } from "../logging/create-logger.ts";
 import { createModelRegistry } from "../models/create-model-registry.ts";
 import { createProvider } from "../providers/create-provider.ts";
+import { noChatModelHint } from "../providers/llamacpp/no-chat-model-hint.ts";
 import type { Provider } from "../providers/spec/index.ts";
 import { openDatabase } from "../storage/database.ts";
 import { migrate } from "../storage/migrate.ts";
@@ -35,6 +36,8 @@ export async function createStation(config: StationConfig, options: CreateStatio
   const registry = createModelRegistry({ providers, logger, config, metrics });
   closers.push(() => registry.close());
   await registry.refresh();
+  const startupHint = noChatModelHint(registry.list());
+  if (startupHint !== undefined) logger.warn(startupHint);
   let closing: Promise<void> | undefined;
 
   const station: Station = {
@@ -46,6 +49,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
     registry,
     metrics,
     async health(): Promise<HealthReport> {
+      const hint = noChatModelHint(registry.list());
       const providerReports = registry.providerStatus().map(({ id, type, status, detail }) => ({
         id,
         type,
@@ -56,11 +60,17 @@ export async function createStation(config: StationConfig, options: CreateStatio
         status: providerReports.some((provider) => provider.status !== "ok") ? "degraded" : "ok",
         version: stationVersion,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-        activeModels: registry
-          .list()
-          .filter((model) => model.state === "loaded")
-          .map((model) => model.id),
+        activeModels: [
+          ...new Set([
+            ...registry
+              .list()
+              .filter((model) => model.state === "loaded")
+              .map((model) => model.id),
+            ...registry.providers().flatMap((provider) => provider.runningModels?.().map((running) => running.id) ?? []),
+          ]),
+        ],
         providers: providerReports,
+        ...(hint === undefined ? {} : { hint }),
       };
     },
     close() {

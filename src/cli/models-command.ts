@@ -1,0 +1,64 @@
+import { type ConfigFlags, loadConfig } from "../config/load-config.ts";
+import { createLogger } from "../logging/create-logger.ts";
+import { createModelRegistry } from "../models/create-model-registry.ts";
+import { createProvider } from "../providers/create-provider.ts";
+import { noChatModelHint } from "../providers/llamacpp/no-chat-model-hint.ts";
+import type { Provider } from "../providers/spec/index.ts";
+
+/** `station models`: what the registry sees, from the config alone (no server needed). */
+export async function modelsCommand(flags: ConfigFlags & { json?: boolean }): Promise<void> {
+  const { config } = loadConfig(flags);
+  const logger = createLogger("silent");
+  const providers = (config.providers ?? []).flatMap((providerConfig): Provider[] => {
+    try {
+      return [createProvider(providerConfig, { config, logger })];
+    } catch (error) {
+      process.stderr.write(`provider '${providerConfig.id}' disabled: ${(error as Error).message}\n`);
+      return [];
+    }
+  });
+  const registry = createModelRegistry({ providers, logger, config });
+  try {
+    await registry.refresh();
+    const models = registry.list();
+    const invalid = (
+      await Promise.all(
+        providers.map(async (provider) => {
+          const local = provider as Provider & { invalidModels?: () => Promise<{ name: string; path: string; error: string }[]> };
+          return ((await local.invalidModels?.()) ?? []).map((entry) => ({ ...entry, id: `${provider.id}/${entry.name}` }));
+        }),
+      )
+    ).flat();
+    const hint = noChatModelHint(models);
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ models, invalid, ...(hint === undefined ? {} : { hint }) }, null, 2)}\n`);
+      return;
+    }
+    const rows = models.map((model) => [
+      model.id,
+      model.capabilities.join(","),
+      String(model.contextLength ?? ""),
+      sizeOf(model.metadata?.sizeBytes),
+    ]);
+    const header = ["MODEL", "CAPABILITIES", "CONTEXT", "SIZE"];
+    const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
+    for (const row of [header, ...rows])
+      process.stdout.write(
+        `${row
+          .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+          .join("  ")
+          .trimEnd()}\n`,
+      );
+    for (const entry of invalid) process.stdout.write(`\n! ${entry.id} cannot be served: ${entry.error}\n`);
+    if (hint !== undefined) process.stdout.write(`\n${hint}\n`);
+  } finally {
+    await registry.close();
+  }
+}
+
+function sizeOf(bytes: unknown): string {
+  if (typeof bytes !== "number") return "";
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${Math.ceil(bytes / 1e3)} KB`;
+}

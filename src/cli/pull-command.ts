@@ -1,0 +1,63 @@
+import path from "node:path";
+import { SingleBar } from "cli-progress";
+import { type ConfigFlags, loadConfig } from "../config/load-config.ts";
+import type { StationConfig } from "../config/schema.ts";
+import { type LlamaCppProviderConfig, llamaCppModelsDirectories } from "../providers/llamacpp/create-llamacpp-provider.ts";
+import { pullModel } from "../providers/llamacpp/pull-model.ts";
+import { defaultHuggingFaceEndpoint } from "../providers/llamacpp/resolve-model-uri.ts";
+
+export interface PullFlags extends ConfigFlags {
+  sha256?: string;
+  dir?: string;
+  hfEndpoint?: string;
+  progress?: boolean;
+}
+
+/** The first llamacpp provider's models directory (what it serves first), else <dataDir>/models. */
+export function pullDirectory(config: StationConfig): string {
+  const local = config.providers?.find((provider): provider is LlamaCppProviderConfig => provider.type === "llamacpp");
+  return local === undefined ? path.join(config.dataDir, "models") : (llamaCppModelsDirectories(local, config)[0] as string);
+}
+
+/** `station pull <uri>`: download a GGUF with a progress bar; resumes, verifies size, SHA-256 and header. */
+export async function pullCommand(uri: string, flags: PullFlags): Promise<void> {
+  const { config } = loadConfig(flags);
+  const directory = flags.dir === undefined ? pullDirectory(config) : path.resolve(flags.dir);
+  const localId = config.providers?.find((provider) => provider.type === "llamacpp")?.id ?? "local";
+  const showBar = flags.progress !== false && process.stderr.isTTY === true;
+  const bar = new SingleBar({
+    format: "{bar} {percentage}% | {value}/{total} MB | {speed} MB/s | ETA {eta_formatted}",
+    hideCursor: true,
+    stream: process.stderr,
+  });
+  let started = false;
+  const startedAt = Date.now();
+  let firstBytes = 0;
+  const toMb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+
+  const result = await pullModel({
+    uri,
+    directory,
+    sha256: flags.sha256,
+    huggingFaceEndpoint: flags.hfEndpoint ?? defaultHuggingFaceEndpoint,
+    onProgress(received, total) {
+      if (!started) {
+        started = true;
+        firstBytes = received;
+        if (received > 0) process.stderr.write(`resuming at ${toMb(received)} MB\n`);
+        if (showBar) bar.start(toMb(total ?? received), toMb(received), { speed: 0 });
+        return;
+      }
+      if (!showBar) return;
+      const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
+      if (total !== undefined) bar.setTotal(toMb(total));
+      bar.update(toMb(received), { speed: Math.round(((received - firstBytes) / 1e6 / seconds) * 10) / 10 });
+    },
+  }).finally(() => {
+    if (showBar && started) bar.stop();
+  });
+
+  if (result.alreadyPresent) process.stdout.write(`already present: ${result.path}\n`);
+  else process.stdout.write(`saved ${result.path} (${toMb(result.sizeBytes)} MB)\n`);
+  process.stdout.write(`sha256 ${result.sha256}\nmodel: ${localId}/${result.modelName}\n`);
+}

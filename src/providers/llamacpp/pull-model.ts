@@ -1,0 +1,136 @@
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { StationError } from "../../errors/station-error.ts";
+import { inspectGgufFile } from "./inspect-gguf-file.ts";
+import { resolveModelUri } from "./resolve-model-uri.ts";
+
+export interface PullModelOptions {
+  uri: string;
+  /** Models directory the file lands in. */
+  directory: string;
+  /** Expected SHA-256 (hex); the download is refused if it differs. */
+  sha256?: string;
+  huggingFaceEndpoint?: string;
+  fetch?: typeof fetch;
+  /** Extra request headers (e.g. Authorization for gated repositories). */
+  headers?: Record<string, string>;
+  onProgress?(receivedBytes: number, totalBytes: number | undefined): void;
+  signal?: AbortSignal;
+}
+
+export interface PullModelResult {
+  path: string;
+  modelName: string;
+  sizeBytes: number;
+  sha256: string;
+  /** Bytes that were already on disk from an earlier, interrupted attempt. */
+  resumedFromBytes: number;
+  alreadyPresent: boolean;
+}
+
+function pullError(message: string, cause?: unknown): StationError {
+  return new StationError({ code: "pull_failed", status: 502, message, cause, isRetryable: true });
+}
+
+/**
+ * Downloads a GGUF into the models directory: into "<file>.partial" first, resuming it with an
+ * HTTP Range request when a previous attempt was cut off, then checks size, SHA-256 and the GGUF
+ * header before renaming it into place, so a half-written file is never served.
+ */
+export async function pullModel(options: PullModelOptions): Promise<PullModelResult> {
+  const { url, fileName } = resolveModelUri(options.uri, options.huggingFaceEndpoint);
+  const modelName = fileName.slice(0, -".gguf".length);
+  const target = path.join(options.directory, fileName);
+  const partial = `${target}.partial`;
+  const expected = options.sha256?.toLowerCase();
+  await mkdir(options.directory, { recursive: true });
+
+  const existing = await sizeOf(target);
+  if (existing !== undefined) {
+    const sha256 = await hashFile(target);
+    if (expected !== undefined && sha256 !== expected) {
+      throw pullError(`${target} already exists but its SHA-256 is ${sha256}, not ${expected}. Delete it and pull again.`);
+    }
+    return { path: target, modelName, sizeBytes: existing, sha256, resumedFromBytes: 0, alreadyPresent: true };
+  }
+
+  let offset = (await sizeOf(partial)) ?? 0;
+  const doFetch = options.fetch ?? fetch;
+  let response: Response;
+  try {
+    response = await doFetch(url, {
+      headers: { ...options.headers, ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) },
+      redirect: "follow",
+      signal: options.signal,
+    });
+  } catch (error) {
+    throw pullError(`Cannot reach ${url}: ${(error as Error).message}`, error);
+  }
+  if (response.status === 416 && offset > 0) {
+    // The partial file already holds every byte.
+    await response.body?.cancel();
+  } else if (!response.ok) {
+    await response.body?.cancel();
+    const hint = response.status === 401 || response.status === 403 ? " (a gated or private repository?)" : "";
+    throw pullError(`Download failed: ${url} answered HTTP ${response.status}${hint}`);
+  }
+  let total: number | undefined;
+  if (response.status === 206) {
+    total = Number(/\/(\d+)\s*$/.exec(response.headers.get("content-range") ?? "")?.[1] ?? Number.NaN);
+    if (!Number.isFinite(total)) total = undefined;
+  } else if (response.status === 200) {
+    offset = 0; // The server ignored the Range header: start over.
+    const length = Number(response.headers.get("content-length") ?? Number.NaN);
+    total = Number.isFinite(length) ? length : undefined;
+  }
+  const resumedFromBytes = offset;
+
+  if (response.status !== 416 && response.body !== null) {
+    let received = offset;
+    options.onProgress?.(received, total);
+    const counted = Readable.fromWeb(response.body as never).on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      options.onProgress?.(received, total);
+    });
+    try {
+      await pipeline(counted, createWriteStream(partial, { flags: offset > 0 ? "a" : "w" }));
+    } catch (error) {
+      throw pullError(`Download of ${url} was interrupted after ${received} bytes; run the same pull again to resume.`, error);
+    }
+  }
+
+  const sizeBytes = (await sizeOf(partial)) ?? 0;
+  if (total !== undefined && sizeBytes !== total) {
+    throw pullError(`Download of ${url} is incomplete (${sizeBytes} of ${total} bytes); run the same pull again to resume.`);
+  }
+  const sha256 = await hashFile(partial);
+  if (expected !== undefined && sha256 !== expected) {
+    await rm(partial, { force: true });
+    throw pullError(`SHA-256 mismatch for ${url}: expected ${expected}, got ${sha256}. The partial file was deleted.`);
+  }
+  const inspection = await inspectGgufFile(modelName, partial);
+  if (!inspection.ok) {
+    await rm(partial, { force: true });
+    throw pullError(`${url} is not a usable GGUF model: ${inspection.error.message}`);
+  }
+  await rename(partial, target);
+  return { path: target, modelName, sizeBytes, sha256, resumedFromBytes, alreadyPresent: false };
+}
+
+async function sizeOf(filePath: string): Promise<number | undefined> {
+  try {
+    return (await stat(filePath)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+async function hashFile(filePath: string): Promise<string> {
+  const hash = createHash("sha256");
+  await pipeline(createReadStream(filePath), hash);
+  return hash.digest("hex");
+}
