@@ -9,6 +9,8 @@ import { registerAuth } from "./auth/auth-hook.ts";
 import { errorBody, surfaceOf } from "./errors/error-body.ts";
 import { toStationError } from "./errors/to-station-error.ts";
 import { RequestLogController } from "./request-log-controller.ts";
+import { captionRoutes } from "./surfaces/caption-routes.ts";
+import { moondreamRoutes } from "./surfaces/moondream-routes.ts";
 import { openAiRoutes } from "./surfaces/openai-routes.ts";
 import { systemModelsRoutes } from "./surfaces/system-models-routes.ts";
 import { systemRoutes } from "./surfaces/system-routes.ts";
@@ -47,6 +49,8 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   await app.register(systemRoutes, { station });
   await app.register(systemModelsRoutes, { station });
   await app.register(openAiRoutes, { station });
+  await app.register(moondreamRoutes, { station });
+  await app.register(captionRoutes, { station });
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;

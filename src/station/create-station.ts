@@ -1,5 +1,8 @@
 import path from "node:path";
 import type { StationConfig } from "../config/schema.ts";
+import { createCaptionQueue } from "../jobs/create-caption-queue.ts";
+import { createSqliteQueueBackend } from "../jobs/create-sqlite-queue-backend.ts";
+import { loadWebhookSecret } from "../jobs/load-webhook-secret.ts";
 import { createLogger, type Logger } from "../logging/create-logger.ts";
 import { createModelRegistry } from "../models/create-model-registry.ts";
 import { createProvider } from "../providers/create-provider.ts";
@@ -9,12 +12,16 @@ import { openDatabase } from "../storage/database.ts";
 import { migrate } from "../storage/migrate.ts";
 import { createGatewayMetrics } from "../system/metrics/create-gateway-metrics.ts";
 import { stationVersion } from "../version.ts";
+import { createImageIntake } from "../vision/create-image-intake.ts";
+import { createVisionService } from "../vision/create-vision-service.ts";
 import type { HealthReport, Station } from "./station.ts";
 
 export interface CreateStationOptions {
   logger?: Logger;
   /** Extra, already-built providers (tests inject fakes here), added after the configured ones. */
   providers?: Provider[];
+  /** Run the caption/webhook workers in this process (default true; one-shot CLI commands turn it off). */
+  workers?: boolean;
 }
 
 export async function createStation(config: StationConfig, options: CreateStationOptions = {}): Promise<Station> {
@@ -36,6 +43,18 @@ export async function createStation(config: StationConfig, options: CreateStatio
   const registry = createModelRegistry({ providers, logger, config, metrics });
   closers.push(() => registry.close());
   await registry.refresh();
+  const intake = createImageIntake({ vision: config.vision, allowPrivateNetworks: config.security.allowPrivateNetworks });
+  const vision = createVisionService({ config, registry, intake });
+  closers.push(() => vision.close());
+  const captionQueue = createCaptionQueue({
+    config,
+    backend: createSqliteQueueBackend(database.sqlite),
+    vision,
+    webhookSecret: loadWebhookSecret(config.webhooks.secret, config.dataDir, logger),
+    logger,
+  });
+  if (options.workers !== false) captionQueue.start();
+  closers.push(() => captionQueue.stop());
   const startupHint = noChatModelHint(registry.list());
   if (startupHint !== undefined) logger.warn(startupHint);
   let closing: Promise<void> | undefined;
@@ -48,6 +67,8 @@ export async function createStation(config: StationConfig, options: CreateStatio
     startedAt,
     registry,
     metrics,
+    vision,
+    captionQueue,
     async health(): Promise<HealthReport> {
       const hint = noChatModelHint(registry.list());
       const providerReports = registry.providerStatus().map(({ id, type, status, detail }) => ({

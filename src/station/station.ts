@@ -1,8 +1,10 @@
 import type { StationConfig } from "../config/schema.ts";
+import type { CaptionQueue } from "../jobs/caption-queue.ts";
 import type { Logger } from "../logging/create-logger.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Database } from "../storage/database.ts";
 import type { GatewayMetrics } from "../system/metrics/create-gateway-metrics.ts";
+import type { VisionService } from "../vision/vision-service.ts";
 
 export interface ProviderHealthReport {
   id: string;
@@ -32,6 +34,10 @@ export interface Station {
   readonly version: string;
   readonly startedAt: number;
   readonly registry: ModelRegistry;
+  /** Image intake and caption/query/detect/point over the vision models. */
+  readonly vision: VisionService;
+  /** The durable caption job queue and its webhook deliveries. */
+  readonly captionQueue: CaptionQueue;
   /** Per-provider call counters and HTTP request metrics (Prometheus, GET /metrics). */
   readonly metrics: GatewayMetrics;
   health(): Promise<HealthReport>;
