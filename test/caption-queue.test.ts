@@ -229,7 +229,13 @@ describe("caption queue limits and cancellation", () => {
     const again = await cancel(first.job_id);
     expect(again.status).toBe(409);
     expect((await cancel("job_missing")).status).toBe(404);
-    const stats = (await (await fetch(`${station.url}/caption/stats`)).json()) as Record<string, number>;
+    const stats = (await (await fetch(`${station.url}/caption/stats`)).json()) as {
+      queued: number;
+      running: number;
+      completed: number;
+      failed: number;
+      cancelled: number;
+    };
     expect(stats).toMatchObject({ cancelled: 2, capacity: 2, concurrency: 1 });
     expect(stats.queued + stats.running).toBe(1);
   });
@@ -261,7 +267,13 @@ describe("webhook URLs are SSRF-guarded", () => {
         param: "webhook_url",
       });
     }
-    const stats = (await (await fetch(`${station.url}/caption/stats`)).json()) as Record<string, number>;
+    const stats = (await (await fetch(`${station.url}/caption/stats`)).json()) as {
+      queued: number;
+      running: number;
+      completed: number;
+      failed: number;
+      cancelled: number;
+    };
     expect(stats.queued + stats.running + stats.completed).toBe(0);
   });
 });

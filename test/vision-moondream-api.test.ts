@@ -165,7 +165,13 @@ describe("bad images are refused with clear 4xx, nothing enqueued, server fine",
     const queued = await post("/caption/generate", { image_data: image });
     expect(queued.status).toBe(status);
     expect(((await queued.json()) as { error: { code: string } }).error.code).toBe(code);
-    const stats = (await (await fetch(`${station.url}/caption/stats`)).json()) as Record<string, number>;
+    const stats = (await (await fetch(`${station.url}/caption/stats`)).json()) as {
+      queued: number;
+      running: number;
+      completed: number;
+      failed: number;
+      cancelled: number;
+    };
     expect(stats.queued + stats.running + stats.completed + stats.failed).toBe(0);
     expect(upstream.requests).toHaveLength(0);
     const fine = await post("/v1/caption", { image_url: toDataUrl(await solidPng(8, 8)) });
