@@ -10,10 +10,15 @@ import { errorBody, surfaceOf } from "./errors/error-body.ts";
 import { toStationError } from "./errors/to-station-error.ts";
 import { RequestLogController } from "./request-log-controller.ts";
 import { captionRoutes } from "./surfaces/caption-routes.ts";
+import { chatRoutes } from "./surfaces/chat-routes.ts";
+import { clientRoutes } from "./surfaces/client-routes.ts";
+import { mcpRoutes } from "./surfaces/mcp-routes.ts";
 import { moondreamRoutes } from "./surfaces/moondream-routes.ts";
 import { openAiRoutes } from "./surfaces/openai-routes.ts";
+import { suggestionRoutes } from "./surfaces/suggestion-routes.ts";
 import { systemModelsRoutes } from "./surfaces/system-models-routes.ts";
 import { systemRoutes } from "./surfaces/system-routes.ts";
+import { uploadRoutes } from "./surfaces/upload-routes.ts";
 
 /**
  * Builds the Fastify app for a Station without opening a port: tests call `app.inject()`,
@@ -51,6 +56,11 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   await app.register(openAiRoutes, { station });
   await app.register(moondreamRoutes, { station });
   await app.register(captionRoutes, { station });
+  await app.register(chatRoutes, { station });
+  await app.register(mcpRoutes, { station });
+  await app.register(clientRoutes, { station });
+  await app.register(uploadRoutes, { station });
+  await app.register(suggestionRoutes, { station });
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;

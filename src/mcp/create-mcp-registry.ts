@@ -36,7 +36,7 @@ export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
   const connections = new Map<string, McpConnection>();
   const listeners = new Set<() => void>();
   const backoff = options.backoff ?? { baseDelayMs: 500, maxDelayMs: 30_000 };
-  const connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? config.connectTimeoutMs;
   // Servers added through the API reach user-supplied URLs: every request goes through the SSRF guard.
   const guardedFetch: GuardedFetch = createGuardedFetch({ allowPrivateNetworks: options.allowPrivateNetworks, param: "url" });
   let catalogCache: CatalogTool[] | undefined;
@@ -72,6 +72,8 @@ export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
     const catalog: CatalogTool[] = [];
     for (const connection of connections.values()) {
       for (const tool of connection.tools()) {
+        // Station calls tools directly, not as MCP tasks: a tool that only runs as a task cannot be offered.
+        if ((tool as { execution?: { taskSupport?: string } }).execution?.taskSupport === "required") continue;
         const name = namespaceToolName(connection.id, tool.name, taken);
         taken.add(name);
         catalog.push({

@@ -1,9 +1,11 @@
 import path from "node:path";
+import { createChatApplication } from "../chat/create-chat-application.ts";
 import type { StationConfig } from "../config/schema.ts";
 import { createCaptionQueue } from "../jobs/create-caption-queue.ts";
 import { createSqliteQueueBackend } from "../jobs/create-sqlite-queue-backend.ts";
 import { loadWebhookSecret } from "../jobs/load-webhook-secret.ts";
 import { createLogger, type Logger } from "../logging/create-logger.ts";
+import type { McpServerDefinition } from "../mcp/mcp-types.ts";
 import { createModelRegistry } from "../models/create-model-registry.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { noChatModelHint } from "../providers/llamacpp/no-chat-model-hint.ts";
@@ -22,6 +24,8 @@ export interface CreateStationOptions {
   providers?: Provider[];
   /** Run the caption/webhook workers in this process (default true; one-shot CLI commands turn it off). */
   workers?: boolean;
+  /** Extra MCP servers defined in code (tests inject in-memory ones), added after the configured ones. */
+  mcpServers?: McpServerDefinition[];
 }
 
 export async function createStation(config: StationConfig, options: CreateStationOptions = {}): Promise<Station> {
@@ -57,6 +61,16 @@ export async function createStation(config: StationConfig, options: CreateStatio
   closers.push(() => captionQueue.stop());
   const startupHint = noChatModelHint(registry.list());
   if (startupHint !== undefined) logger.warn(startupHint);
+  const chat = createChatApplication({
+    config,
+    database: database.kysely,
+    registry,
+    logger,
+    version: stationVersion,
+    mcpServers: options.mcpServers ?? [],
+  });
+  closers.push(() => chat.close());
+  await chat.start();
   let closing: Promise<void> | undefined;
 
   const station: Station = {
@@ -69,6 +83,8 @@ export async function createStation(config: StationConfig, options: CreateStatio
     metrics,
     vision,
     captionQueue,
+    chat,
+    mcp: chat.mcp,
     async health(): Promise<HealthReport> {
       const hint = noChatModelHint(registry.list());
       const providerReports = registry.providerStatus().map(({ id, type, status, detail }) => ({

@@ -1,6 +1,8 @@
+import type { ChatApplication } from "../chat/create-chat-application.ts";
 import type { StationConfig } from "../config/schema.ts";
 import type { CaptionQueue } from "../jobs/caption-queue.ts";
 import type { Logger } from "../logging/create-logger.ts";
+import type { McpRegistry } from "../mcp/mcp-registry.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Database } from "../storage/database.ts";
 import type { GatewayMetrics } from "../system/metrics/create-gateway-metrics.ts";
@@ -40,6 +42,10 @@ export interface Station {
   readonly captionQueue: CaptionQueue;
   /** Per-provider call counters and HTTP request metrics (Prometheus, GET /metrics). */
   readonly metrics: GatewayMetrics;
+  /** The /api chat application: MCP tool registry, conversations, clients, uploads, suggestions. */
+  readonly chat: ChatApplication;
+  /** MCP servers and their merged tool catalog (the same registry as `chat.mcp`). */
+  readonly mcp: McpRegistry;
   health(): Promise<HealthReport>;
   /** Stops workers, closes providers and the database. Idempotent. */
   close(): Promise<void>;

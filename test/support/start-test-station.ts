@@ -4,6 +4,7 @@ import path from "node:path";
 import { parseConfig } from "../../src/config/load-config.ts";
 import { type RunningServer, startServer } from "../../src/http/start-server.ts";
 import { createLogger } from "../../src/logging/create-logger.ts";
+import type { McpServerDefinition } from "../../src/mcp/mcp-types.ts";
 import type { Provider } from "../../src/providers/spec/index.ts";
 import { createStation } from "../../src/station/create-station.ts";
 
@@ -17,6 +18,8 @@ export interface TestStationOptions {
   /** Config document; `dataDir` and `server.port` default to a temp dir and port 0. `providers` defaults to []. */
   config?: Record<string, unknown>;
   providers?: Provider[];
+  /** MCP servers defined in code (e.g. the SDK's in-memory transport), added after the configured ones. */
+  mcpServers?: McpServerDefinition[];
   dataDir?: string;
 }
 
@@ -35,7 +38,7 @@ export async function startTestStation(options: TestStationOptions = {}): Promis
     "test config",
   );
   const logger = createLogger(config.logLevel);
-  const station = await createStation(config, { logger, providers: options.providers ?? [] });
+  const station = await createStation(config, { logger, providers: options.providers ?? [], mcpServers: options.mcpServers ?? [] });
   const running = await startServer(station);
   return {
     ...running,

@@ -1,0 +1,270 @@
+import type { ClientStore } from "../clients/client-store.ts";
+import type { StationConfig } from "../config/schema.ts";
+import { errors } from "../errors/errors.ts";
+import { isStationError, StationError } from "../errors/station-error.ts";
+import type { Logger } from "../logging/create-logger.ts";
+import type { McpRegistry } from "../mcp/mcp-registry.ts";
+import type { ToolCallOutcome } from "../mcp/mcp-types.ts";
+import { isToolAllowed } from "../mcp/tool-preferences.ts";
+import type { ToolPreferencesStore } from "../mcp/tool-preferences-store.ts";
+import type { ModelRegistry } from "../models/model-registry.ts";
+import type { ChatMessage, ChatModel, ContentPart, ToolDefinition } from "../providers/spec/index.ts";
+import type { UploadStore } from "../uploads/upload-store.ts";
+import { buildHistory } from "./build-history.ts";
+import type { ChatEvent } from "./chat-event.ts";
+import { computeCost } from "./compute-cost.ts";
+import type { ChatSession, ConversationStore, StoredAttachment } from "./conversation-store.ts";
+import { loadAttachmentParts } from "./load-attachment-parts.ts";
+import { runToolLoop, type ToolLoopResult } from "./run-tool-loop.ts";
+
+export interface ChatTurnRequest {
+  client_id: string;
+  session_id?: string | undefined;
+  message: string;
+  /** Upload ids (from POST /api/uploads). */
+  attachments?: string[] | undefined;
+  model?: string | undefined;
+  preset?: string | undefined;
+}
+
+/** A turn that passed every check: nothing has been written yet. */
+export interface PreparedTurn {
+  request: ChatTurnRequest;
+  session: ChatSession | undefined;
+  modelId: string;
+  model: ChatModel;
+  systemPrompt: string;
+  parameters: Parameters<typeof runToolLoop>[0]["parameters"];
+  maxToolRounds: number;
+  tools: ToolDefinition[];
+  attachments: StoredAttachment[];
+  attachmentParts: ContentPart[];
+}
+
+export interface ChatOrchestrator {
+  /** Validates a turn (client, session, preset, model, attachments) and throws a 4xx StationError before anything is written. */
+  prepare(request: ChatTurnRequest): Promise<PreparedTurn>;
+  /** Runs the turn, persisting every message as it happens. Ends with one `done` or `error` event (none once `signal` aborted). */
+  run(turn: PreparedTurn, signal: AbortSignal): AsyncGenerator<ChatEvent>;
+}
+
+export interface ChatOrchestratorOptions {
+  config: StationConfig;
+  registry: ModelRegistry;
+  mcp: McpRegistry;
+  conversations: ConversationStore;
+  clients: ClientStore;
+  toolPreferences: ToolPreferencesStore;
+  uploads: UploadStore;
+  logger: Logger;
+}
+
+export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOrchestrator {
+  const { config, conversations, logger } = options;
+
+  const pickModelId = (requested: string | null | undefined): string => {
+    const id = requested ?? config.defaults.chatModel ?? options.registry.list().find((model) => model.capabilities.includes("chat"))?.id;
+    if (id === undefined) {
+      throw new StationError({
+        code: "no_chat_model",
+        status: 400,
+        param: "model",
+        message: "No chat model is available: name one in 'model', set the client's llm.model, or set defaults.chatModel in the config.",
+      });
+    }
+    return id;
+  };
+
+  return {
+    async prepare(request) {
+      const llm = await options.clients.effectiveLlm(request.client_id, request.preset);
+      let session: ChatSession | undefined;
+      if (request.session_id !== undefined) {
+        session = await conversations.getSession(request.session_id);
+        // Another client's session reads as missing: ids must not leak across clients.
+        if (session === undefined || session.client_id !== request.client_id)
+          throw errors.notFound("Session", request.session_id, "session_not_found");
+      }
+      const modelId = pickModelId(request.model ?? llm.model);
+      const model = options.registry.chatModel(modelId);
+      const attachments: StoredAttachment[] = [];
+      for (const id of request.attachments ?? []) {
+        const record = await options.uploads.get(id).catch((error: unknown) => {
+          throw isStationError(error) && error.status === 404
+            ? new StationError({ code: "upload_not_found", status: 400, param: "attachments", message: error.message })
+            : error;
+        });
+        attachments.push({ upload_id: record.id, media_type: record.media_type, filename: record.filename, size: record.size });
+      }
+      const attachmentParts = await loadAttachmentParts(attachments, options.uploads);
+      const preferences = await options.toolPreferences.get(request.client_id);
+      const tools = options.mcp
+        .catalog()
+        .filter((tool) => isToolAllowed(preferences, tool))
+        .map((tool) => ({
+          name: tool.name,
+          ...(tool.description === undefined ? {} : { description: tool.description }),
+          parameters: tool.inputSchema,
+        }));
+      return {
+        request,
+        session,
+        modelId,
+        model,
+        systemPrompt: llm.system_prompt,
+        parameters: {
+          ...(llm.temperature === null ? {} : { temperature: llm.temperature }),
+          ...(llm.top_p === null ? {} : { topP: llm.top_p }),
+          ...(llm.max_tokens === null ? {} : { maxTokens: llm.max_tokens }),
+          ...(llm.presence_penalty === null ? {} : { presencePenalty: llm.presence_penalty }),
+          ...(llm.frequency_penalty === null ? {} : { frequencyPenalty: llm.frequency_penalty }),
+          ...(llm.seed === null ? {} : { seed: llm.seed }),
+          ...(llm.stop.length === 0 ? {} : { stop: llm.stop }),
+        },
+        maxToolRounds: llm.max_tool_rounds ?? config.chat.maxToolRounds,
+        tools,
+        attachments,
+        attachmentParts,
+      };
+    },
+
+    async *run(turn, signal) {
+      const { request } = turn;
+      const created = turn.session === undefined;
+      const session =
+        turn.session ??
+        (await conversations.createSession({ clientId: request.client_id, title: titleOf(request.message), model: turn.modelId }));
+      const stored = await conversations.listMessages(session.id);
+      const history = await buildHistory(stored, (attachments) => loadAttachmentParts(attachments, options.uploads));
+      const userMessage = await conversations.appendMessage(session.id, {
+        role: "user",
+        content: request.message,
+        ...(turn.attachments.length === 0 ? {} : { attachments: turn.attachments }),
+      });
+      const generationId = await conversations.createGeneration({
+        sessionId: session.id,
+        clientId: request.client_id,
+        model: turn.modelId,
+      });
+      yield {
+        type: "session",
+        data: { session_id: session.id, generation_id: generationId, user_message_id: userMessage.id, model: turn.modelId, created },
+      };
+
+      const messages: ChatMessage[] = [
+        ...(turn.systemPrompt === "" ? [] : [{ role: "system" as const, content: turn.systemPrompt }]),
+        ...history,
+        {
+          role: "user",
+          content: turn.attachmentParts.length === 0 ? request.message : [{ type: "text", text: request.message }, ...turn.attachmentParts],
+        },
+      ];
+      const offered = new Set(turn.tools.map((tool) => tool.name));
+      const loop = runToolLoop({
+        model: turn.model,
+        messages,
+        tools: turn.tools,
+        parameters: turn.parameters,
+        maxToolRounds: turn.maxToolRounds,
+        signal,
+        executeTool: (call, toolSignal): Promise<ToolCallOutcome> => {
+          if (!offered.has(call.name)) {
+            return Promise.resolve({
+              isError: true,
+              errorCode: "tool_not_allowed",
+              text: `Tool '${call.name}' is not available.`,
+              truncated: false,
+              durationMs: 0,
+            });
+          }
+          return options.mcp.callTool(call.name, call.arguments, { signal: toolSignal });
+        },
+        describeTool: (name) => {
+          const tool = options.mcp.catalog().find((candidate) => candidate.name === name);
+          return { server: tool?.serverId ?? null, tool: tool?.toolName ?? null };
+        },
+        saveMessage: async (message) => {
+          const saved = await conversations.appendMessage(session.id, {
+            role: message.role,
+            content: typeof message.content === "string" ? message.content : "",
+            ...(message.toolCalls === undefined ? {} : { tool_calls: message.toolCalls }),
+            ...(message.toolCallId === undefined ? {} : { tool_call_id: message.toolCallId }),
+            ...(message.name === undefined ? {} : { name: message.name }),
+            ...(message.metadata === undefined ? {} : { metadata: message.metadata }),
+            generation_id: generationId,
+          });
+          return saved.id;
+        },
+      });
+
+      let result: ToolLoopResult | undefined;
+      let rounds = 0;
+      let toolCalls = 0;
+      let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+      try {
+        for (;;) {
+          const next = await loop.next();
+          if (next.done) {
+            result = next.value;
+            break;
+          }
+          if (next.value.type === "usage") {
+            usage = next.value.data.total;
+            rounds = next.value.data.round + 1;
+          }
+          if (next.value.type === "tool_call.started") toolCalls++;
+          yield next.value;
+        }
+      } catch (error) {
+        const cancelled = signal.aborted;
+        const stationError = isStationError(error) ? error : undefined;
+        const message = stationError?.message ?? (error instanceof Error ? error.message : String(error));
+        if (!cancelled) logger.warn({ err: error, session: session.id, generation: generationId }, "chat turn failed");
+        await conversations.finishGeneration(generationId, {
+          status: cancelled ? "cancelled" : "failed",
+          finishReason: cancelled ? "cancelled" : "error",
+          usage,
+          cost: computeCost(turn.modelId, usage, config.pricing, options.registry.get(turn.modelId)?.metadata),
+          rounds,
+          toolCalls,
+          error: cancelled ? "client disconnected" : message,
+        });
+        if (!cancelled)
+          yield {
+            type: "error",
+            data: { code: stationError?.code ?? "chat_failed", message, session_id: session.id, generation_id: generationId },
+          };
+        return;
+      }
+      const cost = computeCost(turn.modelId, result.usage, config.pricing, options.registry.get(turn.modelId)?.metadata);
+      await conversations.finishGeneration(generationId, {
+        status: "completed",
+        finishReason: result.finishReason,
+        usage: result.usage,
+        cost,
+        rounds: result.rounds,
+        toolCalls: result.toolCalls,
+        error: null,
+      });
+      yield {
+        type: "done",
+        data: {
+          session_id: session.id,
+          generation_id: generationId,
+          message_id: result.messageId,
+          content: result.text,
+          finish_reason: result.finishReason,
+          rounds: result.rounds,
+          tool_calls: result.toolCalls,
+          usage: result.usage,
+          cost_usd: cost?.total_usd ?? null,
+        },
+      };
+    },
+  };
+}
+
+function titleOf(message: string): string {
+  const line = message.trim().split("\n", 1)[0] ?? "";
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line || "New chat";
+}

@@ -1,0 +1,75 @@
+import type { Kysely } from "kysely";
+import { type ClientStore, createClientStore } from "../clients/client-store.ts";
+import type { StationConfig } from "../config/schema.ts";
+import type { Logger } from "../logging/create-logger.ts";
+import { createMcpRegistry } from "../mcp/create-mcp-registry.ts";
+import type { McpRegistry } from "../mcp/mcp-registry.ts";
+import { createMcpServerStore } from "../mcp/mcp-server-store.ts";
+import type { McpServerDefinition } from "../mcp/mcp-types.ts";
+import { createToolPreferencesStore, type ToolPreferencesStore } from "../mcp/tool-preferences-store.ts";
+import type { ModelRegistry } from "../models/model-registry.ts";
+import { createSuggestionStore, type SuggestionStore } from "../suggestions/suggestion-store.ts";
+import { createUploadStore, type UploadStore } from "../uploads/upload-store.ts";
+import { type ChatOrchestrator, createChatOrchestrator } from "./chat-orchestrator.ts";
+import { type ConversationStore, createConversationStore } from "./conversation-store.ts";
+
+/** Everything behind the /api chat application: MCP tools, conversations, clients, uploads, suggestions. */
+export interface ChatApplication {
+  mcp: McpRegistry;
+  orchestrator: ChatOrchestrator;
+  conversations: ConversationStore;
+  clients: ClientStore;
+  toolPreferences: ToolPreferencesStore;
+  uploads: UploadStore;
+  suggestions: SuggestionStore;
+  /** Connects the MCP servers (first attempt of each; retries continue in the background). */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ChatApplicationOptions {
+  config: StationConfig;
+  database: Kysely<unknown>;
+  registry: ModelRegistry;
+  logger: Logger;
+  version: string;
+  /** MCP servers defined in code (tests use in-memory ones). */
+  mcpServers?: McpServerDefinition[];
+}
+
+export function createChatApplication(options: ChatApplicationOptions): ChatApplication {
+  const { config, database, logger } = options;
+  const mcp = createMcpRegistry({
+    config: config.mcp,
+    allowPrivateNetworks: config.security.allowPrivateNetworks,
+    store: createMcpServerStore(database),
+    logger,
+    clientInfo: { name: "station", version: options.version },
+    servers: options.mcpServers ?? [],
+  });
+  const conversations = createConversationStore(database);
+  const clients = createClientStore(database);
+  const toolPreferences = createToolPreferencesStore(database);
+  const uploads = createUploadStore({ database, dataDir: config.dataDir });
+  const orchestrator = createChatOrchestrator({
+    config,
+    registry: options.registry,
+    mcp,
+    conversations,
+    clients,
+    toolPreferences,
+    uploads,
+    logger,
+  });
+  return {
+    mcp,
+    orchestrator,
+    conversations,
+    clients,
+    toolPreferences,
+    uploads,
+    suggestions: createSuggestionStore(database),
+    start: () => mcp.start(),
+    close: () => mcp.close(),
+  };
+}

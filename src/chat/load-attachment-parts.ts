@@ -1,0 +1,32 @@
+import { StationError } from "../errors/station-error.ts";
+import type { ContentPart } from "../providers/spec/index.ts";
+import { isImageType, isTextType } from "../uploads/sniff-media-type.ts";
+import type { UploadStore } from "../uploads/upload-store.ts";
+import type { StoredAttachment } from "./conversation-store.ts";
+
+/** Text attachments longer than this are cut: a pasted log must not blow the context window on its own. */
+const maxTextAttachmentBytes = 200 * 1024;
+
+/** Images become image parts; text files become text parts with their name; anything else is refused (400). */
+export async function loadAttachmentParts(attachments: StoredAttachment[], uploads: UploadStore): Promise<ContentPart[]> {
+  const parts: ContentPart[] = [];
+  for (const attachment of attachments) {
+    if (isImageType(attachment.media_type)) {
+      const { bytes } = await uploads.read(attachment.upload_id);
+      parts.push({ type: "image", data: new Uint8Array(bytes), mediaType: attachment.media_type });
+    } else if (isTextType(attachment.media_type)) {
+      const { bytes } = await uploads.read(attachment.upload_id);
+      const text = bytes.subarray(0, maxTextAttachmentBytes).toString("utf8");
+      const cut = bytes.length > maxTextAttachmentBytes ? "\n[attachment truncated]" : "";
+      parts.push({ type: "text", text: `Attached file ${attachment.filename ?? attachment.upload_id}:\n${text}${cut}` });
+    } else {
+      throw new StationError({
+        code: "unsupported_attachment",
+        status: 400,
+        param: "attachments",
+        message: `Attachment '${attachment.filename ?? attachment.upload_id}' is ${attachment.media_type}; only images and text files can be sent to a model`,
+      });
+    }
+  }
+  return parts;
+}
