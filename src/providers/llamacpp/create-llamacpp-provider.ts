@@ -118,7 +118,18 @@ export function createLlamaCppProvider(providerConfig: LlamaCppProviderConfig, o
       const models: ModelInfo[] = [];
       for (const file of await findGgufFiles(directories)) {
         const inspection = await inspect(file);
-        if (!inspection.ok) continue;
+        if (!inspection.ok) {
+          // Listed, so a request for it gets the clear reason (422 model_invalid) rather than a bare 404.
+          models.push({
+            id: `${providerConfig.id}/${file.name}`,
+            providerId: providerConfig.id,
+            name: file.name,
+            capabilities: [],
+            state: "not-loaded",
+            metadata: { path: file.path, sizeBytes: file.sizeBytes, error: inspection.error.message },
+          });
+          continue;
+        }
         const { summary } = inspection;
         models.push({
           id: `${providerConfig.id}/${file.name}`,
