@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatRequest } from "../src/providers/spec/index.ts";
 import { createScriptedChatProvider, lastMessage, type ScriptedReply, textOf } from "./support/chat-scripted-provider.ts";
-import { type ChatStreamResult, eventsOf, postChatStream } from "./support/chat-sse-client.ts";
+import { type ChatStreamOptions, type ChatStreamResult, eventsOf, postChatStream } from "./support/chat-sse-client.ts";
 import { waitUntil } from "./support/mcp-in-memory-server.ts";
 import { startTestStation, type TestStation } from "./support/start-test-station.ts";
 
@@ -75,7 +75,7 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-const chat = (body: Record<string, unknown>, onEvent?: Parameters<typeof postChatStream>[2]["onEvent"]) =>
+const chat = (body: Record<string, unknown>, onEvent?: ChatStreamOptions["onEvent"]) =>
   postChatStream(station.url, { client_id: "alice", ...body }, { onEvent });
 
 function deltaText(result: ChatStreamResult): string {
