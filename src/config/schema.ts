@@ -199,6 +199,8 @@ export const configSchema = z.strictObject({
       /** Decompression-bomb guard. */
       maxPixels: z.number().int().positive().default(50_000_000),
       fetchTimeoutMs: z.number().int().positive().default(10_000),
+      /** Prepared images kept by content hash so repeated questions skip the decode; 0 disables. */
+      cacheEntries: z.number().int().min(0).default(64),
     })
     .prefault({}),
   security: z

@@ -92,6 +92,7 @@ export function createCaptionQueue(options: CaptionQueueOptions): CaptionQueue {
       outcome.status === "completed"
         ? webhookFor(job, "completed", { result: outcome.result })
         : webhookFor(job, "failed", { error: outcome.error }),
+    onFollowUps: () => webhookPool.wake(),
     logger,
     now,
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),

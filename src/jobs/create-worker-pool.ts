@@ -15,6 +15,8 @@ export interface WorkerPoolOptions {
   handler: (job: ClaimedJob, signal: AbortSignal) => Promise<unknown>;
   /** Jobs to enqueue atomically when a job finishes (completed, failed for good). */
   followUps?: (job: ClaimedJob, outcome: { status: "completed"; result: unknown } | { status: "failed"; error: JobError }) => NewJob[];
+  /** Called after a settle that enqueued follow-ups, so their pool can wake at once. */
+  onFollowUps?: () => void;
   logger: Logger;
   now?: () => number;
   /** How often idle workers look for work enqueued by other processes or due after backoff. */
@@ -80,7 +82,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       const result = await options.handler(job, signal);
       if (signal.aborted) throw signal.reason;
       const followUps = options.followUps?.(job, { status: "completed", result });
-      await options.backend.complete(job.id, job.leaseToken, result, now(), followUps);
+      const stored = await options.backend.complete(job.id, job.leaseToken, result, now(), followUps);
+      if (stored && followUps !== undefined && followUps.length > 0) options.onFollowUps?.();
     } catch (caught) {
       if (stopping) {
         await options.backend.release(job.id, job.leaseToken, now());
@@ -103,6 +106,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         ...(retryAt === undefined ? {} : { retryAt }),
         ...(followUps === undefined ? {} : { followUps }),
       });
+      if (outcome === "failed" && followUps !== undefined && followUps.length > 0) options.onFollowUps?.();
       options.logger.debug({ jobId: job.id, queue: options.queue, outcome, code: jobError.code }, "job attempt failed");
     } finally {
       clearInterval(heartbeat);

@@ -3,7 +3,7 @@ import { pngBomb, rotatedJpeg, solidPng, toDataUrl, truncatedPng } from "../../t
 import { isStationError } from "../errors/station-error.ts";
 import { createImageIntake } from "./create-image-intake.ts";
 
-const vision = { maxImageBytes: 5 * 1024 * 1024, maxPixels: 50_000_000, fetchTimeoutMs: 2000 };
+const vision = { maxImageBytes: 5 * 1024 * 1024, maxPixels: 50_000_000, fetchTimeoutMs: 2000, cacheEntries: 16 };
 const intake = createImageIntake({ vision, allowPrivateNetworks: false });
 afterAll(() => intake.close());
 

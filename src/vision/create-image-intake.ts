@@ -24,8 +24,6 @@ export interface ImageIntake {
 export interface ImageIntakeOptions {
   vision: StationConfig["vision"];
   allowPrivateNetworks: boolean;
-  /** Disable the encoding cache (the bench measures its effect). */
-  cacheEntries?: number;
   fetch?: GuardedFetch;
 }
 
@@ -37,7 +35,8 @@ export interface ImageIntakeOptions {
  */
 export function createImageIntake(options: ImageIntakeOptions): ImageIntake {
   const { maxImageBytes, maxPixels, fetchTimeoutMs } = options.vision;
-  const cache = createImageCache<PreparedImage>({ maxEntries: options.cacheEntries ?? 64, maxBytes: 256 * 1024 * 1024 });
+  const cacheEntries = options.vision.cacheEntries;
+  const cache = createImageCache<PreparedImage>({ maxEntries: cacheEntries, maxBytes: 256 * 1024 * 1024 });
   const fetchImage =
     options.fetch ?? createGuardedFetch({ allowPrivateNetworks: options.allowPrivateNetworks, timeoutMs: fetchTimeoutMs, maxRedirects: 3 });
 
@@ -52,7 +51,7 @@ export function createImageIntake(options: ImageIntakeOptions): ImageIntake {
       });
     }
     const contentHash = createHash("sha256").update(bytes).digest("hex");
-    if (options.cacheEntries === 0) return prepare(bytes, contentHash, maxPixels, param);
+    if (cacheEntries === 0) return prepare(bytes, contentHash, maxPixels, param);
     return cache.getOrCreate(contentHash, () => prepare(bytes, contentHash, maxPixels, param));
   };
 
