@@ -105,7 +105,7 @@ export const mcpRoutes: FastifyPluginAsync<{ station: Station }> = async (fastif
       schema: {
         tags: ["mcp"],
         summary: "Probe the hosts, ports and paths in mcp.discover for MCP endpoints",
-        body: z.strictObject({ register: z.boolean().default(false) }).optional(),
+        body: z.strictObject({ register: z.boolean().default(false) }).nullish(),
       },
     },
     async (request) => {
@@ -128,7 +128,7 @@ export const mcpRoutes: FastifyPluginAsync<{ station: Station }> = async (fastif
       schema: {
         tags: ["mcp"],
         summary: "Reconnect servers that are down and re-list every server's tools",
-        body: z.strictObject({ id: z.string().min(1).optional() }).optional(),
+        body: z.strictObject({ id: z.string().min(1).optional() }).nullish(),
       },
     },
     async (request) => ({ servers: (await mcp.refresh(request.body?.id)).map(toSnakeStatus) }),

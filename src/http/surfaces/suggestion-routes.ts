@@ -57,7 +57,7 @@ export const suggestionRoutes: FastifyPluginAsync<{ station: Station }> = async 
         tags: ["suggestions"],
         summary: "Delete a suggestion (id in the query string or the body)",
         querystring: z.object({ id: idSchema.optional() }),
-        body: z.strictObject({ id: idSchema }).optional(),
+        body: z.strictObject({ id: idSchema }).nullish(),
       },
     },
     async (request) => {
