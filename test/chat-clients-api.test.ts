@@ -228,7 +228,7 @@ describe("uploads and attachments", () => {
     // A later turn in the session still shows the model the image.
     await postChatStream(station.url, { client_id: "frank", message: "and now?", session_id: sessionId });
     const history = lastRequest().messages;
-    expect((history[0]?.content as { type: string }[]).map((part) => part.type)).toEqual(["text", "image", "text"]);
+    expect((history[0]!.content as { type: string }[]).map((part) => part.type)).toEqual(["text", "image", "text"]);
 
     const sessions = await totalSessions();
     const zip = await upload(new Uint8Array([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]), "archive.zip");
