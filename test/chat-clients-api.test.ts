@@ -316,3 +316,27 @@ describe("sessions", () => {
     expect(lastRequest().messages.map(textOf)).toEqual(["remember me", "ok: remember me", "still there?"]);
   });
 });
+
+describe("API reference", () => {
+  it("documents the chat application routes in /openapi.json", async () => {
+    const response = await fetch(`${station.url}/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { paths: Record<string, unknown> };
+    for (const route of [
+      "/api/chat/stream",
+      "/api/chat/sessions",
+      "/api/chat/session/{id}",
+      "/api/chat/session/{id}/messages/{msg_id}",
+      "/api/chat/generation/{id}",
+      "/api/clients/{client_id}/{section}",
+      "/api/clients/{client_id}/presets/by-name/{name}/set-active",
+      "/api/mcp/servers/",
+      "/api/mcp/servers/connect",
+      "/api/mcp/preferences/{client_id}",
+      "/api/uploads",
+      "/api/suggestions",
+    ]) {
+      expect(document.paths, route).toHaveProperty([route]);
+    }
+  });
+});

@@ -138,6 +138,36 @@ describe("adding servers through the API when private networks are allowed", () 
       open = await startTestStation({ providers: [provider], config, dataDir });
       const servers = (await (await fetch(`${open.url}/api/mcp/servers/`)).json()) as { servers: Record<string, unknown>[] };
       expect(servers.servers).toEqual([expect.objectContaining({ id: "legacy", source: "api", state: "connected", transport: "sse" })]);
+
+      // Disabling is remembered across a restart too.
+      const patched = await fetch(`${open.url}/api/mcp/servers/legacy`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ enabled: false }),
+      });
+      expect(await patched.json()).toMatchObject({ state: "disabled" });
+      expect(
+        (
+          await fetch(`${open.url}/api/mcp/servers/legacy`, {
+            method: "PATCH",
+            headers: { "content-type": "application/json" },
+            body: "{}",
+          })
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await fetch(`${open.url}/api/mcp/servers/ghost`, {
+            method: "PATCH",
+            headers: { "content-type": "application/json" },
+            body: '{"enabled":true}',
+          })
+        ).status,
+      ).toBe(404);
+      await open.close({ keepDataDir: true });
+      open = await startTestStation({ providers: [provider], config, dataDir });
+      const after = (await (await fetch(`${open.url}/api/mcp/servers/`)).json()) as { servers: Record<string, unknown>[] };
+      expect(after.servers).toEqual([expect.objectContaining({ id: "legacy", enabled: false, state: "disabled", tool_count: 0 })]);
     } finally {
       await open.close({ keepDataDir: true });
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,2 @@
+// autocannon ships no type declarations and @types/autocannon is not installed.
+declare module "autocannon";
