@@ -114,7 +114,7 @@ export function createCaptionQueue(options: CaptionQueueOptions): CaptionQueue {
   const view = async (job: JobRecord): Promise<CaptionJobView> => {
     const payload = job.payload as CaptionPayload;
     const iso = (time: number | undefined): string | undefined => (time === undefined ? undefined : new Date(time).toISOString());
-    const attempts = payload.webhookUrl === undefined ? [] : await backend.webhookAttempts(job.id);
+    const attempts = payload.webhookUrl === undefined || job.status === "queued" ? [] : await backend.webhookAttempts(job.id);
     return {
       job_id: job.id,
       status: job.status,
@@ -160,8 +160,8 @@ export function createCaptionQueue(options: CaptionQueueOptions): CaptionQueue {
     const requeued = await backend.requeueExpired(now());
     if (requeued > 0) {
       logger.info({ requeued }, "re-queued jobs whose worker stopped (expired lease)");
-      captionPool.wake();
-      webhookPool.wake();
+      captionPool.wake(requeued);
+      webhookPool.wake(requeued);
     }
   };
   const cleanup = async (): Promise<void> => {

@@ -6,7 +6,6 @@ interface JobRow {
   id: string;
   queue: string;
   status: JobStatus;
-  payload: string;
   result: string | null;
   error: string | null;
   attempts: number;
@@ -40,10 +39,12 @@ interface AttemptRow {
 export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueBackend {
   const statements = {
     insert: sqlite.prepare(
-      `INSERT OR IGNORE INTO jobs (id, queue, status, payload, attempts, max_attempts, run_at, parent_id, created_at)
-       VALUES (@id, @queue, 'queued', @payload, 0, @maxAttempts, @runAt, @parentId, @now)`,
+      `INSERT OR IGNORE INTO jobs (id, queue, status, attempts, max_attempts, run_at, parent_id, created_at)
+       VALUES (@id, @queue, 'queued', 0, @maxAttempts, @runAt, @parentId, @now)`,
     ),
+    insertPayload: sqlite.prepare("INSERT OR IGNORE INTO job_payloads (job_id, payload) VALUES (?, ?)"),
     get: sqlite.prepare<[string], JobRow>("SELECT * FROM jobs WHERE id = ?"),
+    payload: sqlite.prepare<[string], { payload: string }>("SELECT payload FROM job_payloads WHERE job_id = ?"),
     unfinished: sqlite.prepare<[string], { n: number }>(
       "SELECT count(*) AS n FROM jobs WHERE queue = ? AND status IN ('queued', 'running')",
     ),
@@ -94,8 +95,12 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
        WHERE queue = ? AND status = 'completed' AND finished_at >= ? ORDER BY finished_at DESC LIMIT ?`,
     ),
     nextRunAt: sqlite.prepare<[string], { at: number | null }>("SELECT min(run_at) AS at FROM jobs WHERE queue = ? AND status = 'queued'"),
-    deleteFinished: sqlite.prepare("DELETE FROM jobs WHERE status IN ('completed', 'failed', 'cancelled') AND finished_at < ?"),
-    deleteOrphanAttempts: sqlite.prepare("DELETE FROM webhook_attempts WHERE job_id NOT IN (SELECT id FROM jobs)"),
+    finishedBefore: sqlite.prepare<[number], { id: string }>(
+      "SELECT id FROM jobs WHERE status IN ('completed', 'failed', 'cancelled') AND finished_at < ?",
+    ),
+    deleteJob: sqlite.prepare("DELETE FROM jobs WHERE id = ?"),
+    deletePayload: sqlite.prepare("DELETE FROM job_payloads WHERE job_id = ?"),
+    deleteAttempts: sqlite.prepare("DELETE FROM webhook_attempts WHERE job_id = ?"),
     insertAttempt: sqlite.prepare(
       `INSERT INTO webhook_attempts (job_id, delivery_id, attempt, url, attempted_at, duration_ms, status_code, error, ok)
        VALUES (@jobId, @deliveryId, @attempt, @url, @attemptedAt, @durationMs, @statusCode, @error, @ok)`,
@@ -105,27 +110,27 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
 
   const insertAll = (jobs: NewJob[] | undefined, now: number): void => {
     for (const job of jobs ?? []) {
-      statements.insert.run({
+      const inserted = statements.insert.run({
         id: job.id,
         queue: job.queue,
-        payload: JSON.stringify(job.payload),
         maxAttempts: job.maxAttempts,
         runAt: job.runAt ?? now,
         parentId: job.parentId ?? null,
         now,
       });
+      if (inserted.changes === 1) statements.insertPayload.run(job.id, JSON.stringify(job.payload));
     }
   };
 
   const enqueue = sqlite.transaction((job: NewJob, now: number, capacity: number | undefined): EnqueueOutcome => {
     const existing = statements.get.get(job.id);
-    if (existing !== undefined) return { accepted: true, job: toRecord(existing) };
+    if (existing !== undefined) return { accepted: true, job: withPayload(existing) };
     if (capacity !== undefined) {
       const unfinished = statements.unfinished.get(job.queue)?.n ?? 0;
       if (unfinished >= capacity) return { accepted: false, reason: "full", unfinished };
     }
     insertAll([job], now);
-    return { accepted: true, job: toRecord(statements.get.get(job.id)!) };
+    return { accepted: true, job: toRecord(statements.get.get(job.id)!, job.payload) };
   });
 
   const complete = sqlite.transaction((id: string, token: string, result: unknown, now: number, followUps?: NewJob[]): boolean => {
@@ -161,10 +166,16 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
   );
 
   const deleteFinished = sqlite.transaction((before: number): number => {
-    const deleted = statements.deleteFinished.run(before).changes;
-    if (deleted > 0) statements.deleteOrphanAttempts.run();
-    return deleted;
+    const finished = statements.finishedBefore.all(before);
+    for (const { id } of finished) {
+      statements.deleteJob.run(id);
+      statements.deletePayload.run(id);
+      statements.deleteAttempts.run(id);
+    }
+    return finished.length;
   });
+
+  const withPayload = (row: JobRow): JobRecord => toRecord(row, JSON.parse(statements.payload.get(row.id)?.payload ?? "null"));
 
   return {
     async enqueue(job, now, options = {}) {
@@ -173,7 +184,7 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
     async claim(queue, now, leaseMs) {
       const row = statements.claim.get({ queue, now, token: randomUUID(), expires: now + leaseMs });
       if (row === undefined) return undefined;
-      return { ...toRecord(row), leaseToken: row.lease_token!, leaseExpiresAt: row.lease_expires_at! } satisfies ClaimedJob;
+      return { ...withPayload(row), leaseToken: row.lease_token!, leaseExpiresAt: row.lease_expires_at! } satisfies ClaimedJob;
     },
     async heartbeat(id, token, now, leaseMs) {
       return statements.heartbeat.run({ id, token, expires: now + leaseMs }).changes === 1;
@@ -192,7 +203,7 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
     },
     async get(id) {
       const row = statements.get.get(id);
-      return row === undefined ? undefined : toRecord(row);
+      return row === undefined ? undefined : withPayload(row);
     },
     async requeueExpired(now) {
       return requeueExpired(now);
@@ -237,12 +248,12 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
   };
 }
 
-function toRecord(row: JobRow): JobRecord {
+function toRecord(row: JobRow, payload: unknown): JobRecord {
   return {
     id: row.id,
     queue: row.queue,
     status: row.status,
-    payload: JSON.parse(row.payload),
+    payload,
     ...(row.result === null ? {} : { result: JSON.parse(row.result) }),
     ...(row.error === null ? {} : { error: JSON.parse(row.error) }),
     attempts: row.attempts,

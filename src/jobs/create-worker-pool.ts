@@ -25,8 +25,8 @@ export interface WorkerPoolOptions {
 
 export interface WorkerPool {
   start(): void;
-  /** Wakes idle workers now (a job was just enqueued in this process). */
-  wake(): void;
+  /** Wakes up to `count` idle workers now (default one: one job was just enqueued in this process). */
+  wake(count?: number): void;
   /** Aborts a job this process is running (cancellation). */
   abort(jobId: string): void;
   /** Stops claiming, aborts running jobs (their leases expire and they run again) and waits for the workers. */
@@ -138,8 +138,9 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     start() {
       for (let index = 0; index < options.concurrency; index++) workers.push(loop());
     },
-    wake() {
-      for (const waiter of [...waiters]) waiter();
+    wake(count = 1) {
+      // One job needs one worker: waking them all would send N claims after every submit.
+      for (const waiter of [...waiters].slice(0, count)) waiter();
     },
     abort(jobId) {
       controllers.get(jobId)?.abort(new StationError({ code: "job_cancelled", status: 409, message: "the job was cancelled" }));

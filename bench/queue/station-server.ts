@@ -1,0 +1,31 @@
+/**
+ * Station for the queue bench, in its own process: an instant vision provider, concurrency
+ * 16, room for every job. Prints "ready <port>" once listening.
+ *   node --import tsx bench/queue/station-server.ts <dataDir> <cacheEntries>
+ */
+import { parseConfig } from "../../src/config/load-config.ts";
+import { startServer } from "../../src/http/start-server.ts";
+import { createLogger } from "../../src/logging/create-logger.ts";
+import { createStation } from "../../src/station/create-station.ts";
+import { createInstantVisionProvider } from "./instant-vision-provider.ts";
+
+const [dataDir = "./.bench-queue", cacheEntries = "64"] = process.argv.slice(2);
+const config = parseConfig(
+  {
+    dataDir,
+    logLevel: "warn",
+    providers: [],
+    server: { port: 0 },
+    queue: { concurrency: 16, capacity: 1_000_000 },
+    webhooks: { concurrency: 16, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+    vision: { cacheEntries: Number(cacheEntries) },
+    security: { allowPrivateNetworks: true },
+  },
+  "bench config",
+);
+const station = await createStation(config, { logger: createLogger("warn"), providers: [createInstantVisionProvider()] });
+const running = await startServer(station);
+process.stdout.write(`ready ${new URL(running.url).port}\n`);
+process.once("SIGTERM", () => {
+  running.stop().then(() => process.exit(0));
+});
