@@ -269,7 +269,26 @@ describe("sessions", () => {
     expect(eventsOf(result, "error")[0]).toMatchObject({ message: "upstream exploded" });
     const generation = await api("GET", `/api/chat/generation/${eventsOf(result, "session")[0]?.generation_id}`);
     expect(generation.body).toMatchObject({ status: "failed", error: "upstream exploded" });
+    // What the client already saw is kept, marked as partial.
+    const stored = await api("GET", `/api/chat/session/${eventsOf(result, "session")[0]?.session_id}`);
+    expect((stored.body.messages as Record<string, unknown>[]).map((message) => [message.role, message.content, message.metadata])).toEqual(
+      [
+        ["user", "explode", undefined],
+        ["assistant", "part", { partial: true, finish_reason: "error" }],
+      ],
+    );
     expect((await api("GET", "/api/chat/generation/gen_missing")).status).toBe(404);
+  });
+
+  it("records a turn as cancelled when its reader stops between two events", async () => {
+    const { orchestrator } = station.station.chat;
+    const turn = await orchestrator.prepare({ client_id: "lena", message: "hello there, how are you" });
+    let generationId = "";
+    for await (const event of orchestrator.run(turn, new AbortController().signal)) {
+      if (event.type === "session") generationId = event.data.generation_id;
+      if (event.type === "message.delta") break;
+    }
+    expect((await api("GET", `/api/chat/generation/${generationId}`)).body).toMatchObject({ status: "cancelled" });
   });
 
   it("lists sessions with pagination", async () => {

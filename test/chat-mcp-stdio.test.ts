@@ -257,6 +257,13 @@ describe("POST /api/chat/stream with real MCP servers over stdio", () => {
       "the generation to be cancelled",
     );
     expect(provider.requests.length).toBe(requestsBefore + 1);
+    const session = await getJson(`/api/chat/session/${result.events[0]?.data.session_id}`);
+    expect(
+      (session.body.messages as Record<string, unknown>[]).map((message) => [message.role, message.content, message.metadata]),
+    ).toEqual([
+      ["user", "stall", undefined],
+      ["assistant", "Thinking", { partial: true, finish_reason: "cancelled" }],
+    ]);
   });
 
   it("disables a server (its tools leave the catalog) and enables it again", async () => {

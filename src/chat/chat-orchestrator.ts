@@ -201,25 +201,18 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
       let rounds = 0;
       let toolCalls = 0;
       let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-      try {
-        for (;;) {
-          const next = await loop.next();
-          if (next.done) {
-            result = next.value;
-            break;
-          }
-          if (next.value.type === "usage") {
-            usage = next.value.data.total;
-            rounds = next.value.data.round + 1;
-          }
-          if (next.value.type === "tool_call.started") toolCalls++;
-          yield next.value;
+      // Text of the round in progress: kept if the turn ends early, since the client already saw it.
+      let partialText = "";
+      const endEarly = async (cancelled: boolean, message: string): Promise<void> => {
+        await loop.return(undefined as never).catch(() => {});
+        if (partialText !== "") {
+          await conversations.appendMessage(session.id, {
+            role: "assistant",
+            content: partialText,
+            metadata: { partial: true, finish_reason: cancelled ? "cancelled" : "error" },
+            generation_id: generationId,
+          });
         }
-      } catch (error) {
-        const cancelled = signal.aborted;
-        const stationError = isStationError(error) ? error : undefined;
-        const message = stationError?.message ?? (error instanceof Error ? error.message : String(error));
-        if (!cancelled) logger.warn({ err: error, session: session.id, generation: generationId }, "chat turn failed");
         await conversations.finishGeneration(generationId, {
           status: cancelled ? "cancelled" : "failed",
           finishReason: cancelled ? "cancelled" : "error",
@@ -229,12 +222,44 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
           toolCalls,
           error: cancelled ? "client disconnected" : message,
         });
-        if (!cancelled)
+      };
+      let settled = false;
+      try {
+        for (;;) {
+          const next = await loop.next();
+          if (next.done) {
+            result = next.value;
+            break;
+          }
+          const event = next.value;
+          if (event.type === "usage") {
+            usage = event.data.total;
+            rounds = event.data.round + 1;
+          } else if (event.type === "message.delta") {
+            partialText += event.data.content;
+          } else if (event.type === "tool_call.started") {
+            toolCalls++;
+            partialText = "";
+          }
+          yield event;
+        }
+      } catch (error) {
+        settled = true;
+        const cancelled = signal.aborted;
+        const stationError = isStationError(error) ? error : undefined;
+        const message = stationError?.message ?? (error instanceof Error ? error.message : String(error));
+        if (!cancelled) logger.warn({ err: error, session: session.id, generation: generationId }, "chat turn failed");
+        await endEarly(cancelled, message);
+        if (!cancelled) {
           yield {
             type: "error",
             data: { code: stationError?.code ?? "chat_failed", message, session_id: session.id, generation_id: generationId },
           };
+        }
         return;
+      } finally {
+        // The consumer stopped reading (client gone) while this generator waited at a yield.
+        if (result === undefined && !settled) await endEarly(true, "client disconnected");
       }
       const cost = computeCost(turn.modelId, result.usage, config.pricing, options.registry.get(turn.modelId)?.metadata);
       await conversations.finishGeneration(generationId, {
