@@ -36,7 +36,7 @@ export function createChatCompletions(options: ChatCompletionsOptions) {
   return async function chatCompletion(body: ChatCompletionBody, signal: AbortSignal): Promise<GatewayReply> {
     const modelId = body.model ?? options.defaultModel;
     if (modelId === undefined) throw errors.invalidRequest("'model' is required (and no defaults.chatModel is configured)", "model");
-    const resolved = await registry.resolve(modelId);
+    const resolved = registry.lookup(modelId) ?? (await registry.resolve(modelId));
     const capabilities = resolved.info?.capabilities;
     if (capabilities !== undefined && capabilities.length > 0 && !capabilities.includes("chat")) {
       throw errors.unsupported(`The model '${modelId}' cannot chat (it offers: ${capabilities.join(", ")})`, "model");

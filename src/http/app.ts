@@ -8,6 +8,7 @@ import type { Station } from "../station/station.ts";
 import { registerAuth } from "./auth/auth-hook.ts";
 import { errorBody, surfaceOf } from "./errors/error-body.ts";
 import { toStationError } from "./errors/to-station-error.ts";
+import { lazyChildLogger } from "./lazy-child-logger.ts";
 import { RequestLogController } from "./request-log-controller.ts";
 import { captionRoutes } from "./surfaces/caption-routes.ts";
 import { chatRoutes } from "./surfaces/chat-routes.ts";
@@ -29,6 +30,8 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: station.logger as FastifyBaseLogger,
     logController: new RequestLogController(),
+    // A pino child per request costs more than many handlers; create it only if something logs.
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: config.server.bodyLimitBytes,
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
@@ -68,9 +71,10 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
 
 /** Every response carries its request id (the log line is written by RequestLogController). */
 function registerRequestLog(app: FastifyInstance): void {
-  app.addHook("onSend", async (request, reply, payload) => {
+  // Callback style: no promise per request on the hot path.
+  app.addHook("onSend", (request, reply, payload, done) => {
     reply.header("x-request-id", request.id);
-    return payload;
+    done(null, payload);
   });
 }
 

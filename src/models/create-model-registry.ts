@@ -170,7 +170,14 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       await Promise.all(targets.map(refreshProvider));
       rebuild();
     },
+    lookup(id) {
+      const canonical = routes.has(id) || models.has(id) ? id : bareName(id);
+      if (canonical === undefined) return undefined;
+      return { id, info: registry.get(canonical), targets: targetsFor(canonical) };
+    },
     async resolve(id) {
+      const known = registry.lookup(id);
+      if (known !== undefined) return known;
       if (!routes.has(id) && !models.has(id) && bareName(id) === undefined) {
         const parts = splitModelId(id);
         const provider = parts === undefined ? undefined : providersById.get(parts.providerId);

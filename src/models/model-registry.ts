@@ -44,6 +44,8 @@ export interface ModelRegistry {
    * one on-demand refresh (a model pulled a moment ago is found). Throws model_not_found.
    */
   resolve(id: string): Promise<ResolvedModel>;
+  /** `resolve` without the on-demand refresh, synchronous: undefined when the id is not known yet. */
+  lookup(id: string): ResolvedModel | undefined;
   /** The resilience layer itself, for callers that talk to targets directly (the gateway's fast path). */
   call<T>(targets: readonly ModelTarget[], attempt: (target: ModelTarget) => Promise<T>, options: CallOptions): Promise<Delivered<T>>;
   /** Each provider's health as seen by discovery and the circuit breakers (no network call). */

@@ -46,6 +46,7 @@ export const openAiRoutes: FastifyPluginAsync<{ station: Station }> = async (fas
     { schema: { tags: ["openai"], summary: "Chat completion (JSON or SSE stream)", body: chatCompletionBodySchema } },
     async (request, reply) => {
       const result = await gateway.chatCompletion(request.body, abortOnDisconnect(reply));
+      station.metrics.recordRequest("/v1/chat/completions", result.status);
       return writeGatewayReply(request, reply, result);
     },
   );

@@ -1,0 +1,205 @@
+/**
+ * Gateway benchmark: direct to a fake upstream, through a bare proxy (the floor for a Node
+ * gateway) and through Station, interleaved in one run on this machine.
+ *   npm run bench:gateway [-- --quick]
+ * Prints added latency (p50/p99 at concurrency 1), throughput at concurrency 16 (autocannon)
+ * and streaming time-to-first-chunk, with Station's figures as ratios of the bare proxy's.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import { Pool } from "undici";
+
+const quick = process.argv.includes("--quick");
+const rounds = quick ? 2 : 5;
+const latencyRequestsPerRound = quick ? 300 : 1000;
+const throughputSeconds = quick ? 2 : 4;
+const streamRequests = quick ? 20 : 50;
+const children: ChildProcess[] = [];
+
+function startChild(script: string, args: string[]): Promise<number> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, script), ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, STATION_LOG_LEVEL: undefined },
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /ready (\d+)/.exec(output);
+      if (match !== null) {
+        resolve(Number(match[1]));
+        // Station's request log keeps coming: drain it so the pipe never blocks.
+        child.stdout?.removeAllListeners("data");
+        child.stdout?.resume();
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+interface Target {
+  name: "direct" | "bare proxy" | "station";
+  port: number;
+  model: string;
+  slowModel: string;
+}
+
+const body = (model: string, stream = false): string =>
+  JSON.stringify({
+    model,
+    messages: [
+      { role: "system", content: "You are a concise assistant." },
+      { role: "user", content: "Say something about foxes and dogs, please." },
+    ],
+    temperature: 0.2,
+    ...(stream ? { stream: true } : {}),
+  });
+
+async function latencies(target: Target, count: number): Promise<number[]> {
+  const pool = new Pool(`http://127.0.0.1:${target.port}`, { connections: 1 });
+  const payload = body(target.model);
+  const samples: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const started = process.hrtime.bigint();
+    const response = await pool.request({
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: { "content-type": "application/json" },
+      body: payload,
+    });
+    await response.body.text();
+    if (response.statusCode !== 200) throw new Error(`${target.name} answered ${response.statusCode}`);
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  await pool.close();
+  return samples;
+}
+
+async function throughput(target: Target): Promise<number> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${target.port}/v1/chat/completions`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: body(target.model),
+    connections: 16,
+    duration: throughputSeconds,
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result.requests.average;
+}
+
+/** Time to the first streamed byte, and to the end, for a stream whose chunks come 5 ms apart. */
+async function streaming(target: Target, count: number): Promise<{ first: number[]; total: number[] }> {
+  const pool = new Pool(`http://127.0.0.1:${target.port}`, { connections: 1 });
+  const payload = body(target.slowModel, true);
+  const first: number[] = [];
+  const total: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const started = process.hrtime.bigint();
+    const response = await pool.request({
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: { "content-type": "application/json" },
+      body: payload,
+    });
+    let firstAt: number | undefined;
+    let text = "";
+    for await (const chunk of response.body) {
+      firstAt ??= Number(process.hrtime.bigint() - started) / 1e6;
+      text += chunk.toString();
+    }
+    if (!text.includes("[DONE]")) throw new Error(`${target.name}: stream did not finish`);
+    first.push(firstAt ?? Number.NaN);
+    total.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  await pool.close();
+  return { first, total };
+}
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+const ms = (value: number): string => `${value.toFixed(3)} ms`;
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "station-bench-"));
+  try {
+    const fastPort = await startChild("upstream-server.ts", ["0", "0"]);
+    const slowPort = await startChild("upstream-server.ts", ["0", "5"]);
+    const barePort = await startChild("bare-proxy.ts", [String(fastPort), String(slowPort)]);
+    const stationPort = await startChild("station-server.ts", [String(fastPort), String(slowPort), dataDir]);
+    const targets: Target[] = [
+      { name: "direct", port: fastPort, model: "bench-model", slowModel: "bench-model" },
+      { name: "bare proxy", port: barePort, model: "fast/bench-model", slowModel: "slow/bench-model" },
+      { name: "station", port: stationPort, model: "fast/bench-model", slowModel: "slow/bench-model" },
+    ];
+    const directSlow: Target = { name: "direct", port: slowPort, model: "bench-model", slowModel: "bench-model" };
+    console.log(`gateway bench: ${rounds} interleaved rounds, node ${process.version}${quick ? " (quick)" : ""}`);
+
+    for (const target of targets) await latencies(target, 200); // warm-up (JIT, pools)
+    const samples = new Map<string, number[]>(targets.map((target) => [target.name, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const target of targets) samples.get(target.name)?.push(...(await latencies(target, latencyRequestsPerRound)));
+    }
+    const rps = new Map<string, number[]>(targets.map((target) => [target.name, []]));
+    for (let round = 0; round < Math.max(2, Math.ceil(rounds / 2)); round++) {
+      for (const target of targets) rps.get(target.name)?.push(await throughput(target));
+    }
+    const streams = new Map<string, { first: number[]; total: number[] }>();
+    for (const target of [{ ...directSlow }, targets[1] as Target, targets[2] as Target]) {
+      streams.set(target.name, await streaming(target, streamRequests));
+    }
+
+    const direct = samples.get("direct") ?? [];
+    const p50Direct = percentile(direct, 50);
+    const p99Direct = percentile(direct, 99);
+    const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
+    console.log("\nlatency at concurrency 1 (non-streamed chat completion)");
+    const added = new Map<string, { p50: number; p99: number }>();
+    for (const target of targets) {
+      const values = samples.get(target.name) ?? [];
+      const p50 = percentile(values, 50);
+      const p99 = percentile(values, 99);
+      added.set(target.name, { p50: p50 - p50Direct, p99: p99 - p99Direct });
+      console.log(
+        `  ${target.name.padEnd(11)} p50 ${ms(p50)}  p99 ${ms(p99)}` +
+          (target.name === "direct" ? "" : `  added p50 +${ms(p50 - p50Direct)}  p99 +${ms(p99 - p99Direct)}`),
+      );
+    }
+    console.log("\nthroughput at concurrency 16 (autocannon, req/s)");
+    const directRps = mean(rps.get("direct") ?? []);
+    for (const target of targets) {
+      const value = mean(rps.get(target.name) ?? []);
+      console.log(
+        `  ${target.name.padEnd(11)} ${value.toFixed(0).padStart(7)} req/s  ${((value / directRps) * 100).toFixed(1)} % of direct`,
+      );
+    }
+    console.log("\nstreaming (12 chunks, 5 ms apart): time to first chunk / to last");
+    for (const [name, result] of streams) {
+      console.log(`  ${name.padEnd(11)} first p50 ${ms(percentile(result.first, 50))}  total p50 ${ms(percentile(result.total, 50))}`);
+    }
+    const bare = added.get("bare proxy") as { p50: number; p99: number };
+    const station = added.get("station") as { p50: number; p99: number };
+    const bareRps = mean(rps.get("bare proxy") ?? []);
+    const stationRps = mean(rps.get("station") ?? []);
+    const stationFirst = percentile(streams.get("station")?.first ?? [], 50);
+    const stationTotal = percentile(streams.get("station")?.total ?? [], 50);
+    console.log("\nstation vs bare proxy");
+    console.log(`  added p50: ${(station.p50 - bare.p50).toFixed(3)} ms more than the bare proxy (target ≤ 0.25 ms)`);
+    console.log(`  added p99: ${(station.p99 - bare.p99).toFixed(3)} ms more than the bare proxy`);
+    console.log(`  throughput: ${((stationRps / bareRps) * 100).toFixed(1)} % of the bare proxy (target ≥ 90 %)`);
+    console.log(
+      `  streaming: first chunk after ${((stationFirst / stationTotal) * 100).toFixed(1)} % of the stream's duration (buffering would be ~100 %)`,
+    );
+  } finally {
+    for (const child of children) child.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,11 @@
+/**
+ * Child process: the fake OpenAI-compatible upstream the benchmark measures against.
+ * argv: <port> <chunkDelayMs>. Prints "ready <port>" when listening.
+ */
+import { startFakeOpenAiUpstream } from "../../test/support/fake-openai-upstream.ts";
+
+const port = Number(process.argv[2] ?? 0);
+const chunkDelayMs = Number(process.argv[3] ?? 0);
+const upstream = await startFakeOpenAiUpstream({ models: ["bench-model"], record: false, port });
+upstream.script({ text: "The quick brown fox jumps over the lazy dog.", chunkSize: 8, chunkDelayMs });
+process.stdout.write(`ready ${new URL(upstream.url).port}\n`);
