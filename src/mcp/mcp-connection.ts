@@ -17,6 +17,8 @@ export interface McpConnectionOptions {
   backoff: McpBackoff;
   /** Called whenever this server's tool list (or availability) changed. */
   onToolsChanged(): void;
+  /** How often a connected HTTP server is pinged to notice that it went away (default 30 s). */
+  healthCheckIntervalMs?: number;
 }
 
 export interface McpConnection {
@@ -47,6 +49,7 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
   let attempts = 0;
   let toolListChanges = 0;
   let retryTimer: NodeJS.Timeout | undefined;
+  let healthTimer: NodeJS.Timeout | undefined;
   let attemptController: AbortController | undefined;
   let attempt: Promise<void> | undefined;
   let closed = false;
@@ -79,6 +82,8 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
   };
 
   const dropClient = async (): Promise<void> => {
+    clearInterval(healthTimer);
+    healthTimer = undefined;
     const previous = current;
     current = undefined;
     wire = null;
@@ -131,6 +136,11 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
         lastError = null;
         attempts = 0;
         setTools(listed);
+        // A stdio server's exit closes the transport at once; an HTTP server can vanish silently.
+        if (connected.wire !== "stdio") {
+          healthTimer = setInterval(() => void checkAlive(), options.healthCheckIntervalMs ?? 30_000);
+          healthTimer.unref();
+        }
         logger.info({ mcpServer: definition.id, transport: wire, tools: listed.length }, "MCP server connected");
       } catch (error) {
         lastError = describe(error);
