@@ -238,6 +238,18 @@ describe("POST /api/chat/stream with real MCP servers over stdio", () => {
     expect(offered).not.toContain("everything__echo");
     expect(offered.some((name) => name.startsWith("files__"))).toBe(false);
     expect(eventsOf(result, "tool_call.error")[0]).toMatchObject({ name: "files__list_allowed_directories", code: "tool_not_allowed" });
+    for (const bad of [{ disabled_tools: "everything__echo" }, { tools_enabled: "yes" }, { allowed_tools: [""] }, { surprise: true }]) {
+      const refused = await fetch(`${station.url}/api/mcp/preferences/bob`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(bad),
+      });
+      expect(refused.status, JSON.stringify(bad)).toBe(400);
+    }
+    expect((await getJson("/api/mcp/preferences/bob")).body).toMatchObject({
+      disabled_servers: ["files"],
+      disabled_tools: ["everything__echo"],
+    });
     const allowed = (await getJson("/api/mcp/tools?client_id=bob")).body.tools as Record<string, unknown>[];
     expect(allowed.some((tool) => tool.server_id === "files")).toBe(false);
   });

@@ -83,4 +83,17 @@ describe("the chat tool loop through a real OpenAI-compatible upstream", () => {
     expect(messages.at(-1)).toMatchObject({ role: "tool", tool_call_id: "call_abc", content: "meaning = 42" });
     expect(chatRequests[0]?.headers.authorization).toBe("Bearer sk-test");
   });
+
+  it("aborts the upstream request when the chat client disconnects", async () => {
+    upstream.script({ text: "a long, slowly streamed answer that nobody waits for", chunkSize: 2, chunkDelayMs: 200 });
+    const abortedBefore = upstream.aborted;
+    const result = await postChatStream(
+      station.url,
+      { client_id: "openai-user", message: "Tell me a story", model: "up/gpt-test" },
+      { onEvent: (event) => event.event === "message.delta" },
+    );
+    expect(result.events.map((event) => event.event)).toEqual(["session", "message.delta"]);
+    await upstream.waitForAborts(abortedBefore + 1);
+    expect(upstream.aborted).toBe(abortedBefore + 1);
+  });
 });
