@@ -71,7 +71,7 @@ export interface FakeOpenAiUpstream {
   readonly aborted: number;
   /** Sets the scripted chat reply (applies to every later chat request). */
   script(script: FakeChatScript): void;
-  /** Queues a fault: each queued fault is used by exactly one later request, in order. */
+  /** Queues a fault: each queued fault is used by exactly one later POST (model call), in order. */
   fail(fault: FakeFault, times?: number): void;
   /** Resolves when `aborted` reaches `count`. */
   waitForAborts(count: number): Promise<void>;
@@ -119,7 +119,8 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
       response.on("close", () => {
         if (!finished) noteAbort();
       });
-      const fault = faults.shift();
+      // Faults target model calls (POST); discovery (GET /models) running in the background must not eat them.
+      const fault = request.method === "POST" ? faults.shift() : undefined;
       void handle(request.method ?? "GET", path, body, response, fault);
     });
   });
@@ -251,11 +252,14 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
     response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
     for (const [index, delta] of deltas.entries()) {
       if (dieAfter !== undefined && index >= dieAfter) {
+        await delay(20);
         response.socket?.destroy();
         return;
       }
       if (response.destroyed) return;
-      response.write(`data: ${delta}\n\n`);
+      if (dieAfter === undefined) response.write(`data: ${delta}\n\n`);
+      // Before dying, make sure the chunks really left: the client must see a stream cut midway.
+      else await new Promise((resolve) => response.write(`data: ${delta}\n\n`, resolve));
       if (pause > 0) await delay(pause);
     }
     response.end("data: [DONE]\n\n");
