@@ -158,26 +158,25 @@ export function createConversationStore(database: Kysely<unknown>, clock: () => 
     },
     async appendMessage(sessionId, message) {
       const stored: StoredMessage = { ...message, id: randomUUID(), created_at: clock() };
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto("chat_messages")
-          .values({
-            seq: undefined,
-            id: stored.id,
-            session_id: sessionId,
-            role: stored.role,
-            content: stored.content,
-            tool_calls: json(stored.tool_calls),
-            tool_call_id: stored.tool_call_id ?? null,
-            name: stored.name ?? null,
-            attachments: json(stored.attachments),
-            metadata: json(stored.metadata),
-            generation_id: stored.generation_id ?? null,
-            created_at: stored.created_at,
-          })
-          .execute();
-        await trx.updateTable("chat_sessions").set({ updated_at: stored.created_at }).where("id", "=", sessionId).execute();
-      });
+      // No transaction: the row is the truth and a stale updated_at is harmless; BEGIN/COMMIT would double the cost of every append.
+      await db
+        .insertInto("chat_messages")
+        .values({
+          seq: undefined,
+          id: stored.id,
+          session_id: sessionId,
+          role: stored.role,
+          content: stored.content,
+          tool_calls: json(stored.tool_calls),
+          tool_call_id: stored.tool_call_id ?? null,
+          name: stored.name ?? null,
+          attachments: json(stored.attachments),
+          metadata: json(stored.metadata),
+          generation_id: stored.generation_id ?? null,
+          created_at: stored.created_at,
+        })
+        .execute();
+      await db.updateTable("chat_sessions").set({ updated_at: stored.created_at }).where("id", "=", sessionId).execute();
       return stored;
     },
     async listMessages(sessionId) {
