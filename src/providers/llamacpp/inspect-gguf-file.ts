@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { readGgufFileInfo } from "node-llama-cpp";
 import type { StationError } from "../../errors/station-error.ts";
 import { ggufModelError } from "./gguf-model-error.ts";
@@ -104,6 +104,13 @@ export async function inspectGgufFile(modelName: string, filePath: string): Prom
   } catch (error) {
     return fail(`cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error);
   }
+  const header = await readFixedHeader(filePath);
+  if (header === undefined || header.magic !== "GGUF") return fail("not a GGUF file (the first bytes are not 'GGUF')");
+  // node-llama-cpp's reader never returns on some garbage versions: check the fixed header ourselves first.
+  if (header.version < 2 || header.version > 3) return fail(`unsupported GGUF version ${header.version} (expected 2 or 3)`);
+  if (header.tensorCount > BigInt(sizeBytes) || header.metadataCount > BigInt(sizeBytes)) {
+    return fail("the GGUF header is corrupt (its counts exceed the file size)");
+  }
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
   try {
     info = await readGgufFileInfo(filePath, { logWarnings: false, sourceType: "filesystem", spliceSplitFiles: false });
@@ -149,6 +156,23 @@ export async function inspectGgufFile(modelName: string, filePath: string): Prom
       parameterCount: tensors.reduce((sum, tensor) => sum + tensor.dimensions.reduce<number>((product, d) => product * Number(d), 1), 0),
     },
   };
+}
+
+async function readFixedHeader(filePath: string) {
+  const file = await open(filePath, "r");
+  try {
+    const buffer = Buffer.alloc(24);
+    const { bytesRead } = await file.read(buffer, 0, 24, 0);
+    if (bytesRead < 24) return undefined;
+    return {
+      magic: buffer.toString("latin1", 0, 4),
+      version: buffer.readUInt32LE(4),
+      tensorCount: buffer.readBigUInt64LE(8),
+      metadataCount: buffer.readBigUInt64LE(16),
+    };
+  } finally {
+    await file.close();
+  }
 }
 
 function readPath(record: Record<string, unknown>, dotted: string): unknown {

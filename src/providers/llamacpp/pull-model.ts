@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { StationError } from "../../errors/station-error.ts";
 import { inspectGgufFile } from "./inspect-gguf-file.ts";
@@ -92,14 +91,18 @@ export async function pullModel(options: PullModelOptions): Promise<PullModelRes
   if (response.status !== 416 && response.body !== null) {
     let received = offset;
     options.onProgress?.(received, total);
-    const counted = Readable.fromWeb(response.body as never).on("data", (chunk: Buffer) => {
-      received += chunk.length;
-      options.onProgress?.(received, total);
-    });
+    // Written chunk by chunk (not piped) so every byte received before a cut-off stays on disk for the resume.
+    const file = await open(partial, offset > 0 ? "a" : "w");
     try {
-      await pipeline(counted, createWriteStream(partial, { flags: offset > 0 ? "a" : "w" }));
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        await file.write(chunk);
+        received += chunk.length;
+        options.onProgress?.(received, total);
+      }
     } catch (error) {
       throw pullError(`Download of ${url} was interrupted after ${received} bytes; run the same pull again to resume.`, error);
+    } finally {
+      await file.close();
     }
   }
 

@@ -1,0 +1,68 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface FileServer {
+  url: string;
+  /** Headers of every request received, in order. */
+  requests: { url: string; headers: IncomingHttpHeaders }[];
+  /** The next response sends only this many body bytes, then drops the connection. */
+  cutNextAfter(bytes: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves files like a static host / Hugging Face's resolve endpoint: Content-Length,
+ * single-range requests (206 + Content-Range, 416 when past the end), 404 otherwise.
+ */
+export async function startFileServer(files: Record<string, Buffer>): Promise<FileServer> {
+  const requests: FileServer["requests"] = [];
+  let cutAfter: number | undefined;
+  const server: Server = createServer((request, response) => {
+    requests.push({ url: request.url ?? "", headers: request.headers });
+    const file = files[decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname)];
+    if (file === undefined) {
+      response.writeHead(404, { "content-type": "text/plain" }).end("Entry not found");
+      return;
+    }
+    let start = 0;
+    const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? "");
+    if (range !== null) {
+      start = Number(range[1]);
+      if (start >= file.length) {
+        response.writeHead(416, { "content-range": `bytes */${file.length}` }).end();
+        return;
+      }
+      response.writeHead(206, {
+        "content-length": String(file.length - start),
+        "content-range": `bytes ${start}-${file.length - 1}/${file.length}`,
+        "accept-ranges": "bytes",
+      });
+    } else {
+      response.writeHead(200, { "content-length": String(file.length), "accept-ranges": "bytes" });
+    }
+    const body = file.subarray(start);
+    const cut = cutAfter;
+    cutAfter = undefined;
+    if (cut === undefined) {
+      response.end(body);
+      return;
+    }
+    response.write(body.subarray(0, cut), () => {
+      response.socket?.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    cutNextAfter(bytes) {
+      cutAfter = bytes;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
