@@ -6,11 +6,12 @@ import { errors } from "../../errors/errors.ts";
 import type { Station } from "../../station/station.ts";
 import { writeSseEvents } from "./write-sse-events.ts";
 
+/** An upload id, or an object naming one (`id` or `upload_id`; other fields such as `type` or `name` are ignored). */
 const attachmentSchema = z.union([
-  z.string().min(1),
-  z.strictObject({ id: z.string().min(1) }),
-  z.strictObject({ upload_id: z.string().min(1) }),
-  z.strictObject({ type: z.string().optional(), id: z.string().min(1) }),
+  z.string().min(1).max(128),
+  z
+    .object({ id: z.string().min(1).max(128).optional(), upload_id: z.string().min(1).max(128).optional() })
+    .refine((attachment) => attachment.id !== undefined || attachment.upload_id !== undefined, { message: "an attachment needs an 'id'" }),
 ]);
 
 const chatStreamBody = z.strictObject({
@@ -53,7 +54,7 @@ export const chatRoutes: FastifyPluginAsync<{ station: Station }> = async (fasti
     async (request, reply) => {
       const body = request.body;
       const attachments = body.attachments?.map((attachment) =>
-        typeof attachment === "string" ? attachment : "upload_id" in attachment ? attachment.upload_id : attachment.id,
+        typeof attachment === "string" ? attachment : ((attachment.upload_id ?? attachment.id) as string),
       );
       const turn = await orchestrator.prepare({ ...body, attachments });
       await writeSseEvents(request, reply, (signal) => orchestrator.run(turn, signal));
