@@ -208,7 +208,7 @@ describe("uploads and attachments", () => {
     const result = await postChatStream(station.url, {
       client_id: "frank",
       message: "look",
-      attachments: [image.body.id, { id: note.body.id }],
+      attachments: [{ upload_id: image.body.id, type: "image", name: "red.png" }, { id: note.body.id }],
     });
     expect(eventsOf(result, "done")).toHaveLength(1);
     const content = lastRequest().messages.at(-1)?.content as Exclude<ChatRequest["messages"][number]["content"], string>;
@@ -249,6 +249,8 @@ describe("sessions", () => {
       [{ client_id: "gina", message: "" }, 400],
       [{ client_id: "gina", message: "x", extra: true }, 400],
       [{ client_id: "gina", message: 42 }, 400],
+      [{ client_id: "gina", message: "x", attachments: [{}] }, 400],
+      [{ client_id: "gina", message: "x", attachments: "abc" }, 400],
       ["{not json", 400],
       [{ client_id: "gina", message: "x", model: "nowhere/model" }, 404],
       [{ client_id: "gina", message: "x", session_id: "missing" }, 404],
