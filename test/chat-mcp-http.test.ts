@@ -51,6 +51,7 @@ beforeAll(async () => {
       },
     },
   });
+  await waitUntil(() => station.station.mcp.servers().every((server) => server.state === "connected"), "the MCP server to connect", 60_000);
 });
 
 afterAll(async () => {

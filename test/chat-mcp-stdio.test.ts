@@ -68,6 +68,12 @@ beforeAll(async () => {
       },
     },
   });
+  // Start-up waits for first connection attempts only up to a cap; on a loaded machine, wait here.
+  await waitUntil(
+    () => station.station.mcp.servers().every((server) => server.state === "connected"),
+    "every MCP server to connect",
+    60_000,
+  );
 });
 
 afterAll(async () => {

@@ -37,6 +37,9 @@ export interface ChatApplicationOptions {
   mcpServers?: McpServerDefinition[];
 }
 
+/** Longest start-up waits for MCP servers' first connection attempts. */
+const startupWaitMs = 10_000;
+
 export function createChatApplication(options: ChatApplicationOptions): ChatApplication {
   const { config, database, logger } = options;
   const mcp = createMcpRegistry({
@@ -69,7 +72,18 @@ export function createChatApplication(options: ChatApplicationOptions): ChatAppl
     toolPreferences,
     uploads,
     suggestions: createSuggestionStore(database),
-    start: () => mcp.start(),
+    async start() {
+      // Start-up waits for each server's first attempt, but not for ever: a slow `npx` download
+      // must not hold the whole server back. Attempts still running carry on in the background.
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), startupWaitMs);
+        timer.unref();
+      });
+      const outcome = await Promise.race([mcp.start().then(() => "ready" as const), waited]);
+      clearTimeout(timer);
+      if (outcome === "timeout") logger.warn({ waitedMs: startupWaitMs }, "some MCP servers are still connecting; starting without them");
+    },
     close: () => mcp.close(),
   };
 }
