@@ -3,7 +3,7 @@ import type { StationConfig } from "../config/schema.ts";
 import { errors } from "../errors/errors.ts";
 import type { Logger } from "../logging/create-logger.ts";
 import { assertPublicUrl } from "../net/assert-public-url.ts";
-import { createGuardedFetch } from "../net/create-guarded-fetch.ts";
+import { createGuardedPost } from "../net/create-guarded-post.ts";
 import { collectText } from "../vision/collect-text.ts";
 import type { VisionService } from "../vision/vision-service.ts";
 import type { CaptionJobInput, CaptionJobResult, CaptionJobView, CaptionQueue } from "./caption-queue.ts";
@@ -44,7 +44,7 @@ export function createCaptionQueue(options: CaptionQueueOptions): CaptionQueue {
   const now = options.now ?? Date.now;
   const { queue: queueConfig, webhooks: webhookConfig } = config;
   const allowPrivateNetworks = config.security.allowPrivateNetworks;
-  const webhookFetch = createGuardedFetch({ allowPrivateNetworks, timeoutMs: webhookConfig.timeoutMs, maxRedirects: 0 });
+  const webhookPost = createGuardedPost({ allowPrivateNetworks, timeoutMs: webhookConfig.timeoutMs });
 
   const webhookFor = (job: JobRecord, status: string, outcome: { result?: unknown; error?: JobError }): NewJob[] => {
     const url = (job.payload as CaptionPayload).webhookUrl;
@@ -105,7 +105,7 @@ export function createCaptionQueue(options: CaptionQueueOptions): CaptionQueue {
     leaseMs: queueConfig.leaseMs,
     jobTimeoutMs: webhookConfig.timeoutMs + 1000,
     backoff: exponentialBackoff({ baseMs: webhookConfig.baseDelayMs, maxMs: 3_600_000 }),
-    handler: createWebhookDeliveryHandler({ backend, secret: options.webhookSecret, fetch: webhookFetch, now }),
+    handler: createWebhookDeliveryHandler({ backend, secret: options.webhookSecret, post: webhookPost, now }),
     logger,
     now,
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
@@ -240,7 +240,7 @@ export function createCaptionQueue(options: CaptionQueueOptions): CaptionQueue {
     async stop() {
       for (const timer of timers) clearInterval(timer);
       await Promise.all([captionPool.stop(), webhookPool.stop()]);
-      await webhookFetch.close();
+      await webhookPost.close();
     },
   };
 }

@@ -45,13 +45,16 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
     insertPayload: sqlite.prepare("INSERT OR IGNORE INTO job_payloads (job_id, payload) VALUES (?, ?)"),
     get: sqlite.prepare<[string], JobRow>("SELECT * FROM jobs WHERE id = ?"),
     payload: sqlite.prepare<[string], { payload: string }>("SELECT payload FROM job_payloads WHERE job_id = ?"),
-    unfinished: sqlite.prepare<[string], { n: number }>(
-      "SELECT count(*) AS n FROM jobs WHERE queue = ? AND status IN ('queued', 'running')",
+    // Counted per status so each count reads one partial index, never the whole table.
+    queuedCount: sqlite.prepare<[string], { n: number }>("SELECT count(*) AS n FROM jobs WHERE queue = ? AND status = 'queued'"),
+    runningCount: sqlite.prepare<[string], { n: number }>("SELECT count(*) AS n FROM jobs WHERE queue = ? AND status = 'running'"),
+    finishedCounts: sqlite.prepare<[string], { status: JobStatus; n: number }>(
+      "SELECT status, count(*) AS n FROM jobs WHERE queue = ? AND finished_at IS NOT NULL GROUP BY status",
     ),
     claim: sqlite.prepare<{ queue: string; now: number; token: string; expires: number }, JobRow>(
       `UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_token = @token, lease_expires_at = @expires,
          started_at = coalesce(started_at, @now)
-       WHERE id = (SELECT id FROM jobs WHERE queue = @queue AND status = 'queued' AND run_at <= @now ORDER BY run_at, created_at LIMIT 1)
+       WHERE id = (SELECT id FROM jobs WHERE queue = @queue AND status = 'queued' AND run_at <= @now ORDER BY run_at LIMIT 1)
        RETURNING *`,
     ),
     heartbeat: sqlite.prepare("UPDATE jobs SET lease_expires_at = @expires WHERE id = @id AND lease_token = @token AND status = 'running'"),
@@ -84,9 +87,6 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
          error = '{"code":"lease_expired","message":"the worker stopped responding on the last attempt"}'
        WHERE status = 'running' AND lease_expires_at < @now`,
     ),
-    counts: sqlite.prepare<[string], { status: JobStatus; n: number }>(
-      "SELECT status, count(*) AS n FROM jobs WHERE queue = ? GROUP BY status",
-    ),
     completedCount: sqlite.prepare<[string, number], { n: number }>(
       "SELECT count(*) AS n FROM jobs WHERE queue = ? AND status = 'completed' AND finished_at >= ?",
     ),
@@ -102,10 +102,10 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
     deletePayload: sqlite.prepare("DELETE FROM job_payloads WHERE job_id = ?"),
     deleteAttempts: sqlite.prepare("DELETE FROM webhook_attempts WHERE job_id = ?"),
     insertAttempt: sqlite.prepare(
-      `INSERT INTO webhook_attempts (job_id, delivery_id, attempt, url, attempted_at, duration_ms, status_code, error, ok)
+      `INSERT OR REPLACE INTO webhook_attempts (job_id, delivery_id, attempt, url, attempted_at, duration_ms, status_code, error, ok)
        VALUES (@jobId, @deliveryId, @attempt, @url, @attemptedAt, @durationMs, @statusCode, @error, @ok)`,
     ),
-    attempts: sqlite.prepare<[string], AttemptRow>("SELECT * FROM webhook_attempts WHERE job_id = ? ORDER BY id"),
+    attempts: sqlite.prepare<[string], AttemptRow>("SELECT * FROM webhook_attempts WHERE job_id = ? ORDER BY attempted_at, attempt"),
   };
 
   const insertAll = (jobs: NewJob[] | undefined, now: number): void => {
@@ -126,7 +126,7 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
     const existing = statements.get.get(job.id);
     if (existing !== undefined) return { accepted: true, job: withPayload(existing) };
     if (capacity !== undefined) {
-      const unfinished = statements.unfinished.get(job.queue)?.n ?? 0;
+      const unfinished = (statements.queuedCount.get(job.queue)?.n ?? 0) + (statements.runningCount.get(job.queue)?.n ?? 0);
       if (unfinished >= capacity) return { accepted: false, reason: "full", unfinished };
     }
     insertAll([job], now);
@@ -209,8 +209,14 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
       return requeueExpired(now);
     },
     async counts(queue) {
-      const counts = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
-      for (const row of statements.counts.all(queue)) counts[row.status] = row.n;
+      const counts = {
+        queued: statements.queuedCount.get(queue)?.n ?? 0,
+        running: statements.runningCount.get(queue)?.n ?? 0,
+        completed: 0,
+        failed: 0,
+        cancelled: 0,
+      };
+      for (const row of statements.finishedCounts.all(queue)) counts[row.status] = row.n;
       return counts;
     },
     async recentCompletions(queue, since, limit) {

@@ -1,6 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { StationError } from "../errors/station-error.ts";
-import type { GuardedFetch } from "../net/create-guarded-fetch.ts";
+import type { GuardedPost } from "../net/create-guarded-post.ts";
 import type { ClaimedJob, QueueBackend } from "./queue-backend.ts";
 
 /** What a webhook delivery job carries. */
@@ -15,8 +15,8 @@ export interface WebhookDeliveryPayload {
 export interface WebhookDeliveryOptions {
   backend: QueueBackend;
   secret: string;
-  /** A guarded fetch: SSRF checks, no redirects, a per-attempt timeout. */
-  fetch: GuardedFetch;
+  /** A guarded POST: SSRF checks, no redirects, a per-attempt timeout. */
+  post: GuardedPost;
   now?: () => number;
 }
 
@@ -44,9 +44,8 @@ export function createWebhookDeliveryHandler(options: WebhookDeliveryOptions): (
     let statusCode: number | undefined;
     let failure: string | undefined;
     try {
-      const response = await options.fetch(payload.url, { method: "POST", headers, body, signal });
+      const response = await options.post(payload.url, { headers, body, signal });
       statusCode = response.status;
-      await response.body?.cancel().catch(() => undefined);
       if (response.status < 200 || response.status >= 300) failure = `the endpoint answered HTTP ${response.status}`;
     } catch (error) {
       failure = (error as Error).message;

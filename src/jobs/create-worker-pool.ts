@@ -60,18 +60,22 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     });
 
   const run = async (job: ClaimedJob): Promise<void> => {
+    // One controller and one timer per job: cancellation, lost lease, timeout and shutdown all abort it.
     const controller = new AbortController();
+    const signal = controller.signal;
     controllers.set(job.id, controller);
-    const timeout = AbortSignal.timeout(options.jobTimeoutMs);
-    const signal = AbortSignal.any([controller.signal, timeout]);
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      const message = `the job ran longer than ${options.jobTimeoutMs} ms`;
+      controller.abort(new StationError({ code: "job_timeout", status: 504, message, isRetryable: true }));
+    }, options.jobTimeoutMs);
     const heartbeat = setInterval(
       () => {
         options.backend.heartbeat(job.id, job.leaseToken, now(), options.leaseMs).then(
           (owned) => {
-            if (!owned)
-              controller.abort(
-                new StationError({ code: "job_not_owned", status: 409, message: "the job was cancelled or its lease lost" }),
-              );
+            if (owned) return;
+            controller.abort(new StationError({ code: "job_not_owned", status: 409, message: "the job was cancelled or its lease lost" }));
           },
           (error: unknown) => options.logger.warn({ err: error, jobId: job.id }, "heartbeat failed"),
         );
@@ -89,15 +93,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         await options.backend.release(job.id, job.leaseToken, now());
         return;
       }
-      if (controller.signal.aborted) return; // cancelled or lease lost: whoever holds the job now settles it
-      const error = timeout.aborted
-        ? new StationError({
-            code: "job_timeout",
-            status: 504,
-            message: `the job ran longer than ${options.jobTimeoutMs} ms`,
-            isRetryable: true,
-          })
-        : caught;
+      if (signal.aborted && !timedOut) return; // cancelled or lease lost: whoever holds the job now settles it
+      const error = timedOut ? signal.reason : caught;
       const jobError = toJobError(error);
       const retryable = isStationError(error) ? error.isRetryable : false;
       const retryAt = retryable && job.attempts < job.maxAttempts ? now() + options.backoff(job.attempts) : undefined;
@@ -109,6 +106,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       if (outcome === "failed" && followUps !== undefined && followUps.length > 0) options.onFollowUps?.();
       options.logger.debug({ jobId: job.id, queue: options.queue, outcome, code: jobError.code }, "job attempt failed");
     } finally {
+      clearTimeout(deadline);
       clearInterval(heartbeat);
       controllers.delete(job.id);
     }

@@ -1,8 +1,7 @@
-import { Agent, type RequestInit, type Response, fetch as undiciFetch } from "undici";
-import { isStationError, StationError } from "../errors/station-error.ts";
+import { type RequestInit, type Response, fetch as undiciFetch } from "undici";
 import { assertPublicUrl, type ResolveHost } from "./assert-public-url.ts";
-import { guardedLookup } from "./guarded-lookup.ts";
-import { redactUrl } from "./url-not-allowed.ts";
+import { createGuardedAgent } from "./create-guarded-agent.ts";
+import { toNetworkError } from "./to-network-error.ts";
 
 export interface GuardedFetchOptions {
   /** security.allowPrivateNetworks: when true, only the scheme is checked. */
@@ -30,10 +29,7 @@ export type GuardedFetch = ((input: string | URL, init?: RequestInit) => Promise
  * 400 StationErrors (`url_not_allowed`, `url_unreachable`, `url_timeout`).
  */
 export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
-  const connectTimeout = options.connectTimeoutMs ?? 5_000;
-  const agent = new Agent({
-    connect: options.allowPrivateNetworks ? { timeout: connectTimeout } : { timeout: connectTimeout, lookup: guardedLookup },
-  });
+  const agent = createGuardedAgent(options);
   const maxRedirects = options.maxRedirects ?? 0;
 
   const guardedFetch = async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
@@ -60,28 +56,4 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
     }
   };
   return Object.assign(guardedFetch, { close: () => agent.close() });
-}
-
-function toNetworkError(error: unknown, url: URL, timeoutSignal: AbortSignal | undefined, param: string | undefined): unknown {
-  const cause = (error as { cause?: unknown })?.cause;
-  if (isStationError(cause)) return cause;
-  if (isStationError(error)) return error;
-  if (timeoutSignal?.aborted) {
-    return new StationError({
-      code: "url_timeout",
-      status: 400,
-      param,
-      message: `Fetching '${redactUrl(url.toString())}' timed out`,
-      cause: error,
-    });
-  }
-  if ((error as Error)?.name === "AbortError") return error;
-  const reason = (cause as { code?: string } | undefined)?.code ?? (cause as Error | undefined)?.message ?? "connection failed";
-  return new StationError({
-    code: "url_unreachable",
-    status: 400,
-    param,
-    message: `Could not fetch '${redactUrl(url.toString())}': ${reason}`,
-    cause: error,
-  });
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isStationError } from "../errors/station-error.ts";
 import { assertPublicUrl } from "./assert-public-url.ts";
 import { createGuardedFetch } from "./create-guarded-fetch.ts";
+import { createGuardedPost } from "./create-guarded-post.ts";
 import { isPublicAddress } from "./is-public-address.ts";
 import { readLimitedBody } from "./read-limited-body.ts";
 
@@ -140,5 +141,19 @@ describe("createGuardedFetch", () => {
     const small = await guarded(`http://127.0.0.1:${port}/big`);
     expect((await readLimitedBody(small, 20_000)).byteLength).toBe(10_000);
     await guarded.close();
+  });
+
+  it("createGuardedPost applies the same guard, never follows redirects and bounds time", async () => {
+    const guarded = createGuardedPost({ allowPrivateNetworks: false, timeoutMs: 1000, resolve: async () => ["93.184.216.34"] });
+    expect(await codeOf(guarded(`http://127.0.0.1:${port}/hello`, { headers: {}, body: "{}" }))).toBe("400 url_not_allowed");
+    expect(await codeOf(guarded(`http://localhost:${port}/hello`, { headers: {}, body: "{}" }))).toBe("400 url_not_allowed");
+    await guarded.close();
+    const open = createGuardedPost({ allowPrivateNetworks: true, timeoutMs: 300 });
+    expect(await open(`http://127.0.0.1:${port}/hello`, { headers: { "content-type": "application/json" }, body: "{}" })).toEqual({
+      status: 200,
+    });
+    expect(await open(`http://127.0.0.1:${port}/redirect`, { headers: {}, body: "{}" })).toEqual({ status: 302 });
+    expect(await codeOf(open(`http://127.0.0.1:${port}/hang`, { headers: {}, body: "{}" }))).toBe("400 url_timeout");
+    await open.close();
   });
 });

@@ -20,20 +20,21 @@ export const jobsMigration: Migration = {
         created_at INTEGER NOT NULL,
         started_at INTEGER,
         finished_at INTEGER
-      )`.execute(db);
+      ) WITHOUT ROWID`.execute(db);
     // Few, partial indexes: every status change rewrites each index a row is in, and that is the queue's hot path.
     await sql`CREATE INDEX jobs_claim ON jobs (queue, run_at) WHERE status = 'queued'`.execute(db);
-    await sql`CREATE INDEX jobs_lease ON jobs (lease_expires_at) WHERE status = 'running'`.execute(db);
-    await sql`CREATE INDEX jobs_finished ON jobs (queue, status, finished_at)`.execute(db);
+    await sql`CREATE INDEX jobs_lease ON jobs (queue, lease_expires_at) WHERE status = 'running'`.execute(db);
+    await sql`CREATE INDEX jobs_finished ON jobs (queue, status, finished_at) WHERE finished_at IS NOT NULL`.execute(db);
     // Payloads (images) are written once and kept apart: SQLite rewrites a whole row on every UPDATE.
+    // WITHOUT ROWID everywhere: one B-tree per table instead of a table plus a key index, so each
+    // commit writes fewer pages.
     await sql`
       CREATE TABLE job_payloads (
         job_id TEXT PRIMARY KEY,
         payload TEXT NOT NULL
-      )`.execute(db);
+      ) WITHOUT ROWID`.execute(db);
     await sql`
       CREATE TABLE webhook_attempts (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
         job_id TEXT NOT NULL,
         delivery_id TEXT NOT NULL,
         attempt INTEGER NOT NULL,
@@ -42,8 +43,8 @@ export const jobsMigration: Migration = {
         duration_ms INTEGER NOT NULL,
         status_code INTEGER,
         error TEXT,
-        ok INTEGER NOT NULL
-      )`.execute(db);
-    await sql`CREATE INDEX webhook_attempts_job ON webhook_attempts (job_id)`.execute(db);
+        ok INTEGER NOT NULL,
+        PRIMARY KEY (job_id, delivery_id, attempt)
+      ) WITHOUT ROWID`.execute(db);
   },
 };
