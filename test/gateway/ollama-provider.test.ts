@@ -118,7 +118,7 @@ describe("Ollama provider", () => {
       model: "ollama/llava:7b",
       messages: [{ role: "user", content: [{ type: "text", text: "What?" }, image] }],
     });
-    expect((lastChat()?.messages as unknown[])[0]).toEqual({ role: "user", content: "What?", images: [onePixelPng] });
+    expect((lastChat()?.messages as unknown[] | undefined)?.[0]).toEqual({ role: "user", content: "What?", images: [onePixelPng] });
     const refused = await client.chat.completions
       .create({ model: "ollama/llama3.2:3b", messages: [{ role: "user", content: [image] }] })
       .catch((caught: unknown) => caught);

@@ -61,11 +61,16 @@ export async function startFakeLmStudioUpstream(options: FakeLmStudioOptions = {
         return json(response, 401, { error: { message: "Invalid or missing API token", type: "invalid_request_error" } });
       }
       if (path.startsWith("/v1/")) return void forward(request, raw, response);
-      handleNative(request.method ?? "GET", path, body, response);
+      void handleNative(request.method ?? "GET", path, body, response);
     });
   });
 
-  function handleNative(method: string, path: string, body: Record<string, unknown> | undefined, response: ServerResponse): void {
+  async function handleNative(
+    method: string,
+    path: string,
+    body: Record<string, unknown> | undefined,
+    response: ServerResponse,
+  ): Promise<void> {
     if (path.startsWith("/api/v1/") && apiVersion === "v0") return json(response, 404, { error: "Unexpected endpoint or method." });
     if (method === "GET" && path === "/api/v1/models") {
       return json(response, 200, {
