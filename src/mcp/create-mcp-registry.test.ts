@@ -110,7 +110,7 @@ describe("MCP registry over the SDK's in-memory transport", () => {
     expect(await mcp.callTool("flaky__echo", JSON.stringify({ text: "back" }))).toMatchObject({ text: "flaky:back" });
   });
 
-  it("disables and re-enables a server, persisting the choice", async () => {
+  it("disables and re-enables a server", async () => {
     const server = echoServer("toggle");
     const mcp = await startRegistry([server.definition]);
     expect((await mcp.setEnabled("toggle", false)).state).toBe("disabled");
@@ -119,5 +119,33 @@ describe("MCP registry over the SDK's in-memory transport", () => {
     const enabled = await mcp.setEnabled("toggle", true);
     expect(enabled).toMatchObject({ state: "connected", enabled: true, toolCount: 1 });
     expect(() => mcp.serverTools("missing")).toThrow(/was not found/);
+  });
+
+  it("never shows secrets in a server's target", async () => {
+    const config = parseConfig(
+      {
+        providers: [],
+        mcp: {
+          servers: [
+            { id: "cli", command: "tool-server", args: ["--api-key", "sk-live-1", "--token=abc", "--port", "8080"], enabled: false },
+            { id: "web", url: "https://user:pass@mcp.example.com/mcp?token=xyz", enabled: false },
+          ],
+        },
+      },
+      "test",
+    );
+    database = openDatabase(":memory:");
+    await migrate(database);
+    registry = createMcpRegistry({
+      config: config.mcp,
+      allowPrivateNetworks: false,
+      store: createMcpServerStore(database.kysely),
+      logger: createLogger("silent"),
+      clientInfo: { name: "station-test", version: "0" },
+    });
+    await registry.start();
+    const targets = registry.servers().map((server) => server.target);
+    expect(targets).toEqual(["tool-server --api-key [redacted] --token=[redacted] --port 8080", "https://mcp.example.com/mcp"]);
+    expect(registry.servers().map((server) => server.state)).toEqual(["disabled", "disabled"]);
   });
 });

@@ -175,7 +175,7 @@ export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
       const id = request.id ?? idFromUrl(url, new Set(connections.keys()));
       if (!serverIdPattern.test(id)) throw errors.invalidRequest("id must be 1-48 letters, digits, '_' or '-'", "id");
       if (connections.has(id)) throw errors.conflict(`An MCP server with id '${id}' already exists`);
-      const existing = [...connections.values()].find((connection) => connection.status().target === url.toString());
+      const existing = [...connections.values()].find((connection) => urlOf(connection) === url.toString());
       if (existing !== undefined) throw errors.conflict(`This URL is already registered as MCP server '${existing.id}'`);
       const definition: McpServerDefinition = {
         id,
@@ -222,7 +222,7 @@ export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
       });
       const results = found.map((server) => ({
         ...server,
-        registeredAs: [...connections.values()].find((connection) => connection.status().target === server.url)?.id ?? null,
+        registeredAs: [...connections.values()].find((connection) => urlOf(connection) === server.url)?.id ?? null,
       }));
       if (discoverOptions.register) {
         for (const server of results) {
@@ -261,6 +261,11 @@ function fromConfig(server: McpServerConfig): McpServerDefinition {
         }
       : { kind: "http", url: server.url as string, ...withHeaders(server.headers) };
   return { id: server.id, source: "config", enabled: server.enabled, transport };
+}
+
+function urlOf(connection: McpConnection): string | undefined {
+  const spec = connection.definition.transport;
+  return spec.kind === "http" ? new URL(spec.url).toString() : undefined;
 }
 
 function withHeaders(headers: Record<string, string> | undefined): { headers?: Record<string, string> } {

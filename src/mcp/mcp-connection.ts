@@ -1,6 +1,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ErrorCode, McpError, type Tool, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logging/create-logger.ts";
+import { redactUrl } from "../net/url-not-allowed.ts";
 import type { ConnectedMcpClient } from "./connect-mcp-client.ts";
 import type { McpCallToolResult } from "./format-tool-result.ts";
 import type { McpServerDefinition, McpServerState, McpServerStatus, McpWireTransport } from "./mcp-types.ts";
@@ -241,11 +242,24 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
   };
 }
 
+/** What the API shows as a server's target: secrets in URLs and in arguments are blanked. */
 function targetOf(definition: McpServerDefinition): string {
   const spec = definition.transport;
-  if (spec.kind === "stdio") return [spec.command, ...spec.args].join(" ");
-  if (spec.kind === "http") return spec.url;
+  if (spec.kind === "stdio") return [spec.command, ...redactArguments(spec.args)].join(" ");
+  if (spec.kind === "http") return redactUrl(spec.url);
   return spec.label;
+}
+
+const secretFlag = /(key|token|secret|password|passwd|auth|credential)/i;
+
+function redactArguments(args: string[]): string[] {
+  return args.map((arg, index) => {
+    const assignment = /^(--?[^=]+)=(.*)$/.exec(arg);
+    if (assignment !== null && secretFlag.test(assignment[1] as string)) return `${assignment[1]}=[redacted]`;
+    const previous = args[index - 1];
+    if (previous !== undefined && previous.startsWith("-") && !previous.includes("=") && secretFlag.test(previous)) return "[redacted]";
+    return arg;
+  });
 }
 
 function pickInfo(info: { name: string; version: string } | undefined): { name: string; version: string } | null {
