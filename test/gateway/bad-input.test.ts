@@ -89,7 +89,7 @@ describe("OpenAI API: bad input", () => {
       body: JSON.stringify({ model: "fake/gpt-test", messages: [{ role: "user", content: large }] }),
     });
     expect(response.status).toBe(200);
-    expect((upstream.requests.at(-1)?.body?.messages as { content: string }[])[0]?.content).toBe(large);
+    expect((upstream.requests.at(-1)?.body?.messages as { content: string }[] | undefined)?.[0]?.content).toBe(large);
   });
 
   it("refuses image URLs that point at private addresses (SSRF guard)", async () => {
