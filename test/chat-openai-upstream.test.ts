@@ -84,6 +84,16 @@ describe("the chat tool loop through a real OpenAI-compatible upstream", () => {
     expect(chatRequests[0]?.headers.authorization).toBe("Bearer sk-test");
   });
 
+  it("refuses a model the upstream does not list with 404 before streaming, and accepts a bare model name", async () => {
+    const unknown = await postChatStream(station.url, { client_id: "openai-user", message: "hi", model: "up/no-such-model" });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json).toMatchObject({ error: { code: "model_not_found" } });
+    upstream.script({ text: "bare works" });
+    const bare = await postChatStream(station.url, { client_id: "openai-user", message: "hi", model: "gpt-test" });
+    expect(eventsOf(bare, "session")[0]).toMatchObject({ model: "up/gpt-test" });
+    expect(eventsOf(bare, "done")[0]).toMatchObject({ content: "bare works" });
+  });
+
   it("aborts the upstream request when the chat client disconnects", async () => {
     upstream.script({ text: "a long, slowly streamed answer that nobody waits for", chunkSize: 2, chunkDelayMs: 200 });
     const abortedBefore = upstream.aborted;

@@ -85,7 +85,9 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
         if (session === undefined || session.client_id !== request.client_id)
           throw errors.notFound("Session", request.session_id, "session_not_found");
       }
-      const modelId = pickModelId(request.model ?? llm.model);
+      // resolve() refuses names a provider does not list (404 before any stream) and accepts bare names and routes.
+      const resolved = await options.registry.resolve(pickModelId(request.model ?? llm.model));
+      const modelId = resolved.info?.id ?? resolved.id;
       const model = options.registry.chatModel(modelId);
       const attachments: StoredAttachment[] = [];
       for (const id of request.attachments ?? []) {
