@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captionFor, type FakeMoondreamUpstream, startFakeMoondreamUpstream } from "./support/fake-moondream-upstream.ts";
@@ -131,6 +133,40 @@ describe("caption job queue", () => {
     expect(stats.throughput as number).toBeGreaterThan(0);
     expect((stats.latency_ms as { p50: number }).p50).toBeGreaterThanOrEqual(0);
     expect(stats.webhooks).toMatchObject({ queued: 0, failed: 0 });
+  });
+
+  it("fetches http(s) image URLs (private hosts allowed by this config) and reports fetch failures", async () => {
+    const png = Buffer.from(imageData, "base64");
+    const images = createServer((request, response) => {
+      if (request.url === "/cat.png") response.writeHead(200, { "content-type": "image/png" }).end(png);
+      else response.writeHead(404).end("missing");
+    });
+    await new Promise<void>((resolve) => images.listen(0, "127.0.0.1", resolve));
+    const origin = `http://127.0.0.1:${(images.address() as AddressInfo).port}`;
+    try {
+      const post = (image_url: string) =>
+        fetch(`${station.url}/v1/caption`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ image_url }),
+        });
+      const ok = await post(`${origin}/cat.png`);
+      expect(await ok.json()).toMatchObject({ caption: captionFor("normal", 64, 32) });
+      const missing = await post(`${origin}/dog.png`);
+      expect(missing.status).toBe(400);
+      expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("image_fetch_failed");
+      const queued = await submit({ image_data: `${origin}/cat.png` });
+      expect(queued.status).toBe(202);
+    } finally {
+      images.closeAllConnections();
+      await new Promise((resolve) => images.close(resolve));
+    }
+  });
+
+  it("refuses an unknown model at submit time, before anything is queued", async () => {
+    const response = await submit({ image_data: imageData, model: "nobody/nothing" });
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("model_not_found");
   });
 
   it("answers 404 for unknown jobs and 400 for a bad webhook URL", async () => {
