@@ -126,6 +126,15 @@ describe("adding servers through the API when private networks are allowed", () 
       });
       expect(response.status).toBe(201);
       expect(await response.json()).toMatchObject({ id: "legacy", source: "api", state: "connected", transport: "sse" });
+      // A URL where nothing speaks MCP is refused and leaves nothing behind.
+      const nothingThere = await fetch(`${open.url}/api/mcp/servers/connect`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ url: `http://127.0.0.1:${closedPort}/mcp` }),
+      });
+      expect(nothingThere.status).toBe(502);
+      expect(await nothingThere.json()).toMatchObject({ error: { code: "mcp_connect_failed", param: "url" } });
+      expect(((await (await fetch(`${open.url}/api/mcp/servers/`)).json()) as { servers: unknown[] }).servers).toHaveLength(1);
       const duplicate = await fetch(`${open.url}/api/mcp/servers/connect`, {
         method: "POST",
         headers: { "content-type": "application/json" },
