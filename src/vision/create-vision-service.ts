@@ -39,6 +39,7 @@ export function createVisionService(options: VisionServiceOptions): VisionServic
       const capabilities: VisionModelDescription["capabilities"] = ["caption", "query"];
       if (native.detect !== undefined) capabilities.push("detect");
       if (native.point !== undefined) capabilities.push("point");
+      if (native.readText !== undefined) capabilities.push("read_text");
       return { model: native, description: { id, kind: "native", capabilities, ...(info === undefined ? {} : { info }) } };
     }
     if (info !== undefined && !info.capabilities.includes("vision")) {

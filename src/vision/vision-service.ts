@@ -14,7 +14,8 @@ export interface VisionModelDescription {
   id: string;
   /** "native" (a Moondream/OCR provider) or "chat" (a vision chat model driven by prompts). */
   kind: "native" | "chat";
-  capabilities: ("caption" | "query" | "detect" | "point")[];
+  /** `read_text`: an OCR engine that also returns lines with boxes (VisionModel.readText). */
+  capabilities: ("caption" | "query" | "detect" | "point" | "read_text")[];
   info?: ModelInfo;
 }
 
