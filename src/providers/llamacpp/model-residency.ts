@@ -102,6 +102,12 @@ export function createModelResidency<Model extends Resident>(options: ModelResid
   const makeRoom = async (name: string, estimatedBytes: number) => {
     if (options.memoryBudgetBytes <= 0) return;
     const used = () => [...loaded.values(), ...draining].reduce((sum, entry) => sum + entry.model.sizeBytes, 0);
+    const busyBytes =
+      used() - [...loaded.values()].filter((entry) => entry.users === 0).reduce((sum, entry) => sum + entry.model.sizeBytes, 0);
+    // Evict nothing when even unloading every idle model would not make room.
+    if (busyBytes > 0 && busyBytes + estimatedBytes > options.memoryBudgetBytes) {
+      throw errors.busy(`Not enough memory budget to load '${name}' while other models are generating. Retry shortly.`, 5);
+    }
     while (used() + estimatedBytes > options.memoryBudgetBytes) {
       const idle = [...loaded.values()].filter((entry) => entry.users === 0).sort((a, b) => a.lastUsedAt - b.lastUsedAt);
       const victim = idle[0];
