@@ -130,7 +130,18 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
       if (unfinished >= capacity) return { accepted: false, reason: "full", unfinished };
     }
     insertAll([job], now);
-    return { accepted: true, job: toRecord(statements.get.get(job.id)!, job.payload) };
+    const record: JobRecord = {
+      id: job.id,
+      queue: job.queue,
+      status: "queued",
+      payload: job.payload,
+      attempts: 0,
+      maxAttempts: job.maxAttempts,
+      runAt: job.runAt ?? now,
+      ...(job.parentId === undefined ? {} : { parentId: job.parentId }),
+      createdAt: now,
+    };
+    return { accepted: true, job: record };
   });
 
   const complete = sqlite.transaction((id: string, token: string, result: unknown, now: number, followUps?: NewJob[]): boolean => {
