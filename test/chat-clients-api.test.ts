@@ -6,11 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatRequest, ImagePart } from "../src/providers/spec/index.ts";
 import { createScriptedChatProvider, lastMessage, type ScriptedReply, textOf } from "./support/chat-scripted-provider.ts";
 import { eventsOf, postChatStream } from "./support/chat-sse-client.ts";
+import { waitUntil } from "./support/mcp-in-memory-server.ts";
 import { startTestStation, type TestStation } from "./support/start-test-station.ts";
 
 function script(request: ChatRequest): ScriptedReply {
   const text = textOf(lastMessage(request));
   if (text === "explode") return { text: "part", error: new Error("upstream exploded") };
+  if (text === "wait") return { text: "waiting", hangAfterText: true };
   return { text: `ok: ${text}` };
 }
 const provider = createScriptedChatProvider("fake", script);
@@ -280,6 +282,28 @@ describe("sessions", () => {
       ],
     );
     expect((await api("GET", "/api/chat/generation/gen_missing")).status).toBe(404);
+  });
+
+  it("refuses a second turn in a session while one is in progress (409), then accepts it", async () => {
+    const first = await postChatStream(station.url, { client_id: "mia", message: "start" });
+    const sessionId = eventsOf(first, "session")[0]?.session_id;
+    let concurrent: Awaited<ReturnType<typeof api>> | undefined;
+    await postChatStream(
+      station.url,
+      { client_id: "mia", message: "wait", session_id: sessionId },
+      {
+        onEvent: async (event) => {
+          if (event.event !== "message.delta") return false;
+          concurrent = await api("POST", "/api/chat/stream", { client_id: "mia", message: "me too", session_id: sessionId });
+          return true;
+        },
+      },
+    );
+    expect(concurrent).toMatchObject({ status: 409, body: { error: { code: "session_busy" } } });
+    await waitUntil(
+      async () => (await postChatStream(station.url, { client_id: "mia", message: "later", session_id: sessionId })).status === 200,
+      "the session to be free",
+    );
   });
 
   it("records a turn as cancelled when its reader stops between two events", async () => {

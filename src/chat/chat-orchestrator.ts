@@ -61,6 +61,8 @@ export interface ChatOrchestratorOptions {
 
 export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOrchestrator {
   const { config, conversations, logger } = options;
+  // Sessions with a turn in progress: a second turn at once would interleave both turns' messages.
+  const busySessions = new Set<string>();
 
   const pickModelId = (requested: string | null | undefined): string => {
     const id = requested ?? config.defaults.chatModel ?? options.registry.list().find((model) => model.capabilities.includes("chat"))?.id;
@@ -84,6 +86,14 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
         // Another client's session reads as missing: ids must not leak across clients.
         if (session === undefined || session.client_id !== request.client_id)
           throw errors.notFound("Session", request.session_id, "session_not_found");
+        if (busySessions.has(session.id)) {
+          throw new StationError({
+            code: "session_busy",
+            status: 409,
+            param: "session_id",
+            message: "This session already has a turn in progress; wait for its 'done' event",
+          });
+        }
       }
       // resolve() refuses names a provider does not list (404 before any stream) and accepts bare names and routes.
       const resolved = await options.registry.resolve(pickModelId(request.model ?? llm.model));
@@ -131,164 +141,177 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
     },
 
     async *run(turn, signal) {
-      const { request } = turn;
-      const created = turn.session === undefined;
-      const session =
-        turn.session ??
-        (await conversations.createSession({ clientId: request.client_id, title: titleOf(request.message), model: turn.modelId }));
-      const stored = await conversations.listMessages(session.id);
-      const history = await buildHistory(stored, (attachments) => loadAttachmentParts(attachments, options.uploads));
-      const userMessage = await conversations.appendMessage(session.id, {
-        role: "user",
-        content: request.message,
-        ...(turn.attachments.length === 0 ? {} : { attachments: turn.attachments }),
-      });
-      const generationId = await conversations.createGeneration({
-        sessionId: session.id,
-        clientId: request.client_id,
-        model: turn.modelId,
-      });
-      yield {
-        type: "session",
-        data: { session_id: session.id, generation_id: generationId, user_message_id: userMessage.id, model: turn.modelId, created },
-      };
-
-      const messages: ChatMessage[] = [
-        ...(turn.systemPrompt === "" ? [] : [{ role: "system" as const, content: turn.systemPrompt }]),
-        ...history,
-        {
-          role: "user",
-          content: turn.attachmentParts.length === 0 ? request.message : [{ type: "text", text: request.message }, ...turn.attachmentParts],
-        },
-      ];
-      const offered = new Set(turn.tools.map((tool) => tool.name));
-      const loop = runToolLoop({
-        model: turn.model,
-        messages,
-        tools: turn.tools,
-        parameters: turn.parameters,
-        maxToolRounds: turn.maxToolRounds,
-        signal,
-        executeTool: (call, toolSignal): Promise<ToolCallOutcome> => {
-          if (!offered.has(call.name)) {
-            return Promise.resolve({
-              isError: true,
-              errorCode: "tool_not_allowed",
-              text: `Tool '${call.name}' is not available.`,
-              truncated: false,
-              durationMs: 0,
-            });
-          }
-          return options.mcp.callTool(call.name, call.arguments, { signal: toolSignal });
-        },
-        describeTool: (name) => {
-          const tool = options.mcp.catalog().find((candidate) => candidate.name === name);
-          return { server: tool?.serverId ?? null, tool: tool?.toolName ?? null };
-        },
-        saveMessage: async (message) => {
-          const saved = await conversations.appendMessage(session.id, {
-            role: message.role,
-            content: typeof message.content === "string" ? message.content : "",
-            ...(message.toolCalls === undefined ? {} : { tool_calls: message.toolCalls }),
-            ...(message.toolCallId === undefined ? {} : { tool_call_id: message.toolCallId }),
-            ...(message.name === undefined ? {} : { name: message.name }),
-            ...(message.metadata === undefined ? {} : { metadata: message.metadata }),
-            generation_id: generationId,
-          });
-          return saved.id;
-        },
-      });
-
-      let result: ToolLoopResult | undefined;
-      let rounds = 0;
-      let toolCalls = 0;
-      let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-      // Text of the round in progress: kept if the turn ends early, since the client already saw it.
-      let partialText = "";
-      const endEarly = async (cancelled: boolean, message: string): Promise<void> => {
-        await loop.return(undefined as never).catch(() => {});
-        if (partialText !== "") {
-          await conversations.appendMessage(session.id, {
-            role: "assistant",
-            content: partialText,
-            metadata: { partial: true, finish_reason: cancelled ? "cancelled" : "error" },
-            generation_id: generationId,
-          });
-        }
-        await conversations.finishGeneration(generationId, {
-          status: cancelled ? "cancelled" : "failed",
-          finishReason: cancelled ? "cancelled" : "error",
-          usage,
-          cost: computeCost(turn.modelId, usage, config.pricing, options.registry.get(turn.modelId)?.metadata),
-          rounds,
-          toolCalls,
-          error: cancelled ? "client disconnected" : message,
-        });
-      };
-      let settled = false;
+      let locked: string | undefined;
       try {
-        for (;;) {
-          const next = await loop.next();
-          if (next.done) {
-            result = next.value;
-            break;
-          }
-          const event = next.value;
-          if (event.type === "usage") {
-            usage = event.data.total;
-            rounds = event.data.round + 1;
-          } else if (event.type === "message.delta") {
-            partialText += event.data.content;
-          } else if (event.type === "tool_call.started") {
-            toolCalls++;
-            partialText = "";
-          }
-          yield event;
-        }
-      } catch (error) {
-        settled = true;
-        const cancelled = signal.aborted;
-        const stationError = isStationError(error) ? error : undefined;
-        const message = stationError?.message ?? (error instanceof Error ? error.message : String(error));
-        if (!cancelled) logger.warn({ err: error, session: session.id, generation: generationId }, "chat turn failed");
-        await endEarly(cancelled, message);
-        if (!cancelled) {
-          yield {
-            type: "error",
-            data: { code: stationError?.code ?? "chat_failed", message, session_id: session.id, generation_id: generationId },
-          };
-        }
-        return;
+        yield* runTurn(turn, signal, (sessionId) => {
+          locked = sessionId;
+          busySessions.add(sessionId);
+        });
       } finally {
-        // The consumer stopped reading (client gone) while this generator waited at a yield.
-        if (result === undefined && !settled) await endEarly(true, "client disconnected");
+        if (locked !== undefined) busySessions.delete(locked);
       }
-      const cost = computeCost(turn.modelId, result.usage, config.pricing, options.registry.get(turn.modelId)?.metadata);
-      await conversations.finishGeneration(generationId, {
-        status: "completed",
-        finishReason: result.finishReason,
-        usage: result.usage,
-        cost,
-        rounds: result.rounds,
-        toolCalls: result.toolCalls,
-        error: null,
-      });
-      yield {
-        type: "done",
-        data: {
-          session_id: session.id,
-          generation_id: generationId,
-          message_id: result.messageId,
-          content: result.text,
-          finish_reason: result.finishReason,
-          rounds: result.rounds,
-          tool_calls: result.toolCalls,
-          usage: result.usage,
-          cost_usd: cost?.total_usd ?? null,
-        },
-      };
     },
   };
+
+  async function* runTurn(turn: PreparedTurn, signal: AbortSignal, lock: (sessionId: string) => void): AsyncGenerator<ChatEvent> {
+    const { request } = turn;
+    const created = turn.session === undefined;
+    const session =
+      turn.session ??
+      (await conversations.createSession({ clientId: request.client_id, title: titleOf(request.message), model: turn.modelId }));
+    lock(session.id);
+    const stored = await conversations.listMessages(session.id);
+    const history = await buildHistory(stored, (attachments) => loadAttachmentParts(attachments, options.uploads));
+    const userMessage = await conversations.appendMessage(session.id, {
+      role: "user",
+      content: request.message,
+      ...(turn.attachments.length === 0 ? {} : { attachments: turn.attachments }),
+    });
+    const generationId = await conversations.createGeneration({
+      sessionId: session.id,
+      clientId: request.client_id,
+      model: turn.modelId,
+    });
+    yield {
+      type: "session",
+      data: { session_id: session.id, generation_id: generationId, user_message_id: userMessage.id, model: turn.modelId, created },
+    };
+
+    const messages: ChatMessage[] = [
+      ...(turn.systemPrompt === "" ? [] : [{ role: "system" as const, content: turn.systemPrompt }]),
+      ...history,
+      {
+        role: "user",
+        content: turn.attachmentParts.length === 0 ? request.message : [{ type: "text", text: request.message }, ...turn.attachmentParts],
+      },
+    ];
+    const offered = new Set(turn.tools.map((tool) => tool.name));
+    const loop = runToolLoop({
+      model: turn.model,
+      messages,
+      tools: turn.tools,
+      parameters: turn.parameters,
+      maxToolRounds: turn.maxToolRounds,
+      signal,
+      executeTool: (call, toolSignal): Promise<ToolCallOutcome> => {
+        if (!offered.has(call.name)) {
+          return Promise.resolve({
+            isError: true,
+            errorCode: "tool_not_allowed",
+            text: `Tool '${call.name}' is not available.`,
+            truncated: false,
+            durationMs: 0,
+          });
+        }
+        return options.mcp.callTool(call.name, call.arguments, { signal: toolSignal });
+      },
+      describeTool: (name) => {
+        const tool = options.mcp.catalog().find((candidate) => candidate.name === name);
+        return { server: tool?.serverId ?? null, tool: tool?.toolName ?? null };
+      },
+      saveMessage: async (message) => {
+        const saved = await conversations.appendMessage(session.id, {
+          role: message.role,
+          content: typeof message.content === "string" ? message.content : "",
+          ...(message.toolCalls === undefined ? {} : { tool_calls: message.toolCalls }),
+          ...(message.toolCallId === undefined ? {} : { tool_call_id: message.toolCallId }),
+          ...(message.name === undefined ? {} : { name: message.name }),
+          ...(message.metadata === undefined ? {} : { metadata: message.metadata }),
+          generation_id: generationId,
+        });
+        return saved.id;
+      },
+    });
+
+    let result: ToolLoopResult | undefined;
+    let rounds = 0;
+    let toolCalls = 0;
+    let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+    // Text of the round in progress: kept if the turn ends early, since the client already saw it.
+    let partialText = "";
+    const endEarly = async (cancelled: boolean, message: string): Promise<void> => {
+      await loop.return(undefined as never).catch(() => {});
+      if (partialText !== "") {
+        await conversations.appendMessage(session.id, {
+          role: "assistant",
+          content: partialText,
+          metadata: { partial: true, finish_reason: cancelled ? "cancelled" : "error" },
+          generation_id: generationId,
+        });
+      }
+      await conversations.finishGeneration(generationId, {
+        status: cancelled ? "cancelled" : "failed",
+        finishReason: cancelled ? "cancelled" : "error",
+        usage,
+        cost: computeCost(turn.modelId, usage, config.pricing, options.registry.get(turn.modelId)?.metadata),
+        rounds,
+        toolCalls,
+        error: cancelled ? "client disconnected" : message,
+      });
+    };
+    let settled = false;
+    try {
+      for (;;) {
+        const next = await loop.next();
+        if (next.done) {
+          result = next.value;
+          break;
+        }
+        const event = next.value;
+        if (event.type === "usage") {
+          usage = event.data.total;
+          rounds = event.data.round + 1;
+        } else if (event.type === "message.delta") {
+          partialText += event.data.content;
+        } else if (event.type === "tool_call.started") {
+          toolCalls++;
+          partialText = "";
+        }
+        yield event;
+      }
+    } catch (error) {
+      settled = true;
+      const cancelled = signal.aborted;
+      const stationError = isStationError(error) ? error : undefined;
+      const message = stationError?.message ?? (error instanceof Error ? error.message : String(error));
+      if (!cancelled) logger.warn({ err: error, session: session.id, generation: generationId }, "chat turn failed");
+      await endEarly(cancelled, message);
+      if (!cancelled) {
+        yield {
+          type: "error",
+          data: { code: stationError?.code ?? "chat_failed", message, session_id: session.id, generation_id: generationId },
+        };
+      }
+      return;
+    } finally {
+      // The consumer stopped reading (client gone) while this generator waited at a yield.
+      if (result === undefined && !settled) await endEarly(true, "client disconnected");
+    }
+    const cost = computeCost(turn.modelId, result.usage, config.pricing, options.registry.get(turn.modelId)?.metadata);
+    await conversations.finishGeneration(generationId, {
+      status: "completed",
+      finishReason: result.finishReason,
+      usage: result.usage,
+      cost,
+      rounds: result.rounds,
+      toolCalls: result.toolCalls,
+      error: null,
+    });
+    yield {
+      type: "done",
+      data: {
+        session_id: session.id,
+        generation_id: generationId,
+        message_id: result.messageId,
+        content: result.text,
+        finish_reason: result.finishReason,
+        rounds: result.rounds,
+        tool_calls: result.toolCalls,
+        usage: result.usage,
+        cost_usd: cost?.total_usd ?? null,
+      },
+    };
+  }
 }
 
 function titleOf(message: string): string {
