@@ -50,12 +50,12 @@ try {
       ? { embeddingLength: 1024, blockCount: 28, feedForwardLength: 3072, headCount: 16, tensorType: "f16" as const }
       : { embeddingLength: 256, blockCount: 6, feedForwardLength: 768, headCount: 8, tensorType: "f16" as const };
   let started = performance.now();
-  const bytes = await writeTinyGguf(benchModel, { ...shape, name: `bench-${size}` });
+  const bytes = await writeTinyGguf(benchModel, { ...shape, name: `bench-${size}`, textOnly: true });
   const parameters = (bytes - 50_000) / 2;
   console.log(
     `model: ${size}, ~${fixed(parameters / 1e6, 0)}M params F16, ${mb(bytes)} (generated in ${fixed((performance.now() - started) / 1000)} s)`,
   );
-  await writeTinyGguf(tinyModel);
+  await writeTinyGguf(tinyModel, { textOnly: true });
 
   // 1. Threads: 1 vs 2, decode tok/s, interleaved.
   console.log("\n== threads (node-llama-cpp direct, decode tok/s, median of 3) ==");
@@ -90,6 +90,10 @@ try {
   await station.generate("warm up", 4);
   await direct.generate("warm up", 4);
   console.log(`both ready in ${fixed((performance.now() - started) / 1000)} s`);
+
+  const idleStart = station.cpuMs();
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  console.log(`Station server CPU while idle: ${fixed((station.cpuMs() - idleStart) / 30)} % of one core`);
 
   const results = { station: [] as GenerationTiming[], direct: [] as GenerationTiming[] };
   const cached = { station: [] as number[], direct: [] as number[] };

@@ -10,6 +10,8 @@ export interface StationServer {
   generate(prompt: string, maxTokens: number): Promise<GenerationTiming>;
   /** Peak resident memory of the server process (VmHWM), bytes. */
   peakRssBytes(): number;
+  /** CPU time the server process has used so far (user + system), ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -105,6 +107,11 @@ export async function startStationServer(options: { dataDir: string; threads: nu
     peakRssBytes() {
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    },
+    cpuMs() {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
+      return (Number(fields[11]) + Number(fields[12])) * 10;
     },
     async stop() {
       child.kill("SIGTERM");

@@ -21,11 +21,19 @@ export interface TinyGgufOptions {
   omitKeys?: string[];
   name?: string;
   chatTemplate?: string | null;
+  /**
+   * Zero the output rows of control and byte tokens, so greedy decoding only ever picks printable
+   * tokens: every token is a text chunk (the bench times chunks) and generation never ends early.
+   */
+  textOnly?: boolean;
 }
 
 export const chatMlTemplate =
   "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+/** <unk>, <s>, </s>, two ChatML controls, 256 byte tokens: everything before "▁". */
+const firstPrintableToken = 5 + 256;
 
 const words = [
   "▁the",
@@ -287,12 +295,13 @@ export async function writeTinyGguf(filePath: string, options: TinyGgufOptions =
   for (const tensor of layout) {
     const elements = tensor.bytes / (tensor.type === 0 ? 4 : 2);
     const scale = tensor.spec.kind === "norm" ? 0 : 1 / Math.sqrt(tensor.spec.dimensions[0] as number);
+    const silencedElements = options.textOnly === true && tensor.spec.name === "output.weight" ? firstPrintableToken * embedding : 0;
     const chunkElements = 1 << 20;
     for (let start = 0; start < elements; start += chunkElements) {
       const count = Math.min(chunkElements, elements - start);
       const buffer = Buffer.alloc(count * (tensor.type === 0 ? 4 : 2));
       for (let index = 0; index < count; index++) {
-        const value = tensor.spec.kind === "norm" ? 1 : (random() * 2 - 1) * scale * 1.7;
+        const value = tensor.spec.kind === "norm" ? 1 : start + index < silencedElements ? 0 : (random() * 2 - 1) * scale * 1.7;
         if (tensor.type === 0) buffer.writeFloatLE(value, index * 4);
         else buffer.writeUInt16LE(toHalf(value), index * 2);
       }

@@ -1,4 +1,3 @@
-import Ocr from "@gutenye/ocr-node";
 import sharp from "sharp";
 import type { ReadTextResult, TextLine } from "../spec/index.ts";
 
@@ -6,10 +5,31 @@ export interface OcrEngine {
   readText(image: Uint8Array, signal?: AbortSignal): Promise<ReadTextResult>;
 }
 
+const lossyFormats = new Set(["jpeg", "webp", "heif", "avif"]);
+
 interface RawLine {
   text: string;
   mean: number;
   box?: number[][];
+}
+
+/**
+ * Imports the OCR stack on first use (it pulls in a 10 MB opencv.js) and removes the process-wide
+ * `uncaughtException` / `unhandledRejection` handlers opencv.js installs on import: they turn any
+ * stray error into an abort that dumps the whole opencv source into the log.
+ */
+async function loadOcr(): Promise<{ detect(image: unknown): Promise<RawLine[]> }> {
+  const events = ["uncaughtException", "unhandledRejection"] as const;
+  const listeners = (event: (typeof events)[number]) => process.listeners(event as "uncaughtException") as unknown[];
+  const before = new Map(events.map((event) => [event, new Set(listeners(event))]));
+  const { default: Ocr } = await import("@gutenye/ocr-node");
+  const ocr = await Ocr.create();
+  for (const event of events) {
+    for (const listener of listeners(event)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener as never);
+    }
+  }
+  return ocr;
 }
 
 /**
@@ -23,14 +43,16 @@ export function createOcrEngine(): OcrEngine {
 
   const read = async (image: Uint8Array, signal?: AbortSignal): Promise<ReadTextResult> => {
     signal?.throwIfAborted();
-    engine ??= Ocr.create().catch((error: unknown) => {
+    engine ??= loadOcr().catch((error: unknown) => {
       engine = undefined;
       throw error;
     });
     // Transparent PNGs would read as black on black: flatten onto white first.
     const flattened = sharp(image).flatten({ background: "#ffffff" });
-    const { width, height } = await flattened.metadata();
-    const png = await flattened.png().toBuffer();
+    const { width, height, format } = await flattened.metadata();
+    // JPEG ringing between glyphs makes the recogniser drop spaces ("Order7731"); a slight blur removes it.
+    const cleaned = lossyFormats.has(format ?? "") ? flattened.blur(0.6) : flattened;
+    const png = await cleaned.png().toBuffer();
     // The detector sees the image resized ("contain") to multiples of 32: boxes come back in that space.
     const inputWidth = Math.max(Math.ceil(width / 32) * 32, 32);
     const inputHeight = Math.max(Math.ceil(height / 32) * 32, 32);
