@@ -90,7 +90,7 @@ async function generate(
   const forced = tools.length > 0 && (request.toolChoice === "required" || typeof request.toolChoice === "object");
   const grammar = forced ? await forcedToolGrammar(resident, request) : await responseFormatGrammar(resident, request);
   const functions = !forced && tools.length > 0 ? toFunctions(request) : undefined;
-  const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: resident.chatWrapper, autoDisposeSequence: false });
+  const chat = chatFor(resident, sequence);
   let completionTokens = 0;
   let forcedText = "";
   const callIds: string[] = [];
@@ -157,9 +157,20 @@ async function generate(
       });
     }
     throw errors.internal(`Local generation failed: ${(error as Error).message}`, error);
-  } finally {
-    chat.dispose({ disposeSequence: false });
   }
+}
+
+// One LlamaChat per sequence, reused across requests (as node-llama-cpp's own sessions do):
+// building one per request costs time to first token. It goes away with its sequence.
+const chats = new WeakMap<LlamaContextSequence, LlamaChat>();
+
+function chatFor(resident: LlamaResident, sequence: LlamaContextSequence): LlamaChat {
+  let chat = chats.get(sequence);
+  if (chat === undefined || chat.disposed) {
+    chat = new LlamaChat({ contextSequence: sequence, chatWrapper: resident.chatWrapper, autoDisposeSequence: false });
+    chats.set(sequence, chat);
+  }
+  return chat;
 }
 
 function toFinishReason(stopReason: string): FinishReason {

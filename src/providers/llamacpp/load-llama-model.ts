@@ -31,11 +31,22 @@ export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<Ll
   const { llama } = options;
   const model = await llama.loadModel({ modelPath: options.filePath, gpuLayers: options.gpuLayers });
   let context: LlamaContext;
+  // Assigned right after the context exists; the dispatch schedule below reads it per token.
+  let sequences: SequencePool<LlamaContextSequence> | undefined;
   try {
     context = await model.createContext({
       contextSize: Math.min(options.contextSize, model.trainContextSize || options.contextSize),
       sequences: options.parallelSequences,
       threads: options.threads,
+      batching: {
+        // node-llama-cpp waits a setImmediate before each decode so that parallel sequences share a
+        // batch; with one stream generating that wait is pure latency per token (behind every HTTP
+        // callback in the event loop). Dispatch at once when a single sequence is busy.
+        dispatchSchedule: (dispatch) => {
+          if ((sequences?.busy() ?? 0) <= 1) dispatch();
+          else setImmediate(dispatch);
+        },
+      },
     });
   } catch (error) {
     await model.dispose();
@@ -46,6 +57,13 @@ export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<Ll
   let embeddingContext: Promise<LlamaEmbeddingContext> | undefined;
   let embedQueue: Promise<unknown> = Promise.resolve();
 
+  sequences = createSequencePool({
+    size: options.parallelSequences,
+    maxQueue: options.maxQueue,
+    modelId: options.modelId,
+    create: () => context.getSequence(),
+  });
+
   return {
     llama,
     model,
@@ -53,12 +71,7 @@ export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<Ll
     chatWrapper,
     contextSize: context.contextSize,
     threads: options.threads,
-    sequences: createSequencePool({
-      size: options.parallelSequences,
-      maxQueue: options.maxQueue,
-      modelId: options.modelId,
-      create: () => context.getSequence(),
-    }),
+    sequences,
     get sizeBytes() {
       return model.size + context.stateSize;
     },
