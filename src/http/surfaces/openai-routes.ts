@@ -36,7 +36,7 @@ export const openAiRoutes: FastifyPluginAsync<{ station: Station }> = async (fas
   const abortOnDisconnect = (reply: FastifyReply): AbortSignal => {
     const controller = new AbortController();
     reply.raw.once("close", () => {
-      if (!reply.raw.writableFinished) controller.abort();
+      if (!reply.raw.writableEnded) controller.abort();
     });
     return controller.signal;
   };
