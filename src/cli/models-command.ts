@@ -34,12 +34,9 @@ export async function modelsCommand(flags: ConfigFlags & { json?: boolean }): Pr
       process.stdout.write(`${JSON.stringify({ models, invalid, ...(hint === undefined ? {} : { hint }) }, null, 2)}\n`);
       return;
     }
-    const rows = models.map((model) => [
-      model.id,
-      model.capabilities.join(","),
-      String(model.contextLength ?? ""),
-      sizeOf(model.metadata?.sizeBytes),
-    ]);
+    const rows = models
+      .filter((model) => model.metadata?.error === undefined)
+      .map((model) => [model.id, model.capabilities.join(","), String(model.contextLength ?? ""), sizeOf(model.metadata?.sizeBytes)]);
     const header = ["MODEL", "CAPABILITIES", "CONTEXT", "SIZE"];
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
     for (const row of [header, ...rows])
