@@ -75,6 +75,31 @@ describe("Moondream-compatible API with the official moondream client", () => {
     expect(await raw.json()).toMatchObject({ count: 2 });
   });
 
+  it("maps upstream failures: an error before streaming is an HTTP error, a break mid-stream ends with an error event", async () => {
+    upstream.fail(503);
+    const before = await fetch(`${station.url}/v1/caption`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-moondream-auth": "station-key" },
+      body: JSON.stringify({ image_url: toDataUrl(image), stream: true }),
+    });
+    expect(before.status).toBe(502);
+    expect(((await before.json()) as { error: { code: string } }).error.code).toBe("upstream_error");
+
+    upstream.breakNextStream();
+    const broken = await fetch(`${station.url}/v1/caption`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-moondream-auth": "station-key" },
+      body: JSON.stringify({ image_url: toDataUrl(image), stream: true }),
+    });
+    expect(broken.status).toBe(200);
+    const events = (await broken.text()).split("\n\n").filter((event) => event.length > 0);
+    expect(events.slice(0, 2).every((event) => event.startsWith('data: {"chunk":'))).toBe(true);
+    expect(JSON.parse(events.at(-1)!.slice(6))).toMatchObject({ error: { code: "upstream_unavailable" } });
+
+    // Station is fine afterwards.
+    expect((await client.caption({ image, length: "short" })).caption).toBe(captionFor("short", 320, 240));
+  });
+
   it("refuses a wrong key", async () => {
     const stranger = new vl({ apiKey: "wrong", endpoint: `${station.url}/v1` });
     await expect(stranger.caption({ image })).rejects.toThrow(/401/);

@@ -28,6 +28,8 @@ export interface FakeMoondreamUpstream {
   delayMs: number;
   /** The next `times` requests answer `status` with a Moondream-style error body. */
   fail(status: number, times?: number): void;
+  /** The next streamed answer sends two chunks, then the connection drops. */
+  breakNextStream(): void;
   /** Total requests answered successfully per path. */
   served: Map<string, number>;
   close(): Promise<void>;
@@ -47,6 +49,7 @@ export function captionFor(length: string, width: number, height: number): strin
 
 export async function startFakeMoondreamUpstream(options: FakeMoondreamOptions = {}): Promise<FakeMoondreamUpstream> {
   const faults: number[] = [];
+  let breakStream = false;
   const requests: MoondreamRequestRecord[] = [];
   const served = new Map<string, number>();
   const state = { delayMs: options.delayMs ?? 0 };
@@ -93,7 +96,14 @@ export async function startFakeMoondreamUpstream(options: FakeMoondreamOptions =
     const key = path === "/v1/caption" ? "caption" : "answer";
     if (body.stream !== true) return json(response, 200, { request_id: requestId, [key]: text });
     response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-    for (const piece of text.match(/.{1,6}/gs) ?? []) response.write(`data: ${JSON.stringify({ chunk: piece })}\n\n`);
+    const pieces = text.match(/.{1,6}/gs) ?? [];
+    if (breakStream) {
+      breakStream = false;
+      for (const piece of pieces.slice(0, 2)) response.write(`data: ${JSON.stringify({ chunk: piece })}\n\n`);
+      setTimeout(() => response.socket?.destroy(), 20);
+      return;
+    }
+    for (const piece of pieces) response.write(`data: ${JSON.stringify({ chunk: piece })}\n\n`);
     response.end(`data: ${JSON.stringify({ completed: true })}\n\n`);
   };
 
@@ -111,6 +121,9 @@ export async function startFakeMoondreamUpstream(options: FakeMoondreamOptions =
     },
     set delayMs(value: number) {
       state.delayMs = value;
+    },
+    breakNextStream() {
+      breakStream = true;
     },
     fail(status, times = 1) {
       for (let index = 0; index < times; index++) faults.push(status);
