@@ -1,16 +1,23 @@
-import { type FastifyReply, type FastifyRequest, LogController } from "fastify";
+import { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 
 /**
  * One log line per request (Fastify's default is two), written when the response is done.
  * Errors are logged by the error mapper, which knows whether they matter (5xx) or not.
  */
 export class RequestLogController extends LogController {
+  /**
+   * The request line holds only method, path (query stripped), status, duration and id: nothing
+   * to redact, and pino's redaction more than doubles the cost of the hottest log line there is.
+   */
+  private requestLogger: FastifyBaseLogger | undefined;
+
   override incomingRequest(): void {}
 
   override requestCompleted(_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    // The root logger with the id as a field: same line as the request's child would write,
-    // without building a child logger for every request.
-    request.server.log.info(
+    // The id as a field: same line as the request's child logger would write, without
+    // building a child logger for every request.
+    this.requestLogger ??= request.server.log.child({}, { redact: { paths: [] } });
+    this.requestLogger.info(
       {
         reqId: request.id,
         method: request.method,
