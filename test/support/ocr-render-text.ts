@@ -6,11 +6,11 @@ export async function renderTextPng(lines: string[], options: { width?: number; 
   const lineHeight = Math.round(fontSize * 2);
   const width = options.width ?? 720;
   const height = lineHeight * lines.length + fontSize;
-  const escape = (text: string) => text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+  const escapeXml = (text: string) => text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
   const texts = lines
     .map(
       (line, index) =>
-        `<text x="24" y="${lineHeight * (index + 1)}" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="black">${escape(line)}</text>`,
+        `<text x="24" y="${lineHeight * (index + 1)}" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="black">${escapeXml(line)}</text>`,
     )
     .join("");
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="white"/>${texts}</svg>`;
