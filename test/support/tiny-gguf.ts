@@ -26,6 +26,10 @@ export interface TinyGgufOptions {
    * tokens: every token is a text chunk (the bench times chunks) and generation never ends early.
    */
   textOnly?: boolean;
+  /** Tokens appended to the vocabulary (SentencePiece spelling: "▁" for a leading space). */
+  extraTokens?: string[];
+  /** Overrides weights: row and column of the element in GGUF order (column = position in ne[0]). */
+  valueFor?(tensorName: string, row: number, column: number): number | undefined;
 }
 
 export const chatMlTemplate =
@@ -206,6 +210,12 @@ export async function writeTinyGguf(filePath: string, options: TinyGgufOptions =
   const tensorType = options.tensorType ?? "f32";
   const random = createRandom(options.seed ?? 42);
   const vocabulary = tinyVocabulary();
+  for (const token of options.extraTokens ?? []) {
+    if (vocabulary.tokens.includes(token)) continue;
+    vocabulary.tokens.push(token);
+    vocabulary.scores.push(-1);
+    vocabulary.types.push(1);
+  }
   const vocabularySize = vocabulary.tokens.length;
   const omit = new Set(options.omitKeys ?? []);
 
@@ -301,7 +311,10 @@ export async function writeTinyGguf(filePath: string, options: TinyGgufOptions =
       const count = Math.min(chunkElements, elements - start);
       const buffer = Buffer.alloc(count * (tensor.type === 0 ? 4 : 2));
       for (let index = 0; index < count; index++) {
-        const value = tensor.spec.kind === "norm" ? 1 : start + index < silencedElements ? 0 : (random() * 2 - 1) * scale * 1.7;
+        const element = start + index;
+        const rowLength = tensor.spec.dimensions[0] as number;
+        const override = options.valueFor?.(tensor.spec.name, Math.floor(element / rowLength), element % rowLength);
+        const value = override ?? (tensor.spec.kind === "norm" ? 1 : element < silencedElements ? 0 : (random() * 2 - 1) * scale * 1.7);
         if (tensor.type === 0) buffer.writeFloatLE(value, index * 4);
         else buffer.writeUInt16LE(toHalf(value), index * 2);
       }
@@ -336,4 +349,35 @@ export function writeCorruptGguf(filePath: string, sourcePath?: string): void {
   garbage.writeUInt32LE(3, 4);
   if (valid !== undefined && valid.length > 64) valid.subarray(0, 24).copy(garbage, 0);
   writeFileSync(filePath, garbage);
+}
+
+/**
+ * A "scripted" model: attention and feed-forward weights are zero and embeddings one-hot, so the
+ * next token depends only on the current one (a bigram table in output.weight). After the last
+ * prompt token ("\n" closing the ChatML generation prompt) greedy decoding emits `script` token by
+ * token, then <|im_end|>. Lets tests drive real generation (tool calls, stop sequences) exactly.
+ * Script tokens must be distinct and must not be "\n".
+ */
+export async function writeScriptedGguf(filePath: string, script: string[]): Promise<void> {
+  const vocabulary = tinyVocabulary();
+  const extraTokens = script.filter((token) => !vocabulary.tokens.includes(token));
+  const tokens = [...vocabulary.tokens, ...extraTokens];
+  const idOf = (token: string) => tokens.indexOf(token);
+  const next = new Map<number, number>();
+  const chain = [idOf("<0x0A>"), ...script.map(idOf), 4];
+  for (let index = 0; index < chain.length - 1; index++) next.set(chain[index] as number, chain[index + 1] as number);
+  const embedding = Math.ceil(tokens.length / 8) * 8;
+  await writeTinyGguf(filePath, {
+    embeddingLength: embedding,
+    blockCount: 1,
+    feedForwardLength: 8,
+    headCount: 4,
+    extraTokens,
+    valueFor(tensorName, row, column) {
+      if (tensorName === "token_embd.weight") return row === column ? 1 : 0;
+      if (tensorName === "output.weight") return (next.get(column) ?? 4) === row ? 10 : 0;
+      if (tensorName.endsWith("norm.weight")) return 1;
+      return 0;
+    },
+  });
 }

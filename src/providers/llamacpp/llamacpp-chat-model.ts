@@ -94,6 +94,7 @@ async function generate(
   let completionTokens = 0;
   let forcedText = "";
   const callIds: string[] = [];
+  const pendingWhitespace: string[] = [];
   try {
     const common = {
       signal,
@@ -125,11 +126,20 @@ async function generate(
             onFunctionCallParamsChunk: (chunk) => {
               const first = callIds[chunk.callIndex] === undefined;
               if (first) callIds[chunk.callIndex] = `call_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
+              // The params grammar lets the model pad the JSON with whitespace before ")": hold
+              // whitespace back until more JSON follows, and drop it at the end of the call.
+              let text = (pendingWhitespace[chunk.callIndex] ?? "") + chunk.paramsChunk;
+              pendingWhitespace[chunk.callIndex] = "";
+              if (text.trim().length === 0) {
+                pendingWhitespace[chunk.callIndex] = chunk.done ? "" : text;
+                text = "";
+              }
+              if (!first && text.length === 0) return;
               emit({
                 type: "tool-call-delta",
                 index: chunk.callIndex,
                 ...(first ? { id: callIds[chunk.callIndex], name: chunk.functionName } : {}),
-                argumentsDelta: chunk.paramsChunk,
+                argumentsDelta: text,
               });
             },
           });
