@@ -1,7 +1,10 @@
 import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../config/config-error.ts";
 import { stationVersion } from "../version.ts";
+import { captionCommand } from "./caption-command.ts";
+import { chatCommand } from "./chat-command.ts";
 import { doctorCommand } from "./doctor-command.ts";
+import { mcpRefreshCommand, mcpServersCommand, mcpToolsCommand } from "./mcp-command.ts";
 import { modelsCommand } from "./models-command.ts";
 import { pullCommand } from "./pull-command.ts";
 import { serveCommand } from "./serve-command.ts";
@@ -20,6 +23,13 @@ function withConfigFlags(command: Command): Command {
     .option("-p, --port <port>", "port to listen on; also STATION_PORT", parsePort)
     .option("-d, --data-dir <dir>", "data directory (database, models, uploads); also STATION_DATA_DIR")
     .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent; also STATION_LOG_LEVEL");
+}
+
+/** Flags of the commands that talk to a running server. */
+function withClientFlags(command: Command): Command {
+  return withConfigFlags(command)
+    .option("-u, --url <url>", "Station's base URL (default: host and port from the configuration)")
+    .option("-k, --api-key <key>", "API key (default: the first configured key)");
 }
 
 export function buildCli(): Command {
@@ -50,6 +60,38 @@ export function buildCli(): Command {
     .option("--hf-endpoint <url>", "Hugging Face endpoint or mirror", "https://huggingface.co")
     .option("--no-progress", "no progress bar")
     .action(pullCommand);
+
+  withClientFlags(
+    program
+      .command("chat")
+      .description("chat with a running Station (MCP tools run server-side); no message = interactive")
+      .argument("[message...]", "the message; or pipe it on stdin"),
+  )
+    .option("-m, --model <model>", "model id or route (default: the client's settings)")
+    .option("--client-id <id>", "client whose settings, presets and tool preferences apply", "cli")
+    .option("-s, --session <id>", "continue this session")
+    .option("--preset <name>", "apply this preset")
+    .action(chatCommand);
+
+  withClientFlags(
+    program
+      .command("caption")
+      .description("caption an image (file or http(s) URL) with a running Station's vision API")
+      .argument("<image>", "image file or URL"),
+  )
+    .option("-q, --question <text>", "ask a question about the image instead")
+    .option("--length <length>", "short | normal | long", "normal")
+    .option("-m, --model <model>", "vision model (default: the configured one)")
+    .action(captionCommand);
+
+  const mcp = program.command("mcp").description("inspect the MCP servers of a running Station");
+  withClientFlags(mcp.command("servers").description("MCP servers, their state and tool counts"))
+    .option("--json", "print JSON")
+    .action(mcpServersCommand);
+  withClientFlags(mcp.command("tools").description("the tools one MCP server offers").argument("<server>", "server id"))
+    .option("--json", "print JSON")
+    .action(mcpToolsCommand);
+  withClientFlags(mcp.command("refresh").description("reconnect servers that are down and re-list tools")).action(mcpRefreshCommand);
 
   return program;
 }
