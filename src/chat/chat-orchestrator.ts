@@ -15,6 +15,7 @@ import type { ChatEvent } from "./chat-event.ts";
 import { computeCost } from "./compute-cost.ts";
 import type { ChatSession, ConversationStore, StoredAttachment } from "./conversation-store.ts";
 import { loadAttachmentParts } from "./load-attachment-parts.ts";
+import { createImageReaderForBlindModel } from "./read-images-for-blind-model.ts";
 import { runToolLoop, type ToolLoopResult } from "./run-tool-loop.ts";
 
 export interface ChatTurnRequest {
@@ -39,6 +40,8 @@ export interface PreparedTurn {
   tools: ToolDefinition[];
   attachments: StoredAttachment[];
   attachmentParts: ContentPart[];
+  /** Loads stored attachments as the model can take them (images read by OCR for a model that cannot see). */
+  loadParts(attachments: StoredAttachment[]): Promise<ContentPart[]>;
 }
 
 export interface ChatOrchestrator {
@@ -63,6 +66,7 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
   const { config, conversations, logger } = options;
   // Sessions with a turn in progress: a second turn at once would interleave both turns' messages.
   const busySessions = new Set<string>();
+  const readImagesForBlindModel = createImageReaderForBlindModel(options.registry);
 
   const pickModelId = (requested: string | null | undefined): string => {
     const id = requested ?? config.defaults.chatModel ?? options.registry.list().find((model) => model.capabilities.includes("chat"))?.id;
@@ -108,7 +112,12 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
         });
         attachments.push({ upload_id: record.id, media_type: record.media_type, filename: record.filename, size: record.size });
       }
-      const attachmentParts = await loadAttachmentParts(attachments, options.uploads);
+      const canSeeImages = resolved.info?.capabilities.includes("vision") ?? true;
+      const loadParts = async (stored: StoredAttachment[]) => {
+        const parts = await loadAttachmentParts(stored, options.uploads);
+        return canSeeImages ? parts : readImagesForBlindModel(parts);
+      };
+      const attachmentParts = await loadParts(attachments);
       const preferences = await options.toolPreferences.get(request.client_id);
       const tools = options.mcp
         .catalog()
@@ -137,6 +146,7 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
         tools,
         attachments,
         attachmentParts,
+        loadParts,
       };
     },
 
@@ -161,7 +171,7 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
       (await conversations.createSession({ clientId: request.client_id, title: titleOf(request.message), model: turn.modelId }));
     lock(session.id);
     const stored = await conversations.listMessages(session.id);
-    const history = await buildHistory(stored, (attachments) => loadAttachmentParts(attachments, options.uploads));
+    const history = await buildHistory(stored, turn.loadParts);
     const userMessage = await conversations.appendMessage(session.id, {
       role: "user",
       content: request.message,
