@@ -48,7 +48,8 @@ describe("caption queue crash safety", () => {
         server: { port },
         dataDir: path.join(dataDir, "data"),
         providers: [{ id: "md", type: "moondream", baseUrl: upstream.url }],
-        queue: { concurrency: 3, capacity: 100, leaseMs: 1000, retryBaseDelayMs: 10, maxAttempts: 5 },
+        // A 10-minute lease: jobs running at the kill can only finish in time through start-up orphan recovery.
+        queue: { concurrency: 3, capacity: 100, leaseMs: 600_000, retryBaseDelayMs: 10, maxAttempts: 5 },
         webhooks: { secret, baseDelayMs: 10 },
         security: { allowPrivateNetworks: true },
       }),

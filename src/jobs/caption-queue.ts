@@ -59,7 +59,11 @@ export interface CaptionQueue {
   get(jobId: string): Promise<CaptionJobView>;
   cancel(jobId: string): Promise<CaptionJobView>;
   stats(): Promise<CaptionQueueStats>;
-  start(): void;
+  /**
+   * Starts the workers. `recoverOrphans`: this process holds the data-dir lock, so jobs marked
+   * running belong to a process that died; they are re-queued before any worker claims.
+   */
+  start(options?: { recoverOrphans?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 

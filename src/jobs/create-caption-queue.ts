@@ -225,7 +225,11 @@ export function createCaptionQueue(options: CaptionQueueOptions): CaptionQueue {
         },
       };
     },
-    start() {
+    async start(startOptions = {}) {
+      if (startOptions.recoverOrphans) {
+        const recovered = await backend.recoverRunning(now());
+        if (recovered > 0) logger.info({ recovered }, "re-queued jobs left running by a previous process");
+      }
       captionPool.start();
       webhookPool.start();
       void maintain();

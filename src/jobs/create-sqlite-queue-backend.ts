@@ -80,12 +80,12 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
     ),
     requeueExpired: sqlite.prepare(
       `UPDATE jobs SET status = 'queued', run_at = @now, lease_token = NULL, lease_expires_at = NULL
-       WHERE status = 'running' AND lease_expires_at < @now AND attempts < max_attempts`,
+       WHERE status = 'running' AND lease_expires_at < @cutoff AND attempts < max_attempts`,
     ),
     failExpired: sqlite.prepare(
       `UPDATE jobs SET status = 'failed', finished_at = @now, lease_token = NULL, lease_expires_at = NULL,
          error = '{"code":"lease_expired","message":"the worker stopped responding on the last attempt"}'
-       WHERE status = 'running' AND lease_expires_at < @now`,
+       WHERE status = 'running' AND lease_expires_at < @cutoff`,
     ),
     completedCount: sqlite.prepare<[string, number], { n: number }>(
       "SELECT count(*) AS n FROM jobs WHERE queue = ? AND status = 'completed' AND finished_at >= ?",
@@ -172,8 +172,10 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
     return changed;
   });
 
+  /** Running jobs whose lease ends before `cutoff` go back to queued at `now` (or fail when out of attempts). */
   const requeueExpired = sqlite.transaction(
-    (now: number): number => statements.requeueExpired.run({ now }).changes + statements.failExpired.run({ now }).changes,
+    (now: number, cutoff: number): number =>
+      statements.requeueExpired.run({ now, cutoff }).changes + statements.failExpired.run({ now, cutoff }).changes,
   );
 
   const deleteFinished = sqlite.transaction((before: number): number => {
@@ -217,7 +219,10 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
       return row === undefined ? undefined : withPayload(row);
     },
     async requeueExpired(now) {
-      return requeueExpired(now);
+      return requeueExpired(now, now);
+    },
+    async recoverRunning(now) {
+      return requeueExpired(now, Number.MAX_SAFE_INTEGER);
     },
     async counts(queue) {
       const counts = {

@@ -114,6 +114,21 @@ export function describeQueueBackendConformance(name: string, open: () => Promis
       expect(await backend.get("a")).toMatchObject({ status: "failed", error: { code: "lease_expired" } });
     });
 
+    it("recovers every running job, lease or not, runnable now; out of attempts it fails", async () => {
+      await backend.enqueue(job("a", { maxAttempts: 2 }), 1);
+      await backend.enqueue(job("b", { maxAttempts: 1 }), 1);
+      await backend.enqueue(job("c"), 1);
+      const orphan = (await backend.claim("q", 10, 1_000_000))!;
+      await backend.claim("q", 10, 1_000_000);
+      expect(await backend.recoverRunning(20)).toBe(2);
+      expect(await backend.get("a")).toMatchObject({ status: "queued", runAt: 20 });
+      expect(await backend.get("b")).toMatchObject({ status: "failed", error: { code: "lease_expired" }, finishedAt: 20 });
+      expect(await backend.get("c")).toMatchObject({ status: "queued", attempts: 0 });
+      expect(await backend.complete("a", orphan.leaseToken, "stale", 30)).toBe(false);
+      expect(await backend.claim("q", 20, 100)).toMatchObject({ id: "c", attempts: 1 });
+      expect(await backend.claim("q", 20, 100)).toMatchObject({ id: "a", attempts: 2 });
+    });
+
     it("releases a running job on shutdown without spending an attempt", async () => {
       await backend.enqueue(job("a"), 1);
       const claimed = (await backend.claim("q", 2, 1000))!;

@@ -109,6 +109,11 @@ export interface QueueBackend {
   get(jobId: string): Promise<JobRecord | undefined>;
   /** Running jobs whose lease expired go back to queued (or fail when out of attempts). Returns how many. */
   requeueExpired(now: number): Promise<number>;
+  /**
+   * Every running job, whatever its lease, goes back to queued (or fails when out of attempts).
+   * Only for a process that knows no other worker is alive (it holds the data-dir lock).
+   */
+  recoverRunning(now: number): Promise<number>;
   counts(queue: string): Promise<QueueCounts>;
   /** How many jobs finished (completed) since `since`, and their latencies (created → finished), newest first. */
   recentCompletions(queue: string, since: number, limit: number): Promise<{ count: number; latenciesMs: number[] }>;

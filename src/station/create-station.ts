@@ -10,6 +10,7 @@ import { createModelRegistry } from "../models/create-model-registry.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { noChatModelHint } from "../providers/llamacpp/no-chat-model-hint.ts";
 import type { Provider } from "../providers/spec/index.ts";
+import { acquireDataDirLock } from "../storage/acquire-data-dir-lock.ts";
 import { openDatabase } from "../storage/database.ts";
 import { migrate } from "../storage/migrate.ts";
 import { createGatewayMetrics } from "../system/metrics/create-gateway-metrics.ts";
@@ -30,6 +31,10 @@ export interface CreateStationOptions {
 
 export async function createStation(config: StationConfig, options: CreateStationOptions = {}): Promise<Station> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const runsWorkers = options.workers !== false;
+  // Only one process may run workers on a data dir; holding this lock makes every job still
+  // marked running an orphan of a dead process, safe to re-queue right away.
+  const lock = runsWorkers ? acquireDataDirLock(config.dataDir) : undefined;
   const database = openDatabase(path.join(config.dataDir, "station.db"));
   await migrate(database);
   const startedAt = Date.now();
@@ -57,7 +62,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
     webhookSecret: loadWebhookSecret(config.webhooks.secret, config.dataDir, logger),
     logger,
   });
-  if (options.workers !== false) captionQueue.start();
+  if (runsWorkers) await captionQueue.start({ recoverOrphans: true });
   closers.push(() => captionQueue.stop());
   const startupHint = noChatModelHint(registry.list());
   if (startupHint !== undefined) logger.warn(startupHint);
@@ -116,6 +121,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
           await close().catch((error: unknown) => logger.warn({ err: error }, "error while closing"));
         }
         await database.close();
+        lock?.release();
       })();
       return closing;
     },
