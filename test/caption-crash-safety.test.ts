@@ -1,26 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captionFor, type FakeMoondreamUpstream, startFakeMoondreamUpstream } from "./support/fake-moondream-upstream.ts";
-import { runStation, type StationProcess, waitForHealth } from "./support/station-process.ts";
+import { freePort, runStation, type StationProcess, waitForHealth } from "./support/station-process.ts";
 import { solidPng } from "./support/vision-images.ts";
 import { eventually, startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
 const jobCount = 24;
 const secret = `whsec_${randomBytes(24).toString("base64")}`;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /**
  * SPEC §5: a job accepted with 202 is never lost. Station runs as a real child process

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatRequest } from "../src/providers/spec/index.ts";
 import { createScriptedChatProvider, lastMessage, type ScriptedReply, textOf } from "./support/chat-scripted-provider.ts";
 import { eventsOf, postChatStream } from "./support/chat-sse-client.ts";
-import { freePort, type McpHttpServerProcess, startEverythingHttpServer } from "./support/mcp-http-server-process.ts";
+import { type McpHttpServerProcess, startEverythingHttpServer } from "./support/mcp-http-server-process.ts";
 import { waitUntil } from "./support/mcp-in-memory-server.ts";
 import { startTestStation, type TestStation } from "./support/start-test-station.ts";
+import { freePort } from "./support/station-process.ts";
 
 let streamable: McpHttpServerProcess;
 let legacy: McpHttpServerProcess;

@@ -1,21 +1,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runStation, waitForHealth } from "./support/station-process.ts";
+import { freePort, runStation, waitForHealth } from "./support/station-process.ts";
 
 const directory = mkdtempSync(path.join(tmpdir(), "station-cli-"));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
 
 async function expectConfigFailure(args: string[], pattern: RegExp, environment: Record<string, string> = {}) {
   const station = runStation(["serve", "--data-dir", path.join(directory, "data"), ...args], environment);

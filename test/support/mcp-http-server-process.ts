@@ -4,8 +4,8 @@
  * The package reads its port from the PORT environment variable.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
+import { freePort } from "./station-process.ts";
 
 const everythingBin = path.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
 
@@ -15,18 +15,6 @@ export interface McpHttpServerProcess {
   url: string;
   /** Kills the process (SIGKILL) and waits for it to exit. */
   kill(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startEverythingHttpServer(mode: "streamableHttp" | "sse", port?: number): Promise<McpHttpServerProcess> {

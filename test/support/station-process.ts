@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import path from "node:path";
 
 export const stationBin = path.resolve(import.meta.dirname, "../../bin/station");
@@ -43,4 +44,15 @@ export async function waitForHealth(url: string, timeoutMs: number): Promise<num
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`no /health from ${url} within ${timeoutMs} ms`);
+}
+
+/** A TCP port that was free a moment ago (for a child process that must be told its port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
 }
