@@ -1,7 +1,7 @@
 /**
  * Child process: the thinnest OpenAI forwarder Node can do, as the floor for any Node gateway:
  * Fastify + an undici Pool per upstream; parse the body, rewrite `model`, forward, relay.
- * argv: <fastUpstreamPort> <slowUpstreamPort>. Prints "ready <port>".
+ * argv: <fastUpstreamPort> <slowUpstreamPort>. Reports "ready <port>" over IPC.
  */
 import Fastify from "fastify";
 import { Pool } from "undici";
@@ -27,6 +27,6 @@ app.post("/v1/chat/completions", async (request, reply) => {
 });
 await app.listen({ port: 0, host: "127.0.0.1" });
 const address = app.server.address();
-process.stdout.write(`ready ${typeof address === "object" && address !== null ? address.port : 0}\n`);
+process.send?.(`ready ${typeof address === "object" && address !== null ? address.port : 0}`);
 // Exit cleanly on SIGTERM so `--cpu-prof` can write its profile.
 process.on("SIGTERM", () => process.exit(0));

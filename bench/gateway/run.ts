@@ -20,22 +20,16 @@ const streamRequests = quick ? 20 : 50;
 const children: ChildProcess[] = [];
 
 function startChild(script: string, args: string[]): Promise<number> {
+  // Children's stdout goes to /dev/null (Station's request log is written there at full cost, as
+  // in production) and never to this process, which also runs the load generator.
   const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, script), ...args], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, STATION_LOG_LEVEL: undefined },
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
   children.push(child);
   return new Promise((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /ready (\d+)/.exec(output);
-      if (match !== null) {
-        resolve(Number(match[1]));
-        // Station's request log keeps coming: drain it so the pipe never blocks.
-        child.stdout?.removeAllListeners("data");
-        child.stdout?.resume();
-      }
+    child.on("message", (message) => {
+      const match = /ready (\d+)/.exec(String(message));
+      if (match !== null) resolve(Number(match[1]));
     });
     child.on("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
   });

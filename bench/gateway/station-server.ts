@@ -1,6 +1,6 @@
 /**
  * Child process: a real Station (default settings: request log at info, metrics on) with two
- * OpenAI-compatible providers. argv: <fastUpstreamPort> <slowUpstreamPort> <dataDir>. Prints "ready <port>".
+ * OpenAI-compatible providers. argv: <fastUpstreamPort> <slowUpstreamPort> <dataDir>. Reports "ready <port>" over IPC.
  */
 import { parseConfig } from "../../src/config/load-config.ts";
 import { startServer } from "../../src/http/start-server.ts";
@@ -19,6 +19,6 @@ const config = parseConfig(
   "bench config",
 );
 const running = await startServer(await createStation(config));
-process.stdout.write(`ready ${new URL(running.url).port}\n`);
+process.send?.(`ready ${new URL(running.url).port}`);
 // Exit cleanly on SIGTERM so `--cpu-prof` can write its profile.
 process.on("SIGTERM", () => void running.stop().finally(() => process.exit(0)));

@@ -1,6 +1,6 @@
 /**
  * Child process: the fake OpenAI-compatible upstream the benchmark measures against.
- * argv: <port> <chunkDelayMs>. Prints "ready <port>" when listening.
+ * argv: <port> <chunkDelayMs>. Reports "ready <port>" over IPC when listening.
  */
 import { startFakeOpenAiUpstream } from "../../test/support/fake-openai-upstream.ts";
 
@@ -8,4 +8,4 @@ const port = Number(process.argv[2] ?? 0);
 const chunkDelayMs = Number(process.argv[3] ?? 0);
 const upstream = await startFakeOpenAiUpstream({ models: ["bench-model"], record: false, port });
 upstream.script({ text: "The quick brown fox jumps over the lazy dog.", chunkSize: 8, chunkDelayMs });
-process.stdout.write(`ready ${new URL(upstream.url).port}\n`);
+process.send?.(`ready ${new URL(upstream.url).port}`);
