@@ -101,6 +101,10 @@ describe("error shapes", () => {
     expect(health.json()).toMatchObject({ status: "ok", version: station.version });
     const openapi = await app.inject({ method: "GET", url: "/openapi.json" });
     expect(openapi.json()).toMatchObject({ openapi: expect.stringMatching(/^3\./), paths: { "/health": expect.any(Object) } });
+    const paths = openapi.json().paths as Record<string, Record<string, { requestBody?: unknown }>>;
+    for (const path of ["/v1/chat/completions", "/v1/embeddings", "/v1/caption", "/caption/generate", "/api/chat/stream"]) {
+      expect(paths[path]?.post?.requestBody, path).toBeDefined();
+    }
     const docs = await app.inject({ method: "GET", url: "/docs/" });
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain("swagger");

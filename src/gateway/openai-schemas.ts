@@ -76,6 +76,23 @@ export const chatCompletionBodySchema = z.looseObject({
 });
 
 export type ChatCompletionBody = z.infer<typeof chatCompletionBodySchema>;
+
+/**
+ * The same contract as JSON Schema, for Ajv on the hot chat route. zod cannot express the
+ * "any other part type" refinement in JSON Schema by itself, so it is written in here.
+ */
+export const chatCompletionJsonSchema = z.toJSONSchema(chatCompletionBodySchema, {
+  target: "draft-7",
+  io: "input",
+  unrepresentable: "any",
+  override: (context) => {
+    if (context.zodSchema === otherPart) {
+      const properties = context.jsonSchema.properties as Record<string, Record<string, unknown>>;
+      properties.type = { type: "string", not: { enum: ["text", "image_url"] } };
+    }
+  },
+});
+delete (chatCompletionJsonSchema as Record<string, unknown>).$schema;
 export type OpenAiChatMessage = z.infer<typeof chatMessageSchema>;
 
 export const embeddingsBodySchema = z.looseObject({

@@ -41,6 +41,16 @@ describe("OpenAI API: bad input", () => {
     ["stream is a string", { model: "fake/gpt-test", messages: [{ role: "user", content: "Hi" }], stream: "yes" }, "stream"],
     ["model is a number", { model: 42, messages: [{ role: "user", content: "Hi" }] }, "model"],
     ["content is a number", { model: "fake/gpt-test", messages: [{ role: "user", content: 7 }] }, "messages.0.content"],
+    [
+      "a text part has no text",
+      { model: "fake/gpt-test", messages: [{ role: "user", content: [{ type: "text", txt: "Hi" }] }] },
+      "messages.0.content",
+    ],
+    [
+      "an image part has no image_url",
+      { model: "fake/gpt-test", messages: [{ role: "user", content: [{ type: "image_url", url: "https://example.com/a.png" }] }] },
+      "messages.0.content",
+    ],
   ])("refuses a chat request where %s", async (_name, body, param) => {
     const before = upstream.requests.length;
     const response = await post("/v1/chat/completions", body);

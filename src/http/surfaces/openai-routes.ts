@@ -4,9 +4,16 @@ import { z } from "zod";
 import { errors } from "../../errors/errors.ts";
 import { createGateway } from "../../gateway/create-gateway.ts";
 import { filterModels, modelFacets, sortedModels, toOpenAiModel } from "../../gateway/model-catalog.ts";
-import { chatCompletionBodySchema, embeddingsBodySchema, imageGenerationBodySchema } from "../../gateway/openai-schemas.ts";
+import {
+  type ChatCompletionBody,
+  chatCompletionBodySchema,
+  chatCompletionJsonSchema,
+  embeddingsBodySchema,
+  imageGenerationBodySchema,
+} from "../../gateway/openai-schemas.ts";
 import type { Capability } from "../../providers/spec/index.ts";
 import type { Station } from "../../station/station.ts";
+import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
 import { writeGatewayReply } from "./write-gateway-reply.ts";
 
 const capabilityNames = ["chat", "vision", "tools", "embeddings", "ocr", "detect", "point", "images"] as const;
@@ -41,11 +48,14 @@ export const openAiRoutes: FastifyPluginAsync<{ station: Station }> = async (fas
     return controller.signal;
   };
 
-  app.post(
+  fastify.post(
     "/v1/chat/completions",
-    { schema: { tags: ["openai"], summary: "Chat completion (JSON or SSE stream)", body: chatCompletionBodySchema } },
+    {
+      schema: { tags: ["openai"], summary: "Chat completion (JSON or SSE stream)", body: chatCompletionBodySchema },
+      validatorCompiler: fastValidatorCompiler(chatCompletionJsonSchema),
+    },
     async (request, reply) => {
-      const result = await gateway.chatCompletion(request.body, abortOnDisconnect(reply));
+      const result = await gateway.chatCompletion(request.body as ChatCompletionBody, abortOnDisconnect(reply));
       station.metrics.recordRequest("/v1/chat/completions", result.status);
       return writeGatewayReply(request, reply, result);
     },
