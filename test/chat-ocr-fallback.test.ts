@@ -44,7 +44,7 @@ describe("chat with images on a model that cannot see", () => {
     expect(userText(firstRequest)).toContain("the text OCR read from it follows]\nInvoice 7731\nTotal 18.40 EUR");
     expect(userText(firstRequest)).not.toContain("<image>");
 
-    const sessionId = (first.events[0]?.data as { session_id: string }).session_id;
+    const sessionId = (first.events[0]?.data as { session_id: string } | undefined)?.session_id;
     const second = await postChatStream(station.url, { client_id: "reader", session_id: sessionId, message: "And the invoice number?" });
     expect(second.events.at(-1)?.event).toBe("done");
     const history = textOnly.requests.at(-1)?.messages ?? [];

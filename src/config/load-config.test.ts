@@ -32,7 +32,7 @@ describe("loadConfig", () => {
     expect(Object.isFrozen(config.server)).toBe(true);
   });
 
-  it("reads YAML, interpolates ${VAR} and ${VAR:-default}", () => {
+  it("reads YAML, interpolates environment variables with and without defaults", () => {
     const file = configFile(
       "ok.yaml",
       [

@@ -13,6 +13,8 @@ export interface UpstreamErrorOptions {
   retryAfterSeconds?: number | undefined;
   /** True once any byte of a streamed reply has gone to the client: never retry then. */
   streamStarted?: boolean;
+  /** The upstream did not connect, answer or keep streaming in time (504 upstream_timeout). */
+  timedOut?: boolean;
   cause?: unknown;
 }
 
@@ -26,8 +28,8 @@ export class UpstreamError extends StationError {
 
   constructor(options: UpstreamErrorOptions) {
     super({
-      code: upstreamCode(options.statusCode),
-      status: upstreamStatus(options.statusCode),
+      code: options.timedOut ? "upstream_timeout" : upstreamCode(options.statusCode),
+      status: options.timedOut ? 504 : upstreamStatus(options.statusCode),
       message: options.message,
       isRetryable: options.isRetryable,
       retryAfterSeconds: options.retryAfterSeconds,

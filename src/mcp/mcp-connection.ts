@@ -257,7 +257,7 @@ function redactArguments(args: string[]): string[] {
     const assignment = /^(--?[^=]+)=(.*)$/.exec(arg);
     if (assignment !== null && secretFlag.test(assignment[1] as string)) return `${assignment[1]}=[redacted]`;
     const previous = args[index - 1];
-    if (previous !== undefined && previous.startsWith("-") && !previous.includes("=") && secretFlag.test(previous)) return "[redacted]";
+    if (previous?.startsWith("-") && !previous.includes("=") && secretFlag.test(previous)) return "[redacted]";
     return arg;
   });
 }

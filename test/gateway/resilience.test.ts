@@ -118,6 +118,8 @@ describe("resilience: retries, fallback, cooldown, load balancing, broken stream
     upstreamA.fail({ kind: "slow", delayMs: 5_000 }, 2);
     const error = await client.chat.completions.create({ model: "short/gpt-test", messages: hi }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(APIError);
+    expect((error as APIError).status).toBe(504);
+    expect((error as APIError).code).toBe("upstream_timeout");
     expect((error as APIError).message).toMatch(/timeout/);
   });
 

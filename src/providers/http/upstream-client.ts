@@ -130,6 +130,7 @@ export class UpstreamClient {
       provider: this.providerId,
       url: this.baseUrl + path,
       isRetryable: !aborted,
+      timedOut: code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT",
       cause: error,
     });
   }
