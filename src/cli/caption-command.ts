@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { readServerSentEvents } from "./read-server-sent-events.ts";
+import { serverSentEvents } from "../providers/http/server-sent-events.ts";
 import { type ConnectionFlags, connectToServer } from "./server-connection.ts";
 
 export interface CaptionFlags extends ConnectionFlags {
@@ -30,7 +30,7 @@ export async function captionCommand(image: string, flags: CaptionFlags): Promis
       ? ["/v1/caption", { image_url: imageUrl, length: flags.length, stream: true, ...model }]
       : ["/v1/query", { image_url: imageUrl, question: flags.question, stream: true, ...model }];
   const response = await connection.request("POST", route, body, "text/event-stream");
-  for await (const event of readServerSentEvents(response.body!)) {
+  for await (const event of serverSentEvents(response.body!)) {
     const data = JSON.parse(event.data) as { chunk?: string; completed?: boolean; error?: { message?: string } | string };
     if (data.chunk !== undefined) process.stdout.write(data.chunk);
     if (data.error !== undefined) throw new Error(typeof data.error === "string" ? data.error : (data.error.message ?? "vision error"));

@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline/promises";
-import { readServerSentEvents } from "./read-server-sent-events.ts";
+import { serverSentEvents } from "../providers/http/server-sent-events.ts";
 import { type ConnectionFlags, connectToServer, type ServerConnection } from "./server-connection.ts";
 
 export interface ChatFlags extends ConnectionFlags {
@@ -53,7 +53,7 @@ async function runTurn(
     "text/event-stream",
   );
   let currentSession = sessionId;
-  for await (const event of readServerSentEvents(response.body!)) {
+  for await (const event of serverSentEvents(response.body!)) {
     const data = JSON.parse(event.data) as Record<string, unknown>;
     switch (event.event) {
       case "session":

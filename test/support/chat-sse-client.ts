@@ -1,3 +1,5 @@
+import { serverSentEvents } from "../../src/providers/http/server-sent-events.ts";
+
 /**
  * Reads POST /api/chat/stream with plain fetch, parsing Server-Sent Events by the spec's rules
  * (events end at a blank line; `event:` names them; `data:` lines join with "\n"; ":" lines are comments).
@@ -33,47 +35,19 @@ export async function postChatStream(baseUrl: string, body: unknown, options: Ch
     return { status: response.status, contentType, events: [], json: (await response.json()) as Record<string, unknown> };
   }
   const events: ParsedSseEvent[] = [];
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let boundary = buffer.indexOf("\n\n");
-      while (boundary !== -1) {
-        const block = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary + 2);
-        boundary = buffer.indexOf("\n\n");
-        const event = parseBlock(block);
-        if (event === undefined) continue;
-        events.push(event);
-        if (await options.onEvent?.(event)) {
-          controller.abort();
-          await reader.cancel().catch(() => {});
-          return { status: response.status, contentType, events };
-        }
+    for await (const { event, data } of serverSentEvents(response.body!)) {
+      const parsed = { event, data: JSON.parse(data) as Record<string, unknown> };
+      events.push(parsed);
+      if (await options.onEvent?.(parsed)) {
+        controller.abort();
+        break;
       }
     }
   } catch (error) {
     if (!controller.signal.aborted) throw error;
   }
   return { status: response.status, contentType, events };
-}
-
-function parseBlock(block: string): ParsedSseEvent | undefined {
-  let event = "message";
-  const data: string[] = [];
-  for (const line of block.split("\n")) {
-    if (line.startsWith(":")) continue;
-    const colon = line.indexOf(":");
-    const field = colon === -1 ? line : line.slice(0, colon);
-    const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
-    if (field === "event") event = value;
-    else if (field === "data") data.push(value);
-  }
-  if (data.length === 0) return undefined;
-  return { event, data: JSON.parse(data.join("\n")) as Record<string, unknown> };
 }
 
 export function eventsOf(result: ChatStreamResult, type: string): Record<string, unknown>[] {
