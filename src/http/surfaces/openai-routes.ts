@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errors } from "../../errors/errors.ts";
@@ -14,6 +14,7 @@ import {
 import type { Capability } from "../../providers/spec/index.ts";
 import type { Station } from "../../station/station.ts";
 import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
+import { abortOnDisconnect } from "./abort-on-disconnect.ts";
 import { writeGatewayReply } from "./write-gateway-reply.ts";
 
 const capabilityNames = ["chat", "vision", "tools", "embeddings", "ocr", "detect", "point", "images"] as const;
@@ -38,15 +39,6 @@ export const openAiRoutes: FastifyPluginAsync<{ station: Station }> = async (fas
   const gateway = createGateway(registry, station.config);
   app.addHook("onClose", () => gateway.close());
   const created = Math.floor(station.startedAt / 1000);
-
-  /** Aborts the upstream call when the client goes away before the reply is complete. */
-  const abortOnDisconnect = (reply: FastifyReply): AbortSignal => {
-    const controller = new AbortController();
-    reply.raw.once("close", () => {
-      if (!reply.raw.writableEnded) controller.abort();
-    });
-    return controller.signal;
-  };
 
   fastify.post(
     "/v1/chat/completions",
