@@ -3,14 +3,8 @@ import type { Kysely } from "kysely";
 import { errors } from "../errors/errors.ts";
 import type { ToolCall } from "../providers/spec/index.ts";
 
-interface SessionsTable {
-  id: string;
-  client_id: string;
-  title: string | null;
-  model: string | null;
-  created_at: number;
-  updated_at: number;
-}
+/** A session row is exactly what the API returns as a session. */
+type SessionsTable = ChatSession;
 interface MessagesTable {
   seq: number | undefined;
   id: string;

@@ -1,5 +1,6 @@
 import type { ProviderConfig } from "../../config/schema.ts";
 import { UpstreamError } from "../../errors/upstream-error.ts";
+import { probeHealth } from "../http/probe-health.ts";
 import { UpstreamClient } from "../http/upstream-client.ts";
 import { createOpenAiCompatibleProvider } from "../openai-compatible/create-openai-compatible-provider.ts";
 import type { ModelInfo, Provider, ProviderHealth } from "../spec/index.ts";
@@ -63,19 +64,12 @@ export function createLmStudioProvider(
     async listModels(signal) {
       return (await listNative(signal)).models;
     },
-    async health(signal): Promise<ProviderHealth> {
-      const started = performance.now();
-      try {
+    health(signal): Promise<ProviderHealth> {
+      return probeHealth(async () => {
         const { version, models } = await listNative(signal);
         const loaded = models.filter((model) => model.state === "loaded").length;
-        return {
-          status: "ok",
-          latencyMs: Math.round(performance.now() - started),
-          detail: `LM Studio REST /api/${version}, ${loaded} loaded`,
-        };
-      } catch (error) {
-        return { status: "down", detail: (error as Error).message };
-      }
+        return `LM Studio REST /api/${version}, ${loaded} loaded`;
+      });
     },
     async loadModel(modelName) {
       if (apiVersion === undefined) await listNative();

@@ -1,4 +1,5 @@
 import type { ProviderConfig } from "../../config/schema.ts";
+import { probeHealth } from "../http/probe-health.ts";
 import { UpstreamClient } from "../http/upstream-client.ts";
 import type { Capability, ChatModel, EmbeddingModel, ModelInfo, Provider, ProviderHealth } from "../spec/index.ts";
 import { createOllamaChatModel } from "./create-ollama-chat-model.ts";
@@ -89,14 +90,11 @@ export function createOllamaProvider(config: OllamaProviderConfig, options: { di
       ]);
       return Promise.all((tags.models ?? []).map((tag) => describe(tag, loaded, signal)));
     },
-    async health(signal): Promise<ProviderHealth> {
-      const started = performance.now();
-      try {
+    health(signal): Promise<ProviderHealth> {
+      return probeHealth(async () => {
         const version = await client.json<{ version?: string }>("GET", "/api/version", undefined, signal);
-        return { status: "ok", latencyMs: Math.round(performance.now() - started), detail: `ollama ${version.version ?? "?"}` };
-      } catch (error) {
-        return { status: "down", detail: (error as Error).message };
-      }
+        return `ollama ${version.version ?? "?"}`;
+      });
     },
     chatModel(modelName) {
       let model = chatModels.get(modelName);

@@ -1,4 +1,5 @@
 import type { ProviderConfig } from "../../config/schema.ts";
+import { probeHealth } from "../http/probe-health.ts";
 import { UpstreamClient } from "../http/upstream-client.ts";
 import type {
   Capability,
@@ -72,14 +73,11 @@ export function createOpenAiCompatibleProvider(config: RemoteProviderConfig, opt
       const list = await client.json<{ data?: OpenAiModelEntry[] }>("GET", "/models", undefined, signal);
       return (list.data ?? []).map((entry) => toModelInfo(config.id, entry));
     },
-    async health(signal): Promise<ProviderHealth> {
-      const started = performance.now();
-      try {
+    health(signal): Promise<ProviderHealth> {
+      return probeHealth(async () => {
         await client.json("GET", "/models", undefined, signal);
-        return { status: "ok", latencyMs: Math.round(performance.now() - started) };
-      } catch (error) {
-        return { status: "down", detail: (error as Error).message };
-      }
+        return undefined;
+      });
     },
     chatModel(modelName) {
       let model = chatModels.get(modelName);
