@@ -1,6 +1,7 @@
 import { errors } from "../errors/errors.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { ModelTarget } from "../models/resilience/model-target.ts";
+import type { Cancellation } from "../net/cancellation.ts";
 import type { GuardedFetch } from "../net/create-guarded-fetch.ts";
 import type { PassthroughReply, StreamPart } from "../providers/spec/index.ts";
 import type { GatewayReply } from "./gateway-reply.ts";
@@ -18,10 +19,29 @@ export interface ChatCompletionsOptions {
 
 type Attempt =
   | { kind: "relay"; reply: PassthroughReply }
-  | { kind: "result"; body: string }
+  | { kind: "result"; status: number; body: string | Buffer; contentType: string }
   | { kind: "stream"; first: IteratorResult<StreamPart>; rest: AsyncIterator<StreamPart> };
 
 const chatPath = "/chat/completions";
+
+/** One serialisation per distinct upstream model name (a retry reuses it). */
+type Payloads = Map<string, string>;
+
+function payloadFor(body: ChatCompletionBody, target: ModelTarget, payloads: Payloads): string {
+  let payload = payloads.get(target.modelName);
+  if (payload === undefined) {
+    const original = body.model;
+    body.model = target.modelName;
+    payload = JSON.stringify(body);
+    body.model = original;
+    payloads.set(target.modelName, payload);
+  }
+  return payload;
+}
+
+function noop(): void {}
+
+const noImages: InlinedImages = new Map();
 
 /**
  * POST /v1/chat/completions. For OpenAI-compatible upstreams this is a relay: the client's JSON
@@ -33,7 +53,7 @@ const chatPath = "/chat/completions";
 export function createChatCompletions(options: ChatCompletionsOptions) {
   const { registry } = options;
 
-  return async function chatCompletion(body: ChatCompletionBody, signal: AbortSignal): Promise<GatewayReply> {
+  return async function chatCompletion(body: ChatCompletionBody, cancellation: Cancellation): Promise<GatewayReply> {
     const modelId = body.model ?? options.defaultModel;
     if (modelId === undefined) throw errors.invalidRequest("'model' is required (and no defaults.chatModel is configured)", "model");
     const resolved = registry.lookup(modelId) ?? (await registry.resolve(modelId));
@@ -41,7 +61,7 @@ export function createChatCompletions(options: ChatCompletionsOptions) {
     if (capabilities !== undefined && capabilities.length > 0 && !capabilities.includes("chat")) {
       throw errors.unsupported(`The model '${modelId}' cannot chat (it offers: ${capabilities.join(", ")})`, "model");
     }
-    let images: InlinedImages = new Map();
+    let images = noImages;
     if (hasImages(body.messages)) {
       if (capabilities !== undefined && !capabilities.includes("vision")) {
         throw errors.unsupported(
@@ -49,59 +69,65 @@ export function createChatCompletions(options: ChatCompletionsOptions) {
           "messages",
         );
       }
-      images = await inlineImages(body.messages, { fetch: options.imageFetch, maxImageBytes: options.maxImageBytes, signal });
+      images = await inlineImages(body.messages, {
+        fetch: options.imageFetch,
+        maxImageBytes: options.maxImageBytes,
+        signal: cancellation.signal,
+      });
     }
     const stream = body.stream === true;
     const includeUsage = body.stream_options?.include_usage === true;
-    // One serialisation per distinct upstream model name (a retry reuses it).
-    const payloads = new Map<string, string>();
-    const payloadFor = (target: ModelTarget): string => {
-      let payload = payloads.get(target.modelName);
-      if (payload === undefined) {
-        const original = body.model;
-        body.model = target.modelName;
-        payload = JSON.stringify(body);
-        body.model = original;
-        payloads.set(target.modelName, payload);
-      }
-      return payload;
-    };
-
-    const attempt = async (target: ModelTarget): Promise<Attempt> => {
-      const passthrough = target.provider.openAiPassthrough;
-      if (passthrough !== undefined) {
-        const reply = await passthrough.post(chatPath, payloadFor(target), signal);
-        if (reply.statusCode >= 300) throw await passthrough.statusError(reply, chatPath);
-        return { kind: "relay", reply };
-      }
-      const model = target.provider.chatModel?.(target.modelName);
-      if (model === undefined) throw errors.unsupported(`The model '${target.id}' cannot chat`, "model");
-      const request = toChatRequest(body, target.modelName, images, signal);
-      if (!stream) return { kind: "result", body: JSON.stringify(toChatCompletion(await model.generate(request), modelId)) };
-      const rest = model.stream(request)[Symbol.asyncIterator]();
-      const first = await rest.next();
-      if (!first.done && first.value.type === "error") throw first.value.error;
-      return { kind: "stream", first, rest };
-    };
+    const payloads: Payloads = new Map();
 
     const started = performance.now();
-    const delivered = await registry.call(resolved.targets, attempt, { operation: stream ? "stream" : "chat", signal });
+    // The attempt is an inline arrow: tsx's keepNames wraps a named one on every request.
+    const delivered = await registry.call(
+      resolved.targets,
+      async (target): Promise<Attempt> => {
+        const passthrough = target.provider.openAiPassthrough;
+        if (passthrough !== undefined && !stream) {
+          const reply = await passthrough.exchange(chatPath, payloadFor(body, target, payloads), cancellation);
+          if (reply.statusCode >= 300) throw passthrough.replyError(reply, chatPath);
+          const contentType = reply.headers["content-type"];
+          const type = typeof contentType === "string" ? contentType : "application/json";
+          return { kind: "result", status: reply.statusCode, body: reply.body, contentType: type };
+        }
+        if (passthrough !== undefined) {
+          const reply = await passthrough.post(chatPath, payloadFor(body, target, payloads), cancellation.signal);
+          if (reply.statusCode >= 300) throw await passthrough.statusError(reply, chatPath);
+          return { kind: "relay", reply };
+        }
+        const model = target.provider.chatModel?.(target.modelName);
+        if (model === undefined) throw errors.unsupported(`The model '${target.id}' cannot chat`, "model");
+        const request = toChatRequest(body, target.modelName, images, cancellation.signal);
+        if (!stream) {
+          const completion = toChatCompletion(await model.generate(request), modelId);
+          return { kind: "result", status: 200, body: JSON.stringify(completion), contentType: "application/json" };
+        }
+        const rest = model.stream(request)[Symbol.asyncIterator]();
+        const first = await rest.next();
+        if (!first.done && first.value.type === "error") throw first.value.error;
+        return { kind: "stream", first, rest };
+      },
+      { operation: stream ? "stream" : "chat", signal: cancellation },
+    );
     const upstreamMs = performance.now() - started;
     const outcome = delivered.value;
     if (outcome.kind === "relay") {
       const contentType = outcome.reply.headers["content-type"];
       return {
         status: outcome.reply.statusCode,
-        contentType: typeof contentType === "string" ? contentType : stream ? "text/event-stream" : "application/json",
+        contentType: typeof contentType === "string" ? contentType : "text/event-stream",
         body: outcome.reply.body,
-        eventStream: stream,
+        eventStream: true,
         upstreamMs,
         done: delivered.done,
       };
     }
     if (outcome.kind === "result") {
       delivered.done();
-      return { status: 200, contentType: "application/json", body: outcome.body, eventStream: false, upstreamMs, done: () => {} };
+      const { status, contentType, body: whole } = outcome;
+      return { status, contentType, body: whole, eventStream: false, upstreamMs, done: noop };
     }
     return {
       status: 200,

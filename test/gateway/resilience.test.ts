@@ -85,6 +85,14 @@ describe("resilience: retries, fallback, cooldown, load balancing, broken stream
     expect(countOf(upstreamA) - before).toBe(4);
   });
 
+  it("retries a JSON reply cut off midway (nothing reached the client yet), then answers", async () => {
+    const before = countOf(upstreamA);
+    upstreamA.fail({ kind: "die-midway", afterChunks: 0 });
+    const answered = await client.chat.completions.create({ model: "retry/gpt-test", messages: hi });
+    expect(answered.choices[0]?.message.content).toBe("from A");
+    expect(countOf(upstreamA) - before).toBe(2);
+  });
+
   it("honours a short Retry-After and passes a long one to the client as a 429 with Retry-After", async () => {
     upstreamA.fail({ kind: "status", status: 429, retryAfter: 0 });
     const answered = await client.chat.completions.create({ model: "retry/gpt-test", messages: hi });

@@ -38,7 +38,7 @@ export type FakeFault =
   | { kind: "status"; status: number; retryAfter?: number; message?: string }
   /** Destroy the socket without answering (ECONNRESET / "socket hang up" for the client). */
   | { kind: "reset" }
-  /** Stream `afterChunks` chunks, then destroy the socket mid-reply. */
+  /** Stream `afterChunks` chunks, then destroy the socket mid-reply (a JSON reply: cut in half). */
   | { kind: "die-midway"; afterChunks: number }
   /** Wait `delayMs` before answering (the client may give up: see `aborted`). */
   | { kind: "slow"; delayMs: number };
@@ -169,6 +169,7 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
       if (!models.includes(model)) return sendJson(response, 404, notFound(model));
       const dieAfter = fault?.kind === "die-midway" ? fault.afterChunks : undefined;
       if (body.stream === true) return streamChat(response, body, dieAfter);
+      if (dieAfter !== undefined) return sendHalfThenDie(response, chatCompletion(body));
       return sendJson(response, 200, chatCompletion(body));
     }
     if (method === "POST" && route === "/embeddings" && body !== undefined) {
@@ -327,6 +328,13 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   const text = JSON.stringify(body);
   response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
   response.end(text);
+}
+
+/** Promises a whole JSON body (Content-Length), sends half of it, then drops the connection. */
+function sendHalfThenDie(response: ServerResponse, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  response.write(text.slice(0, Math.floor(text.length / 2)), () => response.socket?.destroy());
 }
 
 function delay(ms: number): Promise<void> {

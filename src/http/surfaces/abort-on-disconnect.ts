@@ -1,13 +1,7 @@
 import type { FastifyReply } from "fastify";
+import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
 
-/**
- * A signal that aborts when the client goes away before the reply was ended. Once `end()` was
- * called the work is done, so a close while the last bytes flush aborts nothing.
- */
+/** An AbortSignal that aborts when the client goes away before the reply was ended. */
 export function abortOnDisconnect(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once("close", () => {
-    if (!reply.raw.writableEnded) controller.abort();
-  });
-  return controller.signal;
+  return cancelOnDisconnect(reply).signal;
 }

@@ -15,6 +15,7 @@ import type { Capability } from "../../providers/spec/index.ts";
 import type { Station } from "../../station/station.ts";
 import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
 import { abortOnDisconnect } from "./abort-on-disconnect.ts";
+import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
 import { writeGatewayReply } from "./write-gateway-reply.ts";
 
 const capabilityNames = ["chat", "vision", "tools", "embeddings", "ocr", "detect", "point", "images"] as const;
@@ -47,7 +48,7 @@ export const openAiRoutes: FastifyPluginAsync<{ station: Station }> = async (fas
       validatorCompiler: fastValidatorCompiler(chatCompletionJsonSchema),
     },
     async (request, reply) => {
-      const result = await gateway.chatCompletion(request.body as ChatCompletionBody, abortOnDisconnect(reply));
+      const result = await gateway.chatCompletion(request.body as ChatCompletionBody, cancelOnDisconnect(reply));
       station.metrics.recordRequest("/v1/chat/completions", result.status);
       return writeGatewayReply(request, reply, result);
     },

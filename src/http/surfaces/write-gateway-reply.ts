@@ -21,10 +21,6 @@ export function writeGatewayReply(request: FastifyRequest, reply: FastifyReply, 
     "x-request-id": request.id,
     "x-station-overhead-ms": overhead,
   };
-  if (!result.eventStream && isNodeStream(body)) {
-    collectThenSend(body, raw, headers, result);
-    return undefined;
-  }
   if (result.eventStream) headers["cache-control"] = "no-cache";
   raw.writeHead(result.status, headers);
   if (isNodeStream(body)) relayNodeStream(body, raw, result);
@@ -33,46 +29,6 @@ export function writeGatewayReply(request: FastifyRequest, reply: FastifyReply, 
 }
 
 type Raw = FastifyReply["raw"];
-
-/**
- * A non-streamed reply is only usable once complete, so it is sent in one write with a
- * Content-Length: one syscall instead of chunked encoding's several.
- */
-function collectThenSend(body: NodeJS.ReadableStream, raw: Raw, headers: Record<string, string | number>, result: GatewayReply): void {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  let ended = false;
-  body.on("data", (chunk: Buffer) => {
-    chunks.push(chunk);
-    length += chunk.length;
-  });
-  body.on("end", () => {
-    ended = true;
-    headers["content-length"] = length;
-    raw.writeHead(result.status, headers);
-    raw.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length));
-    result.done();
-  });
-  body.on("error", (error: Error) => {
-    ended = true;
-    result.done(error);
-    if (!raw.headersSent) {
-      const text = sseErrorEvent(error).slice(6, -2);
-      raw.writeHead(502, {
-        "content-type": "application/json",
-        "content-length": Buffer.byteLength(text),
-        "x-request-id": headers["x-request-id"] as string,
-      });
-      raw.end(text);
-    } else raw.destroy();
-  });
-  raw.on("close", () => {
-    if (ended) return;
-    ended = true;
-    (body as NodeJS.ReadableStream & { destroy(): void }).destroy();
-    result.done(new Error("client disconnected"));
-  });
-}
 
 function isNodeStream(body: GatewayReply["body"]): body is NodeJS.ReadableStream {
   return typeof (body as NodeJS.ReadableStream).pipe === "function";

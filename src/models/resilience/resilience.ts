@@ -1,5 +1,6 @@
 import { StationError } from "../../errors/station-error.ts";
 import { UpstreamError } from "../../errors/upstream-error.ts";
+import { Cancellation } from "../../net/cancellation.ts";
 import type { GatewayMetrics } from "../../system/metrics/create-gateway-metrics.ts";
 import { backoffDelay, type RetrySettings } from "./backoff-delay.ts";
 import { CircuitBreaker } from "./circuit-breaker.ts";
@@ -22,7 +23,8 @@ export interface ResilienceOptions {
 export interface CallOptions {
   /** "chat", "stream", "embeddings", "images", ...: a metrics label. */
   operation: string;
-  signal?: AbortSignal | undefined;
+  /** The caller's cancellation: an AbortSignal, or a Cancellation (the gateway's hot path). */
+  signal?: AbortSignal | Cancellation | undefined;
 }
 
 /**
@@ -80,13 +82,13 @@ export class Resilience {
         }
         const providerId = target.provider.id;
         const started = performance.now();
-        this.enter(target.id);
+        countInFlight(this.inFlightCounts, target.id, 1);
         metrics?.callStarted(providerId);
         let value: T;
         try {
           value = await attempt(target);
         } catch (error) {
-          this.leave(target.id);
+          countInFlight(this.inFlightCounts, target.id, -1);
           metrics?.callEnded(providerId);
           if (signal?.aborted) {
             breaker.release();
@@ -103,17 +105,19 @@ export class Resilience {
           if (breaker.state === "open" || attemptNumber === settings.retry.attempts) break;
           const delay = backoffDelay(attemptNumber, settings.retry, this.random, (error as StationError).retryAfterSeconds);
           if (delay === undefined) break;
-          await this.sleep(delay, signal);
+          await this.sleep(delay, signal instanceof Cancellation ? signal.signal : signal);
           continue;
         }
         let finished = false;
+        const inFlightCounts = this.inFlightCounts;
+        // Method shorthand, not an arrow property: tsx's keepNames would wrap an arrow on every call.
         return {
           value,
           target,
-          done: (error?: unknown) => {
+          done(error?: unknown) {
             if (finished) return;
             finished = true;
-            this.leave(target.id);
+            countInFlight(inFlightCounts, target.id, -1);
             metrics?.callEnded(providerId);
             const seconds = (performance.now() - started) / 1000;
             if (error === undefined || signal?.aborted) {
@@ -155,14 +159,6 @@ export class Resilience {
     return breaker;
   }
 
-  private enter(targetId: string): void {
-    this.inFlightCounts.set(targetId, (this.inFlightCounts.get(targetId) ?? 0) + 1);
-  }
-
-  private leave(targetId: string): void {
-    this.inFlightCounts.set(targetId, (this.inFlightCounts.get(targetId) ?? 1) - 1);
-  }
-
   private coolingDown(targets: readonly ModelTarget[]): StationError {
     const waits = targets.map((target) => this.breakers.get(target.id)?.retryInMs() ?? 0);
     const seconds = Math.max(1, Math.ceil(Math.min(...waits) / 1000));
@@ -176,6 +172,10 @@ export class Resilience {
   }
 }
 
+function countInFlight(counts: Map<string, number>, targetId: string, change: 1 | -1): void {
+  counts.set(targetId, (counts.get(targetId) ?? 0) + change);
+}
+
 function isRetryable(error: unknown): boolean {
   return error instanceof StationError ? error.isRetryable : false;
 }
@@ -186,7 +186,7 @@ function errorCode(error: unknown): string {
   return "internal_error";
 }
 
-function abortedError(signal: AbortSignal): StationError {
+function abortedError(signal: AbortSignal | Cancellation): StationError {
   return new StationError({ code: "client_closed_request", status: 499, message: "The client closed the request", cause: signal.reason });
 }
 

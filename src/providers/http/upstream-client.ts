@@ -1,7 +1,10 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { type Dispatcher, Pool } from "undici";
 import { isRetryableStatus, UpstreamError } from "../../errors/upstream-error.ts";
+import type { Cancellation } from "../../net/cancellation.ts";
+import type { WholeReply } from "../spec/openai-passthrough.ts";
 import { parseRetryAfter } from "./parse-retry-after.ts";
+import { WholeReplyHandler } from "./whole-reply-handler.ts";
 
 export interface UpstreamClientOptions {
   providerId: string;
@@ -89,6 +92,28 @@ export class UpstreamClient {
     }
   }
 
+  /**
+   * Sends a request and reads the reply whole, whatever the status; `cancellation` aborts it.
+   * The cheap path for replies only usable complete (see WholeReplyHandler).
+   */
+  exchange(request: Omit<UpstreamRequest, "signal">, cancellation?: Cancellation): Promise<WholeReply> {
+    return new Promise((resolve, reject) => {
+      const handler = new WholeReplyHandler(cancellation, resolve, (error) => reject(this.connectionError(error, request.path)));
+      this.dispatcher.dispatch(
+        {
+          origin: this.origin,
+          method: request.method,
+          path: this.basePath + request.path,
+          headers: request.headers === undefined ? this.headersFor(request) : { ...this.headersFor(request), ...request.headers },
+          body: request.body ?? null,
+          headersTimeout: this.options.timeoutMs,
+          bodyTimeout: this.options.idleTimeoutMs,
+        } as Dispatcher.DispatchOptions,
+        handler as unknown as Dispatcher.DispatchHandler,
+      );
+    });
+  }
+
   /** Sends a JSON request and parses the JSON reply; non-2xx replies throw `UpstreamError`. */
   async json<T>(method: UpstreamRequest["method"], path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const response = await this.send({ method, path, body: body === undefined ? undefined : JSON.stringify(body), signal });
@@ -104,11 +129,16 @@ export class UpstreamClient {
   async statusError(response: UpstreamResponse, path: string): Promise<UpstreamError> {
     let text = "";
     try {
-      text = (await response.body.text()).slice(0, 2000);
+      text = await response.body.text();
     } catch {
       // The body is only for the message; a broken one still leaves the status.
     }
-    const status = response.statusCode;
+    return this.replyError(response.statusCode, response.headers, text, path);
+  }
+
+  /** A non-2xx reply already read (status, headers, body text) → `UpstreamError`. */
+  replyError(status: number, headers: IncomingHttpHeaders, fullText: string, path: string): UpstreamError {
+    const text = fullText.slice(0, 2000);
     return new UpstreamError({
       message: `${this.providerId} answered ${status}${upstreamMessage(text)}`,
       provider: this.providerId,
@@ -116,7 +146,7 @@ export class UpstreamClient {
       statusCode: status,
       responseBody: text,
       isRetryable: isRetryableStatus(status),
-      retryAfterSeconds: parseRetryAfter(response.headers["retry-after"]),
+      retryAfterSeconds: parseRetryAfter(headers["retry-after"]),
     });
   }
 

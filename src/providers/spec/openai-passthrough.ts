@@ -3,12 +3,20 @@
  * forwards the client's JSON (only `model` rewritten) and relays the reply bytes untouched.
  * Types only.
  */
+import type { Cancellation } from "../../net/cancellation.ts";
 
 export interface PassthroughReply {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
   /** The reply body as it arrives (SSE or JSON bytes). Destroy it to abort the upstream call. */
   body: AsyncIterable<Uint8Array> & NodeJS.ReadableStream & { destroy(error?: Error): void };
+}
+
+/** A reply read to its end (non-streamed calls). */
+export interface WholeReply {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
 }
 
 export interface OpenAiPassthrough {
@@ -18,6 +26,13 @@ export interface OpenAiPassthrough {
    * with a retryable `UpstreamError`.
    */
   post(path: string, body: string, signal: AbortSignal | undefined): Promise<PassthroughReply>;
+  /**
+   * POSTs like `post` but reads the reply whole, whatever the status: the cheaper path for
+   * non-streamed calls. `cancellation` aborts the call (client gone).
+   */
+  exchange(path: string, body: string, cancellation: Cancellation | undefined): Promise<WholeReply>;
+  /** A non-2xx reply read whole → `UpstreamError` (status, Retry-After, upstream message). */
+  replyError(reply: WholeReply, path: string): Error;
   /** Reads a non-2xx reply into an `UpstreamError` (status, Retry-After, upstream message). */
   statusError(reply: PassthroughReply, path: string): Promise<Error>;
 }

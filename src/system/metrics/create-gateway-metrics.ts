@@ -87,7 +87,8 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
     },
   });
 
-  const latencyLabels = new Map<string, { provider: string; operation: string }>();
+  // prom-client hashes the labels on every observe(labels, value); a label child does not.
+  const latencyChildren = new Map<string, { observe(seconds: number): void }>();
 
   return {
     registry,
@@ -98,10 +99,10 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
       if (stats === undefined) {
         stats = { provider: providerId, operation, ok: 0, error: 0 };
         callStats.set(key, stats);
-        latencyLabels.set(key, { provider: providerId, operation });
+        latencyChildren.set(key, latency.labels({ provider: providerId, operation }));
       }
       stats[outcome]++;
-      latency.observe(latencyLabels.get(key) as { provider: string; operation: string }, seconds);
+      latencyChildren.get(key)?.observe(seconds);
       if (outcome === "error") {
         const code = errorCode ?? "unknown";
         const errorKey = `${providerId}\u0000${code}`;

@@ -1,0 +1,63 @@
+import type { Cancellation } from "../../net/cancellation.ts";
+import type { WholeReply } from "../spec/openai-passthrough.ts";
+
+type AbortCall = (reason?: Error) => void;
+
+/**
+ * An undici dispatch handler that reads a reply whole, for calls whose reply is only usable
+ * complete (non-streamed completions). Compared with `Dispatcher.request` it makes no body
+ * stream and takes a `Cancellation` instead of an AbortSignal: the relay's hot path pays for
+ * neither (bench/gateway). Uses undici's core handler callbacks (onConnect … onComplete).
+ */
+export class WholeReplyHandler {
+  private statusCode = 0;
+  private headers: WholeReply["headers"] = {};
+  private readonly chunks: Buffer[] = [];
+  private length = 0;
+  private stopListening: (() => void) | undefined;
+
+  constructor(
+    private readonly cancellation: Cancellation | undefined,
+    private readonly resolve: (reply: WholeReply) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  onConnect(abort: AbortCall): void {
+    if (this.cancellation === undefined) return;
+    // Called again on each connect attempt; the latest abort function is the live one.
+    this.stopListening?.();
+    this.stopListening = this.cancellation.onCancel((reason) => abort(reason instanceof Error ? reason : undefined));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    this.statusCode = statusCode;
+    const headers: WholeReply["headers"] = {};
+    for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+      const name = (rawHeaders[index] as Buffer).toString("latin1").toLowerCase();
+      const value = (rawHeaders[index + 1] as Buffer).toString("latin1");
+      const existing = headers[name];
+      if (existing === undefined) headers[name] = value;
+      else if (Array.isArray(existing)) existing.push(value);
+      else headers[name] = [existing, value];
+    }
+    this.headers = headers;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    return true;
+  }
+
+  onComplete(): void {
+    this.stopListening?.();
+    const body = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.length);
+    this.resolve({ statusCode: this.statusCode, headers: this.headers, body });
+  }
+
+  onError(error: Error): void {
+    this.stopListening?.();
+    this.reject(error);
+  }
+}
