@@ -6,7 +6,7 @@
  * and streaming time-to-first-chunk, with Station's figures as ratios of the bare proxy's.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -19,7 +19,16 @@ const throughputSeconds = quick ? 2 : 4;
 const streamRequests = quick ? 20 : 50;
 const children: ChildProcess[] = [];
 
-function startChild(script: string, args: string[]): Promise<number> {
+/** CPU time (user + system) a child has used so far, in µs; undefined where /proc is missing. */
+function cpuMicros(pid: number | undefined): number | undefined {
+  const file = `/proc/${pid}/stat`;
+  if (pid === undefined || !existsSync(file)) return undefined;
+  // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 Hz).
+  const fields = readFileSync(file, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+function startChild(script: string, args: string[]): Promise<{ port: number; pid: number | undefined }> {
   // Children's stdout goes to /dev/null (Station's request log is written there at full cost, as
   // in production) and never to this process, which also runs the load generator.
   const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, script), ...args], {
@@ -29,7 +38,7 @@ function startChild(script: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     child.on("message", (message) => {
       const match = /ready (\d+)/.exec(String(message));
-      if (match !== null) resolve(Number(match[1]));
+      if (match !== null) resolve({ port: Number(match[1]), pid: child.pid });
     });
     child.on("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
   });
@@ -38,6 +47,7 @@ function startChild(script: string, args: string[]): Promise<number> {
 interface Target {
   name: "direct" | "bare proxy" | "station";
   port: number;
+  pid?: number | undefined;
   model: string;
   slowModel: string;
 }
@@ -73,17 +83,26 @@ async function latencies(target: Target, count: number): Promise<number[]> {
   return samples;
 }
 
-async function throughput(target: Target): Promise<number> {
+interface Throughput {
+  rps: number;
+  /** CPU the target process spent per request, in µs (undefined where it cannot be read). */
+  cpuPerRequest: number | undefined;
+}
+
+async function throughput(target: Target, seconds = throughputSeconds): Promise<Throughput> {
+  const cpuBefore = cpuMicros(target.pid);
   const result = await autocannon({
     url: `http://127.0.0.1:${target.port}/v1/chat/completions`,
     method: "POST",
     headers: { "content-type": "application/json" },
     body: body(target.model),
     connections: 16,
-    duration: throughputSeconds,
+    duration: seconds,
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
+  const cpuAfter = cpuMicros(target.pid);
+  const cpuPerRequest = cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total;
+  return { rps: result.requests.average, cpuPerRequest };
 }
 
 /** Time to the first streamed byte, and to the end, for a stream whose chunks come 5 ms apart. */
@@ -123,14 +142,14 @@ const ms = (value: number): string => `${value.toFixed(3)} ms`;
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "station-bench-"));
   try {
-    const fastPort = await startChild("upstream-server.ts", ["0", "0"]);
-    const slowPort = await startChild("upstream-server.ts", ["0", "5"]);
-    const barePort = await startChild("bare-proxy.ts", [String(fastPort), String(slowPort)]);
-    const stationPort = await startChild("station-server.ts", [String(fastPort), String(slowPort), dataDir]);
+    const fast = await startChild("upstream-server.ts", ["0", "0"]);
+    const slowPort = (await startChild("upstream-server.ts", ["0", "5"])).port;
+    const bareProxy = await startChild("bare-proxy.ts", [String(fast.port), String(slowPort)]);
+    const stationServer = await startChild("station-server.ts", [String(fast.port), String(slowPort), dataDir]);
     const targets: Target[] = [
-      { name: "direct", port: fastPort, model: "bench-model", slowModel: "bench-model" },
-      { name: "bare proxy", port: barePort, model: "fast/bench-model", slowModel: "slow/bench-model" },
-      { name: "station", port: stationPort, model: "fast/bench-model", slowModel: "slow/bench-model" },
+      { name: "direct", ...fast, model: "bench-model", slowModel: "bench-model" },
+      { name: "bare proxy", ...bareProxy, model: "fast/bench-model", slowModel: "slow/bench-model" },
+      { name: "station", ...stationServer, model: "fast/bench-model", slowModel: "slow/bench-model" },
     ];
     const directSlow: Target = { name: "direct", port: slowPort, model: "bench-model", slowModel: "bench-model" };
     console.log(`gateway bench: ${rounds} interleaved rounds, node ${process.version}${quick ? " (quick)" : ""}`);
@@ -140,8 +159,12 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const target of targets) samples.get(target.name)?.push(...(await latencies(target, latencyRequestsPerRound)));
     }
-    const rps = new Map<string, number[]>(targets.map((target) => [target.name, []]));
-    for (let round = 0; round < Math.max(2, Math.ceil(rounds / 2)); round++) {
+    // Each target gets a short run at full concurrency first, so no round pays for JIT warm-up
+    // or pool growth. Rounds interleave the targets; the machine's load drifts between rounds,
+    // so Station is compared with the bare proxy round by round (median of the pair ratios).
+    for (const target of targets) await throughput(target, 1);
+    const rps = new Map<string, Throughput[]>(targets.map((target) => [target.name, []]));
+    for (let round = 0; round < rounds; round++) {
       for (const target of targets) rps.get(target.name)?.push(await throughput(target));
     }
     const streams = new Map<string, { first: number[]; total: number[] }>();
@@ -165,12 +188,17 @@ async function main(): Promise<void> {
           (target.name === "direct" ? "" : `  added p50 +${ms(p50 - p50Direct)}  p99 +${ms(p99 - p99Direct)}`),
       );
     }
-    console.log("\nthroughput at concurrency 16 (autocannon, req/s)");
-    const directRps = mean(rps.get("direct") ?? []);
+    console.log("\nthroughput at concurrency 16 (autocannon, req/s; CPU the target process spent per request)");
+    const rpsOf = (name: string): number[] => (rps.get(name) ?? []).map((run) => run.rps);
+    const cpuOf = (name: string): number =>
+      mean((rps.get(name) ?? []).map((run) => run.cpuPerRequest).filter((value) => value !== undefined));
+    const directRps = mean(rpsOf("direct"));
     for (const target of targets) {
-      const value = mean(rps.get(target.name) ?? []);
+      const value = mean(rpsOf(target.name));
+      const cpu = cpuOf(target.name);
       console.log(
-        `  ${target.name.padEnd(11)} ${value.toFixed(0).padStart(7)} req/s  ${((value / directRps) * 100).toFixed(1)} % of direct`,
+        `  ${target.name.padEnd(11)} ${value.toFixed(0).padStart(7)} req/s  ${((value / directRps) * 100).toFixed(1)} % of direct` +
+          (Number.isNaN(cpu) ? "" : `  ${cpu.toFixed(0)} µs CPU/request`),
       );
     }
     console.log("\nstreaming (12 chunks, 5 ms apart): time to first chunk / to last");
@@ -179,14 +207,20 @@ async function main(): Promise<void> {
     }
     const bare = added.get("bare proxy") as { p50: number; p99: number };
     const station = added.get("station") as { p50: number; p99: number };
-    const bareRps = mean(rps.get("bare proxy") ?? []);
-    const stationRps = mean(rps.get("station") ?? []);
+    const bareRuns = rpsOf("bare proxy");
+    const stationRuns = rpsOf("station");
+    const roundRatios = stationRuns.map((value, round) => value / (bareRuns[round] as number));
     const stationFirst = percentile(streams.get("station")?.first ?? [], 50);
     const stationTotal = percentile(streams.get("station")?.total ?? [], 50);
     console.log("\nstation vs bare proxy");
     console.log(`  added p50: ${(station.p50 - bare.p50).toFixed(3)} ms more than the bare proxy (target ≤ 0.25 ms)`);
     console.log(`  added p99: ${(station.p99 - bare.p99).toFixed(3)} ms more than the bare proxy`);
-    console.log(`  throughput: ${((stationRps / bareRps) * 100).toFixed(1)} % of the bare proxy (target ≥ 90 %)`);
+    console.log(
+      `  throughput: ${(percentile(roundRatios, 50) * 100).toFixed(1)} % of the bare proxy, median of ${roundRatios.length} paired rounds ` +
+        `(${roundRatios.map((ratio) => `${(ratio * 100).toFixed(0)}`).join(", ")} %; mean of means ${((mean(stationRuns) / mean(bareRuns)) * 100).toFixed(1)} %) (target ≥ 90 %)`,
+    );
+    const cpuRatio = cpuOf("station") / cpuOf("bare proxy");
+    if (!Number.isNaN(cpuRatio)) console.log(`  CPU per request: ${(cpuRatio * 100).toFixed(1)} % of the bare proxy's`);
     console.log(
       `  streaming: first chunk after ${((stationFirst / stationTotal) * 100).toFixed(1)} % of the stream's duration (buffering would be ~100 %)`,
     );
