@@ -1,3 +1,4 @@
+import { util } from "undici";
 import type { Cancellation } from "../../net/cancellation.ts";
 import type { WholeReply } from "../spec/openai-passthrough.ts";
 
@@ -31,16 +32,8 @@ export class WholeReplyHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     this.statusCode = statusCode;
-    const headers: WholeReply["headers"] = {};
-    for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
-      const name = (rawHeaders[index] as Buffer).toString("latin1").toLowerCase();
-      const value = (rawHeaders[index + 1] as Buffer).toString("latin1");
-      const existing = headers[name];
-      if (existing === undefined) headers[name] = value;
-      else if (Array.isArray(existing)) existing.push(value);
-      else headers[name] = [existing, value];
-    }
-    this.headers = headers;
+    // undici's parser: cached lower-case names, and safe against a `__proto__` header.
+    this.headers = util.parseHeaders(rawHeaders);
     return true;
   }
 

@@ -1,4 +1,6 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { createRequestCounter, type RequestRateReport } from "./create-request-counter.ts";
+import { type HistogramSeries, PlainHistogram } from "./plain-histogram.ts";
 
 export type CallOutcome = "ok" | "error";
 
@@ -10,11 +12,26 @@ export interface GatewayMetrics {
   /** Calls in flight per provider. */
   callStarted(providerId: string): void;
   callEnded(providerId: string): void;
-  /** An HTTP request to a Station surface (route pattern, not the raw URL: bounded cardinality). */
-  recordRequest(route: string, status: number): void;
+  /** A finished HTTP response (route pattern, not the raw URL: bounded cardinality). */
+  recordRequest(method: string, route: string, status: number): void;
+  /** Request counts per route, since start and over the last minute (GET /v1/system/metrics). */
+  requestRates(): RequestRateReport;
+  /** Calls and errors per provider since start (GET /v1/system/metrics). */
+  providerCalls(): ProviderCallReport[];
+  /** Stops the timer behind the one-minute request window. */
+  close(): void;
   /** Prometheus text exposition. */
   text(): Promise<string>;
   readonly contentType: string;
+}
+
+export interface ProviderCallReport {
+  provider: string;
+  calls: number;
+  errors: number;
+  inFlight: number;
+  operations: { operation: string; ok: number; error: number }[];
+  errorCodes: Record<string, number>;
 }
 
 interface CallStats {
@@ -35,7 +52,10 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
   const callStats = new Map<string, CallStats>();
   const errorCounts = new Map<string, { provider: string; code: string; count: number }>();
   const inFlightCounts = new Map<string, number>();
-  const requestCounts = new Map<string, { route: string; status: string; count: number }>();
+  const requests = createRequestCounter();
+  // The one-minute window is built from snapshots of the totals, so requests only increment.
+  const snapshotTimer = setInterval(() => requests.tick(), 5_000);
+  snapshotTimer.unref();
 
   new Counter({
     name: "station_provider_requests_total",
@@ -60,13 +80,12 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
       for (const entry of errorCounts.values()) this.inc({ provider: entry.provider, code: entry.code }, entry.count);
     },
   });
-  const latency = new Histogram({
-    name: "station_provider_request_duration_seconds",
-    help: "Duration of calls to model providers (streams: until the last chunk)",
-    labelNames: ["provider", "operation"] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [registry],
-  });
+  const latency = new PlainHistogram(
+    "station_provider_request_duration_seconds",
+    "Duration of calls to model providers (streams: until the last chunk)",
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registry,
+  );
   new Gauge({
     name: "station_provider_requests_in_flight",
     help: "Calls to model providers in progress",
@@ -78,17 +97,20 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
   });
   new Counter({
     name: "station_http_requests_total",
-    help: "HTTP requests served by the OpenAI-compatible API, by route and status class",
-    labelNames: ["route", "status"] as const,
+    help: "HTTP responses, by method, route pattern and status class",
+    labelNames: ["method", "route", "status"] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const entry of requestCounts.values()) this.inc({ route: entry.route, status: entry.status }, entry.count);
+      for (const entry of requests.entries()) {
+        entry.byStatusClass.forEach((count, statusClass) => {
+          if (count > 0) this.inc({ method: entry.method, route: entry.route, status: `${statusClass}xx` }, count);
+        });
+      }
     },
   });
 
-  // prom-client hashes the labels on every observe(labels, value); a label child does not.
-  const latencyChildren = new Map<string, { observe(seconds: number): void }>();
+  const latencySeries = new Map<string, HistogramSeries>();
 
   return {
     registry,
@@ -99,10 +121,10 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
       if (stats === undefined) {
         stats = { provider: providerId, operation, ok: 0, error: 0 };
         callStats.set(key, stats);
-        latencyChildren.set(key, latency.labels({ provider: providerId, operation }));
+        latencySeries.set(key, latency.seriesFor({ provider: providerId, operation }));
       }
       stats[outcome]++;
-      latencyChildren.get(key)?.observe(seconds);
+      latencySeries.get(key)?.observe(seconds);
       if (outcome === "error") {
         const code = errorCode ?? "unknown";
         const errorKey = `${providerId}\u0000${code}`;
@@ -117,13 +139,29 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
     callEnded(providerId) {
       inFlightCounts.set(providerId, (inFlightCounts.get(providerId) ?? 1) - 1);
     },
-    recordRequest(route, status) {
-      const statusClass = `${Math.floor(status / 100)}xx`;
-      const key = `${route}\u0000${statusClass}`;
-      const entry = requestCounts.get(key);
-      if (entry === undefined) requestCounts.set(key, { route, status: statusClass, count: 1 });
-      else entry.count++;
+    recordRequest: requests.record,
+    requestRates: () => requests.report(),
+    providerCalls() {
+      const reports = new Map<string, ProviderCallReport>();
+      const reportFor = (provider: string): ProviderCallReport => {
+        let report = reports.get(provider);
+        if (report === undefined) {
+          report = { provider, calls: 0, errors: 0, inFlight: inFlightCounts.get(provider) ?? 0, operations: [], errorCodes: {} };
+          reports.set(provider, report);
+        }
+        return report;
+      };
+      for (const stats of callStats.values()) {
+        const report = reportFor(stats.provider);
+        report.calls += stats.ok + stats.error;
+        report.errors += stats.error;
+        report.operations.push({ operation: stats.operation, ok: stats.ok, error: stats.error });
+      }
+      for (const entry of errorCounts.values()) reportFor(entry.provider).errorCodes[entry.code] = entry.count;
+      for (const provider of inFlightCounts.keys()) reportFor(provider);
+      return [...reports.values()].sort((a, b) => a.provider.localeCompare(b.provider));
     },
+    close: () => clearInterval(snapshotTimer),
     text: () => registry.metrics(),
   };
 }
