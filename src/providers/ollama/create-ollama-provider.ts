@@ -1,7 +1,8 @@
 import type { ProviderConfig } from "../../config/schema.ts";
 import { probeHealth } from "../http/probe-health.ts";
 import { UpstreamClient } from "../http/upstream-client.ts";
-import type { Capability, ChatModel, EmbeddingModel, ModelInfo, Provider, ProviderHealth } from "../spec/index.ts";
+import { memoizeByName } from "../memoize-by-name.ts";
+import type { Capability, EmbeddingModel, ModelInfo, Provider, ProviderHealth } from "../spec/index.ts";
 import { createOllamaChatModel } from "./create-ollama-chat-model.ts";
 import { normalizeOllamaBaseUrl } from "./normalize-ollama-base-url.ts";
 
@@ -41,7 +42,6 @@ export function createOllamaProvider(config: OllamaProviderConfig, options: { di
     idleTimeoutMs: config.idleTimeoutMs,
     ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
   });
-  const chatModels = new Map<string, ChatModel>();
 
   const describe = async (tag: OllamaTag, loaded: Set<string>, signal?: AbortSignal): Promise<ModelInfo> => {
     let show: OllamaShow = {};
@@ -96,14 +96,7 @@ export function createOllamaProvider(config: OllamaProviderConfig, options: { di
         return `ollama ${version.version ?? "?"}`;
       });
     },
-    chatModel(modelName) {
-      let model = chatModels.get(modelName);
-      if (model === undefined) {
-        model = createOllamaChatModel(client, config.id, modelName);
-        chatModels.set(modelName, model);
-      }
-      return model;
-    },
+    chatModel: memoizeByName((modelName) => createOllamaChatModel(client, config.id, modelName)),
     embeddingModel(modelName): EmbeddingModel {
       return {
         id: `${config.id}/${modelName}`,

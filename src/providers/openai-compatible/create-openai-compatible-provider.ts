@@ -1,9 +1,9 @@
 import type { ProviderConfig } from "../../config/schema.ts";
 import { probeHealth } from "../http/probe-health.ts";
 import { UpstreamClient } from "../http/upstream-client.ts";
+import { memoizeByName } from "../memoize-by-name.ts";
 import type {
   Capability,
-  ChatModel,
   EmbeddingModel,
   ImageModel,
   ModelInfo,
@@ -58,7 +58,6 @@ export function createOpenAiCompatibleProvider(config: RemoteProviderConfig, opt
     idleTimeoutMs: config.idleTimeoutMs,
     ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
   });
-  const chatModels = new Map<string, ChatModel>();
 
   const passthrough: OpenAiPassthrough = {
     post: (path, body, signal) => client.send({ method: "POST", path, body, signal }) as Promise<PassthroughReply>,
@@ -81,14 +80,7 @@ export function createOpenAiCompatibleProvider(config: RemoteProviderConfig, opt
         return undefined;
       });
     },
-    chatModel(modelName) {
-      let model = chatModels.get(modelName);
-      if (model === undefined) {
-        model = createOpenAiChatModel(client, config.id, modelName);
-        chatModels.set(modelName, model);
-      }
-      return model;
-    },
+    chatModel: memoizeByName((modelName) => createOpenAiChatModel(client, config.id, modelName)),
     embeddingModel(modelName): EmbeddingModel {
       return {
         id: `${config.id}/${modelName}`,
