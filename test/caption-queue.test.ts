@@ -17,6 +17,18 @@ interface JobView {
   webhook?: { url: string; attempts: { attempt: number; status_code?: number; ok: boolean; error?: string }[] };
 }
 
+function submitCaption(stationUrl: string, body: Record<string, unknown>): Promise<Response> {
+  return fetch(`${stationUrl}/caption/generate`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+async function jobView(stationUrl: string, id: string): Promise<JobView> {
+  return (await (await fetch(`${stationUrl}/caption/job/${id}`)).json()) as JobView;
+}
+
 const secret = `whsec_${randomBytes(24).toString("base64")}`;
 
 describe("caption job queue", () => {
@@ -44,13 +56,8 @@ describe("caption job queue", () => {
     await receiver?.close();
   });
 
-  const submit = (body: Record<string, unknown>) =>
-    fetch(`${station.url}/caption/generate`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-  const job = async (id: string): Promise<JobView> => (await (await fetch(`${station.url}/caption/job/${id}`)).json()) as JobView;
+  const submit = (body: Record<string, unknown>) => submitCaption(station.url, body);
+  const job = (id: string) => jobView(station.url, id);
   const finished = (id: string) =>
     eventually(async () => {
       const view = await job(id);
@@ -236,14 +243,9 @@ describe("caption queue limits and cancellation", () => {
     await upstream?.close();
   });
 
-  const submit = (body: Record<string, unknown>) =>
-    fetch(`${station.url}/caption/generate`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
+  const submit = (body: Record<string, unknown>) => submitCaption(station.url, body);
   const cancel = (id: string) => fetch(`${station.url}/caption/job/${id}`, { method: "DELETE" });
-  const status = async (id: string) => ((await (await fetch(`${station.url}/caption/job/${id}`)).json()) as JobView).status;
+  const status = async (id: string) => (await jobView(station.url, id)).status;
 
   it("answers 429 with Retry-After when full, and frees a slot on cancel", async () => {
     const first = (await (await submit({ image_data: imageData })).json()) as JobView;

@@ -63,18 +63,17 @@ const body = (model: string, stream = false): string =>
     ...(stream ? { stream: true } : {}),
   });
 
+function postChat(pool: Pool, payload: string) {
+  return pool.request({ method: "POST", path: "/v1/chat/completions", headers: { "content-type": "application/json" }, body: payload });
+}
+
 async function latencies(target: Target, count: number): Promise<number[]> {
   const pool = new Pool(`http://127.0.0.1:${target.port}`, { connections: 1 });
   const payload = body(target.model);
   const samples: number[] = [];
   for (let index = 0; index < count; index++) {
     const started = process.hrtime.bigint();
-    const response = await pool.request({
-      method: "POST",
-      path: "/v1/chat/completions",
-      headers: { "content-type": "application/json" },
-      body: payload,
-    });
+    const response = await postChat(pool, payload);
     await response.body.text();
     if (response.statusCode !== 200) throw new Error(`${target.name} answered ${response.statusCode}`);
     samples.push(Number(process.hrtime.bigint() - started) / 1e6);
@@ -113,12 +112,7 @@ async function streaming(target: Target, count: number): Promise<{ first: number
   const total: number[] = [];
   for (let index = 0; index < count; index++) {
     const started = process.hrtime.bigint();
-    const response = await pool.request({
-      method: "POST",
-      path: "/v1/chat/completions",
-      headers: { "content-type": "application/json" },
-      body: payload,
-    });
+    const response = await postChat(pool, payload);
     let firstAt: number | undefined;
     let text = "";
     for await (const chunk of response.body) {

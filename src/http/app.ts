@@ -29,7 +29,7 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   const { config } = station;
   const app: FastifyInstance = Fastify({
     loggerInstance: station.logger as FastifyBaseLogger,
-    logController: new RequestLogController(),
+    logController: new RequestLogController(station.metrics.recordRequest),
     // A pino child per request costs more than many handlers; create it only if something logs.
     childLoggerFactory: lazyChildLogger,
     bodyLimit: config.server.bodyLimitBytes,

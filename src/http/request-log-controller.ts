@@ -1,5 +1,8 @@
 import { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 
+/** Told of every finished response, hijacked streams included (Fastify reports them here too). */
+export type RequestCompletedListener = (method: string, route: string, status: number) => void;
+
 /**
  * One log line per request (Fastify's default is two), written when the response is done.
  * Errors are logged by the error mapper, which knows whether they matter (5xx) or not.
@@ -10,6 +13,10 @@ export class RequestLogController extends LogController {
    * to redact, and pino's redaction more than doubles the cost of the hottest log line there is.
    */
   private requestLogger: FastifyBaseLogger | undefined;
+
+  constructor(private readonly onCompleted?: RequestCompletedListener) {
+    super();
+  }
 
   override incomingRequest(): void {}
 
@@ -27,6 +34,8 @@ export class RequestLogController extends LogController {
       },
       "request",
     );
+    // The route pattern, never the raw URL: the counters' cardinality stays bounded.
+    this.onCompleted?.(request.method, request.routeOptions.url ?? "(no route)", reply.statusCode);
   }
 
   override defaultErrorLog(): void {}

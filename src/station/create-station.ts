@@ -49,6 +49,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
   });
   providers.push(...(options.providers ?? []));
   const metrics = createGatewayMetrics();
+  closers.push(async () => metrics.close());
   const registry = createModelRegistry({ providers, logger, config, metrics });
   closers.push(() => registry.close());
   await registry.refresh();

@@ -49,7 +49,6 @@ export const openAiRoutes: FastifyPluginAsync<{ station: Station }> = async (fas
     },
     async (request, reply) => {
       const result = await gateway.chatCompletion(request.body as ChatCompletionBody, cancelOnDisconnect(reply));
-      station.metrics.recordRequest("/v1/chat/completions", result.status);
       return writeGatewayReply(request, reply, result);
     },
   );
