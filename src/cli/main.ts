@@ -57,7 +57,7 @@ export function buildCli(): Command {
   )
     .option("--sha256 <hex>", "expected SHA-256 of the file")
     .option("--dir <dir>", "directory to save into (default: the llamacpp models dir)")
-    .option("--hf-endpoint <url>", "Hugging Face endpoint or mirror", "https://huggingface.co")
+    .option("--hf-endpoint <url>", "Hugging Face endpoint or mirror (default: huggingFace.endpoint, HF_ENDPOINT, https://huggingface.co)")
     .option("--no-progress", "no progress bar")
     .action(pullCommand);
 

@@ -4,7 +4,6 @@ import { type ConfigFlags, loadConfig } from "../config/load-config.ts";
 import type { StationConfig } from "../config/schema.ts";
 import { type LlamaCppProviderConfig, llamaCppModelsDirectories } from "../providers/llamacpp/create-llamacpp-provider.ts";
 import { pullModel } from "../providers/llamacpp/pull-model.ts";
-import { defaultHuggingFaceEndpoint } from "../providers/llamacpp/resolve-model-uri.ts";
 
 export interface PullFlags extends ConfigFlags {
   sha256?: string;
@@ -39,7 +38,11 @@ export async function pullCommand(uri: string, flags: PullFlags): Promise<void> 
     uri,
     directory,
     sha256: flags.sha256,
-    huggingFaceEndpoint: flags.hfEndpoint ?? defaultHuggingFaceEndpoint,
+    huggingFaceEndpoint: flags.hfEndpoint ?? config.huggingFace.endpoint,
+    // The token goes only to Hugging Face (hf: URIs), never to an arbitrary https:// host.
+    ...(uri.startsWith("hf:") && config.huggingFace.token !== undefined
+      ? { headers: { authorization: `Bearer ${config.huggingFace.token}` } }
+      : {}),
     onProgress(received, total) {
       if (!started) {
         started = true;

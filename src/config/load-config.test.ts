@@ -52,6 +52,14 @@ describe("loadConfig", () => {
     expect(config.webhooks.secret).toBe("whsec_default");
   });
 
+  it("takes Hugging Face's HF_TOKEN and HF_ENDPOINT unless the file sets them", () => {
+    const plain = loadConfig({}, { HF_TOKEN: "hf_env", HF_ENDPOINT: "https://mirror.example" }).config;
+    expect(plain.huggingFace).toEqual({ token: "hf_env", endpoint: "https://mirror.example" });
+    expect(loadConfig({}, {}).config.huggingFace).toEqual({ endpoint: "https://huggingface.co" });
+    const file = configFile("hf.json", JSON.stringify({ huggingFace: { token: "hf_file" } }));
+    expect(loadConfig({ config: file }, { HF_TOKEN: "hf_env" }).config.huggingFace.token).toBe("hf_file");
+  });
+
   it("reads JSON and layers environment then flags over the file", () => {
     const file = configFile("ok.json", JSON.stringify({ server: { host: "127.0.0.1", port: 4000 }, dataDir: "/tmp/from-file" }));
     const environment = { STATION_PORT: "4001", STATION_DATA_DIR: "/tmp/from-env", STATION_API_KEYS: "a, b,", STATION_LOG_LEVEL: "warn" };

@@ -87,6 +87,18 @@ function applyOverrides(document: Document, environment: NodeJS.ProcessEnv, flag
   const logLevel = flags.logLevel ?? environment.STATION_LOG_LEVEL;
   if (logLevel !== undefined) document.logLevel = logLevel;
   applyLmStudioToken(document, environment);
+  applyHuggingFaceEnvironment(document, environment);
+}
+
+/** Hugging Face's own variables (HF_TOKEN, HF_ENDPOINT), as its CLI reads them; the file wins. */
+function applyHuggingFaceEnvironment(document: Document, environment: NodeJS.ProcessEnv): void {
+  const { HF_TOKEN: token, HF_ENDPOINT: endpoint } = environment;
+  if ((token === undefined || token === "") && (endpoint === undefined || endpoint === "")) return;
+  document.huggingFace ??= {};
+  const huggingFace = document.huggingFace as Record<string, unknown>;
+  if (typeof huggingFace !== "object" || huggingFace === null) return;
+  if (token !== undefined && token !== "" && huggingFace.token === undefined) huggingFace.token = token;
+  if (endpoint !== undefined && endpoint !== "" && huggingFace.endpoint === undefined) huggingFace.endpoint = endpoint;
 }
 
 /** LM Studio's own variable: the token for `lmstudio` providers whose config sets no apiKey. */

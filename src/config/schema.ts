@@ -43,7 +43,12 @@ const remoteBase = {
 };
 
 export const providerSchema = z.discriminatedUnion("type", [
-  z.strictObject({ ...remoteBase, type: z.literal("openai") }),
+  z.strictObject({
+    ...remoteBase,
+    type: z.literal("openai"),
+    /** How image options beyond OpenAI's (steps, scheduler, seed, ...) reach /images/generations. */
+    imageParameters: z.enum(["openai", "diffusers", "sd-cpp"]).default("openai"),
+  }),
   z.strictObject({ ...remoteBase, type: z.literal("openrouter") }),
   z.strictObject({ ...remoteBase, type: z.literal("lmstudio") }),
   z.strictObject({ ...remoteBase, type: z.literal("ollama") }),
@@ -117,6 +122,13 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   providers: z.array(providerSchema).optional(),
   routes: z.array(routeSchema).default([]),
+  /** Where `station pull hf:...` downloads from; the token (or HF_TOKEN) opens gated repositories. */
+  huggingFace: z
+    .strictObject({
+      endpoint: z.url({ error: "an http(s) URL" }).default("https://huggingface.co"),
+      token: z.string().min(1).optional(),
+    })
+    .prefault({}),
   defaults: z
     .strictObject({
       /** Model used when a chat request names none. */
@@ -150,6 +162,26 @@ export const configSchema = z.strictObject({
   chat: z
     .strictObject({
       maxToolRounds: z.number().int().min(1).default(8),
+    })
+    .prefault({}),
+  /** GET /v1/realtime: the WebSocket agent sessions. */
+  realtime: z
+    .strictObject({
+      /** Largest client message; larger ones get an `error` event. Default: server.bodyLimitBytes. */
+      maxMessageBytes: z.number().int().positive().optional(),
+      /** Video frames accepted per second and session (token bucket refill); the rest are dropped. */
+      framesPerSecond: z.number().positive().default(2),
+      /** Frames accepted back to back after a pause (the bucket's size). */
+      frameBurst: z.number().int().min(1).default(2),
+      /** Latest frames a session holds and attaches to its next turn; older ones are replaced. */
+      framesPerTurn: z.number().int().min(1).max(8).default(1),
+      /** Turns of history a session keeps in memory, and their total text size. */
+      historyTurns: z.number().int().min(0).default(20),
+      historyMaxChars: z.number().int().min(0).default(1_000_000),
+      /** Open sessions at once; further upgrades get 503. */
+      maxSessions: z.number().int().min(1).default(100),
+      /** WebSocket ping interval; a client that misses a pong is disconnected. 0 disables. */
+      pingIntervalMs: z.number().int().min(0).default(30_000),
     })
     .prefault({}),
   uploads: z

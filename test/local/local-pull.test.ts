@@ -18,11 +18,16 @@ beforeAll(async () => {
   await writeTinyGguf(source);
   model = readFileSync(source);
   sha256 = createHash("sha256").update(model).digest("hex");
-  server = await startFileServer({
-    "/station/tiny-GGUF/resolve/main/tiny-q8.gguf": model,
-    "/files/other.gguf": model,
-    "/files/not-a-model.gguf": Buffer.from("GGUF but not really"),
-  });
+  server = await startFileServer(
+    {
+      "/station/tiny-GGUF/resolve/main/tiny-q8.gguf": model,
+      "/files/other.gguf": model,
+      "/files/not-a-model.gguf": Buffer.from("GGUF but not really"),
+      "/station/gated-GGUF/resolve/main/tiny-gated.gguf": model,
+      "/files/public.gguf": model,
+    },
+    { gated: { "/station/gated-GGUF/resolve/main/tiny-gated.gguf": "hf_test_token" } },
+  );
 });
 
 afterAll(async () => {
@@ -115,6 +120,27 @@ describe("pulling a model", () => {
     expect(wrong.stderr).toContain("is not a model URI");
   }, 60_000);
 
+  it("sends HF_TOKEN to Hugging Face for a gated repository, and never to other hosts", async () => {
+    const dataDir = path.join(workDir, "gated-data");
+    const args = ["pull", "hf:station/gated-GGUF/tiny-gated.gguf", "--data-dir", dataDir, "--hf-endpoint", server.url];
+    const refused = await station(args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("HTTP 401");
+    expect(refused.stderr).toContain("HF_TOKEN");
+
+    const pulled = await station(args, { HF_TOKEN: "hf_test_token" });
+    expect(pulled.stderr).toBe("");
+    expect(pulled.code).toBe(0);
+    expect(readFileSync(path.join(dataDir, "models", "tiny-gated.gguf")).equals(model)).toBe(true);
+
+    const before = server.requests.length;
+    const direct = await station(["pull", `${server.url}/files/public.gguf`, "--data-dir", dataDir], { HF_TOKEN: "hf_test_token" });
+    expect(direct.code).toBe(0);
+    const sent = server.requests.slice(before);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.every((request) => request.headers.authorization === undefined)).toBe(true);
+  }, 60_000);
+
   it("bin/station models says how to get a chat model when there is none", async () => {
     const listing = await station(["models", "--data-dir", path.join(workDir, "empty-data")]);
     expect(listing.code).toBe(0);
@@ -124,9 +150,11 @@ describe("pulling a model", () => {
 });
 
 /** Runs bin/station asynchronously (the file server lives in this process, so spawnSync would deadlock). */
-function station(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function station(args: string[], environment: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, ...environment };
+  if (environment.HF_TOKEN === undefined) delete env.HF_TOKEN;
   return new Promise((resolve) => {
-    execFile(path.join(process.cwd(), "bin/station"), args, { encoding: "utf8", timeout: 50_000 }, (error, stdout, stderr) => {
+    execFile(path.join(process.cwd(), "bin/station"), args, { encoding: "utf8", timeout: 50_000, env }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
     });
   });

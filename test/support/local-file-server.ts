@@ -14,12 +14,26 @@ export interface FileServer {
  * Serves files like a static host / Hugging Face's resolve endpoint: Content-Length,
  * single-range requests (206 + Content-Range, 416 when past the end), 404 otherwise.
  */
-export async function startFileServer(files: Record<string, Buffer>): Promise<FileServer> {
+export async function startFileServer(
+  files: Record<string, Buffer>,
+  options: {
+    /** Paths that answer 401 (as Hugging Face's gated repos do) unless sent `Authorization: Bearer <token>`. */ gated?: Record<
+      string,
+      string
+    >;
+  } = {},
+): Promise<FileServer> {
   const requests: FileServer["requests"] = [];
   let cutAfter: number | undefined;
   const server: Server = createServer((request, response) => {
     requests.push({ url: request.url ?? "", headers: request.headers });
-    const file = files[decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname)];
+    const filePath = decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname);
+    const token = options.gated?.[filePath];
+    if (token !== undefined && request.headers.authorization !== `Bearer ${token}`) {
+      response.writeHead(401, { "content-type": "text/plain" }).end("Access to this model is restricted.");
+      return;
+    }
+    const file = files[filePath];
     if (file === undefined) {
       response.writeHead(404, { "content-type": "text/plain" }).end("Entry not found");
       return;

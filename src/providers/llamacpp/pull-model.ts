@@ -74,7 +74,10 @@ export async function pullModel(options: PullModelOptions): Promise<PullModelRes
     await response.body?.cancel();
   } else if (!response.ok) {
     await response.body?.cancel();
-    const hint = response.status === 401 || response.status === 403 ? " (a gated or private repository?)" : "";
+    const hint =
+      response.status === 401 || response.status === 403
+        ? " (a gated or private repository? Set HF_TOKEN, or huggingFace.token in the config, to a Hugging Face access token)"
+        : "";
     throw pullError(`Download failed: ${url} answered HTTP ${response.status}${hint}`);
   }
   let total: number | undefined;
