@@ -17,6 +17,7 @@ import { mcpRoutes } from "./surfaces/mcp-routes.ts";
 import { moondreamRoutes } from "./surfaces/moondream-routes.ts";
 import { openAiRoutes } from "./surfaces/openai-routes.ts";
 import { suggestionRoutes } from "./surfaces/suggestion-routes.ts";
+import { systemMetricsRoutes } from "./surfaces/system-metrics-routes.ts";
 import { systemModelsRoutes } from "./surfaces/system-models-routes.ts";
 import { systemRoutes } from "./surfaces/system-routes.ts";
 import { uploadRoutes } from "./surfaces/upload-routes.ts";
@@ -56,6 +57,7 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
 
   await app.register(systemRoutes, { station });
   await app.register(systemModelsRoutes, { station });
+  await app.register(systemMetricsRoutes, { station });
   await app.register(openAiRoutes, { station });
   await app.register(moondreamRoutes, { station });
   await app.register(captionRoutes, { station });

@@ -2,6 +2,12 @@ import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 import type { Logger } from "../../logging/create-logger.ts";
 
 let shared: Promise<Llama> | undefined;
+let loaded: Llama | undefined;
+
+/** The runtime if it has already started; never starts it (GET /v1/system/metrics reads its GPU state). */
+export function loadedLlama(): Llama | undefined {
+  return loaded;
+}
 
 /**
  * One llama.cpp runtime per process (it owns the backend and the thread pool). Prebuilt
@@ -21,9 +27,14 @@ export function sharedLlama(logger: Logger): Promise<Llama> {
       else if (level === LlamaLogLevel.warn) logger.warn({ source: "llama.cpp" }, text);
       else logger.debug({ source: "llama.cpp" }, text);
     },
-  }).catch((error: unknown) => {
-    shared = undefined;
-    throw error;
-  });
+  })
+    .then((llama) => {
+      loaded = llama;
+      return llama;
+    })
+    .catch((error: unknown) => {
+      shared = undefined;
+      throw error;
+    });
   return shared;
 }

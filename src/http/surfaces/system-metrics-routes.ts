@@ -1,0 +1,117 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { loadedLlama } from "../../providers/llamacpp/shared-llama.ts";
+import type { Station } from "../../station/station.ts";
+import { createSystemMetrics } from "../../system/create-system-metrics.ts";
+import { readGpuInfo } from "../../system/read-gpu-info.ts";
+
+const count = z.number().int().min(0);
+const bytes = z.number().min(0);
+
+const queueStats = z.object({
+  queued: count,
+  running: count,
+  completed: count,
+  failed: count,
+  cancelled: count,
+  capacity: count,
+  concurrency: count,
+  throughput: z.number().describe("completed jobs per second over the last minute"),
+  completed_last_minute: count,
+  latency_ms: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
+  webhooks: z.object({ queued: count, running: count, delivered: count, failed: count }),
+});
+
+const routeRate = z.object({
+  method: z.string(),
+  route: z.string().describe('the route pattern, e.g. "/caption/job/:job_id"; "(no route)" for 404s'),
+  total: count.describe("responses since start"),
+  lastMinute: count.describe("responses within the window"),
+  perSecond: z.number(),
+  statuses: z.record(z.string(), count).describe('responses since start by status class: {"2xx": 10, "4xx": 1}'),
+});
+
+export const systemMetricsResponse = z.object({
+  timestamp: z.string(),
+  version: z.string(),
+  uptimeSeconds: z.number(),
+  host: z.object({ platform: z.string(), arch: z.string(), release: z.string(), nodeVersion: z.string() }),
+  cpu: z.object({
+    model: z.string(),
+    cores: count,
+    speedMHz: z.number(),
+    loadAverage: z.object({ "1m": z.number(), "5m": z.number(), "15m": z.number() }),
+    processPercent: z.number().min(0).describe("this process, % of one core over intervalSeconds (may exceed 100)"),
+    systemPercent: z.number().min(0).max(100).describe("all cores busy, % of capacity over intervalSeconds"),
+    intervalSeconds: z.number().min(0).describe("since the previous reading (readings less than 1 s apart repeat it)"),
+  }),
+  memory: z.object({
+    totalBytes: bytes,
+    freeBytes: bytes,
+    usedBytes: bytes,
+    usedPercent: z.number().min(0).max(100),
+    process: z.object({ rssBytes: bytes, heapUsedBytes: bytes, heapTotalBytes: bytes, externalBytes: bytes, arrayBuffersBytes: bytes }),
+  }),
+  gpu: z
+    .object({
+      type: z.enum(["cuda", "vulkan", "metal"]),
+      devices: z.array(z.string()),
+      vram: z.object({ totalBytes: bytes, usedBytes: bytes, freeBytes: bytes, unifiedBytes: bytes }),
+    })
+    .nullable()
+    .describe("null unless the local llama.cpp engine is running on a GPU; gpuDetail says why"),
+  gpuDetail: z.string(),
+  queue: queueStats.describe("the caption queue: the same figures as GET /caption/stats"),
+  requests: z.object({
+    windowSeconds: z.number().describe("what lastMinute covers: 55-60 s once Station has run a minute"),
+    total: count,
+    lastMinute: count,
+    perSecond: z.number(),
+    routes: z.array(routeRate),
+  }),
+  providers: z.array(
+    z.object({
+      id: z.string(),
+      type: z.string(),
+      status: z.enum(["ok", "degraded", "down"]),
+      detail: z.string().optional(),
+      models: count,
+      calls: count.describe("model calls since start (each retry or fallback attempt counts)"),
+      errors: count,
+      inFlight: z.number().int(),
+      operations: z.array(z.object({ operation: z.string(), ok: count, error: count })),
+      errorCodes: z.record(z.string(), count),
+    }),
+  ),
+});
+
+/** GET /v1/system/metrics: host, GPU, queue, request-rate and provider figures as JSON. */
+export const systemMetricsRoutes: FastifyPluginAsync<{ station: Station }> = async (plainApp, { station }) => {
+  const app = plainApp.withTypeProvider<ZodTypeProvider>();
+  const systemMetrics = createSystemMetrics({
+    version: station.version,
+    startedAt: station.startedAt,
+    requestRates: () => station.metrics.requestRates(),
+    providerCalls: () => station.metrics.providerCalls(),
+    providerStatus: () => station.registry.providerStatus(),
+    queueStats: () => station.captionQueue.stats(),
+    gpu: () =>
+      readGpuInfo(
+        loadedLlama(),
+        station.registry.providers().some((provider) => provider.type === "llamacpp"),
+      ),
+  });
+
+  app.get(
+    "/v1/system/metrics",
+    {
+      schema: {
+        tags: ["system"],
+        summary: "CPU, memory, GPU (when the local engine runs on one), caption queue, request rates, provider calls",
+        response: { 200: systemMetricsResponse },
+      },
+    },
+    async () => systemMetrics.collect(),
+  );
+};
