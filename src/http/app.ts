@@ -13,6 +13,7 @@ import { RequestLogController } from "./request-log-controller.ts";
 import { captionRoutes } from "./surfaces/caption-routes.ts";
 import { chatRoutes } from "./surfaces/chat-routes.ts";
 import { clientRoutes } from "./surfaces/client-routes.ts";
+import { imageGenerationRoutes } from "./surfaces/image-generation-routes.ts";
 import { mcpRoutes } from "./surfaces/mcp-routes.ts";
 import { moondreamRoutes } from "./surfaces/moondream-routes.ts";
 import { openAiRoutes } from "./surfaces/openai-routes.ts";
@@ -58,6 +59,7 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   await app.register(systemRoutes, { station });
   await app.register(systemModelsRoutes, { station });
   await app.register(systemMetricsRoutes, { station });
+  await app.register(imageGenerationRoutes, { station });
   await app.register(openAiRoutes, { station });
   await app.register(moondreamRoutes, { station });
   await app.register(captionRoutes, { station });

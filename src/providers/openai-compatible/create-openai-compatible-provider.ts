@@ -5,7 +5,6 @@ import { memoizeByName } from "../memoize-by-name.ts";
 import type {
   Capability,
   EmbeddingModel,
-  ImageModel,
   ModelInfo,
   OpenAiPassthrough,
   PassthroughReply,
@@ -13,6 +12,7 @@ import type {
   ProviderHealth,
 } from "../spec/index.ts";
 import { createOpenAiChatModel } from "./create-openai-chat-model.ts";
+import { createOpenAiImageModel } from "./create-openai-image-model.ts";
 import { guessCapabilities } from "./guess-capabilities.ts";
 import { normalizeOpenAiBaseUrl } from "./normalize-openai-base-url.ts";
 
@@ -66,6 +66,9 @@ export function createOpenAiCompatibleProvider(config: RemoteProviderConfig, opt
     statusError: (reply, path) => client.statusError(reply as Parameters<UpstreamClient["statusError"]>[0], path),
   };
 
+  // What reaches /images/generations beyond OpenAI's own parameters; only `openai` providers choose.
+  const imageDialect = (config.type === "openai" ? config.imageParameters : undefined) ?? "openai";
+
   return {
     id: config.id,
     type: config.type,
@@ -100,22 +103,7 @@ export function createOpenAiCompatibleProvider(config: RemoteProviderConfig, opt
         },
       };
     },
-    imageModel(modelName): ImageModel {
-      return {
-        id: `${config.id}/${modelName}`,
-        async generate(request) {
-          const body: Record<string, unknown> = { model: modelName, prompt: request.prompt, response_format: "b64_json" };
-          if (request.n !== undefined) body.n = request.n;
-          if (request.size !== undefined) body.size = request.size;
-          const reply = await client.json<{ data: { b64_json?: string }[] }>("POST", "/images/generations", body, request.signal);
-          return {
-            images: reply.data
-              .filter((item) => typeof item.b64_json === "string")
-              .map((item) => ({ data: Buffer.from(item.b64_json as string, "base64"), mediaType: "image/png" })),
-          };
-        },
-      };
-    },
+    imageModel: (modelName) => createOpenAiImageModel(client, config.id, modelName, imageDialect),
     close: () => client.close(),
   };
 }
