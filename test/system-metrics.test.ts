@@ -1,8 +1,11 @@
+import { mkdirSync, mkdtempSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeMoondreamUpstream, startFakeMoondreamUpstream } from "./support/fake-moondream-upstream.ts";
 import { type FakeOpenAiUpstream, startFakeOpenAiUpstream } from "./support/fake-openai-upstream.ts";
 import { startTestStation, type TestStation } from "./support/start-test-station.ts";
+import { writeTinyGguf } from "./support/tiny-gguf.ts";
 import { solidPng } from "./support/vision-images.ts";
 import { eventually } from "./support/webhook-receiver.ts";
 
@@ -194,4 +197,41 @@ describe("GET /v1/system/metrics", () => {
     const document = (await (await fetch(`${station.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(document.paths)).toContain("/v1/system/metrics");
   });
+});
+
+describe("GET /v1/system/metrics with the local engine", () => {
+  let station: TestStation;
+
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "station-metrics-"));
+    mkdirSync(path.join(dataDir, "models"));
+    await writeTinyGguf(path.join(dataDir, "models", "tiny.gguf"));
+    station = await startTestStation({ dataDir, config: { providers: [{ id: "local", type: "llamacpp", contextSize: 512 }] } });
+  }, 60_000);
+  afterAll(async () => {
+    await station?.close();
+  });
+
+  const gpuReport = async () =>
+    (await (await fetch(`${station.url}/v1/system/metrics`)).json()) as Pick<SystemMetrics, "gpu" | "gpuDetail">;
+
+  it("never starts the engine to answer, and reads the GPU once the engine runs", async () => {
+    expect(await gpuReport()).toMatchObject({ gpu: null, gpuDetail: expect.stringMatching(/not started yet/) });
+    const loaded = await fetch(`${station.url}/v1/system/models/load`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "local/tiny" }),
+    });
+    expect(loaded.status).toBe(200);
+    const report = await gpuReport();
+    if (report.gpu === null) {
+      // This machine has no GPU llama.cpp can use (CI and the dev VM).
+      expect(report.gpuDetail).toMatch(/runs on the CPU/);
+    } else {
+      const gpu = report.gpu as { type: string; devices: string[]; vram: { totalBytes: number; usedBytes: number } };
+      expect(["cuda", "vulkan", "metal"]).toContain(gpu.type);
+      expect(gpu.vram.totalBytes).toBeGreaterThan(0);
+      expect(gpu.vram.usedBytes).toBeLessThanOrEqual(gpu.vram.totalBytes);
+    }
+  }, 60_000);
 });
