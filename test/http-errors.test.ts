@@ -79,6 +79,18 @@ describe("error shapes", () => {
     }
   });
 
+  it("names an unknown or mistyped field in `param`", async () => {
+    const unknown = await app.inject({ method: "POST", url: "/v1/system/models/unload", payload: { model: "local/x", kepp_alive: 0 } });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error).toMatchObject({ type: "invalid_request_error", param: "kepp_alive" });
+    const mistyped = await app.inject({ method: "POST", url: "/v1/system/models/unload", payload: { model: 7 } });
+    expect(mistyped.statusCode).toBe(400);
+    expect(mistyped.json().error).toMatchObject({ param: "model" });
+    const chat = await app.inject({ method: "POST", url: "/v1/chat/completions", payload: { model: "m", messages: [{ role: 5 }] } });
+    expect(chat.statusCode).toBe(400);
+    expect(chat.json().error.param).toMatch(/^messages\.0/);
+  });
+
   it("answers an oversized body with 413", async () => {
     const payload = JSON.stringify({ text: "x".repeat(4096) });
     const openai = await app.inject({ method: "POST", url: "/v1/probe", headers: { "content-type": "application/json" }, payload });

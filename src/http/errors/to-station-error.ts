@@ -36,9 +36,23 @@ export function toStationError(error: unknown): StationError {
 }
 
 function firstParam(error: FrameworkError): string | undefined {
-  const issues = error.validation as { instancePath?: string; path?: (string | number)[] }[] | undefined;
+  const issues = error.validation as ValidationIssue[] | undefined;
   const first = Array.isArray(issues) ? issues[0] : undefined;
-  if (first?.path !== undefined && first.path.length > 0) return first.path.join(".");
-  if (first?.instancePath) return first.instancePath.replace(/^\//, "").replaceAll("/", ".");
-  return undefined;
+  if (first === undefined) return undefined;
+  const path = first.path !== undefined ? first.path.map(String) : pathOf(first.instancePath);
+  // An unknown field is reported on its parent object: name the field itself.
+  const unknown = first.params?.additionalProperty ?? first.params?.keys?.[0];
+  if (unknown !== undefined) path.push(unknown);
+  return path.length > 0 ? path.join(".") : undefined;
+}
+
+/** Ajv's and fastify-type-provider-zod's issue shapes (zod's `keys` come through in `params`). */
+interface ValidationIssue {
+  instancePath?: string;
+  path?: (string | number)[];
+  params?: { additionalProperty?: string; keys?: string[] };
+}
+
+function pathOf(instancePath: string | undefined): string[] {
+  return (instancePath ?? "").split("/").filter((segment) => segment.length > 0);
 }
