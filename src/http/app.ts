@@ -17,6 +17,7 @@ import { imageGenerationRoutes } from "./surfaces/image-generation-routes.ts";
 import { mcpRoutes } from "./surfaces/mcp-routes.ts";
 import { moondreamRoutes } from "./surfaces/moondream-routes.ts";
 import { openAiRoutes } from "./surfaces/openai-routes.ts";
+import { realtimeRoutes } from "./surfaces/realtime-routes.ts";
 import { suggestionRoutes } from "./surfaces/suggestion-routes.ts";
 import { systemMetricsRoutes } from "./surfaces/system-metrics-routes.ts";
 import { systemModelsRoutes } from "./surfaces/system-models-routes.ts";
@@ -68,6 +69,7 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   await app.register(clientRoutes, { station });
   await app.register(uploadRoutes, { station });
   await app.register(suggestionRoutes, { station });
+  await app.register(realtimeRoutes, { station });
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
