@@ -23,6 +23,7 @@ import { systemMetricsRoutes } from "./surfaces/system-metrics-routes.ts";
 import { systemModelsRoutes } from "./surfaces/system-models-routes.ts";
 import { systemRoutes } from "./surfaces/system-routes.ts";
 import { uploadRoutes } from "./surfaces/upload-routes.ts";
+import { webUiRoutes } from "./surfaces/web-ui-routes.ts";
 
 /**
  * Builds the Fastify app for a Station without opening a port: tests call `app.inject()`,
@@ -70,6 +71,7 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   await app.register(uploadRoutes, { station });
   await app.register(suggestionRoutes, { station });
   await app.register(realtimeRoutes, { station });
+  await app.register(webUiRoutes);
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;

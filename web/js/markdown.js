@@ -1,0 +1,92 @@
+import { h } from "./dom.js";
+
+/**
+ * Renders the Markdown that chat models commonly write (code fences, paragraphs, lists, headings,
+ * `code`, **bold**, *italic*, [links](https://...)) as DOM nodes. Everything is a text node or an
+ * element built here: no HTML from the model is ever parsed, and links must be http(s).
+ *
+ * @param {string} text
+ * @returns {HTMLElement[]}
+ */
+export function renderMarkdown(text) {
+  /** @type {HTMLElement[]} */
+  const blocks = [];
+  const parts = text.split(/^```/m);
+  parts.forEach((part, index) => {
+    if (index % 2 === 1) {
+      // Inside a fence: the first line is the language; an unclosed fence (still streaming) is code too.
+      const newline = part.indexOf("\n");
+      const language = newline === -1 ? part.trim() : part.slice(0, newline).trim();
+      const code = newline === -1 ? "" : part.slice(newline + 1).replace(/\n$/, "");
+      blocks.push(h("pre", { class: "code", dataset: language ? { language } : undefined }, h("code", null, code)));
+    } else {
+      blocks.push(...renderBlocks(part));
+    }
+  });
+  return blocks;
+}
+
+/** @param {string} text */
+function renderBlocks(text) {
+  /** @type {HTMLElement[]} */
+  const blocks = [];
+  for (const chunk of text.split(/\n{2,}/)) {
+    const lines = chunk.split("\n").filter((line) => line.trim().length > 0);
+    if (lines.length === 0) continue;
+    if (lines.every((line) => /^\s*[-*+] /.test(line))) {
+      blocks.push(
+        h(
+          "ul",
+          null,
+          lines.map((line) => h("li", null, inline(line.replace(/^\s*[-*+] /, "")))),
+        ),
+      );
+    } else if (lines.every((line) => /^\s*\d+[.)] /.test(line))) {
+      blocks.push(
+        h(
+          "ol",
+          null,
+          lines.map((line) => h("li", null, inline(line.replace(/^\s*\d+[.)] /, "")))),
+        ),
+      );
+    } else if (lines.length === 1 && /^#{1,6} /.test(lines[0] ?? "")) {
+      blocks.push(h("p", { class: "md-heading" }, inline((lines[0] ?? "").replace(/^#{1,6} /, ""))));
+    } else {
+      const paragraph = h("p");
+      lines.forEach((line, index) => {
+        if (index > 0) paragraph.append(h("br"));
+        paragraph.append(...inline(line));
+      });
+      blocks.push(paragraph);
+    }
+  }
+  return blocks;
+}
+
+const inlinePattern = /(`[^`]+`)|(\*\*[^*]+\*\*)|(\*[^*\s][^*]*\*)|(\[[^\]]+\]\(https?:\/\/[^\s)]+\))/g;
+
+/**
+ * @param {string} text
+ * @returns {(Node | string)[]}
+ */
+function inline(text) {
+  /** @type {(Node | string)[]} */
+  const nodes = [];
+  let last = 0;
+  for (const match of text.matchAll(inlinePattern)) {
+    const index = match.index ?? 0;
+    if (index > last) nodes.push(text.slice(last, index));
+    const token = match[0];
+    if (token.startsWith("`")) nodes.push(h("code", null, token.slice(1, -1)));
+    else if (token.startsWith("**")) nodes.push(h("strong", null, token.slice(2, -2)));
+    else if (token.startsWith("*")) nodes.push(h("em", null, token.slice(1, -1)));
+    else {
+      const close = token.indexOf("](");
+      const href = token.slice(close + 2, -1);
+      nodes.push(h("a", { href, target: "_blank", rel: "noopener noreferrer" }, token.slice(1, close)));
+    }
+    last = index + token.length;
+  }
+  if (last < text.length) nodes.push(text.slice(last));
+  return nodes;
+}
