@@ -3,9 +3,9 @@ import type { StationConfig } from "../config/schema.ts";
 import { errors } from "../errors/errors.ts";
 import { isStationError, StationError } from "../errors/station-error.ts";
 import type { Logger } from "../logging/create-logger.ts";
+import { allowedToolDefinitions } from "../mcp/allowed-tool-definitions.ts";
 import type { McpRegistry } from "../mcp/mcp-registry.ts";
 import type { ToolCallOutcome } from "../mcp/mcp-types.ts";
-import { isToolAllowed } from "../mcp/tool-preferences.ts";
 import type { ToolPreferencesStore } from "../mcp/tool-preferences-store.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { ChatMessage, ChatModel, ContentPart, ToolDefinition } from "../providers/spec/index.ts";
@@ -119,14 +119,7 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
       };
       const attachmentParts = await loadParts(attachments);
       const preferences = await options.toolPreferences.get(request.client_id);
-      const tools = options.mcp
-        .catalog()
-        .filter((tool) => isToolAllowed(preferences, tool))
-        .map((tool) => ({
-          name: tool.name,
-          ...(tool.description === undefined ? {} : { description: tool.description }),
-          parameters: tool.inputSchema,
-        }));
+      const tools = allowedToolDefinitions(options.mcp, preferences);
       return {
         request,
         session,

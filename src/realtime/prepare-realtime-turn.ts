@@ -1,7 +1,8 @@
 import type { ImageReader } from "../chat/read-images-for-blind-model.ts";
 import { StationError } from "../errors/station-error.ts";
+import { allowedToolDefinitions } from "../mcp/allowed-tool-definitions.ts";
 import type { McpRegistry } from "../mcp/mcp-registry.ts";
-import { defaultToolPreferences, isToolAllowed } from "../mcp/tool-preferences.ts";
+import { defaultToolPreferences } from "../mcp/tool-preferences.ts";
 import type { ToolPreferencesStore } from "../mcp/tool-preferences-store.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { ChatMessage, ChatModel, ContentPart, ToolDefinition } from "../providers/spec/index.ts";
@@ -72,12 +73,5 @@ export async function prepareRealtimeTurn(
 async function offeredTools(options: PrepareRealtimeTurnOptions): Promise<ToolDefinition[]> {
   const { clientId } = options.settings;
   const preferences = clientId === null ? defaultToolPreferences : await options.toolPreferences.get(clientId);
-  return options.mcp
-    .catalog()
-    .filter((tool) => isToolAllowed(preferences, tool))
-    .map((tool) => ({
-      name: tool.name,
-      ...(tool.description === undefined ? {} : { description: tool.description }),
-      parameters: tool.inputSchema,
-    }));
+  return allowedToolDefinitions(options.mcp, preferences);
 }
