@@ -1,8 +1,9 @@
 import { ApiError, api, isAbortError } from "../api.js";
 import { field, h, replace, viewHeader } from "../dom.js";
-import { formatRelative } from "../format.js";
+import { readSetting, writeSetting } from "../local-setting.js";
 import { showError } from "../notices.js";
 import { readEvents } from "../sse.js";
+import { createSessionList } from "./chat-sessions.js";
 import { assistantTurn, renderStoredMessages, userMessage } from "./chat-transcript.js";
 
 /** The conversations this UI starts belong to this chat client (its settings, presets, sessions). */
@@ -35,7 +36,14 @@ export const chatView = {
       spellcheck: false,
       value: readSetting(modelStorage),
     });
-    const sessionList = h("ul", { class: "session-list" });
+    const sessions = createSessionList({
+      clientId: chatClientId,
+      signal,
+      onOpen: (id) => void openSession(id),
+      onDeleted: (id) => {
+        if (id === sessionId) void openSession(undefined);
+      },
+    });
     const transcript = h("div", { class: "transcript", role: "log", "aria-label": "Conversation", "aria-live": "polite" });
     const input = /** @type {HTMLTextAreaElement} */ (
       h("textarea", { id: "chat-input", rows: 3, placeholder: "Message… (Enter to send, Shift+Enter for a new line)", required: true })
@@ -68,7 +76,7 @@ export const chatView = {
       h(
         "div",
         { class: "chat-layout" },
-        h("nav", { class: "sessions", "aria-label": "Conversations" }, h("h2", null, "Conversations"), sessionList),
+        h("nav", { class: "sessions", "aria-label": "Conversations" }, h("h2", null, "Conversations"), sessions.element),
         h(
           "section",
           { class: "conversation", "aria-label": "Current conversation" },
@@ -101,60 +109,16 @@ export const chatView = {
       transcript.setAttribute("aria-busy", String(busy));
     };
 
-    const loadSessions = async () => {
-      try {
-        const { sessions } = await api(`/api/chat/sessions?client_id=${chatClientId}&limit=50`, { signal });
-        replace(
-          sessionList,
-          sessions.length === 0 ? h("li", { class: "muted small" }, "No conversations yet.") : null,
-          sessions.map((/** @type {any} */ session) => sessionItem(session)),
-        );
-      } catch (error) {
-        showError(error, "Loading conversations");
-      }
-    };
-
-    /** @param {any} session */
-    const sessionItem = (session) => {
-      const title = session.title ?? "Untitled conversation";
-      return h(
-        "li",
-        { class: "session-item" },
-        h(
-          "button",
-          {
-            type: "button",
-            class: "session-open",
-            "aria-current": session.id === sessionId ? "true" : undefined,
-            onclick: () => openSession(session.id),
-          },
-          h("span", { class: "session-title" }, title),
-          h("span", { class: "muted small" }, `${formatRelative(session.updated_at)}${session.model ? ` · ${session.model}` : ""}`),
-        ),
-        h(
-          "button",
-          {
-            type: "button",
-            class: "icon-button",
-            "aria-label": `Delete conversation “${title}”`,
-            title: "Delete",
-            onclick: () => deleteSession(session.id, title),
-          },
-          "×",
-        ),
-      );
-    };
-
     /** @param {string | undefined} id */
     const openSession = async (id) => {
       running?.abort();
       sessionId = id;
       writeSetting(sessionStorageName, id ?? "");
-      for (const button of sessionList.querySelectorAll(".session-open")) button.removeAttribute("aria-current");
+      sessions.setCurrent(id);
       if (id === undefined) {
         replace(transcript, emptyState());
         input.focus();
-        return void loadSessions();
+        return void sessions.load();
       }
       try {
         const session = await api(`/api/chat/session/${encodeURIComponent(id)}`, { signal });
@@ -166,24 +130,13 @@ export const chatView = {
           // The session was deleted elsewhere: start afresh rather than show a dead one.
           sessionId = undefined;
           writeSetting(sessionStorageName, "");
+          sessions.setCurrent(undefined);
           replace(transcript, emptyState());
         } else {
           showError(error, "Opening the conversation");
         }
       }
-      void loadSessions();
-    };
-
-    /** @param {string} id @param {string} title */
-    const deleteSession = async (id, title) => {
-      if (!confirm(`Delete the conversation “${title}”?`)) return;
-      try {
-        await api(`/api/chat/session/${encodeURIComponent(id)}`, { method: "DELETE", signal });
-        if (id === sessionId) await openSession(undefined);
-        else await loadSessions();
-      } catch (error) {
-        showError(error, "Deleting the conversation");
-      }
+      void sessions.load();
     };
 
     const loadModels = async () => {
@@ -278,8 +231,9 @@ export const chatView = {
             const created = sessionId !== payload.session_id;
             sessionId = payload.session_id;
             writeSetting(sessionStorageName, payload.session_id);
+            sessions.setCurrent(sessionId);
             turn.element.dataset.model = payload.model;
-            if (created) void loadSessions();
+            if (created) void sessions.load();
           } else if (event === "message.delta") {
             turn.appendText(payload.content);
           } else if (event === "tool_call.started") {
@@ -323,7 +277,7 @@ export const chatView = {
         running = undefined;
         if (!signal.aborted) {
           setBusy(false);
-          void loadSessions();
+          void sessions.load();
         }
       }
     };
@@ -344,22 +298,3 @@ export const chatView = {
     void openSession(sessionId);
   },
 };
-
-/** @param {string} name */
-function readSetting(name) {
-  try {
-    return localStorage.getItem(name) ?? "";
-  } catch {
-    return "";
-  }
-}
-
-/** @param {string} name @param {string} value */
-function writeSetting(name, value) {
-  try {
-    if (value === "") localStorage.removeItem(name);
-    else localStorage.setItem(name, value);
-  } catch {
-    // No storage: the setting lasts as long as the page.
-  }
-}
