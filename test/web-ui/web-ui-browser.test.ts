@@ -167,6 +167,28 @@ describe("web UI in a browser", () => {
     expect(await alpha(0.9, 0.9)).toBe(0);
   });
 
+  it("MCP lists the server with its state, and its tools on demand", async () => {
+    await page.goto(`${station.url}/#/mcp`);
+    const server = page.locator("article.server", { has: page.getByRole("heading", { name: "calc" }) });
+    await server.locator(".badge", { hasText: "connected" }).waitFor();
+    await server.getByText("Tools (1)").click();
+    await server.getByText("calc__add").waitFor();
+    await server.getByText("Add two numbers").waitFor();
+  });
+
+  it("Queue submits a caption job and shows it run to completion", async () => {
+    await page.goto(`${station.url}/#/queue`);
+    await page.setInputFiles("#queue-image", {
+      name: "blue.png",
+      mimeType: "image/png",
+      buffer: await solidPng(64, 48, { r: 0, g: 0, b: 255 }),
+    });
+    await page.getByRole("button", { name: "Queue caption job" }).click();
+    const job = page.locator(".job").first();
+    await job.locator(".badge", { hasText: "completed" }).waitFor();
+    expect(await job.locator(".job-caption").textContent()).toBe(captionFor("normal", 64, 48));
+  });
+
   it("ran without a script error or a CSP violation", () => {
     expect(pageErrors).toEqual([]);
     expect(cspViolations).toEqual([]);
