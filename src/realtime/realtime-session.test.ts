@@ -128,6 +128,17 @@ describe("createRealtimeSession", () => {
     expect(h.events.at(-1)).toMatchObject({ type: "response.done", status: "completed" });
   });
 
+  it("starts no model call for a text still queued when the client disconnects", async () => {
+    const h = harness();
+    h.receive({ type: "image", image: "AAAA" });
+    h.receive({ type: "text", text: "anyone there?" });
+    h.receive({ type: "session.update", session: { instructions: "too late" } });
+    h.session.close();
+    await h.release();
+    expect(h.requests).toHaveLength(0);
+    expect(typesOf(h.events)).toEqual(["session.created"]);
+  });
+
   it("sends nothing after close and aborts nothing twice", async () => {
     const h = harness();
     h.session.close();

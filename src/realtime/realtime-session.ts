@@ -80,7 +80,8 @@ export function createRealtimeSession(dependencies: RealtimeDependencies, transm
     }
     pending++;
     queue = queue
-      .then(task)
+      // A message still waiting when the client left is dropped: a turn started now would run unseen and never be aborted.
+      .then(() => (closed ? undefined : task()))
       .catch((error: unknown) => {
         if (!isStationError(error)) logger.error({ err: error, session: id }, "realtime message failed");
         send(errorEvent(error, eventId));
