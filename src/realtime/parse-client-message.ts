@@ -34,7 +34,9 @@ export function parseClientMessage(data: Buffer, isBinary: boolean, maxBytes: nu
   const parsed = clientMessageSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const param = issue?.path.join(".") || undefined;
+    // An unknown field is reported on its parent object: name the field itself.
+    const path = [...(issue?.path ?? []), ...(issue?.code === "unrecognized_keys" ? issue.keys.slice(0, 1) : [])];
+    const param = path.join(".") || undefined;
     const message = `Invalid '${record.type}' message${param === undefined ? "" : ` at '${param}'`}: ${issue?.message ?? "invalid"}`;
     return failure("invalid_message", message, eventId, param);
   }

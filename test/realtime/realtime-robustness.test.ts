@@ -55,7 +55,18 @@ describe("bad input never kills the connection", () => {
       param: "text",
     },
     { name: "an empty text", send: () => JSON.stringify({ type: "text", text: "" }), code: "invalid_message", param: "text" },
-    { name: "an unknown field", send: () => JSON.stringify({ type: "text", text: "hi", voice: "alloy" }), code: "invalid_message" },
+    {
+      name: "an unknown field",
+      send: () => JSON.stringify({ type: "text", text: "hi", voice: "alloy" }),
+      code: "invalid_message",
+      param: "voice",
+    },
+    {
+      name: "an unknown session setting",
+      send: () => JSON.stringify({ type: "session.update", session: { voice: "alloy" } }),
+      code: "invalid_message",
+      param: "session.voice",
+    },
     {
       name: "a session setting of the wrong type",
       send: () => JSON.stringify({ type: "session.update", event_id: "e3", session: { temperature: "hot" } }),
