@@ -1,3 +1,5 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeOpenAiUpstream, type RecordedRequest, startFakeOpenAiUpstream } from "./support/fake-openai-upstream.ts";
@@ -278,5 +280,66 @@ describe("image generation without an image model", () => {
     expect(catalog.models).toEqual([]);
     expect(catalog.schedulers.length).toBeGreaterThan(0);
     expect(upstream.requests.filter((request) => request.method === "POST")).toEqual([]);
+  });
+});
+
+/** An OpenAI-compatible server whose image replies are 200s of the wrong shape. */
+describe("image generation from an upstream that answers 200 without images", () => {
+  let reply = "";
+  let upstream: Server;
+  let station: TestStation;
+
+  beforeAll(async () => {
+    upstream = createServer((request, response) => {
+      request.resume();
+      request.on("end", () => {
+        response.setHeader("content-type", "application/json");
+        response.end(request.url?.endsWith("/models") ? JSON.stringify({ object: "list", data: [{ id: "img" }] }) : reply);
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    const { port } = upstream.address() as AddressInfo;
+    station = await startTestStation({
+      config: {
+        providers: [
+          {
+            id: "odd",
+            type: "openai",
+            baseUrl: `http://127.0.0.1:${port}/v1`,
+            // Every case is a failure: keep the circuit closed so each one reaches the upstream.
+            retry: { attempts: 1 },
+            cooldown: { failures: 1000 },
+            models: [{ name: "img", capabilities: ["images"] }],
+          },
+        ],
+      },
+    });
+  });
+  afterAll(async () => {
+    await station?.close();
+    await new Promise((resolve) => upstream?.close(resolve));
+  });
+
+  it.each([
+    ["no data", { created: 1 }],
+    ["a null entry", { created: 1, data: [null] }],
+    ["data that is not a list", { created: 1, data: "nope" }],
+    ["b64_json that is not a string", { created: 1, data: [{ b64_json: 12345 }] }],
+    ["a URL instead of b64_json", { created: 1, data: [{ url: "https://example.com/cat.png" }] }],
+    ["a reply that is not an object", null],
+  ])("%s → 502 upstream_error in the surface's shape, and the server carries on", async (_name, body) => {
+    reply = JSON.stringify(body);
+    for (const path of ["/v1/generate", "/v1/images/generations"]) {
+      const response = await fetch(`${station.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "odd/img", prompt: "a cat" }),
+      });
+      const error = ((await response.json()) as { error: { type: string; code: string; message: string } }).error;
+      expect(response.status, JSON.stringify(error)).toBe(502);
+      expect(error).toMatchObject({ type: "server_error", code: "upstream_error" });
+      expect(error.message).toMatch(/odd answered without an image/);
+    }
+    expect((await fetch(`${station.url}/health`)).status).toBe(200);
   });
 });

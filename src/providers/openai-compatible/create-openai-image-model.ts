@@ -1,3 +1,4 @@
+import { UpstreamError } from "../../errors/upstream-error.ts";
 import type { UpstreamClient } from "../http/upstream-client.ts";
 import type { ImageGenerationOptions, ImageModel, ImageOptionName, ImageParameterSupport, SchedulerName } from "../spec/index.ts";
 
@@ -53,14 +54,24 @@ export function createOpenAiImageModel(
       if (dialect === "diffusers") Object.assign(body, diffusersFields(options));
       if (dialect === "sd-cpp" && given.length > 0)
         body.prompt = `${request.prompt} <sd_cpp_extra_args>${JSON.stringify(sdCppArgs(options))}</sd_cpp_extra_args>`;
-      const reply = await client.json<{ data: { b64_json?: string }[] }>("POST", "/images/generations", body, request.signal);
+      const reply = await client.json<{ data?: unknown } | null>("POST", "/images/generations", body, request.signal);
+      const encoded = (Array.isArray(reply?.data) ? reply.data : [])
+        .map((item: { b64_json?: unknown } | null) => item?.b64_json)
+        .filter((image): image is string => typeof image === "string" && image.length > 0);
+      // A 200 without one usable image is the upstream's failure, not an empty success (nor a crash here).
+      if (encoded.length === 0) {
+        throw new UpstreamError({
+          message: `${providerId} answered without an image (expected data[].b64_json)`,
+          provider: providerId,
+          statusCode: 502,
+          isRetryable: true,
+        });
+      }
       return {
-        images: reply.data
-          .filter((item) => typeof item.b64_json === "string")
-          .map((item) => {
-            const data = Buffer.from(item.b64_json as string, "base64");
-            return { data, mediaType: imageMediaType(data) };
-          }),
+        images: encoded.map((image) => {
+          const data = Buffer.from(image, "base64");
+          return { data, mediaType: imageMediaType(data) };
+        }),
       };
     },
   };
