@@ -8,9 +8,13 @@ import { StationError } from "../../errors/station-error.ts";
 import { createRealtimeService } from "../../realtime/create-realtime-service.ts";
 import { realtimeSubprotocol } from "../../realtime/realtime-protocol.ts";
 import type { Station } from "../../station/station.ts";
+import { createBackpressuredSend } from "./create-backpressured-send.ts";
 
 /** How long an upgrade request's socket may sit idle before ws takes it over. */
 const upgradeIdleMs = 5_000;
+
+/** Answers waiting to go out past which a client's messages are no longer read (it sends without reading). */
+const sendBacklogBytes = 1024 * 1024;
 
 const description = `A WebSocket: one agent session per connection. Client messages (JSON text): session.update, text, image, audio, response.cancel. Server events: session.created, session.updated, response.created, text.delta, tool.call, tool.result, response.done, frame.accepted, frame.dropped, error. A bad message gets an error event; the connection stays open. Browsers pass an API key as the subprotocol 'bearer.<key>' next to '${realtimeSubprotocol}'. A plain GET answers 426.`;
 
@@ -83,7 +87,8 @@ export const realtimeRoutes: FastifyPluginAsync<{ station: Station }> = async (f
       });
     },
     wsHandler: (socket, request) => {
-      const session = service.open((event) => socket.send(JSON.stringify(event)));
+      const send = createBackpressuredSend(socket, sendBacklogBytes);
+      const session = service.open((event) => send(JSON.stringify(event)));
       if (session === undefined) {
         socket.close(1013, "Too many realtime sessions; try again later");
         return;
