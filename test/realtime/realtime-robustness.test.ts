@@ -152,6 +152,14 @@ describe("bad input never kills the connection", () => {
     await expectStillWorks(await connectRealtime(station.url));
   });
 
+  it("closes (1007) a text message that is not valid UTF-8, as RFC 6455 requires, and serves the next connection", async () => {
+    const client = await connectRealtime(station.url);
+    await client.next("session.created");
+    client.sendRaw(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), { binary: false });
+    expect(await client.closed).toBe(1007);
+    await expectStillWorks(await connectRealtime(station.url));
+  });
+
   it("reports a failing upstream as error + response.done failed, then carries on", async () => {
     const client = await connectRealtime(station.url);
     client.send({ type: "text", event_id: "up", text: "fail upstream" });
