@@ -338,7 +338,7 @@ describe("image generation from an upstream that answers 200 without images", ()
       const error = ((await response.json()) as { error: { type: string; code: string; message: string } }).error;
       expect(response.status, JSON.stringify(error)).toBe(502);
       expect(error).toMatchObject({ type: "server_error", code: "upstream_error" });
-      expect(error.message).toMatch(/odd answered without an image/);
+      expect(error.message).toMatch(/odd answered \/images\/generations with no image/);
     }
     expect((await fetch(`${station.url}/health`)).status).toBe(200);
   });

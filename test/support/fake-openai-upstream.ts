@@ -41,7 +41,9 @@ export type FakeFault =
   /** Stream `afterChunks` chunks, then destroy the socket mid-reply (a JSON reply: cut in half). */
   | { kind: "die-midway"; afterChunks: number }
   /** Wait `delayMs` before answering (the client may give up: see `aborted`). */
-  | { kind: "slow"; delayMs: number };
+  | { kind: "slow"; delayMs: number }
+  /** Answer 200 with exactly this body (a broken or incomplete reply). */
+  | { kind: "body"; body: string };
 
 export interface RecordedRequest {
   method: string;
@@ -144,6 +146,11 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
     if (fault?.kind === "slow") {
       const closed = await Promise.race([delay(fault.delayMs).then(() => false), onceClosed(response).then(() => true)]);
       if (closed) return;
+    }
+    if (fault?.kind === "body") {
+      response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(fault.body) });
+      response.end(fault.body);
+      return;
     }
     if (fault?.kind === "status") {
       const headers: Record<string, string> = {};

@@ -118,11 +118,31 @@ export class UpstreamClient {
   async json<T>(method: UpstreamRequest["method"], path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const response = await this.send({ method, path, body: body === undefined ? undefined : JSON.stringify(body), signal });
     if (response.statusCode >= 300) throw await this.statusError(response, path);
+    let text: string;
     try {
-      return (await response.body.json()) as T;
+      text = await response.body.text();
     } catch (error) {
       throw this.connectionError(error, path);
     }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw this.badReply(path, "a body that is not JSON");
+    }
+  }
+
+  /**
+   * A 2xx reply Station cannot use (not JSON, or missing what the API promises): the upstream's
+   * failure, reported as a 502 `upstream_error` naming what was wrong, never a crash here.
+   */
+  badReply(path: string, what: string): UpstreamError {
+    return new UpstreamError({
+      message: `${this.providerId} answered ${path} with ${what}`,
+      provider: this.providerId,
+      url: this.baseUrl + path,
+      statusCode: 502,
+      isRetryable: true,
+    });
   }
 
   /** Reads an error reply into a `UpstreamError` (status, Retry-After, the upstream's message). */

@@ -91,11 +91,18 @@ export function createOpenAiCompatibleProvider(config: RemoteProviderConfig, opt
           const body: Record<string, unknown> = { model: modelName, input: request.input, encoding_format: "float" };
           if (request.dimensions !== undefined) body.dimensions = request.dimensions;
           const reply = await client.json<{
-            data: { index: number; embedding: number[] }[];
+            data?: unknown;
             usage?: { prompt_tokens?: number; total_tokens?: number };
-          }>("POST", "/embeddings", body, request.signal);
-          const embeddings = [...reply.data].sort((a, b) => a.index - b.index).map((item) => item.embedding);
-          const usage = reply.usage;
+          } | null>("POST", "/embeddings", body, request.signal);
+          const items = Array.isArray(reply?.data) ? (reply.data as { index?: unknown; embedding?: unknown }[]) : [];
+          if (items.length !== request.input.length || !items.every(isEmbeddingItem)) {
+            throw client.badReply(
+              "/embeddings",
+              `no usable embeddings (expected data[] of ${request.input.length} {index, embedding: number[]})`,
+            );
+          }
+          const embeddings = [...items].sort((a, b) => a.index - b.index).map((item) => item.embedding);
+          const usage = reply?.usage;
           return {
             embeddings,
             ...(usage === undefined ? {} : { usage: { promptTokens: usage.prompt_tokens ?? 0, totalTokens: usage.total_tokens ?? 0 } }),
@@ -106,6 +113,15 @@ export function createOpenAiCompatibleProvider(config: RemoteProviderConfig, opt
     imageModel: (modelName) => createOpenAiImageModel(client, config.id, modelName, imageDialect),
     close: () => client.close(),
   };
+}
+
+function isEmbeddingItem(item: unknown): item is { index: number; embedding: number[] } {
+  const candidate = item as { index?: unknown; embedding?: unknown } | null;
+  return (
+    typeof candidate?.index === "number" &&
+    Array.isArray(candidate.embedding) &&
+    candidate.embedding.every((value) => typeof value === "number")
+  );
 }
 
 function toModelInfo(providerId: string, entry: OpenAiModelEntry): ModelInfo {

@@ -1,4 +1,3 @@
-import { UpstreamError } from "../../errors/upstream-error.ts";
 import type { UpstreamClient } from "../http/upstream-client.ts";
 import type { ImageGenerationOptions, ImageModel, ImageOptionName, ImageParameterSupport, SchedulerName } from "../spec/index.ts";
 
@@ -60,12 +59,7 @@ export function createOpenAiImageModel(
         .filter((image): image is string => typeof image === "string" && image.length > 0);
       // A 200 without one usable image is the upstream's failure, not an empty success (nor a crash here).
       if (encoded.length === 0) {
-        throw new UpstreamError({
-          message: `${providerId} answered without an image (expected data[].b64_json)`,
-          provider: providerId,
-          statusCode: 502,
-          isRetryable: true,
-        });
+        throw client.badReply("/images/generations", "no image (expected data[].b64_json)");
       }
       return {
         images: encoded.map((image) => {
