@@ -6,6 +6,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import { errors } from "../errors/errors.ts";
 import type { Station } from "../station/station.ts";
 import { registerAuth } from "./auth/auth-hook.ts";
+import { clientErrorHandler } from "./errors/client-error-handler.ts";
 import { errorBody, surfaceOf } from "./errors/error-body.ts";
 import { toStationError } from "./errors/to-station-error.ts";
 import { lazyChildLogger } from "./lazy-child-logger.ts";
@@ -40,6 +41,7 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    clientErrorHandler,
     forceCloseConnections: false,
   });
   app.setValidatorCompiler(validatorCompiler);

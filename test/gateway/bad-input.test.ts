@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeOpenAiUpstream, onePixelPng, startFakeOpenAiUpstream } from "../support/fake-openai-upstream.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
@@ -141,6 +142,15 @@ describe("OpenAI API: bad input", () => {
     expect(chatModel.status).toBe(400);
   });
 
+  it("answers a request Node's HTTP parser rejects (unknown method, bad syntax) in Station's error shape", async () => {
+    for (const raw of ["FOO /v1/models HTTP/1.1\r\nHost: x\r\n\r\n", "GET /v1/models HTTP/1.1\r\nBad Header\r\n\r\n"]) {
+      const reply = await rawExchange(station.url, raw);
+      expect(reply.split("\r\n", 1)[0]).toBe("HTTP/1.1 400 Bad Request");
+      const body = JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4)) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("malformed_request");
+    }
+  });
+
   it("still answers normally after all of that", async () => {
     const response = await post("/v1/chat/completions", { model: "fake/gpt-test", messages: [{ role: "user", content: "Hi" }] });
     expect(response.status).toBe(200);
@@ -148,3 +158,18 @@ describe("OpenAI API: bad input", () => {
     expect(health.status).toBe(200);
   });
 });
+
+/** Writes raw bytes to the server and reads until it closes the connection. */
+function rawExchange(url: string, raw: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(raw));
+    let text = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    socket.on("close", () => resolve(text));
+    socket.on("error", reject);
+  });
+}
