@@ -94,7 +94,7 @@ export const realtimeRoutes: FastifyPluginAsync<{ station: Station }> = async (f
         return;
       }
       const openedAt = Date.now();
-      request.log.info({ reqId: request.id, session: session.id }, "realtime session opened");
+      request.log.info({ session: session.id }, "realtime session opened");
       // Handlers attach synchronously: a message sent right after the handshake must not be lost.
       socket.on("message", (data, isBinary) => session.receive(toBuffer(data), isBinary));
       let alive = true;
@@ -117,7 +117,7 @@ export const realtimeRoutes: FastifyPluginAsync<{ station: Station }> = async (f
       socket.on("close", (code) => {
         clearInterval(heartbeat);
         session.close();
-        request.log.info({ reqId: request.id, session: session.id, code, durationMs: Date.now() - openedAt }, "realtime session closed");
+        request.log.info({ session: session.id, code, durationMs: Date.now() - openedAt }, "realtime session closed");
       });
     },
   });
