@@ -2,21 +2,13 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RouteRequestRate } from "../src/system/metrics/create-request-counter.ts";
 import { type FakeMoondreamUpstream, startFakeMoondreamUpstream } from "./support/fake-moondream-upstream.ts";
 import { type FakeOpenAiUpstream, startFakeOpenAiUpstream } from "./support/fake-openai-upstream.ts";
 import { startTestStation, type TestStation } from "./support/start-test-station.ts";
 import { writeTinyGguf } from "./support/tiny-gguf.ts";
 import { solidPng } from "./support/vision-images.ts";
 import { eventually } from "./support/webhook-receiver.ts";
-
-interface RouteRate {
-  method: string;
-  route: string;
-  total: number;
-  lastMinute: number;
-  perSecond: number;
-  statuses: Record<string, number>;
-}
 
 interface SystemMetrics {
   timestamp: string;
@@ -42,7 +34,7 @@ interface SystemMetrics {
   gpu: unknown;
   gpuDetail: string;
   queue: Record<string, unknown>;
-  requests: { windowSeconds: number; total: number; lastMinute: number; perSecond: number; routes: RouteRate[] };
+  requests: { windowSeconds: number; total: number; lastMinute: number; perSecond: number; routes: RouteRequestRate[] };
   providers: {
     id: string;
     type: string;

@@ -119,7 +119,6 @@ export function createChatCompletions(options: ChatCompletionsOptions) {
         status: outcome.reply.statusCode,
         contentType: typeof contentType === "string" ? contentType : "text/event-stream",
         body: outcome.reply.body,
-        eventStream: true,
         upstreamMs,
         done: delivered.done,
       };
@@ -127,13 +126,12 @@ export function createChatCompletions(options: ChatCompletionsOptions) {
     if (outcome.kind === "result") {
       delivered.done();
       const { status, contentType, body: whole } = outcome;
-      return { status, contentType, body: whole, eventStream: false, upstreamMs, done: noop };
+      return { status, contentType, body: whole, upstreamMs, done: noop };
     }
     return {
       status: 200,
       contentType: "text/event-stream; charset=utf-8",
       body: encodeOpenAiStream(outcome.first, outcome.rest, modelId, includeUsage),
-      eventStream: true,
       upstreamMs,
       done: delivered.done,
     };

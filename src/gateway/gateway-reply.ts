@@ -5,10 +5,11 @@
 export interface GatewayReply {
   status: number;
   contentType: string;
-  /** A whole body, or chunks to write as they arrive (never buffered). */
+  /**
+   * A whole body, or server-sent events to write as they arrive (never buffered); a stream that
+   * fails midway ends with a final `error` event.
+   */
   body: string | Buffer | AsyncIterable<Uint8Array | string> | NodeJS.ReadableStream;
-  /** True for server-sent events: a failure midway is reported as a final `error` event. */
-  eventStream: boolean;
   /** Milliseconds spent waiting on upstreams (excluded from x-station-overhead-ms). */
   upstreamMs: number;
   /** Reports how delivery ended (to the resilience layer). Idempotent. */

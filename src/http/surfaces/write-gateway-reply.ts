@@ -18,10 +18,10 @@ export function writeGatewayReply(request: FastifyRequest, reply: FastifyReply, 
   const raw = reply.raw;
   const headers: Record<string, string | number> = {
     "content-type": result.contentType,
+    "cache-control": "no-cache",
     "x-request-id": request.id,
     "x-station-overhead-ms": overhead,
   };
-  if (result.eventStream) headers["cache-control"] = "no-cache";
   raw.writeHead(result.status, headers);
   if (isNodeStream(body)) relayNodeStream(body, raw, result);
   else void relayIterable(body, raw, result);
@@ -54,7 +54,7 @@ function relayNodeStream(body: NodeJS.ReadableStream, raw: Raw, result: GatewayR
   body.on("error", (error: Error) => {
     ended = true;
     result.done(error);
-    endWithError(raw, result, error);
+    endWithError(raw, error);
   });
   raw.on("close", () => {
     if (ended) return;
@@ -85,13 +85,11 @@ async function relayIterable(body: AsyncIterable<Uint8Array | string>, raw: Raw,
     result.done();
   } catch (error) {
     result.done(error);
-    endWithError(raw, result, error);
+    endWithError(raw, error);
   }
 }
 
-function endWithError(raw: Raw, result: GatewayReply, error: unknown): void {
+function endWithError(raw: Raw, error: unknown): void {
   if (raw.destroyed || raw.writableEnded) return;
-  // A JSON reply cut midway cannot be repaired: close the connection so the client sees it failed.
-  if (result.eventStream) raw.end(`\n\n${sseErrorEvent(error)}`);
-  else raw.destroy();
+  raw.end(`\n\n${sseErrorEvent(error)}`);
 }

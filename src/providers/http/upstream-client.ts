@@ -74,13 +74,12 @@ export class UpstreamClient {
 
   /** Sends a request; resolves once the reply headers arrive, whatever the status. */
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
-    const headers = request.headers === undefined ? this.headersFor(request) : { ...this.headersFor(request), ...request.headers };
     try {
       const response = await this.dispatcher.request({
         origin: this.origin,
         method: request.method,
         path: this.basePath + request.path,
-        headers,
+        headers: this.headersFor(request),
         body: request.body ?? null,
         signal: request.signal,
         headersTimeout: this.options.timeoutMs,
@@ -104,7 +103,7 @@ export class UpstreamClient {
           origin: this.origin,
           method: request.method,
           path: this.basePath + request.path,
-          headers: request.headers === undefined ? this.headersFor(request) : { ...this.headersFor(request), ...request.headers },
+          headers: this.headersFor(request),
           body: request.body ?? null,
           headersTimeout: this.options.timeoutMs,
           bodyTimeout: this.options.idleTimeoutMs,
@@ -189,8 +188,10 @@ export class UpstreamClient {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  private headersFor(request: UpstreamRequest): Record<string, string> {
-    return request.body === undefined ? this.getHeaders : this.jsonHeaders;
+  /** The client's own headers (JSON ones when there is a body), with the request's over them. */
+  private headersFor(request: Omit<UpstreamRequest, "signal">): Record<string, string> {
+    const base = request.body === undefined ? this.getHeaders : this.jsonHeaders;
+    return request.headers === undefined ? base : { ...base, ...request.headers };
   }
 }
 
