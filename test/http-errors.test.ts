@@ -79,7 +79,7 @@ describe("error shapes", () => {
     }
   });
 
-  it("names an unknown or mistyped field in `param`", async () => {
+  it("names an unknown, missing or mistyped field in `param`", async () => {
     const unknown = await app.inject({ method: "POST", url: "/v1/system/models/unload", payload: { model: "local/x", kepp_alive: 0 } });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().error).toMatchObject({ type: "invalid_request_error", param: "kepp_alive" });
@@ -89,6 +89,9 @@ describe("error shapes", () => {
     const chat = await app.inject({ method: "POST", url: "/v1/chat/completions", payload: { model: "m", messages: [{ role: 5 }] } });
     expect(chat.statusCode).toBe(400);
     expect(chat.json().error.param).toMatch(/^messages\.0/);
+    const missing = await app.inject({ method: "POST", url: "/v1/chat/completions", payload: { model: "m" } });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().error).toMatchObject({ param: "messages" });
   });
 
   it("answers an oversized body with 413", async () => {

@@ -40,9 +40,9 @@ function firstParam(error: FrameworkError): string | undefined {
   const first = Array.isArray(issues) ? issues[0] : undefined;
   if (first === undefined) return undefined;
   const path = first.path !== undefined ? first.path.map(String) : pathOf(first.instancePath);
-  // An unknown field is reported on its parent object: name the field itself.
-  const unknown = first.params?.additionalProperty ?? first.params?.keys?.[0];
-  if (unknown !== undefined) path.push(unknown);
+  // An unknown or missing field is reported on its parent object: name the field itself.
+  const field = first.params?.additionalProperty ?? first.params?.missingProperty ?? first.params?.keys?.[0];
+  if (field !== undefined) path.push(field);
   return path.length > 0 ? path.join(".") : undefined;
 }
 
@@ -50,7 +50,7 @@ function firstParam(error: FrameworkError): string | undefined {
 interface ValidationIssue {
   instancePath?: string;
   path?: (string | number)[];
-  params?: { additionalProperty?: string; keys?: string[] };
+  params?: { additionalProperty?: string; missingProperty?: string; keys?: string[] };
 }
 
 function pathOf(instancePath: string | undefined): string[] {
