@@ -41,8 +41,72 @@ describe("isPublicAddress", () => {
     ["8.8.8.8", true],
     ["::ffff:8.8.8.8", true],
     ["2606:4700:4700::1111", true],
+    // IPv4-compatible (::a.b.c.d, deprecated), as written and as a URL parser normalises it
+    ["::127.0.0.1", false],
+    ["::7f00:1", false],
+    ["::a9fe:a9fe", false],
+    ["::a00:1", false],
+    ["::8.8.8.8", false],
+    // NAT64 (well-known and local-use prefixes), 6to4, Teredo, SIIT, discard, documentation
+    ["64:ff9b::7f00:1", false],
+    ["64:ff9b:1::a00:1", false],
+    ["2002:7f00:1::", false],
+    ["2001:0:4136:e378:8000:63bf:3fff:fdd2", false],
+    ["::ffff:0:7f00:1", false],
+    ["100::1", false],
+    ["2001:db8::1", false],
   ])("%s → %s", (address, expected) => {
     expect(isPublicAddress(address)).toBe(expected);
+  });
+});
+
+describe("assertPublicUrl refuses every spelling of a private address", () => {
+  const noDns = async (): Promise<string[]> => {
+    throw new Error("no DNS in this test");
+  };
+  const loopbackDns = async () => ["127.0.0.1"];
+  it.each([
+    ["dotted", "http://127.0.0.1/"],
+    ["decimal", "http://2130706433/"],
+    ["octal", "http://0177.0.0.1/"],
+    ["hex", "http://0x7f.0x0.0x0.0x1/"],
+    ["hex, one number", "http://0x7f000001/"],
+    ["short", "http://127.1/"],
+    ["short, private", "http://10.1/"],
+    ["trailing dot", "http://127.0.0.1./"],
+    ["metadata, decimal", "http://2852039166/"],
+    ["IPv6 loopback", "http://[::1]/"],
+    ["IPv6 loopback, long", "http://[0:0:0:0:0:0:0:1]/"],
+    ["unspecified", "http://[::]/"],
+    ["mapped", "http://[::ffff:127.0.0.1]/"],
+    ["mapped, hex", "http://[::ffff:7f00:1]/"],
+    ["mapped, metadata", "http://[::ffff:169.254.169.254]/"],
+    ["compatible, loopback", "http://[::127.0.0.1]/"],
+    ["compatible, metadata in hex", "http://[::a9fe:a9fe]/"],
+    ["compatible, private", "http://[::10.0.0.1]/"],
+    ["compatible, long", "http://[0:0:0:0:0:0:127.0.0.1]/"],
+    ["NAT64", "http://[64:ff9b::127.0.0.1]/"],
+    ["NAT64, metadata", "http://[64:ff9b::a9fe:a9fe]/"],
+    ["6to4", "http://[2002:7f00:1::]/"],
+    ["6to4, private", "http://[2002:a00:1::1]/"],
+    ["link-local", "http://[fe80::1]/"],
+    ["unique-local", "http://[fd00::1]/"],
+  ])("%s: %s", async (_spelling, url) => {
+    expect(await codeOf(assertPublicUrl(url, { allowPrivateNetworks: false, resolve: noDns }))).toBe("400 url_not_allowed");
+  });
+  it.each([
+    ["a name", "http://localhost/"],
+    ["a name with a trailing dot", "http://localhost./"],
+  ])("%s that resolves to loopback: %s", async (_spelling, url) => {
+    expect(await codeOf(assertPublicUrl(url, { allowPrivateNetworks: false, resolve: loopbackDns }))).toBe("400 url_not_allowed");
+  });
+  it.each([
+    ["dotted", "http://8.8.8.8/"],
+    ["decimal", "http://134744072/"],
+    ["mapped", "http://[::ffff:8.8.8.8]/"],
+    ["IPv6", "http://[2606:4700:4700::1111]/"],
+  ])("accepts a public %s address: %s", async (_spelling, url) => {
+    await expect(assertPublicUrl(url, { allowPrivateNetworks: false, resolve: noDns })).resolves.toBeInstanceOf(URL);
   });
 });
 
