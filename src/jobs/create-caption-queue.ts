@@ -232,13 +232,14 @@ export function createCaptionQueue(options: CaptionQueueOptions): CaptionQueue {
       }
       captionPool.start();
       webhookPool.start();
-      void maintain();
-      void cleanup();
+      // Fire-and-forget, so each run logs its own failure: a rejected sweep must never become an
+      // unhandled rejection (Node ends the process on one by default).
+      const sweepLeases = (): void => void maintain().catch((error: unknown) => logger.error({ err: error }, "lease sweep failed"));
+      const sweepFinished = (): void => void cleanup().catch((error: unknown) => logger.error({ err: error }, "cleanup failed"));
+      sweepLeases();
+      sweepFinished();
       const sweep = Math.max(100, Math.min(5000, Math.floor(queueConfig.leaseMs / 2)));
-      timers = [
-        setInterval(() => void maintain().catch((error: unknown) => logger.error({ err: error }, "lease sweep failed")), sweep),
-        setInterval(() => void cleanup().catch((error: unknown) => logger.error({ err: error }, "cleanup failed")), 600_000),
-      ];
+      timers = [setInterval(sweepLeases, sweep), setInterval(sweepFinished, 600_000)];
       for (const timer of timers) timer.unref();
     },
     async stop() {
