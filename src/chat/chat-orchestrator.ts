@@ -276,7 +276,9 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
       settled = true;
       const cancelled = signal.aborted;
       const stationError = isStationError(error) ? error : undefined;
-      const message = stationError?.message ?? (error instanceof Error ? error.message : String(error));
+      // As the HTTP error handler does: a StationError's message is for clients, anything else
+      // (a bug, an engine's internals) only for the log.
+      const message = stationError?.message ?? "Internal server error";
       if (!cancelled) logger.warn({ err: error, session: session.id, generation: generationId }, "chat turn failed");
       await endEarly(cancelled, message);
       if (!cancelled) {

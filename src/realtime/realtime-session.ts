@@ -203,8 +203,8 @@ export function createRealtimeSession(dependencies: RealtimeDependencies, transm
       }
       logger.warn({ err: error, session: id, response: responseId }, "realtime response failed");
       const event = errorEvent(error, message.event_id, responseId);
-      // The model's own failure (not a StationError) still deserves its message, as in /api/chat.
-      send(isStationError(error) ? event : { ...event, code: "response_failed", message: (error as Error)?.message ?? String(error) });
+      // Only a StationError's message reaches the client (as over HTTP); anything else stays in the log.
+      send(isStationError(error) ? event : { ...event, code: "response_failed" });
       finish("failed", "error");
     }
   };
