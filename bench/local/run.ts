@@ -13,7 +13,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
-import { defaultThreadCount } from "../../src/providers/llamacpp/default-thread-count.ts";
+import { defaultThreadCount } from "../../src/providers/residency/default-thread-count.ts";
 import { writeTinyGguf } from "../../test/support/tiny-gguf.ts";
 import { createDirectEngine, type GenerationTiming } from "./direct-generation.ts";
 import { startStationServer } from "./station-generation.ts";

@@ -235,6 +235,13 @@ export const configSchema = z.strictObject({
       cacheEntries: z.number().int().min(0).default(64),
     })
     .prefault({}),
+  /** In-process engines (GGUF, local vision, speech) share one memory budget and LRU eviction. */
+  residency: z
+    .strictObject({
+      /** Bytes of loaded weights across all local engines; 0 = no shared budget (providers may set their own). */
+      memoryBudgetBytes: z.number().int().min(0).default(0),
+    })
+    .prefault({}),
   security: z
     .strictObject({
       allowPrivateNetworks: z.boolean().default(false),

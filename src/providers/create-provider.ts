@@ -6,6 +6,7 @@ import { createMoondreamProvider } from "./moondream/create-moondream-provider.t
 import { createOcrProvider } from "./ocr/create-ocr-provider.ts";
 import { createOllamaProvider } from "./ollama/create-ollama-provider.ts";
 import { createOpenAiCompatibleProvider } from "./openai-compatible/create-openai-compatible-provider.ts";
+import type { ModelResidency, Resident } from "./residency/model-residency.ts";
 import type { Provider } from "./spec/index.ts";
 
 export interface ProviderContext {
@@ -13,6 +14,8 @@ export interface ProviderContext {
   logger: Logger;
   /** Injectable for tests; defaults to the global fetch. */
   fetch?: typeof fetch;
+  /** One residency (memory budget, keep-alive, LRU eviction) shared by every in-process engine. */
+  residency?: ModelResidency<Resident>;
 }
 
 /** Builds the adapter for one `providers:` entry. */

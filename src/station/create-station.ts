@@ -9,6 +9,8 @@ import type { McpServerDefinition } from "../mcp/mcp-types.ts";
 import { createModelRegistry } from "../models/create-model-registry.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { noChatModelHint } from "../providers/llamacpp/no-chat-model-hint.ts";
+import { createModelResidency, type Resident } from "../providers/residency/model-residency.ts";
+import { systemScheduler } from "../providers/residency/scheduler.ts";
 import type { Provider } from "../providers/spec/index.ts";
 import { acquireDataDirLock } from "../storage/acquire-data-dir-lock.ts";
 import { openDatabase } from "../storage/database.ts";
@@ -39,9 +41,15 @@ export async function createStation(config: StationConfig, options: CreateStatio
   await migrate(database);
   const startedAt = Date.now();
   const closers: (() => Promise<void>)[] = [];
+  const residency = createModelResidency<Resident>({
+    scheduler: systemScheduler,
+    defaultKeepAliveMs: -1,
+    memoryBudgetBytes: config.residency.memoryBudgetBytes,
+    logger,
+  });
   const providers = (config.providers ?? []).flatMap((providerConfig) => {
     try {
-      return [createProvider(providerConfig, { config, logger })];
+      return [createProvider(providerConfig, { config, logger, residency })];
     } catch (error) {
       logger.error({ provider: providerConfig.id, err: error }, "provider disabled");
       return [];

@@ -1,4 +1,4 @@
-import type { Scheduler } from "../../src/providers/llamacpp/scheduler.ts";
+import type { Scheduler } from "../../src/providers/residency/scheduler.ts";
 
 export interface ManualScheduler extends Scheduler {
   /** Moves time forward and runs every timer that falls due, in order. */

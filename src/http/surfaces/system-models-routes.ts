@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errors } from "../../errors/errors.ts";
 import { splitModelId } from "../../models/split-model-id.ts";
-import { parseKeepAlive } from "../../providers/llamacpp/parse-keep-alive.ts";
+import { parseKeepAlive } from "../../providers/residency/parse-keep-alive.ts";
 import type { Provider, RunningModel } from "../../providers/spec/index.ts";
 import type { Station } from "../../station/station.ts";
 

@@ -4,15 +4,15 @@ import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
 import { errors } from "../../errors/errors.ts";
 import type { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
+import { defaultThreadCount } from "../residency/default-thread-count.ts";
+import { createModelResidency, type ModelResidency, type ResidencyHandle, type Resident } from "../residency/model-residency.ts";
+import { type Scheduler, systemScheduler } from "../residency/scheduler.ts";
 import type { Capability, ChatModel, EmbeddingModel, ModelInfo, Provider, RunningModel } from "../spec/index.ts";
-import { defaultThreadCount } from "./default-thread-count.ts";
 import { findGgufFiles, type GgufFile } from "./find-gguf-files.ts";
 import { type GgufSummary, inspectGgufFile } from "./inspect-gguf-file.ts";
 import { createLlamaCppChatModel } from "./llamacpp-chat-model.ts";
 import { createLlamaCppEmbeddingModel } from "./llamacpp-embedding-model.ts";
 import { type LlamaResident, loadLlamaModel } from "./load-llama-model.ts";
-import { createModelResidency, type ResidencyHandle } from "./model-residency.ts";
-import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import { sharedLlama } from "./shared-llama.ts";
 
 export type LlamaCppProviderConfig = Extract<ProviderConfig, { type: "llamacpp" }>;
@@ -24,6 +24,8 @@ export interface LlamaCppProviderOptions {
   scheduler?: Scheduler;
   /** The llama.cpp runtime; defaults to the process-wide prebuilt one. */
   llama?: () => Promise<Llama>;
+  /** The Station-wide residency shared with the other in-process engines; without it, one of its own. */
+  residency?: ModelResidency<Resident>;
 }
 
 export interface LlamaCppProvider extends Provider {
@@ -52,12 +54,17 @@ export function createLlamaCppProvider(providerConfig: LlamaCppProviderConfig, o
   const directories = llamaCppModelsDirectories(providerConfig, options.config);
   const threads = providerConfig.threads > 0 ? providerConfig.threads : defaultThreadCount();
   const getLlama = options.llama ?? (() => sharedLlama(logger));
-  const residency = createModelResidency<LlamaResident>({
-    scheduler: options.scheduler ?? systemScheduler,
-    defaultKeepAliveMs: providerConfig.keepAliveMs,
-    memoryBudgetBytes: providerConfig.memoryBudgetBytes,
-    logger,
-  });
+  const residency =
+    options.residency?.scope<LlamaResident>(providerConfig.id, {
+      defaultKeepAliveMs: providerConfig.keepAliveMs,
+      memoryBudgetBytes: providerConfig.memoryBudgetBytes,
+    }) ??
+    createModelResidency<LlamaResident>({
+      scheduler: options.scheduler ?? systemScheduler,
+      defaultKeepAliveMs: providerConfig.keepAliveMs,
+      memoryBudgetBytes: providerConfig.memoryBudgetBytes,
+      logger,
+    });
   // Header inspections are cached per file version: discovery runs on every registry refresh.
   const inspections = new Map<string, { key: string; result: Awaited<ReturnType<typeof inspectGgufFile>> }>();
 

@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { type ChatModelFunctions, LlamaChat, type LlamaContextSequence, type LlamaGrammar } from "node-llama-cpp";
 import { errors } from "../../errors/errors.ts";
 import { isStationError, StationError } from "../../errors/station-error.ts";
+import type { ResidencyHandle } from "../residency/model-residency.ts";
+import { parseKeepAlive } from "../residency/parse-keep-alive.ts";
 import type { ChatModel, ChatRequest, ChatResult, FinishReason, StreamPart, ToolCall, Usage } from "../spec/index.ts";
 import type { LlamaResident } from "./load-llama-model.ts";
-import type { ResidencyHandle } from "./model-residency.ts";
-import { parseKeepAlive } from "./parse-keep-alive.ts";
 import { createPushStream } from "./push-stream.ts";
 import { toLlamaChatHistory } from "./to-llama-chat-history.ts";
 

@@ -1,6 +1,6 @@
+import type { ResidencyHandle } from "../residency/model-residency.ts";
 import type { EmbeddingModel } from "../spec/index.ts";
 import type { LlamaResident } from "./load-llama-model.ts";
-import type { ResidencyHandle } from "./model-residency.ts";
 
 export interface LlamaCppEmbeddingModelOptions {
   id: string;

@@ -1,6 +1,6 @@
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel } from "node-llama-cpp";
 import { resolveChatWrapper } from "node-llama-cpp";
-import type { Resident } from "./model-residency.ts";
+import type { Resident } from "../residency/model-residency.ts";
 import { createSequencePool, type SequencePool } from "./sequence-pool.ts";
 
 export interface LlamaResident extends Resident {

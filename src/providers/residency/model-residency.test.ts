@@ -95,3 +95,41 @@ describe("model residency", () => {
     expect(models.disposed).toEqual(["a"]);
   });
 });
+
+describe("model residency scopes (one budget for every engine)", () => {
+  it("evicts another engine's idle model to make room, and each scope lists only its own", async () => {
+    const scheduler = createManualScheduler();
+    const models = fakeModels();
+    const shared = createModelResidency({ scheduler, defaultKeepAliveMs: -1, memoryBudgetBytes: 100, logger: createLogger("silent") });
+    const gguf = shared.scope("local", { defaultKeepAliveMs: -1 });
+    const vision = shared.scope("vision", { defaultKeepAliveMs: 5000 });
+    const a = await gguf.acquire("a", models.prepare("a", 60));
+    scheduler.advance(1);
+    a.release();
+    const f = await vision.acquire("a", models.prepare("florence", 60));
+    expect(models.disposed).toEqual(["a"]);
+    expect(gguf.entries()).toEqual([]);
+    expect(vision.entries().map((entry) => [entry.name, entry.keepAliveMs])).toEqual([["a", 5000]]);
+    expect(shared.entries()).toHaveLength(1);
+    f.release();
+    await vision.close();
+    expect(models.disposed).toEqual(["a", "florence"]);
+  });
+
+  it("applies a scope's own budget to its own models only", async () => {
+    const models = fakeModels();
+    const shared = createModelResidency({
+      scheduler: createManualScheduler(),
+      defaultKeepAliveMs: -1,
+      memoryBudgetBytes: 0,
+      logger: createLogger("silent"),
+    });
+    const other = shared.scope("other", { defaultKeepAliveMs: -1 });
+    const small = shared.scope("small", { defaultKeepAliveMs: -1, memoryBudgetBytes: 50 });
+    (await other.acquire("big", models.prepare("big", 500))).release();
+    (await small.acquire("x", models.prepare("x", 30))).release();
+    (await small.acquire("y", models.prepare("y", 30))).release();
+    expect(models.disposed).toEqual(["x"]);
+    expect(other.entries()).toHaveLength(1);
+  });
+});
