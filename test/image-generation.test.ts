@@ -308,7 +308,7 @@ describe("image generation from an upstream that answers 200 without images", ()
             baseUrl: `http://127.0.0.1:${port}/v1`,
             // Every case is a failure: keep the circuit closed so each one reaches the upstream.
             retry: { attempts: 1 },
-            cooldown: { failures: 1000 },
+            cooldown: { minimumCalls: 1000 },
             models: [{ name: "img", capabilities: ["images"] }],
           },
         ],

@@ -6,10 +6,18 @@ const retrySchema = z.strictObject({
   maxDelayMs: z.number().int().min(0).default(5000),
 });
 
+/** The circuit breaker per target: judged on requests (after their retries) over a sliding window. */
 const cooldownSchema = z.strictObject({
-  /** Consecutive failures that open the circuit. */
-  failures: z.number().int().min(1).default(3),
+  /** Share of failed requests in the window at or above which the target is skipped. */
+  failureRate: z.number().gt(0).max(1).default(0.5),
+  /** Requests the window must hold before its failure rate counts. */
+  minimumCalls: z.number().int().min(1).default(5),
+  windowMs: z.number().int().min(1000).default(60_000),
+  /** How long an open breaker skips the target before one probe goes through. */
   cooldownMs: z.number().int().min(0).default(5000),
+  failures: z
+    .never({ error: "'cooldown.failures' was replaced: the breaker now opens on 'failureRate' over 'minimumCalls' requests in 'windowMs'" })
+    .optional(),
 });
 
 const providerBase = {

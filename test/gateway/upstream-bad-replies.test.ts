@@ -19,7 +19,7 @@ describe("upstream replies that answer 200 but are unusable", () => {
             type: "openai",
             baseUrl: upstream.url,
             retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
-            cooldown: { failures: 100, cooldownMs: 1000 },
+            cooldown: { minimumCalls: 100, cooldownMs: 1000 },
           },
         ],
       },

@@ -30,7 +30,7 @@ beforeAll(async () => {
           parallelSequences: 2,
           maxQueue: 1,
           retry: { attempts: 1 },
-          cooldown: { failures: 1000 },
+          cooldown: { minimumCalls: 1000 },
         },
         { id: "ocr", type: "ocr" },
       ],

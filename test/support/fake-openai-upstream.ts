@@ -8,6 +8,7 @@
  *   upstream.url                                   // "http://127.0.0.1:PORT/v1" — use as a provider baseUrl
  *   upstream.script({ text: "Hi", toolCalls: [] }) // what the next chat replies say (sticky)
  *   upstream.fail({ kind: "status", status: 429, retryAfter: 1 })  // the next request fails so
+ *   upstream.flaky({ rate: 0.3, seed: 7 })         // from now on, that share of POSTs answers 500 (seeded, repeatable)
  *   upstream.requests                              // every request received: method, path, headers, body
  *   upstream.aborted                               // requests the client hung up on before the reply ended
  *   await upstream.close()
@@ -75,6 +76,12 @@ export interface FakeOpenAiUpstream {
   script(script: FakeChatScript): void;
   /** Queues a fault: each queued fault is used by exactly one later POST (model call), in order. */
   fail(fault: FakeFault, times?: number): void;
+  /**
+   * Every later POST without a queued fault answers 500 with probability `rate`, drawn from a
+   * seeded generator: the same requests in the same order fail the same way on every run.
+   * `rate: 0` stops it.
+   */
+  flaky(options: { rate: number; seed: number }): void;
   /** Resolves when `aborted` reaches `count`. */
   waitForAborts(count: number): Promise<void>;
   close(): Promise<void>;
@@ -93,6 +100,7 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
   let aborted = 0;
   let abortWaiters: { count: number; resolve: () => void }[] = [];
   let sequence = 0;
+  let flakiness: { rate: number; random: () => number } | undefined;
 
   const noteAbort = (): void => {
     aborted++;
@@ -122,7 +130,10 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
         if (!finished) noteAbort();
       });
       // Faults target model calls (POST); discovery (GET /models) running in the background must not eat them.
-      const fault = request.method === "POST" ? faults.shift() : undefined;
+      let fault = request.method === "POST" ? faults.shift() : undefined;
+      if (fault === undefined && request.method === "POST" && flakiness !== undefined && flakiness.random() < flakiness.rate) {
+        fault = { kind: "status", status: 500, message: "flaky upstream" };
+      }
       void handle(request.method ?? "GET", path, body, response, fault);
     });
   });
@@ -301,6 +312,9 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
     fail(fault, times = 1) {
       for (let index = 0; index < times; index++) faults.push(fault);
     },
+    flaky({ rate, seed }) {
+      flakiness = rate > 0 ? { rate, random: mulberry32(seed) } : undefined;
+    },
     waitForAborts(count) {
       if (aborted >= count) return Promise.resolve();
       return new Promise((resolve) => abortWaiters.push({ count, resolve }));
@@ -342,6 +356,18 @@ function sendHalfThenDie(response: ServerResponse, body: unknown): void {
   const text = JSON.stringify(body);
   response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   response.write(text.slice(0, Math.floor(text.length / 2)), () => response.socket?.destroy());
+}
+
+/** A small seeded PRNG (mulberry32): uniform in [0, 1), the same sequence for the same seed. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { StationError } from "../../errors/station-error.ts";
 import { UpstreamError } from "../../errors/upstream-error.ts";
 import type { Provider } from "../../providers/spec/index.ts";
 import type { ModelTarget } from "./model-target.ts";
@@ -16,13 +15,18 @@ const failure = (status?: number, retryAfterSeconds?: number): UpstreamError =>
     retryAfterSeconds,
   });
 
-function harness(options: { attempts?: number; failures?: number; cooldownMs?: number } = {}) {
+function harness(options: { attempts?: number; minimumCalls?: number; failureRate?: number; cooldownMs?: number } = {}) {
   let clock = 1_000;
   const sleeps: number[] = [];
   const resilience = new Resilience({
     settingsFor: () => ({
       retry: { attempts: options.attempts ?? 3, baseDelayMs: 100, maxDelayMs: 5_000 },
-      cooldown: { failures: options.failures ?? 3, cooldownMs: options.cooldownMs ?? 5_000 },
+      cooldown: {
+        failureRate: options.failureRate ?? 0.5,
+        minimumCalls: options.minimumCalls ?? 3,
+        windowMs: 60_000,
+        cooldownMs: options.cooldownMs ?? 5_000,
+      },
     }),
     now: () => clock,
     random: () => 0.5,
@@ -82,8 +86,8 @@ describe("Resilience", () => {
     expect(calls).toEqual(["a/m"]);
   });
 
-  it("opens the breaker after N failures, skips the target while cooling down, then lets one probe through", async () => {
-    const { resilience, advance } = harness({ attempts: 1, failures: 2, cooldownMs: 5_000 });
+  it("opens the breaker on a failure rate over requests, skips the target while cooling down, then lets one probe through", async () => {
+    const { resilience, advance } = harness({ attempts: 2, minimumCalls: 4, failureRate: 0.5, cooldownMs: 5_000 });
     const targets = [target("a"), target("b")];
     const run = async (...errors: (Error | undefined)[]) => {
       const { calls, attempt } = script(...errors);
@@ -91,33 +95,68 @@ describe("Resilience", () => {
       delivered.done();
       return calls;
     };
-    expect(await run(failure(500))).toEqual(["a/m", "b/m"]);
-    expect(await run(failure(500))).toEqual(["a/m", "b/m"]);
-    // Two failures: a is open and skipped.
-    expect(await run()).toEqual(["b/m"]);
-    expect(resilience.breakerStates("a")).toEqual([{ targetId: "a/m", state: "open", retryInMs: 5_000 }]);
-    advance(5_000);
-    // Half-open: one probe; it fails, so a opens again for another cooldown.
-    expect(await run(failure(500))).toEqual(["a/m", "b/m"]);
-    expect(await run()).toEqual(["b/m"]);
-    advance(5_000);
-    // The next probe succeeds and closes the breaker.
+    // A failed attempt that its retry rescues is a successful request: the breaker sees none.
+    for (let index = 0; index < 6; index++) expect(await run(failure(500))).toEqual(["a/m", "a/m"]);
+    expect(resilience.breakerStates("a")[0]?.state).toBe("closed");
+    advance(60_000);
+    // Two requests that exhaust a's attempts (then go to b), two that succeed: 50 % of 4 opens it.
+    expect(await run(failure(500), failure(500))).toEqual(["a/m", "a/m", "b/m"]);
     expect(await run()).toEqual(["a/m"]);
     expect(await run()).toEqual(["a/m"]);
     expect(resilience.breakerStates("a")[0]?.state).toBe("closed");
+    expect(await run(failure(500), failure(500))).toEqual(["a/m", "a/m", "b/m"]);
+    expect(resilience.breakerStates("a")).toEqual([{ targetId: "a/m", state: "open", retryInMs: 5_000 }]);
+    // Open: a is skipped, b answers at once.
+    expect(await run()).toEqual(["b/m"]);
+    advance(5_000);
+    // Half-open: one probe; it fails, so a opens again for another cooldown.
+    expect(await run(failure(500), failure(500))).toEqual(["a/m", "a/m", "b/m"]);
+    expect(await run()).toEqual(["b/m"]);
+    advance(5_000);
+    // The next probe succeeds and closes the breaker with a fresh window.
+    expect(await run()).toEqual(["a/m"]);
+    expect(await run(failure(500), failure(500))).toEqual(["a/m", "a/m", "b/m"]);
+    expect(resilience.breakerStates("a")[0]?.state).toBe("closed");
   });
 
-  it("answers 503 with Retry-After when every target is cooling down", async () => {
-    const { resilience, advance } = harness({ attempts: 1, failures: 1, cooldownMs: 4_000 });
-    await resilience.call([target("a")], script(failure(500)).attempt, { operation: "chat" }).catch(() => undefined);
-    advance(1_500);
-    const error = await resilience.call([target("a")], script().attempt, { operation: "chat" }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(StationError);
-    expect(error).toMatchObject({ status: 503, code: "upstream_unavailable", retryAfterSeconds: 3 });
+  it("forgets failures older than the window", async () => {
+    const { resilience, advance } = harness({ attempts: 1, minimumCalls: 2, failureRate: 1 });
+    const targets = [target("a"), target("b")];
+    (await resilience.call(targets, script(failure(500)).attempt, { operation: "chat" })).done();
+    advance(61_000);
+    (await resilience.call(targets, script(failure(500)).attempt, { operation: "chat" })).done();
+    expect(resilience.breakerStates("a")[0]?.state).toBe("closed");
+    (await resilience.call(targets, script(failure(500)).attempt, { operation: "chat" })).done();
+    expect(resilience.breakerStates("a")[0]?.state).toBe("open");
+  });
+
+  it("keeps calling a model's last target, with its retries, while its breaker is open", async () => {
+    const { resilience } = harness({ attempts: 3, minimumCalls: 1, cooldownMs: 60_000 });
+    const lone = [target("a")];
+    const first = script(failure(500), failure(500), failure(500));
+    await expect(resilience.call(lone, first.attempt, { operation: "chat" })).rejects.toMatchObject({ statusCode: 500 });
+    expect(resilience.breakerStates("a")[0]?.state).toBe("open");
+    // Open, and nowhere else to go: the call still goes out and its retries still help.
+    const second = script(failure(500), failure(500));
+    const delivered = await resilience.call(lone, second.attempt, { operation: "chat" });
+    delivered.done();
+    expect(second.calls).toEqual(["a/m", "a/m", "a/m"]);
+    expect(resilience.breakerStates("a")[0]?.state).toBe("closed");
+  });
+
+  it("tries the last target of a route whose every breaker is open", async () => {
+    const { resilience } = harness({ attempts: 1, minimumCalls: 1, cooldownMs: 60_000 });
+    const targets = [target("a"), target("b")];
+    await resilience.call(targets, script(failure(500), failure(500)).attempt, { operation: "chat" }).catch(() => undefined);
+    expect(resilience.breakerStates("a")[0]?.state).toBe("open");
+    expect(resilience.breakerStates("b")[0]?.state).toBe("open");
+    const { calls, attempt } = script();
+    (await resilience.call(targets, attempt, { operation: "chat" })).done();
+    expect(calls).toEqual(["b/m"]);
   });
 
   it("counts a stream that fails after delivery against the target, without retrying it", async () => {
-    const { resilience } = harness({ attempts: 3, failures: 1 });
+    const { resilience } = harness({ attempts: 3, minimumCalls: 1 });
     const { calls, attempt } = script();
     const delivered = await resilience.call([target("a"), target("b")], attempt, { operation: "stream" });
     expect(resilience.inFlight("a/m")).toBe(1);
@@ -129,7 +168,7 @@ describe("Resilience", () => {
   });
 
   it("stops at once when the caller aborts, without blaming the target", async () => {
-    const { resilience } = harness({ failures: 1 });
+    const { resilience } = harness({ minimumCalls: 1 });
     const controller = new AbortController();
     const attempt = async (): Promise<string> => {
       controller.abort();

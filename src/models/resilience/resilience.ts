@@ -3,12 +3,12 @@ import { UpstreamError } from "../../errors/upstream-error.ts";
 import { Cancellation } from "../../net/cancellation.ts";
 import type { GatewayMetrics } from "../../system/metrics/create-gateway-metrics.ts";
 import { backoffDelay, type RetrySettings } from "./backoff-delay.ts";
-import { CircuitBreaker } from "./circuit-breaker.ts";
+import { CircuitBreaker, type CircuitBreakerSettings } from "./circuit-breaker.ts";
 import type { ModelTarget } from "./model-target.ts";
 
 export interface ResilienceSettings {
   retry: RetrySettings;
-  cooldown: { failures: number; cooldownMs: number };
+  cooldown: CircuitBreakerSettings;
 }
 
 export interface ResilienceOptions {
@@ -42,9 +42,10 @@ export interface Delivered<T> {
 /**
  * The one resilience layer every model call goes through: retries with exponential backoff and
  * full jitter on retryable failures (connection errors, 408/409/429/5xx, honouring Retry-After),
- * fallback across targets in the order given, and a circuit breaker per target. Retries happen
- * only before `attempt` resolves: once a caller has its value (a stream's first part, a
- * relayed reply) nothing is replayed.
+ * fallback across targets in the order given, and a circuit breaker per target fed one outcome
+ * per request (after its retries). An open breaker makes a call skip to the next target; the last
+ * target is always tried. Retries happen only before `attempt` resolves: once a caller has its
+ * value (a stream's first part, a relayed reply) nothing is replayed.
  */
 export class Resilience {
   private readonly breakers = new Map<string, CircuitBreaker>();
@@ -67,20 +68,20 @@ export class Resilience {
     const { signal, operation } = options;
     const metrics = this.options.metrics;
     let lastError: unknown;
-    let skipped = 0;
-    for (const target of targets) {
+    for (let index = 0; index < targets.length; index++) {
+      const target = targets[index] as ModelTarget;
       const settings = this.options.settingsFor(target.provider.id);
       const breaker = this.breakerFor(target.id, settings);
+      const acquired = breaker.tryAcquire();
+      // An open breaker fails over fast while there is somewhere else to go; a model's last
+      // target is still called: refusing it outright would turn a flaky model into a dead one.
+      if (!acquired && index < targets.length - 1) continue;
+      const providerId = target.provider.id;
       for (let attemptNumber = 1; attemptNumber <= settings.retry.attempts; attemptNumber++) {
-        if (!breaker.tryAcquire()) {
-          if (attemptNumber === 1) skipped++;
-          break;
-        }
         if (signal?.aborted) {
-          breaker.release();
+          breaker.release(acquired);
           throw abortedError(signal);
         }
-        const providerId = target.provider.id;
         const started = performance.now();
         countInFlight(this.inFlightCounts, target.id, 1);
         metrics?.callStarted(providerId);
@@ -91,7 +92,7 @@ export class Resilience {
           countInFlight(this.inFlightCounts, target.id, -1);
           metrics?.callEnded(providerId);
           if (signal?.aborted) {
-            breaker.release();
+            breaker.release(acquired);
             throw abortedError(signal);
           }
           metrics?.recordCall(providerId, operation, "error", (performance.now() - started) / 1000, errorCode(error));
@@ -100,9 +101,8 @@ export class Resilience {
             breaker.recordSuccess();
             throw error;
           }
-          breaker.recordFailure();
           lastError = error;
-          if (breaker.state === "open" || attemptNumber === settings.retry.attempts) break;
+          if (attemptNumber === settings.retry.attempts) break;
           const delay = backoffDelay(attemptNumber, settings.retry, this.random, (error as StationError).retryAfterSeconds);
           if (delay === undefined) break;
           await this.sleep(delay, signal instanceof Cancellation ? signal.signal : signal);
@@ -122,7 +122,7 @@ export class Resilience {
             const seconds = (performance.now() - started) / 1000;
             if (error === undefined || signal?.aborted) {
               if (error === undefined) breaker.recordSuccess();
-              else breaker.release();
+              else breaker.release(acquired);
               metrics?.recordCall(providerId, operation, error === undefined ? "ok" : "error", seconds, errorCode(error));
             } else {
               breaker.recordFailure();
@@ -131,9 +131,10 @@ export class Resilience {
           },
         };
       }
+      // Every attempt this request had on the target failed: that is one failed request.
+      breaker.recordFailure();
     }
     if (lastError !== undefined) throw lastError;
-    if (skipped > 0) throw this.coolingDown(targets);
     throw new StationError({ code: "model_not_found", status: 404, message: "No target to call", param: "model" });
   }
 
@@ -157,18 +158,6 @@ export class Resilience {
       this.breakers.set(targetId, breaker);
     }
     return breaker;
-  }
-
-  private coolingDown(targets: readonly ModelTarget[]): StationError {
-    const waits = targets.map((target) => this.breakers.get(target.id)?.retryInMs() ?? 0);
-    const seconds = Math.max(1, Math.ceil(Math.min(...waits) / 1000));
-    return new StationError({
-      code: "upstream_unavailable",
-      status: 503,
-      message: `Every target for this model is cooling down after repeated failures (${targets.map((target) => target.id).join(", ")}); retry in ${seconds}s`,
-      retryAfterSeconds: seconds,
-      isRetryable: true,
-    });
   }
 }
 
