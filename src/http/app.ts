@@ -10,6 +10,7 @@ import { clientErrorHandler } from "./errors/client-error-handler.ts";
 import { errorBody, surfaceOf } from "./errors/error-body.ts";
 import { toStationError } from "./errors/to-station-error.ts";
 import { lazyChildLogger } from "./lazy-child-logger.ts";
+import { registerJsonParser } from "./register-json-parser.ts";
 import { RequestLogController } from "./request-log-controller.ts";
 import { captionRoutes } from "./surfaces/caption-routes.ts";
 import { chatRoutes } from "./surfaces/chat-routes.ts";
@@ -47,6 +48,7 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  registerJsonParser(app);
   registerRequestLog(app);
   registerErrorMapping(app);
   registerAuth(app, config.server.apiKeys);

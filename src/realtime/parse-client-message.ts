@@ -1,3 +1,4 @@
+import { exceedsJsonDepth, maxJsonDepth } from "../net/exceeds-json-depth.ts";
 import { type ClientMessage, clientMessageSchema, clientMessageTypes, type ErrorEvent } from "./realtime-protocol.ts";
 
 export type ParsedClientMessage = { ok: true; message: ClientMessage } | { ok: false; error: ErrorEvent };
@@ -11,9 +12,12 @@ export function parseClientMessage(data: Buffer, isBinary: boolean, maxBytes: nu
     return failure("message_too_large", `The message is ${data.byteLength} bytes; the limit is ${maxBytes} (realtime.maxMessageBytes)`);
   }
   if (isBinary) return failure("invalid_message", "Send JSON text messages; binary messages are not part of this protocol");
+  const text = data.toString("utf8");
+  // The same bound as HTTP bodies (src/http/register-json-parser.ts).
+  if (exceedsJsonDepth(text)) return failure("json_too_deep", `The message nests objects and arrays deeper than ${maxJsonDepth} levels`);
   let value: unknown;
   try {
-    value = JSON.parse(data.toString("utf8"));
+    value = JSON.parse(text);
   } catch (error) {
     return failure("invalid_json", `The message is not valid JSON: ${(error as Error).message}`);
   }
