@@ -12,6 +12,8 @@ export interface GatewayReply {
   body: string | Buffer | AsyncIterable<Uint8Array | string> | NodeJS.ReadableStream;
   /** Milliseconds spent waiting on upstreams (excluded from x-station-overhead-ms). */
   upstreamMs: number;
+  /** How this protocol ends a stream that fails midway (default: OpenAI's SSE `error` event). */
+  errorFrame?: (error: unknown) => string;
   /** Reports how delivery ended (to the resilience layer). Idempotent. */
   done(error?: unknown): void;
 }

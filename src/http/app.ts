@@ -12,6 +12,7 @@ import { toStationError } from "./errors/to-station-error.ts";
 import { lazyChildLogger } from "./lazy-child-logger.ts";
 import { registerJsonParser } from "./register-json-parser.ts";
 import { RequestLogController } from "./request-log-controller.ts";
+import { anthropicRoutes } from "./surfaces/anthropic-routes.ts";
 import { captionRoutes } from "./surfaces/caption-routes.ts";
 import { chatRoutes } from "./surfaces/chat-routes.ts";
 import { clientRoutes } from "./surfaces/client-routes.ts";
@@ -67,6 +68,7 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   await app.register(systemMetricsRoutes, { station });
   await app.register(imageGenerationRoutes, { station });
   await app.register(openAiRoutes, { station });
+  await app.register(anthropicRoutes, { station });
   await app.register(moondreamRoutes, { station });
   await app.register(captionRoutes, { station });
   await app.register(chatRoutes, { station });

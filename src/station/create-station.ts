@@ -1,5 +1,7 @@
 import path from "node:path";
 import { createChatApplication } from "../chat/create-chat-application.ts";
+import { createImageReaderForBlindModel } from "../chat/read-images-for-blind-model.ts";
+import { createChatCore } from "../chat-core/create-chat-core.ts";
 import type { StationConfig } from "../config/schema.ts";
 import { createCaptionQueue } from "../jobs/create-caption-queue.ts";
 import { createSqliteQueueBackend } from "../jobs/create-sqlite-queue-backend.ts";
@@ -64,6 +66,12 @@ export async function createStation(config: StationConfig, options: CreateStatio
   const intake = createImageIntake({ vision: config.vision, allowPrivateNetworks: config.security.allowPrivateNetworks });
   const vision = createVisionService({ config, registry, intake });
   closers.push(() => vision.close());
+  const chatCore = createChatCore({
+    registry,
+    intake,
+    readImagesForBlindModel: createImageReaderForBlindModel(registry),
+    defaultModel: config.defaults.chatModel,
+  });
   const captionQueue = createCaptionQueue({
     config,
     backend: createSqliteQueueBackend(database.sqlite),
@@ -98,6 +106,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
     vision,
     captionQueue,
     chat,
+    chatCore,
     mcp: chat.mcp,
     async health(): Promise<HealthReport> {
       const hint = noChatModelHint(registry.list());

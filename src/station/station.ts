@@ -1,4 +1,5 @@
 import type { ChatApplication } from "../chat/create-chat-application.ts";
+import type { ChatCore } from "../chat-core/create-chat-core.ts";
 import type { StationConfig } from "../config/schema.ts";
 import type { CaptionQueue } from "../jobs/caption-queue.ts";
 import type { Logger } from "../logging/create-logger.ts";
@@ -42,6 +43,8 @@ export interface Station {
   readonly captionQueue: CaptionQueue;
   /** Per-provider call counters and HTTP request metrics (Prometheus, GET /metrics). */
   readonly metrics: GatewayMetrics;
+  /** The one surface-neutral chat operation under every chat protocol's codec. */
+  readonly chatCore: ChatCore;
   /** The /api chat application: MCP tool registry, conversations, clients, uploads, suggestions. */
   readonly chat: ChatApplication;
   /** MCP servers and their merged tool catalog (the same registry as `chat.mcp`). */

@@ -32,6 +32,8 @@ export interface FakeChatScript {
   /** Delay between streamed chunks, ms (default 0). */
   chunkDelayMs?: number;
   finishReason?: string;
+  /** Reasoning sent before the text as `reasoning_content` (DeepSeek, vLLM, llama.cpp server). */
+  reasoning?: string;
 }
 
 export type FakeFault =
@@ -227,6 +229,7 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
           message: {
             role: "assistant",
             content: text.length > 0 || toolCalls.length === 0 ? text : null,
+            ...(chatScript.reasoning === undefined ? {} : { reasoning_content: chatScript.reasoning }),
             refusal: null,
             ...(toolCalls.length > 0
               ? {
@@ -259,6 +262,10 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
     const choice = (delta: unknown, finish: string | null): string =>
       `${head}"choices":[{"index":0,"delta":${JSON.stringify(delta)},"logprobs":null,"finish_reason":${JSON.stringify(finish)}}]${usageField}}`;
     deltas.push(choice({ role: "assistant", content: toolCalls.length > 0 && text.length === 0 ? null : "", refusal: null }, null));
+    const reasoning = chatScript.reasoning ?? "";
+    for (let offset = 0; offset < reasoning.length; offset += size) {
+      deltas.push(choice({ reasoning_content: reasoning.slice(offset, offset + size) }, null));
+    }
     for (let offset = 0; offset < text.length; offset += size) deltas.push(choice({ content: text.slice(offset, offset + size) }, null));
     toolCalls.forEach((call, index) => {
       deltas.push(choice({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] }, null));

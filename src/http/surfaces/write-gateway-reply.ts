@@ -85,11 +85,11 @@ async function relayIterable(body: AsyncIterable<Uint8Array | string>, raw: Raw,
     result.done();
   } catch (error) {
     result.done(error);
-    endWithError(raw, error);
+    endWithError(raw, error, result.errorFrame);
   }
 }
 
-function endWithError(raw: Raw, error: unknown): void {
+function endWithError(raw: Raw, error: unknown, errorFrame?: (error: unknown) => string): void {
   if (raw.destroyed || raw.writableEnded) return;
-  raw.end(`\n\n${sseErrorEvent(error)}`);
+  raw.end(errorFrame === undefined ? `\n\n${sseErrorEvent(error)}` : errorFrame(error));
 }

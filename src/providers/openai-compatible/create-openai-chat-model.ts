@@ -7,7 +7,11 @@ import { toOpenAiRequest } from "./to-openai-request.ts";
 interface OpenAiCompletion {
   id?: string;
   choices?: {
-    message?: { content?: string | null; tool_calls?: { id: string; function: { name: string; arguments: string } }[] };
+    message?: {
+      content?: string | null;
+      reasoning_content?: string | null;
+      tool_calls?: { id: string; function: { name: string; arguments: string } }[];
+    };
     finish_reason?: string | null;
   }[];
   usage?: OpenAiUsage | null;
@@ -17,6 +21,9 @@ interface OpenAiChunk {
   choices?: {
     delta?: {
       content?: string | null;
+      /** DeepSeek, vLLM, LM Studio and llama.cpp server stream reasoning here. */
+      reasoning_content?: string | null;
+      reasoning?: string | null;
       tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[];
     };
     finish_reason?: string | null;
@@ -42,6 +49,7 @@ export function createOpenAiChatModel(client: UpstreamClient, providerId: string
       }));
       return {
         text: choice?.message?.content ?? "",
+        ...(choice?.message?.reasoning_content ? { reasoning: choice.message.reasoning_content } : {}),
         toolCalls,
         finishReason: fromOpenAiFinishReason(choice?.finish_reason),
         usage: fromOpenAiUsage(completion.usage),
@@ -70,6 +78,8 @@ export function createOpenAiChatModel(client: UpstreamClient, providerId: string
           const choice = chunk.choices?.[0];
           if (choice === undefined) continue;
           const delta = choice.delta;
+          const reasoning = delta?.reasoning_content ?? delta?.reasoning;
+          if (typeof reasoning === "string" && reasoning.length > 0) yield { type: "reasoning-delta", text: reasoning };
           if (typeof delta?.content === "string" && delta.content.length > 0) yield { type: "text-delta", text: delta.content };
           for (const call of delta?.tool_calls ?? []) {
             yield {

@@ -89,6 +89,8 @@ export interface Usage {
 
 export interface ChatResult {
   text: string;
+  /** The model's visible reasoning ("thinking"), where it shows one. */
+  reasoning?: string;
   toolCalls: ToolCall[];
   finishReason: FinishReason;
   usage?: Usage;
@@ -99,6 +101,8 @@ export interface ChatResult {
 /** Parts of a streamed reply. A stream ends after exactly one `finish` or one `error`. */
 export type StreamPart =
   | { type: "text-delta"; text: string }
+  /** Reasoning ("thinking") text, before or between the answer's text. */
+  | { type: "reasoning-delta"; text: string }
   | {
       type: "tool-call-delta";
       /** Position of the call in this reply; deltas with the same index belong together. */

@@ -1,0 +1,37 @@
+/**
+ * What every chat surface (OpenAI chat, Responses, Anthropic Messages, Ollama, legacy completions)
+ * hands the chat core once its codec has decoded a request: provider-neutral, images not yet
+ * fetched or checked. Types only.
+ */
+import type { ChatMessage, ChatRequest, TextPart } from "../providers/spec/index.ts";
+
+/** An image as a client sent it: a data:/http(s) URL or bare base64 (Ollama, Anthropic). */
+export interface ImageReference {
+  type: "image-reference";
+  url?: string;
+  base64?: string;
+  /** Declared by the client (Anthropic's media_type); sniffed when absent. */
+  mediaType?: string;
+  /** The request field that carried it, for a 400 that names it. */
+  param: string;
+}
+
+export type InputPart = TextPart | ImageReference;
+
+export interface InputMessage extends Omit<ChatMessage, "content"> {
+  content: string | InputPart[];
+}
+
+/** Names of the request fields, as each surface spells them, for errors that point at them. */
+export interface InputParams {
+  model: string;
+  messages: string;
+  tools: string;
+}
+
+export interface ChatInput extends Omit<ChatRequest, "model" | "messages" | "signal"> {
+  /** A Station id, route name or bare model name; undefined uses defaults.chatModel. */
+  model: string | undefined;
+  messages: InputMessage[];
+  params?: Partial<InputParams>;
+}

@@ -1,0 +1,86 @@
+import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import { estimateTokens } from "../../chat-core/estimate-tokens.ts";
+import { anthropicErrorBody } from "../../protocols/anthropic/anthropic-error-body.ts";
+import {
+  type AnthropicCountTokensBody,
+  type AnthropicMessagesBody,
+  anthropicCountTokensBodySchema,
+  anthropicMessagesBodySchema,
+} from "../../protocols/anthropic/anthropic-schemas.ts";
+import { anthropicErrorEvent, encodeAnthropicStream } from "../../protocols/anthropic/encode-anthropic-stream.ts";
+import { fromAnthropicRequest } from "../../protocols/anthropic/from-anthropic-request.ts";
+import { toAnthropicMessage } from "../../protocols/anthropic/to-anthropic-message.ts";
+import { toJsonSchema } from "../../protocols/to-json-schema.ts";
+import type { Station } from "../../station/station.ts";
+import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
+import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
+import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
+import { writeGatewayReply } from "./write-gateway-reply.ts";
+
+const messagesJsonSchema = toJsonSchema(anthropicMessagesBodySchema);
+const countJsonSchema = toJsonSchema(anthropicCountTokensBodySchema);
+
+/**
+ * Anthropic's Messages API over any model (`@anthropic-ai/sdk`, Claude Code): POST /v1/messages
+ * (JSON or its event stream) and /v1/messages/count_tokens. `x-api-key` carries Station's key;
+ * every error is in Anthropic's shape.
+ */
+export const anthropicRoutes: FastifyPluginAsync<{ station: Station }> = async (fastify, { station }) => {
+  registerSurfaceErrors(fastify, anthropicErrorBody);
+  const core = station.chatCore;
+
+  fastify.post(
+    "/v1/messages",
+    {
+      schema: {
+        tags: ["anthropic"],
+        summary: "Anthropic Messages (JSON or event stream) over any model",
+        body: anthropicMessagesBodySchema,
+      },
+      validatorCompiler: fastValidatorCompiler(messagesJsonSchema),
+    },
+    async (request, reply: FastifyReply) => {
+      const body = request.body as AnthropicMessagesBody;
+      const input = fromAnthropicRequest(body);
+      const cancellation = cancelOnDisconnect(reply);
+      if (body.stream !== true) {
+        const generation = await core.generate(input, cancellation);
+        return writeGatewayReply(request, reply, {
+          status: 200,
+          contentType: "application/json",
+          body: JSON.stringify(toAnthropicMessage(generation.result, body.model)),
+          upstreamMs: generation.upstreamMs,
+          done: noop,
+        });
+      }
+      const run = await core.stream(input, cancellation.signal);
+      return writeGatewayReply(request, reply, {
+        status: 200,
+        contentType: "text/event-stream; charset=utf-8",
+        body: encodeAnthropicStream(run.parts, body.model),
+        upstreamMs: run.upstreamMs,
+        errorFrame: anthropicErrorEvent,
+        done: run.done,
+      });
+    },
+  );
+
+  fastify.post(
+    "/v1/messages/count_tokens",
+    {
+      schema: {
+        tags: ["anthropic"],
+        summary: "Estimated input tokens of a Messages request (text length / 4 plus overheads)",
+        body: anthropicCountTokensBodySchema,
+      },
+      validatorCompiler: fastValidatorCompiler(countJsonSchema),
+    },
+    async (request) => {
+      const body = request.body as AnthropicCountTokensBody;
+      await core.resolve(body.model);
+      return { input_tokens: estimateTokens(fromAnthropicRequest(body)) };
+    },
+  );
+};
+
+function noop(): void {}
