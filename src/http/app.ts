@@ -4,6 +4,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { errors } from "../errors/errors.ts";
+import type { SecretRedactor } from "../security/secret-redactor.ts";
 import type { Station } from "../station/station.ts";
 import { registerAuth } from "./auth/auth-hook.ts";
 import { clientErrorHandler } from "./errors/client-error-handler.ts";
@@ -50,7 +51,8 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
 
   registerJsonParser(app);
-  registerRequestLog(app);
+  app.decorate("secretRedactor", station.redactor);
+  registerRequestLog(app, station.redactor);
   registerErrorMapping(app);
   registerAuth(app, config.server.apiKeys);
 
@@ -83,12 +85,23 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   return app;
 }
 
-/** Every response carries its request id (the log line is written by RequestLogController). */
-function registerRequestLog(app: FastifyInstance): void {
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Configured secrets, replaced by value: for what a surface writes past Fastify (streams, events). */
+    secretRedactor: SecretRedactor;
+  }
+}
+
+/**
+ * Every response carries its request id (the log line is written by RequestLogController), and
+ * no configured secret: every JSON body Fastify serialises (errors of every surface included)
+ * is redacted here. The gateway's relayed upstream bodies are Buffers and pass untouched.
+ */
+function registerRequestLog(app: FastifyInstance, redactor: SecretRedactor): void {
   // Callback style: no promise per request on the hot path.
   app.addHook("onSend", (request, reply, payload, done) => {
     reply.header("x-request-id", request.id);
-    done(null, payload);
+    done(null, typeof payload === "string" ? redactor.redact(payload) : payload);
   });
 }
 

@@ -4,6 +4,7 @@ import { errors } from "../errors/errors.ts";
 import type { Logger } from "../logging/create-logger.ts";
 import { assertPublicUrl } from "../net/assert-public-url.ts";
 import { createGuardedPost } from "../net/create-guarded-post.ts";
+import type { SecretRedactor } from "../security/secret-redactor.ts";
 import { collectText } from "../vision/collect-text.ts";
 import type { VisionService } from "../vision/vision-service.ts";
 import type { CaptionJobInput, CaptionJobResult, CaptionJobView, CaptionQueue } from "./caption-queue.ts";
@@ -30,6 +31,8 @@ export interface CaptionQueueOptions {
   vision: VisionService;
   webhookSecret: string;
   logger: Logger;
+  /** Job failures are stored and sent to webhook receivers with configured secrets redacted. */
+  redactor?: SecretRedactor;
   now?: () => number;
   pollIntervalMs?: number;
 }
@@ -88,6 +91,7 @@ export function createCaptionQueue(options: CaptionQueueOptions): CaptionQueue {
     jobTimeoutMs: queueConfig.jobTimeoutMs,
     backoff: exponentialBackoff({ baseMs: queueConfig.retryBaseDelayMs, maxMs: 60_000 }),
     handler: captionHandler,
+    ...(options.redactor === undefined ? {} : { redact: options.redactor.redact }),
     followUps: (job, outcome) =>
       outcome.status === "completed"
         ? webhookFor(job, "completed", { result: outcome.result })

@@ -18,6 +18,8 @@ export interface WorkerPoolOptions {
   /** Called after a settle that enqueued follow-ups, so their pool can wake at once. */
   onFollowUps?: () => void;
   logger: Logger;
+  /** Applied to a failure's message before it is stored, polled and sent in webhooks (configured secrets). */
+  redact?: (text: string) => string;
   now?: () => number;
   /** How often idle workers look for work enqueued by other processes or due after backoff. */
   pollIntervalMs?: number;
@@ -95,7 +97,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       }
       if (signal.aborted && !timedOut) return; // cancelled or lease lost: whoever holds the job now settles it
       const error = timedOut ? signal.reason : caught;
-      const jobError = toJobError(error);
+      const jobError = toJobError(error, options.redact);
       const retryable = isStationError(error) ? error.isRetryable : false;
       const retryAt = retryable && job.attempts < job.maxAttempts ? now() + options.backoff(job.attempts) : undefined;
       const followUps = retryAt === undefined ? options.followUps?.(job, { status: "failed", error: jobError }) : undefined;
@@ -156,7 +158,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   };
 }
 
-function toJobError(error: unknown): JobError {
-  if (isStationError(error)) return { code: error.code, message: error.message };
+function toJobError(error: unknown, redact?: (text: string) => string): JobError {
+  if (isStationError(error)) return { code: error.code, message: redact === undefined ? error.message : redact(error.message) };
   return { code: "internal_error", message: "the job failed unexpectedly" };
 }

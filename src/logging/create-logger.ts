@@ -1,4 +1,5 @@
 import { type Logger, pino } from "pino";
+import type { SecretRedactor } from "../security/secret-redactor.ts";
 
 /** Paths pino blanks out wherever they appear, so secrets never reach a log line. */
 export const redactedPaths = [
@@ -18,12 +19,18 @@ export const redactedPaths = [
   "*.password",
 ];
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+/**
+ * The process's logger. Paths above are blanked by name; with a `redactor`, every configured
+ * secret is also replaced by value in each finished line (an upstream's error message that
+ * quotes the key it was sent, a URL with a password), whatever field or stack it sits in.
+ */
+export function createLogger(level: string, destination?: NodeJS.WritableStream, redactor?: SecretRedactor): Logger {
   return pino(
     {
       level,
       redact: { paths: redactedPaths, censor: "[redacted]" },
       base: { service: "station" },
+      ...(redactor === undefined ? {} : { hooks: { streamWrite: (line: string) => redactor.redact(line) } }),
     },
     // biome-ignore lint/suspicious/noExplicitAny: pino accepts any writable stream
     (destination ?? process.stdout) as any,

@@ -14,6 +14,8 @@ import { noChatModelHint } from "../providers/llamacpp/no-chat-model-hint.ts";
 import { createModelResidency, type Resident } from "../providers/residency/model-residency.ts";
 import { systemScheduler } from "../providers/residency/scheduler.ts";
 import type { Provider } from "../providers/spec/index.ts";
+import { configuredSecrets } from "../security/configured-secrets.ts";
+import { createSecretRedactor, minimumSecretLength, type SecretRedactor } from "../security/secret-redactor.ts";
 import { acquireDataDirLock } from "../storage/acquire-data-dir-lock.ts";
 import { openDatabase } from "../storage/database.ts";
 import { migrate } from "../storage/migrate.ts";
@@ -31,10 +33,18 @@ export interface CreateStationOptions {
   workers?: boolean;
   /** Extra MCP servers defined in code (tests inject in-memory ones), added after the configured ones. */
   mcpServers?: McpServerDefinition[];
+  /** The redactor `logger` was built with (`createLogger(level, destination, redactor)`); default: one from `config`. */
+  redactor?: SecretRedactor;
 }
 
 export async function createStation(config: StationConfig, options: CreateStationOptions = {}): Promise<Station> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const redactor = options.redactor ?? createSecretRedactor(configuredSecrets(config));
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, redactor);
+  if (redactor.tooShort > 0) {
+    logger.warn(
+      `${redactor.tooShort} configured secret(s) are shorter than ${minimumSecretLength} characters and cannot be redacted from errors and logs`,
+    );
+  }
   const runsWorkers = options.workers !== false;
   // Only one process may run workers on a data dir; holding this lock makes every job still
   // marked running an orphan of a dead process, safe to re-queue right away.
@@ -72,12 +82,16 @@ export async function createStation(config: StationConfig, options: CreateStatio
     readImagesForBlindModel: createImageReaderForBlindModel(registry),
     defaultModel: config.defaults.chatModel,
   });
+  const webhookSecret = loadWebhookSecret(config.webhooks.secret, config.dataDir, logger);
+  redactor.add(webhookSecret);
+  redactor.add(webhookSecret.replace(/^whsec_/, ""));
   const captionQueue = createCaptionQueue({
     config,
     backend: createSqliteQueueBackend(database.sqlite),
     vision,
-    webhookSecret: loadWebhookSecret(config.webhooks.secret, config.dataDir, logger),
+    webhookSecret,
     logger,
+    redactor,
   });
   if (runsWorkers) await captionQueue.start({ recoverOrphans: true });
   closers.push(() => captionQueue.stop());
@@ -98,6 +112,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
   const station: Station = {
     config,
     logger,
+    redactor,
     database,
     version: stationVersion,
     startedAt,

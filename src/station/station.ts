@@ -5,6 +5,7 @@ import type { CaptionQueue } from "../jobs/caption-queue.ts";
 import type { Logger } from "../logging/create-logger.ts";
 import type { McpRegistry } from "../mcp/mcp-registry.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
+import type { SecretRedactor } from "../security/secret-redactor.ts";
 import type { Database } from "../storage/database.ts";
 import type { GatewayMetrics } from "../system/metrics/create-gateway-metrics.ts";
 import type { VisionService } from "../vision/vision-service.ts";
@@ -33,6 +34,8 @@ export interface HealthReport {
 export interface Station {
   readonly config: StationConfig;
   readonly logger: Logger;
+  /** Every configured secret, replaced by value in what reaches a client or the log. */
+  readonly redactor: SecretRedactor;
   readonly database: Database;
   readonly version: string;
   readonly startedAt: number;

@@ -6,6 +6,8 @@ import { type RunningServer, startServer } from "../../src/http/start-server.ts"
 import { createLogger } from "../../src/logging/create-logger.ts";
 import type { McpServerDefinition } from "../../src/mcp/mcp-types.ts";
 import type { Provider } from "../../src/providers/spec/index.ts";
+import { configuredSecrets } from "../../src/security/configured-secrets.ts";
+import { createSecretRedactor } from "../../src/security/secret-redactor.ts";
 import { createStation } from "../../src/station/create-station.ts";
 
 export interface TestStation extends RunningServer {
@@ -21,6 +23,8 @@ export interface TestStationOptions {
   /** MCP servers defined in code (e.g. the SDK's in-memory transport), added after the configured ones. */
   mcpServers?: McpServerDefinition[];
   dataDir?: string;
+  /** Where the server's log lines go, at this level (default: TEST_LOG_LEVEL or silent, to stdout). */
+  log?: { level: string; destination: NodeJS.WritableStream };
 }
 
 /** Starts a real Station on a random loopback port with a temp data dir. */
@@ -33,12 +37,18 @@ export async function startTestStation(options: TestStationOptions = {}): Promis
       ...document,
       dataDir,
       server: { port: 0, ...((document.server as Record<string, unknown>) ?? {}) },
-      logLevel: process.env.TEST_LOG_LEVEL ?? "silent",
+      logLevel: options.log?.level ?? process.env.TEST_LOG_LEVEL ?? "silent",
     },
     "test config",
   );
-  const logger = createLogger(config.logLevel);
-  const station = await createStation(config, { logger, providers: options.providers ?? [], mcpServers: options.mcpServers ?? [] });
+  const redactor = createSecretRedactor(configuredSecrets(config));
+  const logger = createLogger(config.logLevel, options.log?.destination, redactor);
+  const station = await createStation(config, {
+    logger,
+    redactor,
+    providers: options.providers ?? [],
+    mcpServers: options.mcpServers ?? [],
+  });
   const running = await startServer(station);
   return {
     ...running,

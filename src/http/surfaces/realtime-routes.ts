@@ -58,6 +58,8 @@ export const realtimeRoutes: FastifyPluginAsync<{ station: Station }> = async (f
     done();
   });
   const server = fastify.server;
+  // Events may carry an upstream's error message, which may quote the credentials it was sent.
+  const redactor = station.redactor;
   const limitIdleUpgrade = (_request: unknown, socket: Duplex) => {
     socket.once("timeout", () => socket.destroy());
     (socket as Socket).setTimeout?.(upgradeIdleMs);
@@ -88,7 +90,7 @@ export const realtimeRoutes: FastifyPluginAsync<{ station: Station }> = async (f
     },
     wsHandler: (socket, request) => {
       const send = createBackpressuredSend(socket, sendBacklogBytes);
-      const session = service.open((event) => send(JSON.stringify(event)));
+      const session = service.open((event) => send(redactor.redact(JSON.stringify(event))));
       if (session === undefined) {
         socket.close(1013, "Too many realtime sessions; try again later");
         return;

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { GatewayReply } from "../../gateway/gateway-reply.ts";
 import { sseErrorEvent } from "../../gateway/openai-stream-encoder.ts";
+import type { SecretRedactor } from "../../security/secret-redactor.ts";
 
 /**
  * Sends a gateway reply. Whole bodies go through Fastify; streams are written straight to the
@@ -23,8 +24,8 @@ export function writeGatewayReply(request: FastifyRequest, reply: FastifyReply, 
     "x-station-overhead-ms": overhead,
   };
   raw.writeHead(result.status, headers);
-  if (isNodeStream(body)) relayNodeStream(body, raw, result);
-  else void relayIterable(body, raw, result);
+  if (isNodeStream(body)) relayNodeStream(body, raw, result, request.server.secretRedactor);
+  else void relayIterable(body, raw, result, request.server.secretRedactor);
   return undefined;
 }
 
@@ -35,7 +36,7 @@ function isNodeStream(body: GatewayReply["body"]): body is NodeJS.ReadableStream
 }
 
 /** Event-driven relay (cheaper than async iteration for the fast path's undici body). */
-function relayNodeStream(body: NodeJS.ReadableStream, raw: Raw, result: GatewayReply): void {
+function relayNodeStream(body: NodeJS.ReadableStream, raw: Raw, result: GatewayReply, redactor: SecretRedactor): void {
   let ended = false;
   const onDrain = (): void => {
     body.resume();
@@ -54,7 +55,7 @@ function relayNodeStream(body: NodeJS.ReadableStream, raw: Raw, result: GatewayR
   body.on("error", (error: Error) => {
     ended = true;
     result.done(error);
-    endWithError(raw, error);
+    endWithError(raw, error, result.errorFrame, redactor);
   });
   raw.on("close", () => {
     if (ended) return;
@@ -64,7 +65,12 @@ function relayNodeStream(body: NodeJS.ReadableStream, raw: Raw, result: GatewayR
   });
 }
 
-async function relayIterable(body: AsyncIterable<Uint8Array | string>, raw: Raw, result: GatewayReply): Promise<void> {
+async function relayIterable(
+  body: AsyncIterable<Uint8Array | string>,
+  raw: Raw,
+  result: GatewayReply,
+  redactor: SecretRedactor,
+): Promise<void> {
   const iterator = body[Symbol.asyncIterator]();
   let closed = false;
   raw.on("close", () => {
@@ -85,11 +91,20 @@ async function relayIterable(body: AsyncIterable<Uint8Array | string>, raw: Raw,
     result.done();
   } catch (error) {
     result.done(error);
-    endWithError(raw, error, result.errorFrame);
+    endWithError(raw, error, result.errorFrame, redactor);
   }
 }
 
-function endWithError(raw: Raw, error: unknown, errorFrame?: (error: unknown) => string): void {
+/** Station's own error event; the upstream's relayed bytes before it are not rewritten (the hot path). */
+function endWithError(raw: Raw, error: unknown, errorFrame: ((error: unknown) => string) | undefined, redactor: SecretRedactor): void {
   if (raw.destroyed || raw.writableEnded) return;
-  raw.end(errorFrame === undefined ? `\n\n${sseErrorEvent(error)}` : errorFrame(error));
+  raw.end(
+    redactor.redact(
+      errorFrame === undefined
+        ? `
+
+${sseErrorEvent(error)}`
+        : errorFrame(error),
+    ),
+  );
 }

@@ -18,8 +18,9 @@ export async function writeMoondreamStream(reply: FastifyReply, parts: AsyncIter
     connection: "keep-alive",
     "x-request-id": String(reply.request.id),
   });
+  const redactor = reply.server.secretRedactor;
   const send = (data: unknown): void => {
-    raw.write(`data: ${JSON.stringify(data)}\n\n`);
+    raw.write(redactor.redact(`data: ${JSON.stringify(data)}\n\n`));
   };
   try {
     while (!first.done) {

@@ -20,6 +20,8 @@ export async function writeSseEvents(
 ): Promise<void> {
   const controller = new AbortController();
   const raw = reply.raw;
+  // An event may carry an upstream's error message, which may quote the credentials it was sent.
+  const redactor = request.server.secretRedactor;
   raw.once("close", () => {
     if (!raw.writableFinished) controller.abort(new DOMException("The client disconnected", "AbortError"));
   });
@@ -39,7 +41,7 @@ export async function writeSseEvents(
   try {
     for await (const event of produce(controller.signal)) {
       if (controller.signal.aborted) break;
-      if (!raw.write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`)) {
+      if (!raw.write(redactor.redact(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`))) {
         await new Promise<void>((resolve) => {
           const done = () => {
             raw.off("drain", done);

@@ -1,0 +1,55 @@
+/** What a redacted secret reads as. */
+export const redactedText = "[redacted]";
+
+/**
+ * Values shorter than this are not redacted by value: replacing "abc" everywhere would shred
+ * ordinary text (and a secret that short protects nothing anyway). Station warns about them.
+ */
+export const minimumSecretLength = 8;
+
+/**
+ * Replaces every configured secret, by value, wherever it occurs in text bound for a client
+ * or the log. Built once from the loaded config (`configuredSecrets`), shared by the logger
+ * and every surface's error mapping.
+ */
+export interface SecretRedactor {
+  /** `text` with every secret replaced by `[redacted]`; the same string when none occurs. */
+  redact(text: string): string;
+  /** Adds a secret known only at run time (the generated webhook signing secret). */
+  add(secret: string): void;
+  /** Configured values too short to redact (see `minimumSecretLength`). */
+  readonly tooShort: number;
+}
+
+export function createSecretRedactor(secrets: Iterable<string> = []): SecretRedactor {
+  // Longest first, so a secret that contains another is replaced whole.
+  let needles: string[] = [];
+  let tooShort = 0;
+  const add = (secret: string): void => {
+    if (secret.length < minimumSecretLength) {
+      if (secret.length > 0) tooShort++;
+      return;
+    }
+    // As written, as it reads inside a JSON string (a log line, an event), and URL-encoded.
+    for (const variant of [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)]) {
+      if (!needles.includes(variant)) needles.push(variant);
+    }
+    needles = needles.sort((left, right) => right.length - left.length);
+  };
+  for (const secret of secrets) add(secret);
+
+  const redact = (text: string): string => {
+    let result = text;
+    // `includes` first: the common case (no secret in the line) allocates nothing.
+    for (const needle of needles) if (result.includes(needle)) result = result.replaceAll(needle, redactedText);
+    return result;
+  };
+
+  return {
+    redact,
+    add,
+    get tooShort() {
+      return tooShort;
+    },
+  };
+}
