@@ -52,7 +52,6 @@ beforeAll(async () => {
           apiKey: providerKey,
           headers: { "X-Org-Token": headerSecret },
           retry: { attempts: 1 },
-          cooldown: { failures: 1000 },
           models: [
             { name: "gpt-test", capabilities: ["chat", "vision"] },
             { name: "text-embedding-test", capabilities: ["embeddings"] },
