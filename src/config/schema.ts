@@ -35,7 +35,9 @@ const providerBase = {
     .array(
       z.strictObject({
         name: z.string().min(1),
-        capabilities: z.array(z.enum(["chat", "vision", "tools", "embeddings", "ocr", "detect", "point", "images"])).optional(),
+        capabilities: z
+          .array(z.enum(["chat", "vision", "tools", "embeddings", "ocr", "detect", "point", "images", "transcribe", "speak"]))
+          .optional(),
         contextLength: z.number().int().positive().optional(),
       }),
     )
@@ -144,6 +146,10 @@ export const configSchema = z.strictObject({
       /** Model used by the vision APIs when a request names none. */
       visionModel: z.string().optional(),
       embeddingModel: z.string().optional(),
+      /** Speech to text when a request names no model (POST /v1/audio/transcriptions, realtime). */
+      transcriptionModel: z.string().optional(),
+      /** Text to speech when a request names no model (POST /v1/audio/speech, realtime). */
+      speechModel: z.string().optional(),
     })
     .prefault({}),
   mcp: z
@@ -248,6 +254,25 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Bytes of loaded weights across all local engines; 0 = no shared budget (providers may set their own). */
       memoryBudgetBytes: z.number().int().min(0).default(0),
+    })
+    .prefault({}),
+  /** The audio endpoints and realtime speech. */
+  audio: z
+    .strictObject({
+      /** Largest audio file accepted (OpenAI's own limit is 25 MB). */
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(25 * 1024 * 1024),
+      /** Longest audio accepted, seconds. */
+      maxDurationSeconds: z.number().positive().default(1800),
+      /** Longest text POST /v1/audio/speech speaks (OpenAI: 4096 characters). */
+      maxSpeechChars: z.number().int().positive().default(4096),
+      /** ffmpeg decodes and encodes what is not WAV/PCM (mp3, ogg/opus, flac, webm, m4a); absent binary: those are refused. */
+      ffmpegPath: z.string().min(1).default("ffmpeg"),
+      /** Longest an ffmpeg decode or encode may run. */
+      ffmpegTimeoutMs: z.number().int().positive().default(60_000),
     })
     .prefault({}),
   security: z

@@ -14,6 +14,7 @@ import { lazyChildLogger } from "./lazy-child-logger.ts";
 import { registerJsonParser } from "./register-json-parser.ts";
 import { RequestLogController } from "./request-log-controller.ts";
 import { anthropicRoutes } from "./surfaces/anthropic-routes.ts";
+import { audioRoutes } from "./surfaces/audio-routes.ts";
 import { captionRoutes } from "./surfaces/caption-routes.ts";
 import { chatRoutes } from "./surfaces/chat-routes.ts";
 import { clientRoutes } from "./surfaces/client-routes.ts";
@@ -71,6 +72,7 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   await app.register(imageGenerationRoutes, { station });
   await app.register(openAiRoutes, { station });
   await app.register(anthropicRoutes, { station });
+  await app.register(audioRoutes, { station });
   await app.register(moondreamRoutes, { station });
   await app.register(captionRoutes, { station });
   await app.register(chatRoutes, { station });

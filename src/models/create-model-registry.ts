@@ -1,9 +1,20 @@
 import type { ProviderConfig, StationConfig } from "../config/schema.ts";
 import { errors } from "../errors/errors.ts";
 import type { Logger } from "../logging/create-logger.ts";
-import type { Capability, ChatModel, EmbeddingModel, ImageModel, ModelInfo, Provider, VisionModel } from "../providers/spec/index.ts";
+import type {
+  Capability,
+  ChatModel,
+  EmbeddingModel,
+  ImageModel,
+  ModelInfo,
+  Provider,
+  SpeechModel,
+  TranscriptionModel,
+  VisionModel,
+} from "../providers/spec/index.ts";
 import type { GatewayMetrics } from "../system/metrics/create-gateway-metrics.ts";
 import { createResilientChatModel } from "./create-resilient-chat-model.ts";
+import { createResilientSpeechModel } from "./create-resilient-speech-model.ts";
 import type { ModelRegistry, ProviderStatus } from "./model-registry.ts";
 import type { ModelTarget } from "./resilience/model-target.ts";
 import { Resilience, type ResilienceSettings } from "./resilience/resilience.ts";
@@ -242,6 +253,29 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
           return delivered.value;
         },
       };
+    },
+    transcriptionModel(id): TranscriptionModel {
+      require(id, (target) => target.provider.transcriptionModel, "transcribe audio");
+      return {
+        id,
+        async transcribe(request) {
+          const delivered = await resilience.call(
+            targetsFor(id),
+            (target) => {
+              const model = target.provider.transcriptionModel?.(target.modelName);
+              if (model === undefined) throw errors.unsupported(`The model '${target.id}' cannot transcribe audio`, "model");
+              return model.transcribe({ ...request, model: target.modelName });
+            },
+            { operation: request.task === "translate" ? "translations" : "transcriptions", signal: request.signal },
+          );
+          delivered.done();
+          return delivered.value;
+        },
+      };
+    },
+    speechModel(id): SpeechModel {
+      require(id, (target) => target.provider.speechModel, "speak");
+      return createResilientSpeechModel(id, () => targetsFor(id), resilience);
     },
     providerStatus(): ProviderStatus[] {
       return [...providersById.values()].map((provider) => {

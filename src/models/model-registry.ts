@@ -1,4 +1,13 @@
-import type { ChatModel, EmbeddingModel, ImageModel, ModelInfo, Provider, VisionModel } from "../providers/spec/index.ts";
+import type {
+  ChatModel,
+  EmbeddingModel,
+  ImageModel,
+  ModelInfo,
+  Provider,
+  SpeechModel,
+  TranscriptionModel,
+  VisionModel,
+} from "../providers/spec/index.ts";
 import type { ModelTarget } from "./resilience/model-target.ts";
 import type { CallOptions, Delivered } from "./resilience/resilience.ts";
 
@@ -39,6 +48,10 @@ export interface ModelRegistry {
   /** Native vision skills (Moondream, OCR), if the model's provider has them. */
   visionModel(id: string): VisionModel | undefined;
   imageModel(id: string): ImageModel;
+  /** Speech to text (and translation); calls go through the resilience layer. */
+  transcriptionModel(id: string): TranscriptionModel;
+  /** Text to speech; retried and failed over until the first audio chunk. */
+  speechModel(id: string): SpeechModel;
   /**
    * Resolves an id, a route name or a bare model name that one provider has. A miss triggers
    * one on-demand refresh (a model pulled a moment ago is found). Throws model_not_found.

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { createAudioService } from "../audio/create-audio-service.ts";
 import { createChatApplication } from "../chat/create-chat-application.ts";
 import { createImageReaderForBlindModel } from "../chat/read-images-for-blind-model.ts";
 import { createChatCore } from "../chat-core/create-chat-core.ts";
@@ -85,6 +86,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
   const webhookSecret = loadWebhookSecret(config.webhooks.secret, config.dataDir, logger);
   redactor.add(webhookSecret);
   redactor.add(webhookSecret.replace(/^whsec_/, ""));
+  const audio = createAudioService({ config, registry });
   const captionQueue = createCaptionQueue({
     config,
     backend: createSqliteQueueBackend(database.sqlite),
@@ -119,6 +121,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
     registry,
     metrics,
     vision,
+    audio,
     captionQueue,
     chat,
     chatCore,

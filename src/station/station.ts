@@ -1,3 +1,4 @@
+import type { AudioService } from "../audio/audio-service.ts";
 import type { ChatApplication } from "../chat/create-chat-application.ts";
 import type { ChatCore } from "../chat-core/create-chat-core.ts";
 import type { StationConfig } from "../config/schema.ts";
@@ -42,6 +43,8 @@ export interface Station {
   readonly registry: ModelRegistry;
   /** Image intake and caption/query/detect/point over the vision models. */
   readonly vision: VisionService;
+  /** Speech to text and text to speech (the /v1/audio endpoints, realtime voice). */
+  readonly audio: AudioService;
   /** The durable caption job queue and its webhook deliveries. */
   readonly captionQueue: CaptionQueue;
   /** Per-provider call counters and HTTP request metrics (Prometheus, GET /metrics). */

@@ -13,6 +13,8 @@ import type {
 } from "../spec/index.ts";
 import { createOpenAiChatModel } from "./create-openai-chat-model.ts";
 import { createOpenAiImageModel } from "./create-openai-image-model.ts";
+import { createOpenAiSpeechModel } from "./create-openai-speech-model.ts";
+import { createOpenAiTranscriptionModel } from "./create-openai-transcription-model.ts";
 import { guessCapabilities } from "./guess-capabilities.ts";
 import { normalizeOpenAiBaseUrl } from "./normalize-openai-base-url.ts";
 
@@ -111,6 +113,8 @@ export function createOpenAiCompatibleProvider(config: RemoteProviderConfig, opt
       };
     },
     imageModel: (modelName) => createOpenAiImageModel(client, config.id, modelName, imageDialect),
+    transcriptionModel: (modelName) => createOpenAiTranscriptionModel(client, config.id, modelName),
+    speechModel: (modelName) => createOpenAiSpeechModel(client, config.id, modelName),
     close: () => client.close(),
   };
 }

@@ -5,4 +5,5 @@ export type * from "./json-schema.ts";
 export type * from "./openai-passthrough.ts";
 export type * from "./provider.ts";
 export type * from "./running-model.ts";
+export type * from "./speech-model.ts";
 export type * from "./vision-model.ts";

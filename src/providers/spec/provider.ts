@@ -3,9 +3,10 @@ import type { EmbeddingModel } from "./embedding-model.ts";
 import type { ImageModel } from "./image-model.ts";
 import type { OpenAiPassthrough } from "./openai-passthrough.ts";
 import type { RunningModel } from "./running-model.ts";
+import type { SpeechModel, TranscriptionModel } from "./speech-model.ts";
 import type { VisionModel } from "./vision-model.ts";
 
-export type Capability = "chat" | "vision" | "tools" | "embeddings" | "ocr" | "detect" | "point" | "images";
+export type Capability = "chat" | "vision" | "tools" | "embeddings" | "ocr" | "detect" | "point" | "images" | "transcribe" | "speak";
 
 /** What the registry knows about one model, discovered from its provider. */
 export interface ModelInfo {
@@ -41,6 +42,10 @@ export interface Provider {
   embeddingModel?(modelName: string): EmbeddingModel;
   visionModel?(modelName: string): VisionModel;
   imageModel?(modelName: string): ImageModel;
+  /** Speech to text (and translation to English). */
+  transcriptionModel?(modelName: string): TranscriptionModel;
+  /** Text to speech. */
+  speechModel?(modelName: string): SpeechModel;
   /** Load / unload for providers that manage model residency (llamacpp, lmstudio, ollama). */
   loadModel?(modelName: string, options?: { keepAliveMs?: number }): Promise<void>;
   unloadModel?(modelName: string): Promise<void>;

@@ -1,0 +1,15 @@
+import { execFileSync } from "node:child_process";
+
+/** Speech made here by espeak-ng (Debian package): a WAV file, 22050 Hz mono 16-bit. */
+export function espeakWav(text: string, options: { wordsPerMinute?: number } = {}): Buffer {
+  return execFileSync("espeak-ng", ["--stdout", "-s", String(options.wordsPerMinute ?? 160), text], { maxBuffer: 64 * 1024 * 1024 });
+}
+
+/** Re-encodes audio with ffmpeg (mp3, ogg, flac, ...), as a client's recorder would. */
+export function ffmpegEncode(wav: Buffer, format: "mp3" | "ogg" | "flac" | "webm"): Buffer {
+  const codec = { mp3: ["-c:a", "libmp3lame"], ogg: ["-c:a", "libopus"], flac: ["-c:a", "flac"], webm: ["-c:a", "libopus"] }[format];
+  return execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", "pipe:0", ...codec, "-f", format, "pipe:1"], {
+    input: wav,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
