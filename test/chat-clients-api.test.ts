@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UpstreamError } from "../src/errors/upstream-error.ts";
 import type { ChatRequest, ImagePart } from "../src/providers/spec/index.ts";
 import { createScriptedChatProvider, lastMessage, type ScriptedReply, textOf } from "./support/chat-scripted-provider.ts";
 import { eventsOf, postChatStream } from "./support/chat-sse-client.ts";
@@ -11,7 +12,13 @@ import { startTestStation, type TestStation } from "./support/start-test-station
 
 function script(request: ChatRequest): ScriptedReply {
   const text = textOf(lastMessage(request));
-  if (text === "explode") return { text: "part", error: new Error("upstream exploded") };
+  // A provider's failure is a StationError (UpstreamError): its message reaches the client.
+  if (text === "explode") {
+    return {
+      text: "part",
+      error: new UpstreamError({ message: "upstream exploded", provider: "fake", statusCode: 500, isRetryable: false }),
+    };
+  }
   if (text === "wait") return { text: "waiting", hangAfterText: true };
   return { text: `ok: ${text}` };
 }
