@@ -7,6 +7,7 @@ import type { Station } from "../../station/station.ts";
 import { collectText } from "../../vision/collect-text.ts";
 import type { PreparedImage } from "../../vision/prepared-image.ts";
 import { abortOnDisconnect } from "./abort-on-disconnect.ts";
+import { readMultipartForm } from "./read-multipart-form.ts";
 
 const imageData = z.string().min(1).describe("base64 of the image (a data: URL or an http(s) URL also works)");
 const prompt = z.string().min(1).max(4000).optional().describe("Ask this instead of the default caption prompt");
@@ -108,20 +109,12 @@ export const captionRoutes: FastifyPluginAsync<{ station: Station }> = async (fa
     },
     async (request, reply) => {
       if (!request.isMultipart()) throw errors.invalidRequest("Send multipart/form-data with the image in a 'file' field", "file");
-      const fields: Record<string, string> = {};
-      let bytes: Buffer | undefined;
-      for await (const part of request.parts()) {
-        if (part.type === "file") {
-          bytes = await part.toBuffer();
-        } else if (typeof part.value === "string") {
-          fields[part.fieldname] = part.value;
-        }
-      }
-      if (bytes === undefined) throw errors.invalidRequest("The multipart body has no file part", "file");
+      const { file, fields } = await readMultipartForm(request, station.config.vision.maxImageBytes);
+      if (file === undefined) throw errors.invalidRequest("The multipart body has no file part", "file");
       const options = z.object({ prompt, model, length }).safeParse(fields);
       if (!options.success)
         throw errors.invalidRequest(options.error.issues[0]?.message ?? "invalid fields", String(options.error.issues[0]?.path[0] ?? ""));
-      const image = await vision.intake.fromBytes(bytes, "file");
+      const image = await vision.intake.fromBytes(file.bytes, "file");
       const { text, model: used } = await describeImage(image, options.data, abortOnDisconnect(reply));
       return { description: text, model: used, ...(options.data.prompt === undefined ? {} : { prompt: options.data.prompt }) };
     },

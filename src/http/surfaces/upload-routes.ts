@@ -6,6 +6,7 @@ import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
 import type { Station } from "../../station/station.ts";
 import { isImageType, isTextType } from "../../uploads/sniff-media-type.ts";
+import { readMultipartForm } from "./read-multipart-form.ts";
 
 const uploadParams = z.object({ id: z.string().min(1).max(128) });
 
@@ -23,23 +24,9 @@ export const uploadRoutes: FastifyPluginAsync<{ station: Station }> = async (fas
     async (request, reply) => {
       if (!request.isMultipart())
         throw new StationError({ code: "unsupported_media_type", status: 415, message: "Send the file as multipart/form-data" });
-      const part = await request.file();
-      if (part === undefined) throw errors.invalidRequest("No file in the form: send it in a field named 'file'", "file");
-      let bytes: Buffer;
-      try {
-        bytes = await part.toBuffer();
-      } catch (error) {
-        if ((error as { code?: string }).code === "FST_REQ_FILE_TOO_LARGE") {
-          throw new StationError({
-            code: "payload_too_large",
-            status: 413,
-            param: "file",
-            message: `The file is larger than ${maxBytes} bytes`,
-          });
-        }
-        throw error;
-      }
-      const record = await uploads.save(bytes, part.filename);
+      const { file } = await readMultipartForm(request, maxBytes);
+      if (file === undefined) throw errors.invalidRequest("No file in the form: send it in a field named 'file'", "file");
+      const record = await uploads.save(file.bytes, file.filename);
       return reply.code(201).send({ ...record, url: `/api/uploads/${record.id}/content` });
     },
   );
