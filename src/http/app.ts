@@ -23,6 +23,7 @@ import { mcpRoutes } from "./surfaces/mcp-routes.ts";
 import { moondreamRoutes } from "./surfaces/moondream-routes.ts";
 import { openAiRoutes } from "./surfaces/openai-routes.ts";
 import { realtimeRoutes } from "./surfaces/realtime-routes.ts";
+import { responsesRoutes } from "./surfaces/responses-routes.ts";
 import { suggestionRoutes } from "./surfaces/suggestion-routes.ts";
 import { systemMetricsRoutes } from "./surfaces/system-metrics-routes.ts";
 import { systemModelsRoutes } from "./surfaces/system-models-routes.ts";
@@ -73,6 +74,7 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   await app.register(openAiRoutes, { station });
   await app.register(anthropicRoutes, { station });
   await app.register(audioRoutes, { station });
+  await app.register(responsesRoutes, { station });
   await app.register(moondreamRoutes, { station });
   await app.register(captionRoutes, { station });
   await app.register(chatRoutes, { station });
