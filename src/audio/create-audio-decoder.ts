@@ -1,4 +1,4 @@
-import { WaveFile } from "wavefile";
+import wavefile from "wavefile";
 import { StationError } from "../errors/station-error.ts";
 import type { AudioInput } from "../providers/spec/index.ts";
 import { pcm16ToFloat, wavHeader } from "./pcm16.ts";
@@ -29,6 +29,9 @@ export interface AudioDecoder {
  * writes 0x7ffff000, OpenAI's streamed wav 0xffffffff), not truncation.
  */
 const isStreamedSize = (size: number) => size === 0 || size >= 0x7fff0000;
+
+// wavefile is CommonJS (a UMD bundle): Node's ESM loader sees only its default export.
+const { WaveFile } = wavefile;
 
 const badAudio = (message: string, code = "invalid_audio") => new StationError({ code, status: 400, param: "file", message });
 
@@ -113,7 +116,7 @@ export function createAudioDecoder(options: AudioDecoderOptions): AudioDecoder {
  * loops); other encodings (ADPCM, A-law, ...) return undefined and go to ffmpeg.
  */
 function decodeWav(data: Uint8Array): { samples: Float32Array; sampleRate: number } | undefined {
-  let wav: WaveFile;
+  let wav: InstanceType<typeof WaveFile>;
   try {
     wav = new WaveFile(data);
   } catch (error) {
