@@ -126,6 +126,16 @@ export const configSchema = z.strictObject({
       insecure: z.boolean().default(false),
       /** How long shutdown waits for in-flight requests. */
       shutdownTimeoutMs: z.number().int().positive().default(10_000),
+      /** A request's headers must arrive within this (slowloris); then 408 and the connection closes. */
+      headersTimeoutMs: z.number().int().positive().default(15_000),
+      /** A whole request, body included, must arrive within this; then 408 and the connection closes. */
+      requestTimeoutMs: z.number().int().positive().default(120_000),
+      /** Open connections at once (streams and WebSockets included); more are closed on arrival. */
+      maxConnections: z.number().int().positive().default(1000),
+    })
+    .refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
+      message: "headersTimeoutMs must not be longer than requestTimeoutMs",
+      path: ["headersTimeoutMs"],
     })
     .prefault({}),
   dataDir: z.string().min(1).default("./.station"),

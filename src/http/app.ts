@@ -7,6 +7,7 @@ import { errors } from "../errors/errors.ts";
 import type { SecretRedactor } from "../security/secret-redactor.ts";
 import type { Station } from "../station/station.ts";
 import { registerAuth } from "./auth/auth-hook.ts";
+import { connectionLimits } from "./connection-limits.ts";
 import { clientErrorHandler } from "./errors/client-error-handler.ts";
 import { errorBody, surfaceOf } from "./errors/error-body.ts";
 import { toStationError } from "./errors/to-station-error.ts";
@@ -48,7 +49,11 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
     return503OnClosing: true,
     clientErrorHandler,
     forceCloseConnections: false,
+    ...connectionLimits(config.server),
   });
+  // Beyond this many open sockets Node closes new ones on arrival: a flood of slow clients runs
+  // into this cap, not into the process's file-descriptor limit.
+  app.server.maxConnections = config.server.maxConnections;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -114,6 +119,9 @@ function registerErrorMapping(app: FastifyInstance): void {
   app.setErrorHandler(async (error, request, reply) => {
     const stationError = toStationError(error);
     if (stationError.status >= 500) request.log.error({ err: error }, "request failed");
+    // Refused before its body arrived (no key, too large, not allowed): close the connection once
+    // the error is out, rather than keep reading a body nobody will use.
+    if (!request.raw.complete) reply.header("connection", "close");
     if (stationError.retryAfterSeconds !== undefined) reply.header("retry-after", String(stationError.retryAfterSeconds));
     return reply.status(stationError.status).send(errorBody(surfaceOf(request.url), stationError));
   });
