@@ -1,47 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
 import { errors } from "../errors/errors.ts";
 import type { ToolCall } from "../providers/spec/index.ts";
-
-/** A session row is exactly what the API returns as a session. */
-type SessionsTable = ChatSession;
-interface MessagesTable {
-  seq: number | undefined;
-  id: string;
-  session_id: string;
-  role: string;
-  content: string;
-  tool_calls: string | null;
-  tool_call_id: string | null;
-  name: string | null;
-  attachments: string | null;
-  metadata: string | null;
-  generation_id: string | null;
-  created_at: number;
-}
-interface GenerationsTable {
-  id: string;
-  session_id: string;
-  client_id: string;
-  model: string;
-  status: string;
-  finish_reason: string | null;
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  cost_usd: number | null;
-  cost_source: string | null;
-  rounds: number;
-  tool_calls: number;
-  error: string | null;
-  created_at: number;
-  finished_at: number | null;
-}
-interface Tables {
-  chat_sessions: SessionsTable;
-  chat_messages: MessagesTable;
-  chat_generations: GenerationsTable;
-}
+import type { StationDatabase } from "../storage/database.ts";
+import type { ChatMessagesTable } from "../storage/station-tables.ts";
 
 export interface ChatSession {
   id: string;
@@ -101,7 +62,7 @@ export interface GenerationOutcome {
   error: string | null;
 }
 
-/** Conversations in SQLite, one row per message: appending or deleting a message never rewrites a conversation. */
+/** Conversations in the database, one row per message: appending or deleting a message never rewrites a conversation. */
 export interface ConversationStore {
   createSession(input: { clientId: string; title: string | null; model: string | null }): Promise<ChatSession>;
   getSession(id: string): Promise<ChatSession | undefined>;
@@ -116,8 +77,7 @@ export interface ConversationStore {
   getGeneration(id: string): Promise<Generation | undefined>;
 }
 
-export function createConversationStore(database: Kysely<unknown>, clock: () => number = Date.now): ConversationStore {
-  const db = database as unknown as Kysely<Tables>;
+export function createConversationStore(db: StationDatabase, clock: () => number = Date.now): ConversationStore {
   return {
     async createSession(input) {
       const now = clock();
@@ -156,7 +116,6 @@ export function createConversationStore(database: Kysely<unknown>, clock: () => 
       await db
         .insertInto("chat_messages")
         .values({
-          seq: undefined,
           id: stored.id,
           session_id: sessionId,
           role: stored.role,
@@ -256,7 +215,7 @@ function json(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
-function toMessage(row: MessagesTable): StoredMessage {
+function toMessage(row: Omit<ChatMessagesTable, "seq">): StoredMessage {
   return {
     id: row.id,
     role: row.role as StoredMessage["role"],

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import path from "node:path";
 import { type ClientStore, createClientStore } from "../clients/client-store.ts";
 import type { StationConfig } from "../config/schema.ts";
 import type { Logger } from "../logging/create-logger.ts";
@@ -8,7 +8,10 @@ import { createMcpServerStore } from "../mcp/mcp-server-store.ts";
 import type { McpServerDefinition } from "../mcp/mcp-types.ts";
 import { createToolPreferencesStore, type ToolPreferencesStore } from "../mcp/tool-preferences-store.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
+import type { StationDatabase } from "../storage/database.ts";
 import { createSuggestionStore, type SuggestionStore } from "../suggestions/suggestion-store.ts";
+import type { BlobStore } from "../uploads/blob-store.ts";
+import { createFileBlobStore } from "../uploads/create-file-blob-store.ts";
 import { createUploadStore, type UploadStore } from "../uploads/upload-store.ts";
 import { type ChatOrchestrator, createChatOrchestrator } from "./chat-orchestrator.ts";
 import { type ConversationStore, createConversationStore } from "./conversation-store.ts";
@@ -29,7 +32,9 @@ export interface ChatApplication {
 
 export interface ChatApplicationOptions {
   config: StationConfig;
-  database: Kysely<unknown>;
+  database: StationDatabase;
+  /** Where upload bytes go (default: files under <dataDir>/uploads). */
+  blobs?: BlobStore;
   registry: ModelRegistry;
   logger: Logger;
   version: string;
@@ -53,7 +58,7 @@ export function createChatApplication(options: ChatApplicationOptions): ChatAppl
   const conversations = createConversationStore(database);
   const clients = createClientStore(database);
   const toolPreferences = createToolPreferencesStore(database);
-  const uploads = createUploadStore({ database, dataDir: config.dataDir });
+  const uploads = createUploadStore({ database, blobs: options.blobs ?? createFileBlobStore(path.join(config.dataDir, "uploads")) });
   const orchestrator = createChatOrchestrator({
     config,
     registry: options.registry,

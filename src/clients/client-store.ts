@@ -1,6 +1,8 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Selectable, Transaction } from "kysely";
 import { z } from "zod";
 import { errors } from "../errors/errors.ts";
+import type { StationDatabase } from "../storage/database.ts";
+import type { ClientPresetsTable, StationTables } from "../storage/station-tables.ts";
 import {
   type ClientSettings,
   clientSettingsSchemas,
@@ -8,32 +10,6 @@ import {
   type SettingsSection,
   settingsSections,
 } from "./client-settings-schemas.ts";
-
-interface ClientsTable {
-  client_id: string;
-  active_preset: string | null;
-  created_at: number;
-  updated_at: number;
-}
-interface ClientSettingsTable {
-  client_id: string;
-  section: string;
-  data: string;
-  updated_at: number;
-}
-interface ClientPresetsTable {
-  seq: number | undefined;
-  client_id: string;
-  name: string;
-  description: string | null;
-  data: string;
-  created_at: number;
-}
-interface Tables {
-  clients: ClientsTable;
-  client_settings: ClientSettingsTable;
-  client_presets: ClientPresetsTable;
-}
 
 export interface Preset {
   index: number;
@@ -70,10 +46,8 @@ export interface ClientStore {
   effectiveLlm(clientId: string, presetName?: string): Promise<ClientSettings["llm"]>;
 }
 
-export function createClientStore(database: Kysely<unknown>, clock: () => number = Date.now): ClientStore {
-  const db = database as unknown as Kysely<Tables>;
-
-  const readSettings = async (executor: Kysely<Tables> | Transaction<Tables>, clientId: string): Promise<ClientSettings> => {
+export function createClientStore(db: StationDatabase, clock: () => number = Date.now): ClientStore {
+  const readSettings = async (executor: StationDatabase | Transaction<StationTables>, clientId: string): Promise<ClientSettings> => {
     const settings = defaultSettings();
     const rows = await executor.selectFrom("client_settings").selectAll().where("client_id", "=", clientId).execute();
     for (const row of rows) {
@@ -86,7 +60,7 @@ export function createClientStore(database: Kysely<unknown>, clock: () => number
     return settings;
   };
 
-  const touchClient = async (executor: Kysely<Tables> | Transaction<Tables>, clientId: string, activePreset?: string | null) => {
+  const touchClient = async (executor: StationDatabase | Transaction<StationTables>, clientId: string, activePreset?: string | null) => {
     const now = clock();
     await executor
       .insertInto("clients")
@@ -100,7 +74,7 @@ export function createClientStore(database: Kysely<unknown>, clock: () => number
   };
 
   const writeSection = async (
-    executor: Kysely<Tables> | Transaction<Tables>,
+    executor: StationDatabase | Transaction<StationTables>,
     clientId: string,
     section: SettingsSection,
     value: unknown,
@@ -122,7 +96,7 @@ export function createClientStore(database: Kysely<unknown>, clock: () => number
   const presetRows = (clientId: string) =>
     db.selectFrom("client_presets").selectAll().where("client_id", "=", clientId).orderBy("seq").execute();
 
-  const toPreset = (row: ClientPresetsTable, index: number, active: string | null): Preset => {
+  const toPreset = (row: Selectable<ClientPresetsTable>, index: number, active: string | null): Preset => {
     const stored = JSON.parse(row.data) as Partial<ClientSettings>;
     const settings = defaultSettings();
     for (const section of settingsSections) {
@@ -179,7 +153,6 @@ export function createClientStore(database: Kysely<unknown>, clock: () => number
         await trx
           .insertInto("client_presets")
           .values({
-            seq: undefined,
             client_id: clientId,
             name,
             description: description ?? null,

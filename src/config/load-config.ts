@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { checkSharedBackends } from "./check-shared-backends.ts";
 import { ConfigError } from "./config-error.ts";
 import { interpolateEnvironment } from "./interpolate-environment.ts";
 import { configSchema, defaultProviders, type StationConfig } from "./schema.ts";
@@ -42,6 +43,7 @@ export function parseConfig(input: unknown, source = "configuration"): StationCo
   if (!parsed.success) throw new ConfigError(formatIssues(source, parsed.error));
   const config = parsed.data;
   config.dataDir = path.resolve(config.dataDir);
+  checkSharedBackends(config, source);
   return deepFreeze(config);
 }
 
@@ -87,7 +89,32 @@ function applyOverrides(document: Document, environment: NodeJS.ProcessEnv, flag
   const logLevel = flags.logLevel ?? environment.STATION_LOG_LEVEL;
   if (logLevel !== undefined) document.logLevel = logLevel;
   applyLmStudioToken(document, environment);
+  applySharedBackendEnvironment(document, environment);
   applyHuggingFaceEnvironment(document, environment);
+}
+
+/**
+ * STATION_DATABASE_URL and STATION_REDIS_URL select the shared backends and win over the file;
+ * STATION_WEBHOOK_SECRET is the webhook secret when the file sets none (so instances can be
+ * configured from the environment alone).
+ */
+function applySharedBackendEnvironment(document: Document, environment: NodeJS.ProcessEnv): void {
+  const { STATION_DATABASE_URL: databaseUrl, STATION_REDIS_URL: redisUrl, STATION_WEBHOOK_SECRET: secret } = environment;
+  if (secret !== undefined && secret !== "") {
+    document.webhooks ??= {};
+    const webhooks = document.webhooks as Record<string, unknown>;
+    if (typeof webhooks === "object" && webhooks !== null && webhooks.secret === undefined) webhooks.secret = secret;
+  }
+  if (databaseUrl !== undefined && databaseUrl !== "") {
+    document.storage ??= {};
+    const storage = document.storage;
+    if (typeof storage === "object" && storage !== null) Object.assign(storage, { backend: "postgres", url: databaseUrl });
+  }
+  if (redisUrl !== undefined && redisUrl !== "") {
+    document.queue ??= {};
+    const queue = document.queue;
+    if (typeof queue === "object" && queue !== null) Object.assign(queue, { backend: "bullmq", redisUrl });
+  }
 }
 
 /** Hugging Face's own variables (HF_TOKEN, HF_ENDPOINT), as its CLI reads them; the file wins. */

@@ -110,6 +110,31 @@ const mcpServerSchema = z
     message: "exactly one of 'command' (stdio) or 'url' (HTTP) is required",
   });
 
+/**
+ * A connection URL of the given schemes. The message never repeats the value: it may hold a password.
+ */
+function serviceUrl(service: string, protocols: string[]) {
+  return z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: `a ${service} URL (${protocols.map((protocol) => `${protocol}//`).join(" or ")}user@host:port/...)` },
+  );
+}
+
+const storageSchema = z
+  .strictObject({
+    backend: z.enum(["sqlite", "postgres"]).default("sqlite"),
+    url: serviceUrl("PostgreSQL", ["postgres:", "postgresql:"]).optional(),
+    /** Connections per instance. */
+    poolSize: z.number().int().min(1).max(1000).default(10),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -218,8 +243,18 @@ export const configSchema = z.strictObject({
         .default(20 * 1024 * 1024),
     })
     .prefault({}),
+  /** Where state lives: the embedded SQLite file, or one PostgreSQL database shared by every instance. */
+  storage: storageSchema,
   queue: z
     .strictObject({
+      /** sqlite: the embedded queue in the SQLite database; bullmq: Redis, shared by every instance. */
+      backend: z.enum(["sqlite", "bullmq"]).default("sqlite"),
+      redisUrl: serviceUrl("redis", ["redis:", "rediss:"]).optional(),
+      /** Key prefix in Redis: instances with the same prefix share one queue. */
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.', '-'")
+        .default("station"),
       capacity: z.number().int().min(1).default(50),
       concurrency: z.number().int().min(1).default(2),
       jobTimeoutMs: z.number().int().positive().default(120_000),

@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../config/load-config.ts";
 import { createLogger } from "../logging/create-logger.ts";
-import { type Database, openDatabase } from "../storage/database.ts";
+import { openDatabase, type SqliteDatabase } from "../storage/database.ts";
 import { migrate } from "../storage/migrate.ts";
 import type { VisionService } from "../vision/vision-service.ts";
 import { createCaptionQueue } from "./create-caption-queue.ts";
@@ -14,7 +14,7 @@ import type { QueueBackend } from "./queue-backend.ts";
 
 describe("createCaptionQueue start", () => {
   let directory: string;
-  let database: Database;
+  let database: SqliteDatabase;
 
   beforeEach(async () => {
     directory = mkdtempSync(path.join(tmpdir(), "station-caption-queue-"));

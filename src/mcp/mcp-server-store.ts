@@ -1,14 +1,4 @@
-import type { Kysely } from "kysely";
-
-interface McpServersTable {
-  id: string;
-  source: string;
-  url: string | null;
-  headers: string | null;
-  enabled: number | null;
-  created_at: number;
-  updated_at: number;
-}
+import type { StationDatabase } from "../storage/database.ts";
 
 export interface StoredMcpServer {
   id: string;
@@ -30,8 +20,7 @@ export interface McpServerStore {
   setEnabled(id: string, source: StoredMcpServer["source"], enabled: boolean): Promise<void>;
 }
 
-export function createMcpServerStore(database: Kysely<unknown>, clock: () => number = Date.now): McpServerStore {
-  const db = database as unknown as Kysely<{ mcp_servers: McpServersTable }>;
+export function createMcpServerStore(db: StationDatabase, clock: () => number = Date.now): McpServerStore {
   return {
     async list() {
       const rows = await db.selectFrom("mcp_servers").selectAll().orderBy("created_at").execute();

@@ -1,11 +1,5 @@
-import type { Kysely } from "kysely";
+import type { StationDatabase } from "../storage/database.ts";
 import { defaultToolPreferences, type ToolPreferences, toolPreferencesSchema } from "./tool-preferences.ts";
-
-interface McpPreferencesTable {
-  client_id: string;
-  data: string;
-  updated_at: number;
-}
 
 /** Per-client MCP tool preferences (GET|PUT /api/mcp/preferences/{client_id}). */
 export interface ToolPreferencesStore {
@@ -13,8 +7,7 @@ export interface ToolPreferencesStore {
   put(clientId: string, preferences: ToolPreferences): Promise<ToolPreferences>;
 }
 
-export function createToolPreferencesStore(database: Kysely<unknown>, clock: () => number = Date.now): ToolPreferencesStore {
-  const db = database as unknown as Kysely<{ mcp_preferences: McpPreferencesTable }>;
+export function createToolPreferencesStore(db: StationDatabase, clock: () => number = Date.now): ToolPreferencesStore {
   return {
     async get(clientId) {
       const row = await db.selectFrom("mcp_preferences").select("data").where("client_id", "=", clientId).executeTakeFirst();

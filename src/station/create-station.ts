@@ -1,8 +1,8 @@
-import path from "node:path";
 import { createAudioService } from "../audio/create-audio-service.ts";
 import { createChatApplication } from "../chat/create-chat-application.ts";
 import { createImageReaderForBlindModel } from "../chat/read-images-for-blind-model.ts";
 import { createChatCore } from "../chat-core/create-chat-core.ts";
+import { ConfigError } from "../config/config-error.ts";
 import type { StationConfig } from "../config/schema.ts";
 import { createCaptionQueue } from "../jobs/create-caption-queue.ts";
 import { createSqliteQueueBackend } from "../jobs/create-sqlite-queue-backend.ts";
@@ -18,9 +18,10 @@ import type { Provider } from "../providers/spec/index.ts";
 import { configuredSecrets } from "../security/configured-secrets.ts";
 import { createSecretRedactor, minimumSecretLength, type SecretRedactor } from "../security/secret-redactor.ts";
 import { acquireDataDirLock } from "../storage/acquire-data-dir-lock.ts";
-import { openDatabase } from "../storage/database.ts";
 import { migrate } from "../storage/migrate.ts";
+import { openStationDatabase } from "../storage/open-station-database.ts";
 import { createGatewayMetrics } from "../system/metrics/create-gateway-metrics.ts";
+import { createDatabaseBlobStore } from "../uploads/create-database-blob-store.ts";
 import { stationVersion } from "../version.ts";
 import { createImageIntake } from "../vision/create-image-intake.ts";
 import { createVisionService } from "../vision/create-vision-service.ts";
@@ -47,11 +48,17 @@ export async function createStation(config: StationConfig, options: CreateStatio
     );
   }
   const runsWorkers = options.workers !== false;
-  // Only one process may run workers on a data dir; holding this lock makes every job still
-  // marked running an orphan of a dead process, safe to re-queue right away.
-  const lock = runsWorkers ? acquireDataDirLock(config.dataDir) : undefined;
-  const database = openDatabase(path.join(config.dataDir, "station.db"));
+  // Only one process may run workers on a SQLite data dir; holding this lock makes every job
+  // still marked running an orphan of a dead process, safe to re-queue right away. Shared
+  // backends have no such owner: any number of instances run, each with its own data dir.
+  const lock = runsWorkers && config.storage.backend === "sqlite" ? acquireDataDirLock(config.dataDir) : undefined;
+  const database = await openStationDatabase(config, logger).catch((error: unknown) => {
+    lock?.release();
+    throw error;
+  });
   await migrate(database);
+  // Shared mode: upload bytes in PostgreSQL, so every instance serves every upload.
+  const blobs = database.dialect === "postgres" ? createDatabaseBlobStore(database.kysely) : undefined;
   const startedAt = Date.now();
   const closers: (() => Promise<void>)[] = [];
   const residency = createModelResidency<Resident>({
@@ -87,6 +94,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
   redactor.add(webhookSecret);
   redactor.add(webhookSecret.replace(/^whsec_/, ""));
   const audio = createAudioService({ config, registry });
+  if (database.dialect !== "sqlite") throw new ConfigError("key 'queue.backend': bullmq is not available in this build yet");
   const captionQueue = createCaptionQueue({
     config,
     backend: createSqliteQueueBackend(database.sqlite),
@@ -102,6 +110,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
   const chat = createChatApplication({
     config,
     database: database.kysely,
+    ...(blobs === undefined ? {} : { blobs }),
     registry,
     logger,
     version: stationVersion,

@@ -2,22 +2,47 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
+import type { StationTables } from "./station-tables.ts";
 
-/**
- * Station's SQLite database. Features reach it through repositories that take a `Kysely`
- * instance (so a Postgres dialect can be swapped in later); hot paths that need SQLite's
- * synchronous, transactional guarantees (the job queue's atomic claim) use `sqlite` directly
- * behind their own backend interface.
- */
-export interface Database {
-  // biome-ignore lint/suspicious/noExplicitAny: each repository declares its own table types
-  readonly kysely: Kysely<any>;
-  readonly sqlite: BetterSqlite3.Database;
-  readonly file: string;
+/** Station's database as every store sees it: one Kysely type, whichever dialect is behind it. */
+export type StationDatabase = Kysely<StationTables>;
+
+/** How the database answers right now (GET /health, /v1/system/metrics, `station doctor`). */
+export interface DatabaseHealth {
+  backend: "sqlite" | "postgres";
+  reachable: boolean;
+  latencyMs: number | null;
+  /** Connections: open, idle, callers waiting for one (PostgreSQL only). */
+  pool?: { size: number; max: number; idle: number; waiting: number };
+  error?: string;
+}
+
+interface DatabaseBase {
+  readonly kysely: StationDatabase;
+  /** Where it lives, fit for logs: a file path or a URL without its password. */
+  readonly location: string;
+  health(): Promise<DatabaseHealth>;
   close(): Promise<void>;
 }
 
-export function openDatabase(file: string): Database {
+/**
+ * The embedded default. Hot paths that need SQLite's synchronous, transactional guarantees
+ * (the job queue's atomic claim) use `sqlite` directly behind their own backend interface.
+ */
+export interface SqliteDatabase extends DatabaseBase {
+  readonly dialect: "sqlite";
+  readonly sqlite: BetterSqlite3.Database;
+  readonly file: string;
+}
+
+/** Shared by every instance (see open-postgres-database.ts). */
+export interface PostgresDatabase extends DatabaseBase {
+  readonly dialect: "postgres";
+}
+
+export type Database = SqliteDatabase | PostgresDatabase;
+
+export function openDatabase(file: string): SqliteDatabase {
   if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma("journal_mode = WAL");
@@ -25,12 +50,23 @@ export function openDatabase(file: string): Database {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  const kysely = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<StationTables>({ dialect: new SqliteDialect({ database: sqlite }) });
   let closed = false;
   return {
+    dialect: "sqlite",
     kysely,
     sqlite,
     file,
+    location: file,
+    async health() {
+      const started = performance.now();
+      try {
+        sqlite.prepare("SELECT 1").get();
+        return { backend: "sqlite", reachable: true, latencyMs: round(performance.now() - started) };
+      } catch (error) {
+        return { backend: "sqlite", reachable: false, latencyMs: null, error: (error as Error).message };
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -38,4 +74,8 @@ export function openDatabase(file: string): Database {
       await kysely.destroy();
     },
   };
+}
+
+export function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }

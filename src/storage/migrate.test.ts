@@ -26,7 +26,7 @@ describe("migrate", () => {
     };
     const older = openDatabase(file);
     expect(await migrate(older, { migrations: versionOne })).toEqual(["0001-notes"]);
-    await older.kysely
+    await (older.kysely as unknown as AnyDb)
       .insertInto("notes")
       .values([
         { id: 1, body: "first" },
@@ -48,7 +48,7 @@ describe("migrate", () => {
     };
     const newer = openDatabase(file);
     expect(await migrate(newer, { migrations: versionTwo })).toEqual(["0002-notes-pinned"]);
-    expect(await newer.kysely.selectFrom("notes").selectAll().orderBy("id").execute()).toEqual([
+    expect(await (newer.kysely as unknown as AnyDb).selectFrom("notes").selectAll().orderBy("id").execute()).toEqual([
       { id: 1, body: "first", pinned: 0 },
       { id: 2, body: "second", pinned: 0 },
     ]);

@@ -1,16 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
+import type { Selectable } from "kysely";
 import { errors } from "../errors/errors.ts";
-
-interface SuggestionsTable {
-  seq: number | undefined;
-  id: string;
-  client_id: string | null;
-  title: string | null;
-  content: string;
-  created_at: number;
-  updated_at: number;
-}
+import type { StationDatabase } from "../storage/database.ts";
+import type { SuggestionsTable } from "../storage/station-tables.ts";
 
 /** A prompt suggestion shown on an empty chat ("Summarise this file", ...). */
 export interface Suggestion {
@@ -31,8 +23,7 @@ export interface SuggestionStore {
   delete(id: string): Promise<Suggestion>;
 }
 
-export function createSuggestionStore(database: Kysely<unknown>, clock: () => number = Date.now): SuggestionStore {
-  const db = database as unknown as Kysely<{ suggestions: SuggestionsTable }>;
+export function createSuggestionStore(db: StationDatabase, clock: () => number = Date.now): SuggestionStore {
   const find = async (id: string): Promise<Suggestion> => {
     const row = await db.selectFrom("suggestions").selectAll().where("id", "=", id).executeTakeFirst();
     if (row === undefined) throw errors.notFound("Suggestion", id, "suggestion_not_found");
@@ -53,7 +44,6 @@ export function createSuggestionStore(database: Kysely<unknown>, clock: () => nu
       await db
         .insertInto("suggestions")
         .values({
-          seq: undefined,
           id,
           client_id: input.client_id ?? null,
           title: input.title ?? null,
@@ -85,7 +75,7 @@ export function createSuggestionStore(database: Kysely<unknown>, clock: () => nu
   };
 }
 
-function toSuggestion(row: SuggestionsTable): Suggestion {
+function toSuggestion(row: Selectable<SuggestionsTable>): Suggestion {
   return {
     id: row.id,
     client_id: row.client_id,

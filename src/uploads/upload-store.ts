@@ -1,18 +1,9 @@
-import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { readFile, rename, stat, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import path from "node:path";
-import type { Kysely } from "kysely";
 import { errors } from "../errors/errors.ts";
+import type { StationDatabase } from "../storage/database.ts";
+import type { BlobStore } from "./blob-store.ts";
 import { sniffMediaType } from "./sniff-media-type.ts";
-
-interface UploadsTable {
-  id: string;
-  media_type: string;
-  size: number;
-  filename: string | null;
-  created_at: number;
-}
 
 export interface UploadRecord {
   /** SHA-256 of the content, hex: the same bytes always get the same id. */
@@ -24,41 +15,26 @@ export interface UploadRecord {
 }
 
 export interface UploadStore {
-  /** Stores bytes content-addressed under <dataDir>/uploads; uploading the same bytes twice stores them once. */
+  /** Stores bytes content-addressed in the blob store; uploading the same bytes twice stores them once. */
   save(bytes: Uint8Array, filename?: string): Promise<UploadRecord>;
   /** 404 upload_not_found for unknown ids. */
   get(id: string): Promise<UploadRecord>;
   read(id: string): Promise<{ record: UploadRecord; bytes: Buffer }>;
-  /** Where the bytes of an upload live. */
-  pathOf(id: string): string;
 }
 
 const idPattern = /^[a-f0-9]{64}$/;
 
-export function createUploadStore(options: { database: Kysely<unknown>; dataDir: string; clock?: () => number }): UploadStore {
-  const db = options.database as unknown as Kysely<{ uploads: UploadsTable }>;
-  const root = path.join(options.dataDir, "uploads");
+export function createUploadStore(options: { database: StationDatabase; blobs: BlobStore; clock?: () => number }): UploadStore {
+  const db = options.database;
   const clock = options.clock ?? Date.now;
-  const pathOf = (id: string) => path.join(root, id.slice(0, 2), id);
 
   const store: UploadStore = {
-    pathOf,
     async save(bytes, filename) {
       if (bytes.length === 0) throw errors.invalidRequest("The uploaded file is empty", "file");
       const id = createHash("sha256").update(bytes).digest("hex");
       const existing = await db.selectFrom("uploads").selectAll().where("id", "=", id).executeTakeFirst();
-      const file = pathOf(id);
-      const onDisk = await stat(file).then(
-        (info) => info.size === bytes.length,
-        () => false,
-      );
-      if (!onDisk) {
-        mkdirSync(path.dirname(file), { recursive: true });
-        // Write then rename: a crash mid-write never leaves a truncated file under a valid id.
-        const temporary = `${file}.${randomUUID()}.partial`;
-        await writeFile(temporary, bytes);
-        await rename(temporary, file);
-      }
+      // Bytes before metadata: a crash in between leaves an unreferenced blob, never a record without content.
+      await options.blobs.put(id, bytes);
       if (existing !== undefined) return existing;
       const record: UploadRecord = {
         id,
@@ -81,11 +57,9 @@ export function createUploadStore(options: { database: Kysely<unknown>; dataDir:
     },
     async read(id) {
       const record = await store.get(id);
-      try {
-        return { record, bytes: await readFile(pathOf(id)) };
-      } catch (error) {
-        throw errors.internal(`The content of upload '${id}' is missing from the data directory`, error);
-      }
+      const bytes = await options.blobs.get(id);
+      if (bytes === undefined) throw errors.internal(`The content of upload '${id}' is missing from the blob store`);
+      return { record, bytes };
     },
   };
   return store;

@@ -1,14 +1,6 @@
-import type { Kysely } from "kysely";
 import { StationError } from "../../errors/station-error.ts";
+import type { StationDatabase } from "../../storage/database.ts";
 import type { ResponseItem } from "./response-items.ts";
-
-interface ResponsesTable {
-  id: string;
-  previous_response_id: string | null;
-  input_items: string;
-  response: string;
-  created_at: number;
-}
 
 export interface StoredResponse {
   id: string;
@@ -22,11 +14,10 @@ const maxChainLength = 1000;
 
 /** Stored responses (`store: true`, the default) in Station's database, through Kysely. */
 export class ResponseStore {
-  private readonly db: Kysely<{ responses: ResponsesTable }>;
+  private readonly db: StationDatabase;
 
-  // biome-ignore lint/suspicious/noExplicitAny: the database handle is shared by repositories with their own tables
-  constructor(database: Kysely<any>) {
-    this.db = database as Kysely<{ responses: ResponsesTable }>;
+  constructor(database: StationDatabase) {
+    this.db = database;
   }
 
   async save(stored: StoredResponse): Promise<void> {

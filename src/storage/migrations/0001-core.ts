@@ -8,7 +8,7 @@ export const coreMigration: Migration = {
       .createTable("meta")
       .addColumn("key", "text", (column) => column.primaryKey())
       .addColumn("value", "text", (column) => column.notNull())
-      .addColumn("updated_at", "integer", (column) => column.notNull())
+      .addColumn("updated_at", "bigint", (column) => column.notNull())
       .execute();
   },
 };

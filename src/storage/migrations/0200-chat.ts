@@ -1,4 +1,5 @@
-import { type Kysely, type Migration, sql } from "kysely";
+import type { Kysely, Migration } from "kysely";
+import { addSerialKey } from "./portable-ddl.ts";
 
 /**
  * Conversations: one row per message, so appending or deleting a message never rewrites a
@@ -13,14 +14,14 @@ export const chatMigration: Migration = {
       .addColumn("client_id", "text", (column) => column.notNull())
       .addColumn("title", "text")
       .addColumn("model", "text")
-      .addColumn("created_at", "integer", (column) => column.notNull())
-      .addColumn("updated_at", "integer", (column) => column.notNull())
+      .addColumn("created_at", "bigint", (column) => column.notNull())
+      .addColumn("updated_at", "bigint", (column) => column.notNull())
       .execute();
     await db.schema.createIndex("chat_sessions_by_update").on("chat_sessions").columns(["updated_at", "id"]).execute();
     await db.schema.createIndex("chat_sessions_by_client").on("chat_sessions").columns(["client_id", "updated_at"]).execute();
     await db.schema
       .createTable("chat_messages")
-      .addColumn("seq", "integer", (column) => column.primaryKey().autoIncrement())
+      .$call(addSerialKey(db, "seq"))
       .addColumn("id", "text", (column) => column.notNull().unique())
       .addColumn("session_id", "text", (column) => column.notNull().references("chat_sessions.id").onDelete("cascade"))
       .addColumn("role", "text", (column) => column.notNull())
@@ -31,7 +32,7 @@ export const chatMigration: Migration = {
       .addColumn("attachments", "text")
       .addColumn("metadata", "text")
       .addColumn("generation_id", "text")
-      .addColumn("created_at", "integer", (column) => column.notNull())
+      .addColumn("created_at", "bigint", (column) => column.notNull())
       .execute();
     await db.schema.createIndex("chat_messages_by_session").on("chat_messages").columns(["session_id", "seq"]).execute();
     await db.schema
@@ -45,14 +46,14 @@ export const chatMigration: Migration = {
       .addColumn("prompt_tokens", "integer", (column) => column.notNull().defaultTo(0))
       .addColumn("completion_tokens", "integer", (column) => column.notNull().defaultTo(0))
       .addColumn("total_tokens", "integer", (column) => column.notNull().defaultTo(0))
-      .addColumn("cost_usd", "real")
+      .addColumn("cost_usd", "double precision")
       .addColumn("cost_source", "text")
       .addColumn("rounds", "integer", (column) => column.notNull().defaultTo(0))
       .addColumn("tool_calls", "integer", (column) => column.notNull().defaultTo(0))
       .addColumn("error", "text")
-      .addColumn("created_at", "integer", (column) => column.notNull())
-      .addColumn("finished_at", "integer")
+      .addColumn("created_at", "bigint", (column) => column.notNull())
+      .addColumn("finished_at", "bigint")
       .execute();
-    await sql`create index chat_generations_by_session on chat_generations (session_id)`.execute(db);
+    await db.schema.createIndex("chat_generations_by_session").on("chat_generations").column("session_id").execute();
   },
 };

@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from "kysely";
+import { addSerialKey } from "./portable-ddl.ts";
 
 /** Per-client settings (one row per section), presets (ordered per client) and suggestions. */
 export const clientsMigration: Migration = {
@@ -8,36 +9,36 @@ export const clientsMigration: Migration = {
       .createTable("clients")
       .addColumn("client_id", "text", (column) => column.primaryKey())
       .addColumn("active_preset", "text")
-      .addColumn("created_at", "integer", (column) => column.notNull())
-      .addColumn("updated_at", "integer", (column) => column.notNull())
+      .addColumn("created_at", "bigint", (column) => column.notNull())
+      .addColumn("updated_at", "bigint", (column) => column.notNull())
       .execute();
     await db.schema
       .createTable("client_settings")
       .addColumn("client_id", "text", (column) => column.notNull())
       .addColumn("section", "text", (column) => column.notNull())
       .addColumn("data", "text", (column) => column.notNull())
-      .addColumn("updated_at", "integer", (column) => column.notNull())
+      .addColumn("updated_at", "bigint", (column) => column.notNull())
       .addPrimaryKeyConstraint("client_settings_pk", ["client_id", "section"])
       .execute();
     await db.schema
       .createTable("client_presets")
-      .addColumn("seq", "integer", (column) => column.primaryKey().autoIncrement())
+      .$call(addSerialKey(db, "seq"))
       .addColumn("client_id", "text", (column) => column.notNull())
       .addColumn("name", "text", (column) => column.notNull())
       .addColumn("description", "text")
       .addColumn("data", "text", (column) => column.notNull())
-      .addColumn("created_at", "integer", (column) => column.notNull())
+      .addColumn("created_at", "bigint", (column) => column.notNull())
       .addUniqueConstraint("client_presets_name", ["client_id", "name"])
       .execute();
     await db.schema
       .createTable("suggestions")
-      .addColumn("seq", "integer", (column) => column.primaryKey().autoIncrement())
+      .$call(addSerialKey(db, "seq"))
       .addColumn("id", "text", (column) => column.notNull().unique())
       .addColumn("client_id", "text")
       .addColumn("title", "text")
       .addColumn("content", "text", (column) => column.notNull())
-      .addColumn("created_at", "integer", (column) => column.notNull())
-      .addColumn("updated_at", "integer", (column) => column.notNull())
+      .addColumn("created_at", "bigint", (column) => column.notNull())
+      .addColumn("updated_at", "bigint", (column) => column.notNull())
       .execute();
   },
 };

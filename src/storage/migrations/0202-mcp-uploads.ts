@@ -11,14 +11,14 @@ export const mcpUploadsMigration: Migration = {
       .addColumn("url", "text")
       .addColumn("headers", "text")
       .addColumn("enabled", "integer")
-      .addColumn("created_at", "integer", (column) => column.notNull())
-      .addColumn("updated_at", "integer", (column) => column.notNull())
+      .addColumn("created_at", "bigint", (column) => column.notNull())
+      .addColumn("updated_at", "bigint", (column) => column.notNull())
       .execute();
     await db.schema
       .createTable("mcp_preferences")
       .addColumn("client_id", "text", (column) => column.primaryKey())
       .addColumn("data", "text", (column) => column.notNull())
-      .addColumn("updated_at", "integer", (column) => column.notNull())
+      .addColumn("updated_at", "bigint", (column) => column.notNull())
       .execute();
     await db.schema
       .createTable("uploads")
@@ -26,7 +26,7 @@ export const mcpUploadsMigration: Migration = {
       .addColumn("media_type", "text", (column) => column.notNull())
       .addColumn("size", "integer", (column) => column.notNull())
       .addColumn("filename", "text")
-      .addColumn("created_at", "integer", (column) => column.notNull())
+      .addColumn("created_at", "bigint", (column) => column.notNull())
       .execute();
   },
 };

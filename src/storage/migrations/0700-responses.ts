@@ -10,7 +10,7 @@ export const responsesMigration: Migration = {
       .addColumn("previous_response_id", "text")
       .addColumn("input_items", "text", (column) => column.notNull())
       .addColumn("response", "text", (column) => column.notNull())
-      .addColumn("created_at", "integer", (column) => column.notNull())
+      .addColumn("created_at", "bigint", (column) => column.notNull())
       .execute();
   },
 };
