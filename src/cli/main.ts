@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../config/config-error.ts";
 import { stationVersion } from "../version.ts";
 import { captionCommand } from "./caption-command.ts";
+import { certCommand } from "./cert-command.ts";
 import { chatCommand } from "./chat-command.ts";
 import { doctorCommand } from "./doctor-command.ts";
 import { mcpRefreshCommand, mcpServersCommand, mcpToolsCommand } from "./mcp-command.ts";
@@ -83,6 +84,14 @@ export function buildCli(): Command {
     .option("--length <length>", "short | normal | long", "normal")
     .option("-m, --model <model>", "vision model (default: the configured one)")
     .action(captionCommand);
+
+  withConfigFlags(
+    program.command("cert").description("write a self-signed certificate for HTTPS/WSS (server.tls) and print how to trust it"),
+  )
+    .option("--dir <dir>", "where to write station-cert.pem and station-key.pem (default: <dataDir>/tls)")
+    .option("--hosts <names...>", "more host names or IPs the certificate covers (localhost, 127.0.0.1, ::1 always)")
+    .option("--days <days>", "validity in days", "825")
+    .action(certCommand);
 
   const mcp = program.command("mcp").description("inspect the MCP servers of a running Station");
   withClientFlags(mcp.command("servers").description("MCP servers, their state and tool counts"))

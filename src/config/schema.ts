@@ -157,6 +157,8 @@ export const configSchema = z.strictObject({
       requestTimeoutMs: z.number().int().positive().default(120_000),
       /** Open connections at once (streams and WebSockets included); more are closed on arrival. */
       maxConnections: z.number().int().positive().default(1000),
+      /** PEM files: HTTPS and WSS on the same port (`station cert` writes a self-signed pair). */
+      tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
     })
     .refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
       message: "headersTimeoutMs must not be longer than requestTimeoutMs",

@@ -31,6 +31,7 @@ import { systemModelsRoutes } from "./surfaces/system-models-routes.ts";
 import { systemRoutes } from "./surfaces/system-routes.ts";
 import { uploadRoutes } from "./surfaces/upload-routes.ts";
 import { webUiRoutes } from "./surfaces/web-ui-routes.ts";
+import { readTlsFiles } from "./tls/read-tls-files.ts";
 
 /**
  * Builds the Fastify app for a Station without opening a port: tests call `app.inject()`,
@@ -38,7 +39,10 @@ import { webUiRoutes } from "./surfaces/web-ui-routes.ts";
  */
 export async function createApp(station: Station): Promise<FastifyInstance> {
   const { config } = station;
-  const app: FastifyInstance = Fastify({
+  const tls = config.server.tls === undefined ? undefined : readTlsFiles(config.server.tls);
+  const app = Fastify({
+    // HTTPS and WSS on the same port (the realtime upgrade rides the same server).
+    ...(tls === undefined ? {} : { https: tls }),
     loggerInstance: station.logger as FastifyBaseLogger,
     logController: new RequestLogController(station.metrics.recordRequest),
     // A pino child per request costs more than many handlers; create it only if something logs.
@@ -50,7 +54,7 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
     clientErrorHandler,
     forceCloseConnections: false,
     ...connectionLimits(config.server),
-  });
+  }) as unknown as FastifyInstance;
   // Beyond this many open sockets Node closes new ones on arrival: a flood of slow clients runs
   // into this cap, not into the process's file-descriptor limit.
   app.server.maxConnections = config.server.maxConnections;

@@ -7,7 +7,7 @@ import { isLoopbackHost } from "./is-loopback-host.ts";
 export interface RunningServer {
   app: FastifyInstance;
   station: Station;
-  /** The URL the server listens on, e.g. http://127.0.0.1:2020 */
+  /** The URL the server listens on, e.g. http://127.0.0.1:2020 (https:// with server.tls) */
   url: string;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), closes everything. */
   stop(): Promise<void>;
@@ -43,5 +43,5 @@ export async function startServer(station: Station): Promise<RunningServer> {
     })();
     return stopping;
   };
-  return { app, station, url: `http://${host}:${port}`, stop };
+  return { app, station, url: `${server.tls === undefined ? "http" : "https"}://${host}:${port}`, stop };
 }
