@@ -82,6 +82,24 @@ export const providerSchema = z.discriminatedUnion("type", [
     gpuLayers: z.union([z.literal("auto"), z.number().int().min(0)]).default("auto"),
   }),
   z.strictObject({ ...providerBase, type: z.literal("ocr") }),
+  z.strictObject({
+    ...providerBase,
+    type: z.literal("local-vision"),
+    /** Directory scanned for Hugging Face ONNX repositories; the data dir's models/ is always scanned too. */
+    modelsDir: z.string().optional(),
+    /** ONNX Runtime threads per request; 0 = let Station choose for the core count. */
+    threads: z.number().int().min(0).default(0),
+    /** Requests running at once on one loaded model. */
+    parallelRequests: z.number().int().min(1).default(1),
+    /** Requests allowed to wait for a model; beyond it: 503 + Retry-After. */
+    maxQueue: z.number().int().min(0).default(16),
+    keepAliveMs: z.number().int().min(-1).default(300_000),
+    memoryBudgetBytes: z.number().int().min(0).default(0),
+    /** Longest answer in tokens. */
+    maxNewTokens: z.number().int().min(1).max(4096).default(256),
+    /** Encoded images kept per model (vision-encoder output by image hash); 0 disables. */
+    encodeCacheEntries: z.number().int().min(0).default(16),
+  }),
 ]);
 
 const routeTargetSchema = z.union([
@@ -340,4 +358,5 @@ export type McpServerConfig = z.infer<typeof mcpServerSchema>;
 export const defaultProviders: unknown[] = [
   { id: "local", type: "llamacpp" },
   { id: "ocr", type: "ocr" },
+  { id: "vision", type: "local-vision" },
 ];

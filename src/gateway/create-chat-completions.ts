@@ -58,7 +58,9 @@ export function createChatCompletions(options: ChatCompletionsOptions) {
     if (modelId === undefined) throw errors.invalidRequest("'model' is required (and no defaults.chatModel is configured)", "model");
     const resolved = registry.lookup(modelId) ?? (await registry.resolve(modelId));
     const capabilities = resolved.info?.capabilities;
-    if (capabilities !== undefined && capabilities.length > 0 && !capabilities.includes("chat")) {
+    // A vision-only model (a local Florence-2) answers a chat turn that carries an image.
+    const visionTurn = capabilities?.includes("vision") === true && hasImages(body.messages);
+    if (capabilities !== undefined && capabilities.length > 0 && !capabilities.includes("chat") && !visionTurn) {
       throw errors.unsupported(`The model '${modelId}' cannot chat (it offers: ${capabilities.join(", ")})`, "model");
     }
     let images = noImages;

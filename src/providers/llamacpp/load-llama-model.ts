@@ -1,7 +1,7 @@
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel } from "node-llama-cpp";
 import { resolveChatWrapper } from "node-llama-cpp";
 import type { Resident } from "../residency/model-residency.ts";
-import { createSequencePool, type SequencePool } from "./sequence-pool.ts";
+import { createSequencePool, type SequencePool } from "../residency/sequence-pool.ts";
 
 export interface LlamaResident extends Resident {
   readonly llama: Llama;

@@ -23,6 +23,15 @@ export interface ModelInfo {
   metadata?: Record<string, unknown>;
 }
 
+export interface EncodeCacheStats {
+  hits: number;
+  misses: number;
+  /** Vision-encoder runs (each hit saves one). */
+  encoderRuns: number;
+  entries: number;
+  capacity: number;
+}
+
 export interface ProviderHealth {
   status: "ok" | "degraded" | "down";
   detail?: string;
@@ -51,6 +60,8 @@ export interface Provider {
   unloadModel?(modelName: string): Promise<void>;
   /** Models resident in memory now (GET /v1/system/ps). */
   runningModels?(): RunningModel[];
+  /** Engines that cache encoded images (local vision): hits and misses for /v1/system/metrics. */
+  encodeCacheStats?(): EncodeCacheStats;
   /** Fast path for OpenAI-compatible upstreams (the gateway relays bytes instead of re-encoding). */
   readonly openAiPassthrough?: OpenAiPassthrough;
   /** Release sockets, child processes, native memory. */

@@ -9,6 +9,8 @@ export type CaptionLength = "short" | "normal" | "long";
 export interface VisionRequestBase {
   model: string;
   image: ImagePart;
+  /** sha256 of the image bytes when the caller has it (engines that cache encodings key on it). */
+  contentHash?: string;
   signal?: AbortSignal;
 }
 

@@ -1,0 +1,234 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
+import type { Tensor } from "@huggingface/transformers";
+import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
+import { errors } from "../../errors/errors.ts";
+import { StationError } from "../../errors/station-error.ts";
+import type { Logger } from "../../logging/create-logger.ts";
+import { createModelResidency, type ModelResidency, type ResidencyHandle, type Resident } from "../residency/model-residency.ts";
+import { type Scheduler, systemScheduler } from "../residency/scheduler.ts";
+import type { ModelInfo, Provider, RunningModel, VisionModel } from "../spec/index.ts";
+import { createEncodingCache, type EncodingCacheStats } from "./create-encoding-cache.ts";
+import { createFlorence2VisionModel } from "./create-florence2-vision-model.ts";
+import { createVisionChatModel } from "./create-vision-chat-model.ts";
+import { findOnnxModelDirectories, type OnnxModelDirectory } from "./find-onnx-model-directories.ts";
+import { inspectVisionModel, type VisionInspection, type VisionModelSummary } from "./inspect-vision-model.ts";
+import type { Florence2Resident } from "./load-florence2.ts";
+import { localVisionThreadCount } from "./local-vision-thread-count.ts";
+import { visionModelError } from "./vision-model-error.ts";
+
+export type LocalVisionProviderConfig = Extract<ProviderConfig, { type: "local-vision" }>;
+
+export interface LocalVisionProviderOptions {
+  config: StationConfig;
+  logger: Logger;
+  scheduler?: Scheduler;
+  /** The Station-wide residency shared with the other in-process engines; without it, one of its own. */
+  residency?: ModelResidency<Resident>;
+}
+
+export interface LocalVisionProvider extends Provider {
+  readonly modelsDirectories: string[];
+  visionModel(modelName: string): VisionModel;
+  runningModels(): RunningModel[];
+  loadModel(modelName: string, options?: { keepAliveMs?: number }): Promise<void>;
+  unloadModel(modelName: string): Promise<void>;
+  encodeCacheStats(): EncodingCacheStats;
+  close(): Promise<void>;
+}
+
+/** Where pulled Hugging Face ONNX repositories go and where discovery looks. */
+export function localVisionModelsDirectories(providerConfig: LocalVisionProviderConfig, config: StationConfig): string[] {
+  const dataModels = path.join(config.dataDir, "models");
+  const configured = providerConfig.modelsDir === undefined ? [] : [path.resolve(providerConfig.modelsDir)];
+  return [...new Set([...configured, dataModels])];
+}
+
+/**
+ * The `local-vision` provider: every Hugging Face ONNX vision repository (a directory with
+ * config.json and onnx/) in the models directories, run in-process by transformers.js on
+ * onnxruntime-node's CPU kernels. ONNX Runtime runs each graph on its own threads, off the
+ * event loop; requests per model are bounded (parallelRequests running, maxQueue waiting).
+ */
+export function createLocalVisionProvider(
+  providerConfig: LocalVisionProviderConfig,
+  options: LocalVisionProviderOptions,
+): LocalVisionProvider {
+  const { logger } = options;
+  const directories = localVisionModelsDirectories(providerConfig, options.config);
+  const threads = providerConfig.threads > 0 ? providerConfig.threads : localVisionThreadCount();
+  const residency =
+    options.residency?.scope<Florence2Resident>(providerConfig.id, {
+      defaultKeepAliveMs: providerConfig.keepAliveMs,
+      memoryBudgetBytes: providerConfig.memoryBudgetBytes,
+    }) ??
+    createModelResidency<Florence2Resident>({
+      scheduler: options.scheduler ?? systemScheduler,
+      defaultKeepAliveMs: providerConfig.keepAliveMs,
+      memoryBudgetBytes: providerConfig.memoryBudgetBytes,
+      logger,
+    });
+  const stats: EncodingCacheStats = { hits: 0, misses: 0, encoderRuns: 0, entries: 0, capacity: providerConfig.encodeCacheEntries };
+  const caches = new Set<{ readonly size: number }>();
+  const inspections = new Map<string, { key: string; result: VisionInspection }>();
+  const modelId = (name: string) => `${providerConfig.id}/${name}`;
+
+  const inspectionKey = (model: OnnxModelDirectory) => `${model.path}:${model.sizeBytes}:${model.modifiedMs}`;
+  const inspect = async (model: OnnxModelDirectory): Promise<VisionInspection> => {
+    const key = inspectionKey(model);
+    const cached = inspections.get(model.name);
+    if (cached?.key === key) return cached.result;
+    const result = await inspectVisionModel(modelId(model.name), model);
+    if (!result.ok) logger.warn({ model: modelId(model.name), reason: result.error.message }, "local vision model skipped");
+    inspections.set(model.name, { key, result });
+    return result;
+  };
+
+  const resolveModel = async (name: string): Promise<{ model: OnnxModelDirectory; summary: VisionModelSummary }> => {
+    const model = (await findOnnxModelDirectories(directories)).find((candidate) => candidate.name === name);
+    if (model === undefined) throw errors.modelNotFound(modelId(name));
+    const inspection = await inspect(model);
+    if (!inspection.ok) throw inspection.error;
+    return { model, summary: inspection.summary };
+  };
+
+  const prepare = (name: string) => async () => {
+    const { model, summary } = await resolveModel(name);
+    return {
+      estimatedBytes: summary.sizeBytes,
+      load: async () => {
+        const cache = createEncodingCache<Tensor>(providerConfig.encodeCacheEntries, stats);
+        try {
+          // transformers.js and onnxruntime load on first use: a Station without local vision models never pays for them.
+          const { loadFlorence2 } = await import("./load-florence2.ts");
+          const loaded = await loadFlorence2({
+            modelId: modelId(name),
+            directory: model.path,
+            dtypes: summary.dtypes,
+            sizeBytes: summary.sizeBytes,
+            threads,
+            parallelRequests: providerConfig.parallelRequests,
+            maxQueue: providerConfig.maxQueue,
+            cache,
+            onEncoderRun: () => {
+              stats.encoderRuns++;
+            },
+          });
+          caches.add(cache);
+          const dispose = loaded.dispose.bind(loaded);
+          return Object.assign(loaded, {
+            dispose: async () => {
+              caches.delete(cache);
+              await dispose();
+            },
+          });
+        } catch (error) {
+          // onnxruntime's "protobuf parsing failed", a graph whose inputs do not match: the files are bad, not the request.
+          const invalid = visionModelError(modelId(name), model.path, (error as Error).message, error);
+          // Remembered for this version of the files: listed with the reason, no longer a default candidate.
+          inspections.set(name, { key: inspectionKey(model), result: { ok: false, error: invalid, family: summary.family } });
+          throw invalid;
+        }
+      },
+    };
+  };
+
+  const acquire = (name: string): Promise<ResidencyHandle<Florence2Resident>> => residency.acquire(name, prepare(name));
+
+  const visionModel = (modelName: string): VisionModel =>
+    createFlorence2VisionModel({
+      id: modelId(modelName),
+      maxNewTokens: providerConfig.maxNewTokens,
+      async run(task) {
+        const handle = await acquire(modelName);
+        try {
+          const slot = await handle.model.slots.acquire(task.signal);
+          try {
+            const contentHash = task.contentHash ?? createHash("sha256").update(task.image.data).digest("hex");
+            return await handle.model.run({ ...task, contentHash, maxNewTokens: providerConfig.maxNewTokens });
+          } finally {
+            slot.release();
+          }
+        } catch (error) {
+          if (error instanceof StationError || task.signal?.aborted) throw error;
+          throw errors.internal(`The local vision model '${modelId(modelName)}' failed: ${(error as Error).message}`, error);
+        } finally {
+          handle.release();
+        }
+      },
+    });
+
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  return {
+    id: providerConfig.id,
+    type: "local-vision",
+    modelsDirectories: directories,
+    async listModels() {
+      const loadedNames = new Set(residency.entries().map((entry) => entry.name));
+      const models: ModelInfo[] = [];
+      for (const model of await findOnnxModelDirectories(directories)) {
+        const inspection = await inspect(model);
+        const base = { id: modelId(model.name), providerId: providerConfig.id, name: model.name };
+        if (!inspection.ok) {
+          // Listed, so a request for it gets the clear reason (422 model_invalid) rather than a bare 404.
+          models.push({
+            ...base,
+            capabilities: [],
+            state: "not-loaded",
+            metadata: { path: model.path, sizeBytes: model.sizeBytes, engine: "transformers.js", error: inspection.error.message },
+          });
+          continue;
+        }
+        const { summary } = inspection;
+        models.push({
+          ...base,
+          capabilities: summary.capabilities,
+          state: loadedNames.has(model.name) ? "loaded" : "not-loaded",
+          metadata: {
+            path: model.path,
+            sizeBytes: model.sizeBytes,
+            engine: "transformers.js",
+            family: summary.family,
+            architecture: summary.modelType,
+            dtypes: summary.dtypes,
+            visionSkills: ["caption", "query", "detect", "point"],
+          },
+        });
+      }
+      return models;
+    },
+    async health() {
+      return { status: "ok", detail: `${residency.entries().length} model(s) loaded, ${threads} thread(s) each` };
+    },
+    chatModel: (modelName) => createVisionChatModel(providerConfig.id, modelName, visionModel(modelName)),
+    visionModel: (modelName) => visionModel(modelName),
+    async loadModel(modelName, loadOptions = {}) {
+      await residency.preload(modelName, prepare(modelName), loadOptions.keepAliveMs);
+    },
+    async unloadModel(modelName) {
+      await residency.unload(modelName);
+    },
+    runningModels() {
+      return residency.entries().map((entry) => ({
+        id: modelId(entry.name),
+        providerId: providerConfig.id,
+        name: entry.name,
+        sizeBytes: entry.model.sizeBytes,
+        contextSize: 0,
+        threads: entry.model.threads,
+        sequences: { total: entry.model.slots.size, busy: entry.model.slots.busy(), waiting: entry.model.slots.waiting() },
+        loadedAt: iso(entry.loadedAt),
+        lastUsedAt: iso(entry.lastUsedAt),
+        expiresAt: entry.expiresAt === undefined ? null : iso(entry.expiresAt),
+        keepAliveMs: entry.keepAliveMs,
+      }));
+    },
+    encodeCacheStats() {
+      return { ...stats, entries: [...caches].reduce((sum, cache) => sum + cache.size, 0) };
+    },
+    async close() {
+      await residency.close();
+    },
+  };
+}

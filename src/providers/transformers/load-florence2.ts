@@ -1,0 +1,156 @@
+import {
+  AutoProcessor,
+  env,
+  Florence2ForConditionalGeneration,
+  type Florence2Processor,
+  InterruptableStoppingCriteria,
+  RawImage,
+  Tensor,
+  TextStreamer,
+} from "@huggingface/transformers";
+import type { Resident } from "../residency/model-residency.ts";
+import type { SequencePool } from "../residency/sequence-pool.ts";
+import { createSequencePool } from "../residency/sequence-pool.ts";
+import type { ImagePart } from "../spec/chat-model.ts";
+import type { EncodingCache } from "./create-encoding-cache.ts";
+import type { OnnxDtype } from "./onnx-dtypes.ts";
+
+// Station never lets transformers.js reach the network: models come from `station pull`.
+env.allowRemoteModels = false;
+
+export interface Florence2Task {
+  /** A Florence-2 task token (<CAPTION>, <CAPTION_TO_PHRASE_GROUNDING>, ...), or free text. */
+  task: string;
+  /** Text appended to tasks that take an input (the phrase to ground). */
+  input?: string;
+  image: ImagePart;
+  /** Content hash of the image bytes: the encoding cache key. */
+  contentHash: string;
+  maxNewTokens: number;
+  signal?: AbortSignal | undefined;
+  /** Decoded text as it is generated (special tokens removed). */
+  onText?: (text: string) => void;
+}
+
+export interface Florence2Answer {
+  /** The whole decoded answer, special tokens removed. */
+  text: string;
+  /** transformers.js's post-processing for the task (labels and boxes with coordinates 0..1). */
+  parsed: unknown;
+  tokens: number;
+}
+
+export interface Florence2Resident extends Resident {
+  readonly threads: number;
+  /** Bounds requests running on this model (503 past the queue). */
+  readonly slots: SequencePool<number>;
+  run(task: Florence2Task): Promise<Florence2Answer>;
+}
+
+export interface LoadFlorence2Options {
+  modelId: string;
+  directory: string;
+  dtypes: Record<string, OnnxDtype>;
+  sizeBytes: number;
+  threads: number;
+  parallelRequests: number;
+  maxQueue: number;
+  cache: EncodingCache<Tensor>;
+  /** Counts runs of the vision encoder (tests and metrics see that a cached image skips it). */
+  onEncoderRun?: () => void;
+}
+
+/**
+ * Loads Florence-2's four ONNX graphs and its processor with transformers.js, and answers one
+ * task per call. The image features of the vision encoder are cached by image content hash, so
+ * a second task on the same image runs only the text encoder and the decoder: transformers.js
+ * asks `encode_image` for features, and a cached image is passed as a one-element "ticket"
+ * tensor that the wrapped `encode_image` maps back to its features.
+ */
+export async function loadFlorence2(options: LoadFlorence2Options): Promise<Florence2Resident> {
+  const sessionOptions = { intraOpNumThreads: options.threads, interOpNumThreads: 1 };
+  const model = await Florence2ForConditionalGeneration.from_pretrained(options.directory, {
+    dtype: options.dtypes as Record<string, "fp32">,
+    device: "cpu",
+    local_files_only: true,
+    session_options: sessionOptions,
+  });
+  let processor: Florence2Processor;
+  try {
+    processor = (await AutoProcessor.from_pretrained(options.directory, { local_files_only: true })) as Florence2Processor;
+  } catch (error) {
+    await model.dispose();
+    throw error;
+  }
+  const { image_processor: imageProcessor, tokenizer } = processor;
+  if (imageProcessor === undefined || tokenizer === undefined) {
+    await model.dispose();
+    throw new Error("preprocessor_config.json or tokenizer.json did not give Florence-2 an image processor and a tokenizer");
+  }
+  const tickets = new WeakMap<object, Tensor>();
+  const encodeImage = model.encode_image.bind(model);
+  model.encode_image = async (inputs: { pixel_values: Tensor }) => {
+    const cached = tickets.get(inputs.pixel_values);
+    if (cached !== undefined) return cached;
+    options.onEncoderRun?.();
+    return encodeImage(inputs);
+  };
+
+  const imageFeatures = async (task: Florence2Task): Promise<Tensor> => {
+    const cached = options.cache.get(task.contentHash);
+    if (cached !== undefined) return cached;
+    const image = await RawImage.fromBlob(new Blob([task.image.data as Uint8Array<ArrayBuffer>], { type: task.image.mediaType }));
+    const { pixel_values } = (await imageProcessor(image)) as { pixel_values: Tensor };
+    const features = (await model.encode_image({ pixel_values })) as Tensor;
+    options.cache.set(task.contentHash, features);
+    return features;
+  };
+
+  return {
+    sizeBytes: options.sizeBytes,
+    threads: options.threads,
+    slots: createSequencePool({ size: options.parallelRequests, maxQueue: options.maxQueue, modelId: options.modelId, create: () => 0 }),
+    async run(task) {
+      task.signal?.throwIfAborted();
+      const features = await imageFeatures(task);
+      const ticket = new Tensor("float32", new Float32Array(1), [1, 1, 1, 1]);
+      tickets.set(ticket, features);
+      const prompt = processor.construct_prompts(task.input === undefined ? task.task : `${task.task}${task.input}`);
+      const text = tokenizer(prompt) as { input_ids: Tensor; attention_mask: Tensor };
+      const stopping = new InterruptableStoppingCriteria();
+      const abort = () => stopping.interrupt();
+      task.signal?.addEventListener("abort", abort, { once: true });
+      try {
+        const streamer =
+          task.onText === undefined
+            ? undefined
+            : new TextStreamer(tokenizer, { skip_special_tokens: true, callback_function: task.onText });
+        const generated = (await model.generate({
+          input_ids: text.input_ids,
+          attention_mask: text.attention_mask,
+          pixel_values: ticket,
+          max_new_tokens: task.maxNewTokens,
+          do_sample: false,
+          num_beams: 1,
+          stopping_criteria: stopping,
+          ...(streamer === undefined ? {} : { streamer }),
+        } as Parameters<typeof model.generate>[0])) as Tensor;
+        task.signal?.throwIfAborted();
+        const raw = processor.batch_decode(generated, { skip_special_tokens: false })[0] ?? "";
+        // Coordinates come back relative to a 1×1 image: the vision API wants them normalised.
+        const parsed = processor.post_process_generation(raw, task.task, [1, 1]) as Record<string, unknown>;
+        return {
+          text: raw.replaceAll("<s>", "").replaceAll("</s>", "").replaceAll("<pad>", ""),
+          parsed: parsed[task.task],
+          tokens: Math.max(0, generated.dims.at(-1) ?? 0),
+        };
+      } finally {
+        task.signal?.removeEventListener("abort", abort);
+      }
+    },
+    async dispose() {
+      options.cache.clear();
+      await model.dispose();
+    },
+  };
+}
