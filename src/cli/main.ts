@@ -1,14 +1,16 @@
 import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../config/config-error.ts";
 import { stationVersion } from "../version.ts";
-import { captionCommand } from "./caption-command.ts";
-import { certCommand } from "./cert-command.ts";
-import { chatCommand } from "./chat-command.ts";
-import { doctorCommand } from "./doctor-command.ts";
-import { mcpRefreshCommand, mcpServersCommand, mcpToolsCommand } from "./mcp-command.ts";
-import { modelsCommand } from "./models-command.ts";
-import { pullCommand } from "./pull-command.ts";
-import { serveCommand } from "./serve-command.ts";
+
+/**
+ * A command's action, imported when the command runs: `station --version` or `station chat` must
+ * not pay for loading the server, the engines and every SDK (tens of modules each).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: commander hands each action its own argument list
+type Action = (...args: any[]) => void | Promise<void>;
+function lazy(load: () => Promise<Action>): Action {
+  return async (...args) => (await load())(...args);
+}
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -40,15 +42,15 @@ export function buildCli(): Command {
 
   withConfigFlags(program.command("serve").description("start the server (default 127.0.0.1:2020)"))
     .option("--insecure", "allow a non-loopback bind without API keys")
-    .action(serveCommand);
+    .action(lazy(async () => (await import("./serve-command.ts")).serveCommand));
 
   withConfigFlags(program.command("doctor").description("check the configuration, data dir, port and providers"))
     .option("--json", "print the report as JSON")
-    .action(doctorCommand);
+    .action(lazy(async () => (await import("./doctor-command.ts")).doctorCommand));
 
   withConfigFlags(program.command("models").description("list the models the registry sees (no server needed)"))
     .option("--json", "print the list as JSON")
-    .action(modelsCommand);
+    .action(lazy(async () => (await import("./models-command.ts")).modelsCommand));
 
   withConfigFlags(
     program
@@ -60,7 +62,7 @@ export function buildCli(): Command {
     .option("--dir <dir>", "directory to save into (default: the llamacpp models dir)")
     .option("--hf-endpoint <url>", "Hugging Face endpoint or mirror (default: huggingFace.endpoint, HF_ENDPOINT, https://huggingface.co)")
     .option("--no-progress", "no progress bar")
-    .action(pullCommand);
+    .action(lazy(async () => (await import("./pull-command.ts")).pullCommand));
 
   withClientFlags(
     program
@@ -72,7 +74,7 @@ export function buildCli(): Command {
     .option("--client-id <id>", "client whose settings, presets and tool preferences apply", "cli")
     .option("-s, --session <id>", "continue this session")
     .option("--preset <name>", "apply this preset")
-    .action(chatCommand);
+    .action(lazy(async () => (await import("./chat-command.ts")).chatCommand));
 
   withClientFlags(
     program
@@ -83,7 +85,7 @@ export function buildCli(): Command {
     .option("-q, --question <text>", "ask a question about the image instead")
     .option("--length <length>", "short | normal | long", "normal")
     .option("-m, --model <model>", "vision model (default: the configured one)")
-    .action(captionCommand);
+    .action(lazy(async () => (await import("./caption-command.ts")).captionCommand));
 
   withConfigFlags(
     program.command("cert").description("write a self-signed certificate for HTTPS/WSS (server.tls) and print how to trust it"),
@@ -91,16 +93,18 @@ export function buildCli(): Command {
     .option("--dir <dir>", "where to write station-cert.pem and station-key.pem (default: <dataDir>/tls)")
     .option("--hosts <names...>", "more host names or IPs the certificate covers (localhost, 127.0.0.1, ::1 always)")
     .option("--days <days>", "validity in days", "825")
-    .action(certCommand);
+    .action(lazy(async () => (await import("./cert-command.ts")).certCommand));
 
   const mcp = program.command("mcp").description("inspect the MCP servers of a running Station");
   withClientFlags(mcp.command("servers").description("MCP servers, their state and tool counts"))
     .option("--json", "print JSON")
-    .action(mcpServersCommand);
+    .action(lazy(async () => (await import("./mcp-command.ts")).mcpServersCommand));
   withClientFlags(mcp.command("tools").description("the tools one MCP server offers").argument("<server>", "server id"))
     .option("--json", "print JSON")
-    .action(mcpToolsCommand);
-  withClientFlags(mcp.command("refresh").description("reconnect servers that are down and re-list tools")).action(mcpRefreshCommand);
+    .action(lazy(async () => (await import("./mcp-command.ts")).mcpToolsCommand));
+  withClientFlags(mcp.command("refresh").description("reconnect servers that are down and re-list tools")).action(
+    lazy(async () => (await import("./mcp-command.ts")).mcpRefreshCommand),
+  );
 
   return program;
 }

@@ -82,7 +82,6 @@ export function createChatCompletions(options: ChatCompletionsOptions) {
     const payloads: Payloads = new Map();
 
     const started = performance.now();
-    // The attempt is an inline arrow: tsx's keepNames wraps a named one on every request.
     const delivered = await registry.call(
       resolved.targets,
       async (target): Promise<Attempt> => {

@@ -1,5 +1,4 @@
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { McpServerConfig, StationConfig } from "../config/schema.ts";
 import { errors } from "../errors/errors.ts";
 import { StationError } from "../errors/station-error.ts";
@@ -7,7 +6,6 @@ import type { Logger } from "../logging/create-logger.ts";
 import { assertPublicUrl } from "../net/assert-public-url.ts";
 import { createGuardedFetch, type GuardedFetch } from "../net/create-guarded-fetch.ts";
 import { redactUrl } from "../net/url-not-allowed.ts";
-import { connectMcpClient } from "./connect-mcp-client.ts";
 import { discoverMcpServers } from "./discover-mcp-servers.ts";
 import { formatToolResult, truncateUtf8 } from "./format-tool-result.ts";
 import { createMcpConnection, type McpBackoff, type McpConnection } from "./mcp-connection.ts";
@@ -44,8 +42,9 @@ export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
   const fetchFor = (definition: McpServerDefinition): FetchLike | undefined =>
     definition.source === "api" ? (guardedFetch as unknown as FetchLike) : undefined;
 
-  const connect = (definition: McpServerDefinition, signal: AbortSignal) =>
-    connectMcpClient(definition, {
+  // The MCP SDK is imported when the first server connects: a Station without MCP servers never loads it.
+  const connect = async (definition: McpServerDefinition, signal: AbortSignal) =>
+    (await import("./connect-mcp-client.ts")).connectMcpClient(definition, {
       clientInfo: options.clientInfo,
       connectTimeoutMs,
       logger,
@@ -130,6 +129,7 @@ export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
       return { isError: result.isError === true, text: formatted.text, truncated: formatted.truncated, durationMs: Date.now() - started };
     } catch (error) {
       if (callOptions.signal?.aborted) return failure("aborted", `Tool '${name}' was cancelled.`);
+      const { ErrorCode, McpError } = await import("@modelcontextprotocol/sdk/types.js");
       if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
         return failure("tool_timeout", `Tool '${name}' did not answer within ${config.toolTimeoutMs} ms.`);
       }

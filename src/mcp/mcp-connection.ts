@@ -1,5 +1,5 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { ErrorCode, McpError, type Tool, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logging/create-logger.ts";
 import { redactUrl } from "../net/url-not-allowed.ts";
 import type { ConnectedMcpClient } from "./connect-mcp-client.ts";
@@ -119,6 +119,8 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
           await connected.client.close().catch(() => {});
           return;
         }
+        // Imported with the first connection, like the rest of the SDK (see create-mcp-registry).
+        const { ToolListChangedNotificationSchema } = await import("@modelcontextprotocol/sdk/types.js");
         connected.client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
           toolListChanges++;
           if (current !== connected) return;
@@ -204,6 +206,7 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
     },
     async callTool(name, args, callOptions) {
       const connected = current;
+      const { ErrorCode, McpError } = await import("@modelcontextprotocol/sdk/types.js");
       if (connected === undefined) throw new McpError(ErrorCode.ConnectionClosed, `MCP server '${definition.id}' is not connected`);
       try {
         return (await connected.client.callTool({ name, arguments: args }, undefined, {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import sharp, { type Metadata } from "sharp";
+import type { Metadata } from "sharp";
 import type { StationConfig } from "../config/schema.ts";
 import { StationError } from "../errors/station-error.ts";
 import { createGuardedFetch, type GuardedFetch } from "../net/create-guarded-fetch.ts";
@@ -85,6 +85,8 @@ export function createImageIntake(options: ImageIntakeOptions): ImageIntake {
 }
 
 async function prepare(bytes: Uint8Array, contentHash: string, maxPixels: number, param: string): Promise<PreparedImage> {
+  // sharp (libvips, ~30 MB) loads with the first image, not at start-up.
+  const { default: sharp } = await import("sharp");
   let metadata: Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();

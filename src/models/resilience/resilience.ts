@@ -110,7 +110,6 @@ export class Resilience {
         }
         let finished = false;
         const inFlightCounts = this.inFlightCounts;
-        // Method shorthand, not an arrow property: tsx's keepNames would wrap an arrow on every call.
         return {
           value,
           target,

@@ -1,5 +1,5 @@
 import { open, stat } from "node:fs/promises";
-import { readGgufFileInfo } from "node-llama-cpp";
+import type { readGgufFileInfo } from "node-llama-cpp";
 import type { StationError } from "../../errors/station-error.ts";
 import { ggufModelError } from "./gguf-model-error.ts";
 
@@ -113,6 +113,8 @@ export async function inspectGgufFile(modelName: string, filePath: string): Prom
   }
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
   try {
+    // Imported here, not at the top: a server with no GGUF files never loads node-llama-cpp.
+    const { readGgufFileInfo } = await import("node-llama-cpp");
     info = await readGgufFileInfo(filePath, { logWarnings: false, sourceType: "filesystem", spliceSplitFiles: false });
   } catch (error) {
     return fail(`the GGUF header is corrupt or truncated (${(error as Error).message})`, error);

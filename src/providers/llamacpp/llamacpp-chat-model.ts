@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type ChatModelFunctions, LlamaChat, type LlamaContextSequence, type LlamaGrammar } from "node-llama-cpp";
+import type { ChatModelFunctions, LlamaChat, LlamaContextSequence, LlamaGrammar } from "node-llama-cpp";
 import { errors } from "../../errors/errors.ts";
 import { isStationError, StationError } from "../../errors/station-error.ts";
 import type { ResidencyHandle } from "../residency/model-residency.ts";
@@ -90,7 +90,7 @@ async function generate(
   const forced = tools.length > 0 && (request.toolChoice === "required" || typeof request.toolChoice === "object");
   const grammar = forced ? await forcedToolGrammar(resident, request) : await responseFormatGrammar(resident, request);
   const functions = !forced && tools.length > 0 ? toFunctions(request) : undefined;
-  const chat = chatFor(resident, sequence);
+  const chat = await chatFor(resident, sequence);
   let completionTokens = 0;
   let forcedText = "";
   const callIds: string[] = [];
@@ -174,9 +174,11 @@ async function generate(
 // building one per request costs time to first token. It goes away with its sequence.
 const chats = new WeakMap<LlamaContextSequence, LlamaChat>();
 
-function chatFor(resident: LlamaResident, sequence: LlamaContextSequence): LlamaChat {
+async function chatFor(resident: LlamaResident, sequence: LlamaContextSequence): Promise<LlamaChat> {
   let chat = chats.get(sequence);
   if (chat === undefined || chat.disposed) {
+    // Imported on first use (a cached module after that): start-up never loads node-llama-cpp.
+    const { LlamaChat } = await import("node-llama-cpp");
     chat = new LlamaChat({ contextSequence: sequence, chatWrapper: resident.chatWrapper, autoDisposeSequence: false });
     chats.set(sequence, chat);
   }

@@ -1,5 +1,4 @@
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel } from "node-llama-cpp";
-import { resolveChatWrapper } from "node-llama-cpp";
 import type { Resident } from "../residency/model-residency.ts";
 import { createSequencePool, type SequencePool } from "../residency/sequence-pool.ts";
 
@@ -53,6 +52,7 @@ export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<Ll
     throw error;
   }
   // Resolving the wrapper parses the GGUF's Jinja template: do it once, not per request.
+  const { resolveChatWrapper } = await import("node-llama-cpp");
   const chatWrapper = resolveChatWrapper(model);
   let embeddingContext: Promise<LlamaEmbeddingContext> | undefined;
   let embedQueue: Promise<unknown> = Promise.resolve();

@@ -1,4 +1,4 @@
-import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
+import type { Llama } from "node-llama-cpp";
 import type { Logger } from "../../logging/create-logger.ts";
 
 let shared: Promise<Llama> | undefined;
@@ -15,7 +15,22 @@ export function loadedLlama(): Llama | undefined {
  * machine has one. `maxThreads: 0` makes each context's `threads` exact.
  */
 export function sharedLlama(logger: Logger): Promise<Llama> {
-  shared ??= getLlama({
+  shared ??= startLlama(logger)
+    .then((llama) => {
+      loaded = llama;
+      return llama;
+    })
+    .catch((error: unknown) => {
+      shared = undefined;
+      throw error;
+    });
+  return shared;
+}
+
+/** node-llama-cpp is imported only when a local model is first used (it costs ~40 MB and ~0.3 s to load). */
+async function startLlama(logger: Logger): Promise<Llama> {
+  const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
+  return getLlama({
     build: "never",
     gpu: "auto",
     maxThreads: 0,
@@ -27,14 +42,5 @@ export function sharedLlama(logger: Logger): Promise<Llama> {
       else if (level === LlamaLogLevel.warn) logger.warn({ source: "llama.cpp" }, text);
       else logger.debug({ source: "llama.cpp" }, text);
     },
-  })
-    .then((llama) => {
-      loaded = llama;
-      return llama;
-    })
-    .catch((error: unknown) => {
-      shared = undefined;
-      throw error;
-    });
-  return shared;
+  });
 }

@@ -1,4 +1,3 @@
-import sharp from "sharp";
 import type { ReadTextResult, TextLine } from "../spec/index.ts";
 
 export interface OcrEngine {
@@ -47,6 +46,8 @@ export function createOcrEngine(): OcrEngine {
       engine = undefined;
       throw error;
     });
+    // sharp (libvips) loads with the first image, not at start-up.
+    const { default: sharp } = await import("sharp");
     // Transparent PNGs would read as black on black: flatten onto white first.
     const flattened = sharp(image).flatten({ background: "#ffffff" });
     const { width, height, format } = await flattened.metadata();
