@@ -30,11 +30,12 @@ export function presentedKey(headers: Record<string, string | string[] | undefin
   if (typeof moondream === "string" && moondream.length > 0) return moondream.trim();
   const apiKey = headers["x-api-key"];
   if (typeof apiKey === "string" && apiKey.length > 0) return apiKey.trim();
-  // Browsers cannot set headers on a WebSocket: they offer the key as the subprotocol `bearer.<key>`.
+  // Browsers cannot set headers on a WebSocket: they offer the key as a subprotocol.
   const protocols = headers["sec-websocket-protocol"];
   if (typeof protocols === "string") {
     for (const protocol of protocols.split(",")) {
-      const match = /^bearer\.(.+)$/i.exec(protocol.trim());
+      // OpenAI's browser Realtime clients send `openai-insecure-api-key.<key>` beside `realtime`.
+      const match = /^(?:bearer|openai-insecure-api-key)\.(.+)$/i.exec(protocol.trim());
       if (match?.[1] !== undefined) return match[1];
     }
   }
