@@ -34,4 +34,10 @@ export interface ChatInput extends Omit<ChatRequest, "model" | "messages" | "sig
   model: string | undefined;
   messages: InputMessage[];
   params?: Partial<InputParams>;
+  /**
+   * Settings only engines that manage their own models understand (Ollama's `options`, e.g.
+   * num_ctx, and `keep_alive`): sent as providerOptions to Ollama and local llama.cpp targets,
+   * never to OpenAI-compatible servers, which may refuse unknown fields.
+   */
+  engineOptions?: Record<string, unknown>;
 }

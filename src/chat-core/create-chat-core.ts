@@ -37,6 +37,18 @@ interface Prepared {
   modelId: string;
   resolved: ResolvedModel;
   request: Omit<ChatRequest, "model">;
+  engineOptions: Record<string, unknown> | undefined;
+}
+
+/** Provider types whose adapters read Ollama-style `options` and `keep_alive`. */
+const engineOptionTypes = new Set(["ollama", "llamacpp"]);
+
+function requestFor(prepared: Prepared, target: ModelTarget): ChatRequest {
+  const request: ChatRequest = { ...prepared.request, model: target.modelName };
+  if (prepared.engineOptions !== undefined && engineOptionTypes.has(target.provider.type)) {
+    request.providerOptions = { ...request.providerOptions, ...prepared.engineOptions };
+  }
+  return request;
 }
 
 export function createChatCore(options: ChatCoreOptions): ChatCore {
@@ -78,8 +90,8 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
     }
     const canSee = !known || capabilities.includes("vision");
     const messages = await Promise.all(input.messages.map((message) => takeImagesIn(message, canSee, params.messages, signal)));
-    const { model: _model, messages: _messages, params: _params, ...rest } = input;
-    return { modelId, resolved, request: { ...rest, messages } };
+    const { model: _model, messages: _messages, params: _params, engineOptions, ...rest } = input;
+    return { modelId, resolved, request: { ...rest, messages }, engineOptions };
   };
 
   const takeImagesIn = async (message: InputMessage, canSee: boolean, param: string, signal: () => AbortSignal): Promise<ChatMessage> => {
@@ -121,7 +133,7 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
         prepared.resolved.targets,
         async (target) => {
           const passthrough = target.provider.openAiPassthrough;
-          const request = { ...prepared.request, model: target.modelName };
+          const request = requestFor(prepared, target);
           // OpenAI-compatible upstreams: one whole-reply exchange, no AbortController (see docs/architecture.md).
           if (passthrough !== undefined) return generateThroughPassthrough(passthrough, request, target.provider.id, cancellation);
           return chatModelOf(target).generate({ ...request, signal: cancellation.signal });
@@ -139,7 +151,7 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
         prepared.resolved.targets,
         async (target) => {
           const rest = chatModelOf(target)
-            .stream({ ...prepared.request, model: target.modelName, signal })
+            .stream({ ...requestFor(prepared, target), signal })
             [Symbol.asyncIterator]();
           const first = await rest.next();
           if (!first.done && first.value.type === "error") throw first.value.error;

@@ -177,6 +177,8 @@ export const configSchema = z.strictObject({
       maxConnections: z.number().int().positive().default(1000),
       /** PEM files: HTTPS and WSS on the same port (`station cert` writes a self-signed pair). */
       tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+      /** Also serve the Ollama API (and its GET / "Ollama is running") on this port, e.g. 11434; off when unset. */
+      ollamaPort: z.number().int().min(0).max(65535).optional(),
     })
     .refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
       message: "headersTimeoutMs must not be longer than requestTimeoutMs",

@@ -22,6 +22,7 @@ import { clientRoutes } from "./surfaces/client-routes.ts";
 import { imageGenerationRoutes } from "./surfaces/image-generation-routes.ts";
 import { mcpRoutes } from "./surfaces/mcp-routes.ts";
 import { moondreamRoutes } from "./surfaces/moondream-routes.ts";
+import { ollamaRoutes } from "./surfaces/ollama-routes.ts";
 import { openAiRoutes } from "./surfaces/openai-routes.ts";
 import { realtimeRoutes } from "./surfaces/realtime-routes.ts";
 import { responsesRoutes } from "./surfaces/responses-routes.ts";
@@ -37,7 +38,7 @@ import { readTlsFiles } from "./tls/read-tls-files.ts";
  * Builds the Fastify app for a Station without opening a port: tests call `app.inject()`,
  * `startServer` calls `listen()`. One plugin per API surface.
  */
-export async function createApp(station: Station): Promise<FastifyInstance> {
+export async function createApp(station: Station, options: { only?: "ollama" } = {}): Promise<FastifyInstance> {
   const { config } = station;
   const tls = config.server.tls === undefined ? undefined : readTlsFiles(config.server.tls);
   const app = Fastify({
@@ -67,6 +68,12 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   registerErrorMapping(app);
   registerAuth(app, config.server.apiKeys);
 
+  // server.ollamaPort: the Ollama API alone, with its own GET / answer, for tools that assume port 11434.
+  if (options.only === "ollama") {
+    await app.register(ollamaRoutes, { station, serveRoot: true });
+    return app;
+  }
+
   await app.register(swagger, {
     openapi: {
       info: { title: "Station API", version: station.version, description: "Self-hosted AI backend" },
@@ -84,6 +91,7 @@ export async function createApp(station: Station): Promise<FastifyInstance> {
   await app.register(anthropicRoutes, { station });
   await app.register(audioRoutes, { station });
   await app.register(responsesRoutes, { station });
+  await app.register(ollamaRoutes, { station });
   await app.register(moondreamRoutes, { station });
   await app.register(captionRoutes, { station });
   await app.register(chatRoutes, { station });

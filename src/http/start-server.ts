@@ -9,6 +9,8 @@ export interface RunningServer {
   station: Station;
   /** The URL the server listens on, e.g. http://127.0.0.1:2020 (https:// with server.tls) */
   url: string;
+  /** Where the Ollama API is served too when server.ollamaPort is set. */
+  ollamaUrl?: string;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), closes everything. */
   stop(): Promise<void>;
 }
@@ -27,6 +29,16 @@ export async function startServer(station: Station): Promise<RunningServer> {
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : server.port;
   const host = server.host.includes(":") ? `[${server.host}]` : server.host;
+  const scheme = server.tls === undefined ? "http" : "https";
+  const ollamaApp = server.ollamaPort === undefined ? undefined : await createApp(station, { only: "ollama" });
+  if (ollamaApp !== undefined) {
+    await ollamaApp.listen({ host: server.host, port: server.ollamaPort }).catch(async (error: unknown) => {
+      await app.close();
+      throw error;
+    });
+  }
+  const ollamaAddress = ollamaApp?.server.address();
+  const ollamaPort = typeof ollamaAddress === "object" && ollamaAddress !== null ? ollamaAddress.port : undefined;
   let stopping: Promise<void> | undefined;
 
   const stop = (): Promise<void> => {
@@ -34,14 +46,21 @@ export async function startServer(station: Station): Promise<RunningServer> {
       const timer = setTimeout(() => {
         station.logger.warn("shutdown timeout reached: closing remaining connections");
         app.server.closeAllConnections();
+        ollamaApp?.server.closeAllConnections();
       }, server.shutdownTimeoutMs);
       timer.unref();
       // Fastify stops accepting, answers new requests on open sockets with 503, waits for in-flight ones.
-      await app.close();
+      await Promise.all([app.close(), ollamaApp?.close()]);
       clearTimeout(timer);
       await station.close();
     })();
     return stopping;
   };
-  return { app, station, url: `${server.tls === undefined ? "http" : "https"}://${host}:${port}`, stop };
+  return {
+    app,
+    station,
+    url: `${scheme}://${host}:${port}`,
+    ...(ollamaPort === undefined ? {} : { ollamaUrl: `${scheme}://${host}:${ollamaPort}` }),
+    stop,
+  };
 }

@@ -1,0 +1,305 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { ChatInput } from "../../chat-core/chat-input.ts";
+import { createEmbeddings } from "../../gateway/create-embeddings.ts";
+import { encodeOllamaStream, type OllamaFlavor, ollamaErrorLine, toOllamaReply } from "../../protocols/ollama/encode-ollama-stream.ts";
+import { fromOllamaChat, fromOllamaGenerate } from "../../protocols/ollama/from-ollama-request.ts";
+import { OllamaModels } from "../../protocols/ollama/ollama-models.ts";
+import { ollamaApiVersion, ollamaRunningText } from "../../protocols/ollama/ollama-names.ts";
+import {
+  type OllamaChatBody,
+  type OllamaGenerateBody,
+  ollamaChatBodySchema,
+  ollamaCopyBodySchema,
+  ollamaEmbedBodySchema,
+  ollamaEmbeddingsBodySchema,
+  ollamaGenerateBodySchema,
+  ollamaNamedBodySchema,
+} from "../../protocols/ollama/ollama-schemas.ts";
+import { toOllamaRunning, toOllamaShow, toOllamaTag } from "../../protocols/ollama/to-ollama-model.ts";
+import { toJsonSchema } from "../../protocols/to-json-schema.ts";
+import type { Station } from "../../station/station.ts";
+import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
+import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
+import { abortOnDisconnect } from "./abort-on-disconnect.ts";
+import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
+import { writeGatewayReply } from "./write-gateway-reply.ts";
+
+export interface OllamaRoutesOptions {
+  station: Station;
+  /** Serve GET|HEAD / too (on server.ollamaPort; on the main port the web UI owns /). */
+  serveRoot?: boolean;
+}
+
+const chatJsonSchema = toJsonSchema(ollamaChatBodySchema);
+const generateJsonSchema = toJsonSchema(ollamaGenerateBodySchema);
+const tags = ["ollama"];
+
+/**
+ * Ollama's native API, field for field, over every Station model: /api/version, /api/tags,
+ * /api/show, /api/ps, /api/chat and /api/generate (NDJSON streams by default, as Ollama does),
+ * /api/embed, /api/embeddings, /api/pull, /api/delete, /api/copy. Errors are `{"error": "..."}`,
+ * whatever else shares the /api prefix.
+ */
+export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fastify, { station, serveRoot }) => {
+  registerSurfaceErrors(fastify, (error) => ({ error: error.message }));
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { registry, chatCore: core } = station;
+  const models = modelsOf(station);
+  const embeddings = createEmbeddings(registry, station.config.defaults.embeddingModel);
+  const modifiedAt = new Date(station.startedAt).toISOString();
+
+  if (serveRoot === true) {
+    app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.type("text/plain; charset=utf-8").send(ollamaRunningText));
+  }
+
+  app.get("/api/version", { schema: { tags, summary: "Ollama API version Station speaks" } }, async () => ({ version: ollamaApiVersion }));
+
+  app.get("/api/tags", { schema: { tags, summary: "Models (Ollama shape, name:tag)" } }, async () => {
+    const listed = registry
+      .list()
+      .filter(
+        (model) =>
+          model.capabilities.length === 0 || model.capabilities.some((capability) => capability === "chat" || capability === "embeddings"),
+      );
+    const aliases = models.aliasEntries().flatMap(([alias, id]) => {
+      const info = registry.get(id);
+      return info === undefined ? [] : [{ ...toOllamaTag(info, modifiedAt), name: alias, model: alias }];
+    });
+    return { models: [...listed.map((model) => toOllamaTag(model, modifiedAt)), ...aliases] };
+  });
+
+  app.post(
+    "/api/show",
+    { schema: { tags, summary: "One model's details, capabilities, parameters, template", body: ollamaNamedBodySchema } },
+    async (request) => {
+      const name = request.body.model ?? request.body.name ?? "";
+      const { id, info } = await models.info(name);
+      return toOllamaShow(info, id, modifiedAt);
+    },
+  );
+
+  app.get("/api/ps", { schema: { tags, summary: "Models loaded in memory (Ollama shape)" } }, async () => ({
+    models: registry
+      .providers()
+      .flatMap((provider) => provider.runningModels?.() ?? [])
+      .map((running) => toOllamaRunning(running, registry.get(running.id))),
+  }));
+
+  const converse = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    flavor: OllamaFlavor,
+    input: ChatInput,
+    stream: boolean,
+    model: string,
+  ) => {
+    const timings = { startedAt: process.hrtime.bigint() };
+    const cancellation = cancelOnDisconnect(reply);
+    if (!stream) {
+      const generation = await core.generate(input, cancellation);
+      return writeGatewayReply(request, reply, {
+        status: 200,
+        contentType: "application/json; charset=utf-8",
+        body: JSON.stringify(toOllamaReply(flavor, model, generation.result, timings)),
+        upstreamMs: generation.upstreamMs,
+        done: noop,
+      });
+    }
+    const run = await core.stream(input, cancellation.signal);
+    return writeGatewayReply(request, reply, {
+      status: 200,
+      contentType: "application/x-ndjson",
+      body: encodeOllamaStream(run.parts, flavor, model, timings),
+      upstreamMs: run.upstreamMs,
+      errorFrame: ollamaErrorLine,
+      done: run.done,
+    });
+  };
+
+  /** An empty chat or prompt loads the model; with keep_alive 0 it unloads it (Ollama's rule). */
+  const loadOrUnload = async (name: string, keepAlive: string | number | undefined) => {
+    const { info } = await models.info(name);
+    const provider = info === undefined ? undefined : registry.provider(info.providerId);
+    const unload = keepAlive === 0 || keepAlive === "0" || keepAlive === "0s";
+    if (unload) await provider?.unloadModel?.(info?.name ?? "");
+    else await provider?.loadModel?.(info?.name ?? "");
+    return unload ? "unload" : "load";
+  };
+
+  fastify.post(
+    "/api/chat",
+    {
+      schema: { tags, summary: "Chat (NDJSON stream by default, or one JSON object)", body: ollamaChatBodySchema },
+      validatorCompiler: fastValidatorCompiler(chatJsonSchema),
+    },
+    async (request, reply: FastifyReply) => {
+      const body = request.body as OllamaChatBody;
+      if (body.messages.length === 0) {
+        const reason = await loadOrUnload(body.model, body.keep_alive);
+        return {
+          model: body.model,
+          created_at: new Date().toISOString(),
+          message: { role: "assistant", content: "" },
+          done_reason: reason,
+          done: true,
+        };
+      }
+      return converse(request, reply, "chat", fromOllamaChat(body, models.resolveName(body.model)), body.stream !== false, body.model);
+    },
+  );
+
+  fastify.post(
+    "/api/generate",
+    {
+      schema: {
+        tags,
+        summary: "Generate from a prompt (NDJSON stream by default; suffix for fill-in-the-middle)",
+        body: ollamaGenerateBodySchema,
+      },
+      validatorCompiler: fastValidatorCompiler(generateJsonSchema),
+    },
+    async (request, reply: FastifyReply) => {
+      const body = request.body as OllamaGenerateBody;
+      if (body.prompt.length === 0 && (body.images ?? []).length === 0) {
+        const reason = await loadOrUnload(body.model, body.keep_alive);
+        return { model: body.model, created_at: new Date().toISOString(), response: "", done: true, done_reason: reason };
+      }
+      return converse(
+        request,
+        reply,
+        "generate",
+        fromOllamaGenerate(body, models.resolveName(body.model)),
+        body.stream !== false,
+        body.model,
+      );
+    },
+  );
+
+  app.post(
+    "/api/embed",
+    { schema: { tags, summary: "Embeddings for one or more inputs", body: ollamaEmbedBodySchema } },
+    async (request, reply) => {
+      const started = process.hrtime.bigint();
+      const body = request.body;
+      const result = (await embeddings(
+        {
+          model: models.resolveName(body.model),
+          input: body.input,
+          ...(body.dimensions === undefined ? {} : { dimensions: body.dimensions }),
+        },
+        abortOnDisconnect(reply),
+      )) as { data: { embedding: number[] }[]; usage: { prompt_tokens: number } };
+      return {
+        model: body.model,
+        embeddings: result.data.map((entry) => entry.embedding),
+        total_duration: Number(process.hrtime.bigint() - started),
+        load_duration: 0,
+        prompt_eval_count: result.usage.prompt_tokens,
+      };
+    },
+  );
+
+  app.post(
+    "/api/embeddings",
+    { schema: { tags, summary: "One embedding (Ollama's older endpoint)", body: ollamaEmbeddingsBodySchema } },
+    async (request, reply) => {
+      const body = request.body;
+      const result = (await embeddings({ model: models.resolveName(body.model), input: body.prompt }, abortOnDisconnect(reply))) as {
+        data: { embedding: number[] }[];
+      };
+      return { embedding: result.data[0]?.embedding ?? [] };
+    },
+  );
+
+  app.post(
+    "/api/pull",
+    { schema: { tags, summary: "Pull a GGUF (hf:… or https:// URI) with NDJSON progress", body: ollamaNamedBodySchema } },
+    async (request, reply) => {
+      const uri = request.body.model ?? request.body.name ?? "";
+      const signal = abortOnDisconnect(reply);
+      if (request.body.stream === false) {
+        await models.pull(uri, noop, signal);
+        return { status: "success" };
+      }
+      const lines: string[] = [];
+      let wake: (() => void) | undefined;
+      let finished = false;
+      let failure: unknown;
+      const push = (line: string) => {
+        lines.push(line);
+        wake?.();
+      };
+      // The first line waits for the URI check, so a bad name is an HTTP error, not a stream.
+      const started = models
+        .pull(uri, (progress) => push(`${JSON.stringify(progress)}\n`), signal)
+        .then(
+          () => {
+            finished = true;
+            wake?.();
+          },
+          (error: unknown) => {
+            failure = error;
+            finished = true;
+            wake?.();
+          },
+        );
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        if (lines.length > 0 || finished) resolve();
+      });
+      if (failure !== undefined && lines.length <= 1) throw failure;
+      async function* progress(): AsyncGenerator<string> {
+        for (;;) {
+          while (lines.length > 0) yield lines.shift() as string;
+          if (finished) break;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+        }
+        await started;
+        if (failure !== undefined) throw failure;
+      }
+      return writeGatewayReply(request, reply, {
+        status: 200,
+        contentType: "application/x-ndjson",
+        body: progress(),
+        upstreamMs: 0,
+        errorFrame: ollamaErrorLine,
+        done: noop,
+      });
+    },
+  );
+
+  app.delete(
+    "/api/delete",
+    { schema: { tags, summary: "Delete a pulled GGUF (or an alias made by /api/copy)", body: ollamaNamedBodySchema } },
+    async (request, reply) => {
+      await models.delete(request.body.model ?? request.body.name ?? "");
+      return reply.send();
+    },
+  );
+
+  app.post(
+    "/api/copy",
+    { schema: { tags, summary: "Another name for a model (an alias, kept while the server runs)", body: ollamaCopyBodySchema } },
+    async (request, reply) => {
+      await models.copy(request.body.source, request.body.destination);
+      return reply.send();
+    },
+  );
+};
+
+function noop(): void {}
+
+/** One set of Ollama names (and /api/copy aliases) per Station, shared by the main port and server.ollamaPort. */
+const modelsByStation = new WeakMap<Station, OllamaModels>();
+
+function modelsOf(station: Station): OllamaModels {
+  let models = modelsByStation.get(station);
+  if (models === undefined) {
+    models = new OllamaModels(station.registry, station.config);
+    modelsByStation.set(station, models);
+  }
+  return models;
+}

@@ -1,0 +1,118 @@
+import { unlink } from "node:fs/promises";
+import path from "node:path";
+import type { StationConfig } from "../../config/schema.ts";
+import { errors } from "../../errors/errors.ts";
+import { StationError } from "../../errors/station-error.ts";
+import type { ModelRegistry } from "../../models/model-registry.ts";
+import { createGuardedFetch } from "../../net/create-guarded-fetch.ts";
+import { llamaCppModelsDirectories } from "../../providers/llamacpp/create-llamacpp-provider.ts";
+import { pullModel } from "../../providers/llamacpp/pull-model.ts";
+import type { ModelInfo } from "../../providers/spec/index.ts";
+import { nameCandidates } from "./ollama-names.ts";
+
+export interface PullProgress {
+  status: string;
+  digest?: string;
+  total?: number;
+  completed?: number;
+}
+
+/**
+ * What Ollama's model-management calls mean over Station's registry: `name:tag` names resolve
+ * to Station ids, `/api/copy` adds an alias (kept while the server runs), `/api/pull` is Station's
+ * GGUF pull (hf:… or https:// URIs) and `/api/delete` removes a pulled GGUF file.
+ */
+export class OllamaModels {
+  private readonly aliases = new Map<string, string>();
+  private readonly fetch: ReturnType<typeof createGuardedFetch>;
+
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly config: StationConfig,
+  ) {
+    this.fetch = createGuardedFetch({ allowPrivateNetworks: config.security.allowPrivateNetworks, maxRedirects: 5, param: "model" });
+  }
+
+  /** The Station id (or route name) an Ollama-style name means; unknown names pass through to the registry. */
+  resolveName(name: string): string {
+    for (const candidate of nameCandidates(name)) {
+      const alias = this.aliases.get(candidate);
+      if (alias !== undefined) return alias;
+      if (this.registry.lookup(candidate) !== undefined) return candidate;
+    }
+    return nameCandidates(name).at(-1) ?? name;
+  }
+
+  async info(name: string): Promise<{ id: string; info: ModelInfo | undefined; alias: string | undefined }> {
+    const id = this.resolveName(name);
+    const resolved = await this.registry.resolve(id).catch(() => {
+      throw new StationError({ code: "model_not_found", status: 404, param: "model", message: `model '${name}' not found` });
+    });
+    return {
+      id,
+      info: resolved.info ?? this.registry.get(resolved.targets[0]?.id ?? ""),
+      alias: this.aliases.has(name) ? name : undefined,
+    };
+  }
+
+  /** Names that are aliases, with the id each stands for (for /api/tags). */
+  aliasEntries(): [string, string][] {
+    return [...this.aliases.entries()];
+  }
+
+  async copy(source: string, destination: string): Promise<void> {
+    const { id } = await this.info(source);
+    this.aliases.set(destination, id);
+  }
+
+  async delete(name: string): Promise<void> {
+    if (this.aliases.delete(name)) return;
+    const { info } = await this.info(name);
+    const file = info?.metadata?.path;
+    const provider = info === undefined ? undefined : this.registry.provider(info.providerId);
+    if (typeof file !== "string" || provider?.type !== "llamacpp") {
+      throw errors.unsupported(
+        `model '${name}' is served by a provider Station cannot delete models from; only pulled GGUF files can be deleted`,
+        "model",
+      );
+    }
+    await provider.unloadModel?.(info?.name ?? "").catch(() => undefined);
+    await unlink(file);
+    await this.registry.refresh(info?.providerId);
+  }
+
+  /** Downloads a GGUF through Station's pull, reporting progress as Ollama's status lines. */
+  async pull(uri: string, onProgress: (progress: PullProgress) => void, signal: AbortSignal): Promise<void> {
+    if (!uri.startsWith("hf:") && !/^https?:\/\//i.test(uri)) {
+      throw errors.invalidRequest(
+        `pull model manifest: Station pulls GGUF files: name 'hf:<user>/<repo>/<file>.gguf' or an https:// URL, not '${uri}'`,
+        "model",
+      );
+    }
+    const digest = `sha256:${path.basename(uri)}`;
+    onProgress({ status: "pulling manifest" });
+    await pullModel({
+      uri,
+      directory: this.pullDirectory(),
+      huggingFaceEndpoint: this.config.huggingFace.endpoint,
+      fetch: this.fetch as unknown as typeof fetch,
+      signal,
+      ...(uri.startsWith("hf:") && this.config.huggingFace.token !== undefined
+        ? { headers: { authorization: `Bearer ${this.config.huggingFace.token}` } }
+        : {}),
+      onProgress: (received, total) => onProgress({ status: `pulling ${digest}`, digest, total: total ?? received, completed: received }),
+    });
+    onProgress({ status: "verifying sha256 digest" });
+    onProgress({ status: "writing manifest" });
+    const local = this.config.providers?.find((provider) => provider.type === "llamacpp");
+    await this.registry.refresh(local?.id);
+    onProgress({ status: "success" });
+  }
+
+  private pullDirectory(): string {
+    const local = this.config.providers?.find((provider) => provider.type === "llamacpp");
+    return local?.type === "llamacpp"
+      ? (llamaCppModelsDirectories(local, this.config)[0] as string)
+      : path.join(this.config.dataDir, "models");
+  }
+}
