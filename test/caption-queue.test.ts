@@ -42,7 +42,8 @@ describe("caption job queue", () => {
     receiver = await startWebhookReceiver();
     station = await startTestStation({
       config: {
-        providers: [{ id: "md", type: "moondream", baseUrl: upstream.url }],
+        // One attempt per call in the resilience layer, so the queue's own job retries are what is tested.
+        providers: [{ id: "md", type: "moondream", baseUrl: upstream.url, retry: { attempts: 1 } }],
         queue: { concurrency: 2, retryBaseDelayMs: 10 },
         webhooks: { secret, baseDelayMs: 10 },
         security: { allowPrivateNetworks: true },

@@ -2,6 +2,7 @@ import { createServer } from "node:net";
 import { vl } from "moondream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captionFor, type FakeMoondreamUpstream, startFakeMoondreamUpstream } from "./support/fake-moondream-upstream.ts";
+import { renderTextPng } from "./support/ocr-render-text.ts";
 import { startTestStation, type TestStation } from "./support/start-test-station.ts";
 import { createVisionFakeChatProvider } from "./support/vision-fake-chat-provider.ts";
 import { pngBomb, solidPng, toDataUrl, truncatedPng } from "./support/vision-images.ts";
@@ -28,7 +29,10 @@ describe("Moondream-compatible API with the official moondream client", () => {
     station = await startTestStation({
       config: {
         server: { apiKeys: ["station-key"] },
-        providers: [{ id: "md", type: "moondream", baseUrl: upstream.url, apiKey: "upstream-secret" }],
+        providers: [
+          { id: "md", type: "moondream", baseUrl: upstream.url, apiKey: "upstream-secret", retry: { attempts: 3, baseDelayMs: 1 } },
+          { id: "ocr", type: "ocr" },
+        ],
       },
       providers: [createVisionFakeChatProvider()],
     });
@@ -75,8 +79,22 @@ describe("Moondream-compatible API with the official moondream client", () => {
     expect(await raw.json()).toMatchObject({ count: 2 });
   });
 
-  it("maps upstream failures: an error before streaming is an HTTP error, a break mid-stream ends with an error event", async () => {
+  it("retries a passing upstream failure; a lasting one is an HTTP error before streaming, a break mid-stream an error event", async () => {
+    const served = upstream.served.get("/v1/caption") ?? 0;
     upstream.fail(503);
+    const retried = await fetch(`${station.url}/v1/caption`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-moondream-auth": "station-key" },
+      body: JSON.stringify({ image_url: toDataUrl(image), stream: true }),
+    });
+    expect(retried.status).toBe(200);
+    expect(await retried.text()).toContain('data: {"completed":true}');
+    expect(upstream.served.get("/v1/caption")).toBe(served + 1);
+    upstream.fail(503);
+    expect(await client.detect({ image, object: "square" })).toMatchObject({ objects: [{ x_min: 0.1 }] });
+
+    // As many failures as the provider has attempts: the client gets the upstream's error.
+    upstream.fail(503, 3);
     const before = await fetch(`${station.url}/v1/caption`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-moondream-auth": "station-key" },
@@ -98,6 +116,23 @@ describe("Moondream-compatible API with the official moondream client", () => {
 
     // Station is fine afterwards.
     expect((await client.caption({ image, length: "short" })).caption).toBe(captionFor("short", 320, 240));
+  });
+
+  it("counts native vision calls, Moondream's and OCR's, in the provider metrics", async () => {
+    const sign = await renderTextPng(["OPEN 24 HOURS"]);
+    const response = await fetch(`${station.url}/v1/caption`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer station-key" },
+      body: JSON.stringify({ image_url: toDataUrl(sign), model: "ocr/ppocr-v4" }),
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { caption: string }).caption).toMatch(/OPEN/);
+    const metrics = await (await fetch(`${station.url}/metrics`, { headers: { authorization: "Bearer station-key" } })).text();
+    expect(metrics).toMatch(/station_provider_requests_total\{provider="ocr",operation="caption",outcome="ok"\} 1\n/);
+    expect(metrics).toMatch(/station_provider_requests_total\{provider="md",operation="caption",outcome="ok"\} \d+/);
+    expect(metrics).toMatch(/station_provider_requests_total\{provider="md",operation="detect",outcome="ok"\} \d+/);
+    // The failed attempts of the test above, by the upstream's status.
+    expect(metrics).toMatch(/station_provider_errors_total\{provider="md",code="503"\} [1-9]/);
   });
 
   it("refuses a wrong key", async () => {

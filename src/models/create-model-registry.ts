@@ -15,9 +15,11 @@ import type {
 import type { GatewayMetrics } from "../system/metrics/create-gateway-metrics.ts";
 import { createResilientChatModel } from "./create-resilient-chat-model.ts";
 import { createResilientSpeechModel } from "./create-resilient-speech-model.ts";
+import { createResilientVisionModel } from "./create-resilient-vision-model.ts";
 import type { ModelRegistry, ProviderStatus } from "./model-registry.ts";
 import type { ModelTarget } from "./resilience/model-target.ts";
 import { Resilience, type ResilienceSettings } from "./resilience/resilience.ts";
+import { withResilience } from "./resilience/with-resilience.ts";
 import { Route } from "./routing/route.ts";
 import { splitModelId } from "./split-model-id.ts";
 
@@ -216,8 +218,9 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       require(id, (target) => target.provider.embeddingModel, "make embeddings");
       return {
         id,
-        async embed(request) {
-          const delivered = await resilience.call(
+        embed: (request) =>
+          withResilience(
+            resilience,
             targetsFor(id),
             (target) => {
               const model = target.provider.embeddingModel?.(target.modelName);
@@ -225,22 +228,20 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
               return model.embed({ ...request, model: target.modelName });
             },
             { operation: "embeddings", signal: request.signal },
-          );
-          delivered.done();
-          return delivered.value;
-        },
+          ),
       };
     },
     visionModel(id): VisionModel | undefined {
-      const [target] = targetsFor(id);
-      return target?.provider.visionModel?.(target.modelName);
+      const visionTargets = (): ModelTarget[] => targetsFor(id).filter((target) => target.provider.visionModel !== undefined);
+      return createResilientVisionModel(id, visionTargets, resilience);
     },
     imageModel(id): ImageModel {
       require(id, (target) => target.provider.imageModel, "generate images");
       return {
         id,
-        async generate(request) {
-          const delivered = await resilience.call(
+        generate: (request) =>
+          withResilience(
+            resilience,
             targetsFor(id),
             (target) => {
               const model = target.provider.imageModel?.(target.modelName);
@@ -248,10 +249,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
               return model.generate({ ...request, model: target.modelName });
             },
             { operation: "images", signal: request.signal },
-          );
-          delivered.done();
-          return delivered.value;
-        },
+          ),
       };
     },
     transcriptionModel(id): TranscriptionModel {

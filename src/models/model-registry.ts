@@ -45,7 +45,7 @@ export interface ModelRegistry {
   /** A chat model for an id or route name; calls go through the resilience layer. */
   chatModel(id: string): ChatModel;
   embeddingModel(id: string): EmbeddingModel;
-  /** Native vision skills (Moondream, OCR), if the model's provider has them. */
+  /** Native vision skills (Moondream, OCR), if the model's provider has them; calls go through the resilience layer. */
   visionModel(id: string): VisionModel | undefined;
   imageModel(id: string): ImageModel;
   /** Speech to text (and translation); calls go through the resilience layer. */

@@ -106,6 +106,7 @@ export function createSystemMetrics(sources: SystemMetricsSources): { collect():
             models: status.models,
             calls: report?.calls ?? 0,
             errors: report?.errors ?? 0,
+            cancelled: report?.cancelled ?? 0,
             inFlight: report?.inFlight ?? 0,
             operations: report?.operations ?? [],
             errorCodes: report?.errorCodes ?? {},

@@ -37,6 +37,11 @@ export interface Delivered<T> {
   target: ModelTarget;
   /** Idempotent. With an error: the call failed after it started delivering (never retried). */
   done(error?: unknown): void;
+  /**
+   * The caller stopped before the end (its client went away): says nothing about the target's
+   * health, counted as a cancel. Idempotent, and a no-op after `done`.
+   */
+  abandon(): void;
 }
 
 /**
@@ -127,6 +132,14 @@ export class Resilience {
               breaker.recordFailure();
               metrics?.recordCall(providerId, operation, "error", seconds, errorCode(error));
             }
+          },
+          abandon() {
+            if (finished) return;
+            finished = true;
+            countInFlight(inFlightCounts, target.id, -1);
+            metrics?.callEnded(providerId);
+            breaker.release(acquired);
+            metrics?.recordCall(providerId, operation, "cancelled", (performance.now() - started) / 1000);
           },
         };
       }

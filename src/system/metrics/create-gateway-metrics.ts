@@ -2,12 +2,13 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { createRequestCounter, type RequestRateReport } from "./create-request-counter.ts";
 import { type HistogramSeries, PlainHistogram } from "./plain-histogram.ts";
 
-export type CallOutcome = "ok" | "error";
+/** "cancelled": the caller's client went away; neither a success nor the provider's fault. */
+export type CallOutcome = "ok" | "error" | "cancelled";
 
 /** Per-provider call counters, kept cheap for the hot path (label children are cached). */
 export interface GatewayMetrics {
   readonly registry: Registry;
-  /** One finished model call (one attempt against one target). */
+  /** One finished model call (one attempt against one target). Errors count by code; cancels are not errors. */
   recordCall(providerId: string, operation: string, outcome: CallOutcome, seconds: number, errorCode?: string): void;
   /** Calls in flight per provider. */
   callStarted(providerId: string): void;
@@ -30,7 +31,9 @@ export interface ProviderCallReport {
   calls: number;
   errors: number;
   inFlight: number;
-  operations: { operation: string; ok: number; error: number }[];
+  /** Client cancels per provider: not errors, and not counted in `errors`. */
+  cancelled: number;
+  operations: { operation: string; ok: number; error: number; cancelled: number }[];
   errorCodes: Record<string, number>;
 }
 
@@ -39,6 +42,7 @@ interface CallStats {
   operation: string;
   ok: number;
   error: number;
+  cancelled: number;
 }
 
 /**
@@ -67,6 +71,7 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
       for (const stats of callStats.values()) {
         if (stats.ok > 0) this.inc({ provider: stats.provider, operation: stats.operation, outcome: "ok" }, stats.ok);
         if (stats.error > 0) this.inc({ provider: stats.provider, operation: stats.operation, outcome: "error" }, stats.error);
+        if (stats.cancelled > 0) this.inc({ provider: stats.provider, operation: stats.operation, outcome: "cancelled" }, stats.cancelled);
       }
     },
   });
@@ -119,7 +124,7 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
       const key = `${providerId}\u0000${operation}`;
       let stats = callStats.get(key);
       if (stats === undefined) {
-        stats = { provider: providerId, operation, ok: 0, error: 0 };
+        stats = { provider: providerId, operation, ok: 0, error: 0, cancelled: 0 };
         callStats.set(key, stats);
         latencySeries.set(key, latency.seriesFor({ provider: providerId, operation }));
       }
@@ -146,16 +151,25 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
       const reportFor = (provider: string): ProviderCallReport => {
         let report = reports.get(provider);
         if (report === undefined) {
-          report = { provider, calls: 0, errors: 0, inFlight: inFlightCounts.get(provider) ?? 0, operations: [], errorCodes: {} };
+          report = {
+            provider,
+            calls: 0,
+            errors: 0,
+            cancelled: 0,
+            inFlight: inFlightCounts.get(provider) ?? 0,
+            operations: [],
+            errorCodes: {},
+          };
           reports.set(provider, report);
         }
         return report;
       };
       for (const stats of callStats.values()) {
         const report = reportFor(stats.provider);
-        report.calls += stats.ok + stats.error;
+        report.calls += stats.ok + stats.error + stats.cancelled;
         report.errors += stats.error;
-        report.operations.push({ operation: stats.operation, ok: stats.ok, error: stats.error });
+        report.cancelled += stats.cancelled;
+        report.operations.push({ operation: stats.operation, ok: stats.ok, error: stats.error, cancelled: stats.cancelled });
       }
       for (const entry of errorCounts.values()) reportFor(entry.provider).errorCodes[entry.code] = entry.count;
       for (const provider of inFlightCounts.keys()) reportFor(provider);

@@ -1,0 +1,69 @@
+import { errors } from "../errors/errors.ts";
+import type { VisionModel } from "../providers/spec/index.ts";
+import type { ModelTarget } from "./resilience/model-target.ts";
+import type { Resilience } from "./resilience/resilience.ts";
+import { streamWithResilience } from "./resilience/stream-with-resilience.ts";
+import { withResilience } from "./resilience/with-resilience.ts";
+
+/**
+ * A native vision model (Moondream, OCR, local vision engines) for an id or route whose every
+ * call goes through the resilience layer: caption and query streams are retried and failed over
+ * until their first piece, detect, point and readText until they answer; all are counted in the
+ * provider metrics. Undefined when the model's first target has no native vision model.
+ */
+export function createResilientVisionModel(id: string, targets: () => ModelTarget[], resilience: Resilience): VisionModel | undefined {
+  const [first] = targets();
+  const sample = first?.provider.visionModel?.(first.modelName);
+  if (sample === undefined) return undefined;
+  const visionOf = (target: ModelTarget): VisionModel => {
+    const model = target.provider.visionModel?.(target.modelName);
+    if (model === undefined) throw errors.unsupported(`The model '${target.id}' is not a vision model`, "model");
+    return model;
+  };
+  const skill = <K extends "detect" | "point" | "readText">(target: ModelTarget, name: K): NonNullable<VisionModel[K]> => {
+    const model = visionOf(target);
+    const method = model[name];
+    if (method === undefined) throw errors.unsupported(`The model '${target.id}' cannot ${name}`, "model");
+    return method.bind(model) as NonNullable<VisionModel[K]>;
+  };
+  return {
+    id,
+    caption: (request) =>
+      streamWithResilience(resilience, targets(), (target) => visionOf(target).caption({ ...request, model: target.modelName }), {
+        operation: "caption",
+        signal: request.signal,
+      }),
+    query: (request) =>
+      streamWithResilience(resilience, targets(), (target) => visionOf(target).query({ ...request, model: target.modelName }), {
+        operation: "query",
+        signal: request.signal,
+      }),
+    ...(sample.detect === undefined
+      ? {}
+      : {
+          detect: (request) =>
+            withResilience(resilience, targets(), (target) => skill(target, "detect")({ ...request, model: target.modelName }), {
+              operation: "detect",
+              signal: request.signal,
+            }),
+        }),
+    ...(sample.point === undefined
+      ? {}
+      : {
+          point: (request) =>
+            withResilience(resilience, targets(), (target) => skill(target, "point")({ ...request, model: target.modelName }), {
+              operation: "point",
+              signal: request.signal,
+            }),
+        }),
+    ...(sample.readText === undefined
+      ? {}
+      : {
+          readText: (request) =>
+            withResilience(resilience, targets(), (target) => skill(target, "readText")({ ...request, model: target.modelName }), {
+              operation: "read_text",
+              signal: request.signal,
+            }),
+        }),
+  };
+}
