@@ -10,6 +10,7 @@ import type { ToolPreferencesStore } from "../mcp/tool-preferences-store.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { ChatMessage, ChatModel, ContentPart, ToolDefinition } from "../providers/spec/index.ts";
 import type { UploadStore } from "../uploads/upload-store.ts";
+import type { ImageIntake } from "../vision/create-image-intake.ts";
 import { buildHistory } from "./build-history.ts";
 import type { ChatEvent } from "./chat-event.ts";
 import { computeCost } from "./compute-cost.ts";
@@ -59,6 +60,7 @@ export interface ChatOrchestratorOptions {
   clients: ClientStore;
   toolPreferences: ToolPreferencesStore;
   uploads: UploadStore;
+  intake: Pick<ImageIntake, "fromBytes">;
   logger: Logger;
 }
 
@@ -114,7 +116,7 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
       }
       const canSeeImages = resolved.info?.capabilities.includes("vision") ?? true;
       const loadParts = async (stored: StoredAttachment[]) => {
-        const parts = await loadAttachmentParts(stored, options.uploads);
+        const parts = await loadAttachmentParts(stored, options.uploads, options.intake);
         return canSeeImages ? parts : readImagesForBlindModel(parts);
       };
       const attachmentParts = await loadParts(attachments);

@@ -13,6 +13,7 @@ import { createSuggestionStore, type SuggestionStore } from "../suggestions/sugg
 import type { BlobStore } from "../uploads/blob-store.ts";
 import { createFileBlobStore } from "../uploads/create-file-blob-store.ts";
 import { createUploadStore, type UploadStore } from "../uploads/upload-store.ts";
+import type { ImageIntake } from "../vision/create-image-intake.ts";
 import { type ChatOrchestrator, createChatOrchestrator } from "./chat-orchestrator.ts";
 import { type ConversationStore, createConversationStore } from "./conversation-store.ts";
 
@@ -36,6 +37,8 @@ export interface ChatApplicationOptions {
   /** Where upload bytes go (default: files under <dataDir>/uploads). */
   blobs?: BlobStore;
   registry: ModelRegistry;
+  /** The one image intake: attachments reach models through it. */
+  intake: Pick<ImageIntake, "fromBytes">;
   logger: Logger;
   version: string;
   /** MCP servers defined in code (tests use in-memory ones). */
@@ -67,6 +70,7 @@ export function createChatApplication(options: ChatApplicationOptions): ChatAppl
     clients,
     toolPreferences,
     uploads,
+    intake: options.intake,
     logger,
   });
   return {

@@ -2,8 +2,8 @@ import { errors } from "../errors/errors.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { ModelTarget } from "../models/resilience/model-target.ts";
 import type { Cancellation } from "../net/cancellation.ts";
-import type { GuardedFetch } from "../net/create-guarded-fetch.ts";
 import type { PassthroughReply, StreamPart } from "../providers/spec/index.ts";
+import type { ImageIntake } from "../vision/create-image-intake.ts";
 import type { GatewayReply } from "./gateway-reply.ts";
 import { hasImages, inlineImages } from "./inline-images.ts";
 import type { ChatCompletionBody } from "./openai-schemas.ts";
@@ -12,8 +12,8 @@ import { type InlinedImages, toChatRequest } from "./to-chat-request.ts";
 
 export interface ChatCompletionsOptions {
   registry: ModelRegistry;
-  imageFetch: GuardedFetch;
-  maxImageBytes: number;
+  /** The one image intake: every image_url part goes through it before any upstream sees it. */
+  intake: Pick<ImageIntake, "fromReference">;
   defaultModel?: string | undefined;
 }
 
@@ -71,11 +71,7 @@ export function createChatCompletions(options: ChatCompletionsOptions) {
           "messages",
         );
       }
-      images = await inlineImages(body.messages, {
-        fetch: options.imageFetch,
-        maxImageBytes: options.maxImageBytes,
-        signal: cancellation.signal,
-      });
+      images = await inlineImages(body.messages, { intake: options.intake, signal: cancellation.signal });
     }
     const stream = body.stream === true;
     const includeUsage = body.stream_options?.include_usage === true;

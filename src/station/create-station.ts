@@ -112,6 +112,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
     database: database.kysely,
     ...(blobs === undefined ? {} : { blobs }),
     registry,
+    intake,
     logger,
     version: stationVersion,
     mcpServers: options.mcpServers ?? [],

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Metadata } from "sharp";
 import type { StationConfig } from "../config/schema.ts";
-import { StationError } from "../errors/station-error.ts";
+import { isStationError, StationError } from "../errors/station-error.ts";
 import { createGuardedFetch, type GuardedFetch } from "../net/create-guarded-fetch.ts";
 import { readLimitedBody } from "../net/read-limited-body.ts";
 import { createImageCache, type ImageCache } from "./create-image-cache.ts";
@@ -13,8 +13,8 @@ const allowedFormats = new Set(["jpeg", "png", "webp", "gif", "tiff", "avif", "h
 const maxSidePixels = 2048;
 
 export interface ImageIntake {
-  /** A data: URL, an http(s) URL, or bare base64. */
-  fromReference(reference: string, param?: string): Promise<PreparedImage>;
+  /** A data: URL, an http(s) URL, or bare base64; `signal` stops a fetch. */
+  fromReference(reference: string, param?: string, signal?: AbortSignal): Promise<PreparedImage>;
   /** Raw bytes (multipart uploads). */
   fromBytes(bytes: Uint8Array, param?: string): Promise<PreparedImage>;
   readonly cache: ImageCache<PreparedImage>;
@@ -55,8 +55,14 @@ export function createImageIntake(options: ImageIntakeOptions): ImageIntake {
     return cache.getOrCreate(contentHash, () => prepare(bytes, contentHash, maxPixels, param));
   };
 
-  const fromUrl = async (url: string, param: string): Promise<PreparedImage> => {
-    const response = await fetchImage(url);
+  const fromUrl = async (url: string, param: string, signal: AbortSignal | undefined): Promise<PreparedImage> => {
+    let response: Awaited<ReturnType<GuardedFetch>>;
+    try {
+      response = await fetchImage(url, signal === undefined ? {} : { signal });
+    } catch (error) {
+      // The guard's errors (url_not_allowed, url_timeout, ...) name the field that held the URL.
+      throw isStationError(error) && error.param === undefined ? withParam(error, param) : error;
+    }
     if (response.status < 200 || response.status >= 300) {
       await response.body?.cancel();
       throw new StationError({
@@ -71,9 +77,9 @@ export function createImageIntake(options: ImageIntakeOptions): ImageIntake {
 
   return {
     fromBytes,
-    async fromReference(reference, param = "image_url") {
+    async fromReference(reference, param = "image_url", signal) {
       const trimmed = reference.trim();
-      if (/^https?:\/\//i.test(trimmed)) return fromUrl(trimmed, param);
+      if (/^https?:\/\//i.test(trimmed)) return fromUrl(trimmed, param, signal);
       return fromBytes(decodeDataOrBase64(trimmed, maxImageBytes, param), param);
     },
     cache,
@@ -145,6 +151,11 @@ function decodeDataOrBase64(reference: string, maxImageBytes: number, param: str
   const dataUrl = /^data:([^;,]*)((?:;[^;,]*)*),/i.exec(reference);
   if (dataUrl !== null) {
     if (!/;base64/i.test(dataUrl[2] ?? "")) throw invalidImage("Only base64 data: URLs are accepted", param);
+    // The bytes decide the format, but a data: URL that says it is something else is a mistake.
+    const declared = (dataUrl[1] ?? "").trim().toLowerCase();
+    if (declared !== "" && !declared.startsWith("image/") && declared !== "application/octet-stream") {
+      throw invalidImage(`The data: URL holds '${declared.slice(0, 100)}', not an image`, param);
+    }
     payload = reference.slice(dataUrl[0].length);
   } else if (/^[a-z][a-z0-9+.-]*:/i.test(reference) && !/^[A-Za-z0-9+/]+={0,2}$/.test(reference)) {
     throw invalidImage("Send the image as a data: URL, an http(s) URL or base64", param);
@@ -161,6 +172,18 @@ function decodeDataOrBase64(reference: string, maxImageBytes: number, param: str
   const compact = payload.replace(/\s+/g, "");
   if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(compact)) throw invalidImage("The image data is not valid base64", param);
   return Buffer.from(compact, compact.includes("-") || compact.includes("_") ? "base64url" : "base64");
+}
+
+function withParam(error: StationError, param: string): StationError {
+  return new StationError({
+    code: error.code,
+    status: error.status,
+    message: error.message,
+    param,
+    isRetryable: error.isRetryable,
+    retryAfterSeconds: error.retryAfterSeconds,
+    cause: error,
+  });
 }
 
 function invalidImage(message: string, param: string): StationError {

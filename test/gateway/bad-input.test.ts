@@ -109,7 +109,7 @@ describe("OpenAI API: bad input", () => {
       messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: `${upstream.origin}/v1/models` } }] }],
     });
     expect(response.status).toBe(400);
-    expect(response.body.error.code).toBe("url_not_allowed");
+    expect(response.body.error).toMatchObject({ code: "url_not_allowed", param: "messages[0].content[0].image_url" });
   });
 
   it("refuses an image whose data: URL is not an image", async () => {

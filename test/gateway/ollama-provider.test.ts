@@ -1,4 +1,5 @@
 import OpenAI from "openai";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeOllamaUpstream, startFakeOllamaUpstream } from "../support/fake-ollama-upstream.ts";
 import { onePixelPng } from "../support/fake-openai-upstream.ts";
@@ -118,7 +119,11 @@ describe("Ollama provider", () => {
       model: "ollama/llava:7b",
       messages: [{ role: "user", content: [{ type: "text", text: "What?" }, image] }],
     });
-    expect((lastChat()?.messages as unknown[] | undefined)?.[0]).toEqual({ role: "user", content: "What?", images: [onePixelPng] });
+    const sent = (lastChat()?.messages as { images?: string[] }[] | undefined)?.[0];
+    expect(sent).toEqual({ role: "user", content: "What?", images: [expect.any(String)] });
+    // The image as the intake prepared it (re-encoded), in Ollama's bare base64.
+    const decoded = await sharp(Buffer.from(sent?.images?.[0] ?? "", "base64")).metadata();
+    expect([decoded.format, decoded.width, decoded.height]).toEqual(["png", 1, 1]);
     const refused = await client.chat.completions
       .create({ model: "ollama/llama3.2:3b", messages: [{ role: "user", content: [image] }] })
       .catch((caught: unknown) => caught);

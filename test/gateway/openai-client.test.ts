@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import OpenAI, { type APIError } from "openai";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embeddingOf, type FakeOpenAiUpstream, onePixelPng, startFakeOpenAiUpstream } from "../support/fake-openai-upstream.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
@@ -179,7 +180,7 @@ describe("OpenAI-compatible API with the official client", () => {
     expect([...new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)]).toEqual(embeddingOf("alpha"));
   });
 
-  it("sends data: and http(s) images to a vision model, inlined as data: URLs", async () => {
+  it("sends data: and http(s) images to a vision model as the image intake prepared them, inlined as data: URLs", async () => {
     upstream.script({ text: "a cat" });
     const completion = await client.chat.completions.create({
       model: "fake/gpt-4o-test",
@@ -197,8 +198,12 @@ describe("OpenAI-compatible API with the official client", () => {
     expect(completion.choices[0]?.message.content).toBe("a cat");
     const messages = upstream.requests.at(-1)?.body?.messages as { content: { image_url?: { url: string; detail?: string } }[] }[];
     const content = messages[0]?.content;
-    expect(content?.[1]?.image_url?.url).toBe(`data:image/png;base64,${onePixelPng}`);
-    expect(content?.[2]?.image_url).toEqual({ url: `data:image/png;base64,${onePixelPng}`, detail: "low" });
+    // Both parts hold the same 1×1 PNG (with alpha): the intake re-encodes it once, as a PNG.
+    const inlined = content?.[1]?.image_url?.url ?? "";
+    expect(inlined).toMatch(/^data:image\/png;base64,/);
+    expect(content?.[2]?.image_url).toEqual({ url: inlined, detail: "low" });
+    const decoded = await sharp(Buffer.from(inlined.slice(inlined.indexOf(",") + 1), "base64")).metadata();
+    expect([decoded.format, decoded.width, decoded.height]).toEqual(["png", 1, 1]);
   });
 
   it("refuses images for a text-only model with a clear 400", async () => {

@@ -37,8 +37,7 @@ const modelsQuery = z.object({
 export const openAiRoutes: FastifyPluginAsync<{ station: Station }> = async (fastify, { station }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { registry } = station;
-  const gateway = createGateway(registry, station.config);
-  app.addHook("onClose", () => gateway.close());
+  const gateway = createGateway(registry, station.config, station.vision.intake);
   const created = Math.floor(station.startedAt / 1000);
 
   fastify.post(
