@@ -55,10 +55,14 @@ export function buildCli(): Command {
   withConfigFlags(
     program
       .command("pull")
-      .description("download a GGUF model into the models dir (resumes interrupted downloads)")
-      .argument("<model-uri>", "hf:<user>/<repo>/<file>.gguf or an https:// URL"),
+      .description("download a GGUF model, or a Hugging Face ONNX vision repository, into the models dir (resumes interrupted downloads)")
+      .argument("<model-uri>", "hf:<user>/<repo>/<file>.gguf, an https:// URL, or hf:<user>/<repo> (ONNX repository)"),
   )
     .option("--sha256 <hex>", "expected SHA-256 of the file")
+    .option(
+      "--dtype <precision>",
+      "ONNX repositories: fp32, q8, fp16, q4, ... (default: fp32 if present, else the next the repository has)",
+    )
     .option("--dir <dir>", "directory to save into (default: the llamacpp models dir)")
     .option("--hf-endpoint <url>", "Hugging Face endpoint or mirror (default: huggingFace.endpoint, HF_ENDPOINT, https://huggingface.co)")
     .option("--no-progress", "no progress bar")

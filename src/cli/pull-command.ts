@@ -4,9 +4,12 @@ import { type ConfigFlags, loadConfig } from "../config/load-config.ts";
 import type { StationConfig } from "../config/schema.ts";
 import { type LlamaCppProviderConfig, llamaCppModelsDirectories } from "../providers/llamacpp/create-llamacpp-provider.ts";
 import { pullModel } from "../providers/llamacpp/pull-model.ts";
+import { isRepositoryUri } from "../providers/transformers/pull-onnx-repository.ts";
+import { pullRepositoryCommand } from "./pull-repository-command.ts";
 
 export interface PullFlags extends ConfigFlags {
   sha256?: string;
+  dtype?: string;
   dir?: string;
   hfEndpoint?: string;
   progress?: boolean;
@@ -21,6 +24,10 @@ export function pullDirectory(config: StationConfig): string {
 /** `station pull <uri>`: download a GGUF with a progress bar; resumes, verifies size, SHA-256 and header. */
 export async function pullCommand(uri: string, flags: PullFlags): Promise<void> {
   const { config } = loadConfig(flags);
+  if (isRepositoryUri(uri)) {
+    await pullRepositoryCommand(uri, flags, config);
+    return;
+  }
   const directory = flags.dir === undefined ? pullDirectory(config) : path.resolve(flags.dir);
   const localId = config.providers?.find((provider) => provider.type === "llamacpp")?.id ?? "local";
   const showBar = flags.progress !== false && process.stderr.isTTY === true;

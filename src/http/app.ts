@@ -29,6 +29,7 @@ import { responsesRoutes } from "./surfaces/responses-routes.ts";
 import { suggestionRoutes } from "./surfaces/suggestion-routes.ts";
 import { systemMetricsRoutes } from "./surfaces/system-metrics-routes.ts";
 import { systemModelsRoutes } from "./surfaces/system-models-routes.ts";
+import { systemPullRoutes } from "./surfaces/system-pull-routes.ts";
 import { systemRoutes } from "./surfaces/system-routes.ts";
 import { uploadRoutes } from "./surfaces/upload-routes.ts";
 import { webUiRoutes } from "./surfaces/web-ui-routes.ts";
@@ -85,6 +86,7 @@ export async function createApp(station: Station, options: { only?: "ollama" } =
 
   await app.register(systemRoutes, { station });
   await app.register(systemModelsRoutes, { station });
+  await app.register(systemPullRoutes, { station });
   await app.register(systemMetricsRoutes, { station });
   await app.register(imageGenerationRoutes, { station });
   await app.register(openAiRoutes, { station });

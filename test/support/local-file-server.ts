@@ -5,8 +5,8 @@ export interface FileServer {
   url: string;
   /** Headers of every request received, in order. */
   requests: { url: string; headers: IncomingHttpHeaders }[];
-  /** The next response sends only this many body bytes, then drops the connection. */
-  cutNextAfter(bytes: number): void;
+  /** The next response (of `onlyPath`, if given) sends only this many body bytes, then drops the connection. */
+  cutNextAfter(bytes: number, onlyPath?: string): void;
   close(): Promise<void>;
 }
 
@@ -25,6 +25,7 @@ export async function startFileServer(
 ): Promise<FileServer> {
   const requests: FileServer["requests"] = [];
   let cutAfter: number | undefined;
+  let cutPath: string | undefined;
   const server: Server = createServer((request, response) => {
     requests.push({ url: request.url ?? "", headers: request.headers });
     const filePath = decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname);
@@ -55,8 +56,11 @@ export async function startFileServer(
       response.writeHead(200, { "content-length": String(file.length), "accept-ranges": "bytes" });
     }
     const body = file.subarray(start);
-    const cut = cutAfter;
-    cutAfter = undefined;
+    const cut = cutPath === undefined || cutPath === filePath ? cutAfter : undefined;
+    if (cut !== undefined) {
+      cutAfter = undefined;
+      cutPath = undefined;
+    }
     if (cut === undefined) {
       response.end(body);
       return;
@@ -70,8 +74,9 @@ export async function startFileServer(
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    cutNextAfter(bytes) {
+    cutNextAfter(bytes, onlyPath) {
       cutAfter = bytes;
+      cutPath = onlyPath;
     },
     close: () =>
       new Promise((resolve) => {

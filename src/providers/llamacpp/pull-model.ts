@@ -1,9 +1,5 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
-import { StationError } from "../../errors/station-error.ts";
+import { downloadFile } from "../download/download-file.ts";
 import { inspectGgufFile } from "./inspect-gguf-file.ts";
 import { resolveModelUri } from "./resolve-model-uri.ts";
 
@@ -31,112 +27,25 @@ export interface PullModelResult {
   alreadyPresent: boolean;
 }
 
-function pullError(message: string, cause?: unknown): StationError {
-  return new StationError({ code: "pull_failed", status: 502, message, cause, isRetryable: true });
-}
-
 /**
- * Downloads a GGUF into the models directory: into "<file>.partial" first, resuming it with an
- * HTTP Range request when a previous attempt was cut off, then checks size, SHA-256 and the GGUF
- * header before renaming it into place, so a half-written file is never served.
+ * Downloads a GGUF into the models directory (resumable, size- and SHA-256-checked, see
+ * downloadFile), refusing a file whose GGUF header llama.cpp could not load.
  */
 export async function pullModel(options: PullModelOptions): Promise<PullModelResult> {
   const { url, fileName } = resolveModelUri(options.uri, options.huggingFaceEndpoint);
   const modelName = fileName.slice(0, -".gguf".length);
-  const target = path.join(options.directory, fileName);
-  const partial = `${target}.partial`;
-  const expected = options.sha256?.toLowerCase();
-  await mkdir(options.directory, { recursive: true });
-
-  const existing = await sizeOf(target);
-  if (existing !== undefined) {
-    const sha256 = await hashFile(target);
-    if (expected !== undefined && sha256 !== expected) {
-      throw pullError(`${target} already exists but its SHA-256 is ${sha256}, not ${expected}. Delete it and pull again.`);
-    }
-    return { path: target, modelName, sizeBytes: existing, sha256, resumedFromBytes: 0, alreadyPresent: true };
-  }
-
-  let offset = (await sizeOf(partial)) ?? 0;
-  const doFetch = options.fetch ?? fetch;
-  let response: Response;
-  try {
-    response = await doFetch(url, {
-      headers: { ...options.headers, ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) },
-      redirect: "follow",
-      signal: options.signal,
-    });
-  } catch (error) {
-    throw pullError(`Cannot reach ${url}: ${(error as Error).message}`, error);
-  }
-  if (response.status === 416 && offset > 0) {
-    // The partial file already holds every byte.
-    await response.body?.cancel();
-  } else if (!response.ok) {
-    await response.body?.cancel();
-    const hint =
-      response.status === 401 || response.status === 403
-        ? " (a gated or private repository? Set HF_TOKEN, or huggingFace.token in the config, to a Hugging Face access token)"
-        : "";
-    throw pullError(`Download failed: ${url} answered HTTP ${response.status}${hint}`);
-  }
-  let total: number | undefined;
-  if (response.status === 206) {
-    total = Number(/\/(\d+)\s*$/.exec(response.headers.get("content-range") ?? "")?.[1] ?? Number.NaN);
-    if (!Number.isFinite(total)) total = undefined;
-  } else if (response.status === 200) {
-    offset = 0; // The server ignored the Range header: start over.
-    const length = Number(response.headers.get("content-length") ?? Number.NaN);
-    total = Number.isFinite(length) ? length : undefined;
-  }
-  const resumedFromBytes = offset;
-
-  if (response.status !== 416 && response.body !== null) {
-    let received = offset;
-    options.onProgress?.(received, total);
-    // Written chunk by chunk (not piped) so every byte received before a cut-off stays on disk for the resume.
-    const file = await open(partial, offset > 0 ? "a" : "w");
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        await file.write(chunk);
-        received += chunk.length;
-        options.onProgress?.(received, total);
-      }
-    } catch (error) {
-      throw pullError(`Download of ${url} was interrupted after ${received} bytes; run the same pull again to resume.`, error);
-    } finally {
-      await file.close();
-    }
-  }
-
-  const sizeBytes = (await sizeOf(partial)) ?? 0;
-  if (total !== undefined && sizeBytes !== total) {
-    throw pullError(`Download of ${url} is incomplete (${sizeBytes} of ${total} bytes); run the same pull again to resume.`);
-  }
-  const sha256 = await hashFile(partial);
-  if (expected !== undefined && sha256 !== expected) {
-    await rm(partial, { force: true });
-    throw pullError(`SHA-256 mismatch for ${url}: expected ${expected}, got ${sha256}. The partial file was deleted.`);
-  }
-  const inspection = await inspectGgufFile(modelName, partial);
-  if (!inspection.ok) {
-    await rm(partial, { force: true });
-    throw pullError(`${url} is not a usable GGUF model: ${inspection.error.message}`);
-  }
-  await rename(partial, target);
-  return { path: target, modelName, sizeBytes, sha256, resumedFromBytes, alreadyPresent: false };
-}
-
-async function sizeOf(filePath: string): Promise<number | undefined> {
-  try {
-    return (await stat(filePath)).size;
-  } catch {
-    return undefined;
-  }
-}
-
-async function hashFile(filePath: string): Promise<string> {
-  const hash = createHash("sha256");
-  await pipeline(createReadStream(filePath), hash);
-  return hash.digest("hex");
+  const result = await downloadFile({
+    url,
+    target: path.join(options.directory, fileName),
+    ...(options.sha256 === undefined ? {} : { sha256: options.sha256 }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    async validate(partial) {
+      const inspection = await inspectGgufFile(modelName, partial);
+      return inspection.ok ? undefined : `not a usable GGUF model: ${inspection.error.message}`;
+    },
+  });
+  return { ...result, modelName };
 }

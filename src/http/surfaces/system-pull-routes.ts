@@ -1,0 +1,144 @@
+import path from "node:path";
+import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { errors } from "../../errors/errors.ts";
+import { StationError } from "../../errors/station-error.ts";
+import { type LocalVisionProviderConfig, localVisionModelsDirectories } from "../../providers/transformers/create-local-vision-provider.ts";
+import { onnxDtypes } from "../../providers/transformers/onnx-dtypes.ts";
+import {
+  isRepositoryUri,
+  type PullOnnxRepositoryResult,
+  type PullProgress,
+  pullOnnxRepository,
+} from "../../providers/transformers/pull-onnx-repository.ts";
+import type { Station } from "../../station/station.ts";
+import type { SseEvent } from "./write-sse-events.ts";
+import { writeSseEvents } from "./write-sse-events.ts";
+
+const pullBody = z.strictObject({
+  model: z.string().min(1).describe('A Hugging Face ONNX repository, "hf:<user>/<repo>" (e.g. "hf:onnx-community/Florence-2-base-ft")'),
+  dtype: z
+    .enum(["auto", ...onnxDtypes.map((entry) => entry.dtype)])
+    .default("auto")
+    .describe("precision of the ONNX graphs; auto = fp32 if present, else the next the repository has"),
+  stream: z.boolean().default(true).describe("stream progress as server-sent events (progress, done, error); false = one JSON reply"),
+});
+
+const pullResult = z.object({
+  model: z.string(),
+  path: z.string(),
+  family: z.string(),
+  dtype: z.string(),
+  files: z.array(z.string()),
+  sizeBytes: z.number(),
+  alreadyPresent: z.boolean(),
+});
+
+/**
+ * POST /v1/system/models/pull: downloads a Hugging Face ONNX vision repository into the local
+ * vision provider's models directory (only from the configured Hugging Face endpoint, so the
+ * API cannot be pointed at arbitrary hosts), then refreshes the registry so the model serves at once.
+ */
+export const systemPullRoutes: FastifyPluginAsync<{ station: Station }> = async (plainApp, { station }) => {
+  const app = plainApp.withTypeProvider<ZodTypeProvider>();
+  const { config } = station;
+
+  const pull = async (body: z.infer<typeof pullBody>, onProgress: (progress: PullProgress) => void, signal: AbortSignal) => {
+    if (!isRepositoryUri(body.model)) {
+      throw errors.invalidRequest(
+        "'model' must name a Hugging Face ONNX repository: hf:<user>/<repo> (GGUF files: bin/station pull)",
+        "model",
+      );
+    }
+    const vision = config.providers?.find((provider): provider is LocalVisionProviderConfig => provider.type === "local-vision");
+    if (vision === undefined) throw errors.unsupported("No local-vision provider is configured to serve a pulled model", "model");
+    const result: PullOnnxRepositoryResult = await pullOnnxRepository({
+      uri: body.model,
+      directory: localVisionModelsDirectories(vision, config)[0] ?? path.join(config.dataDir, "models"),
+      dtype: body.dtype,
+      huggingFaceEndpoint: config.huggingFace.endpoint,
+      ...(config.huggingFace.token === undefined ? {} : { headers: { authorization: `Bearer ${config.huggingFace.token}` } }),
+      onProgress,
+      signal,
+    });
+    await station.registry.refresh(vision.id);
+    return { ...result, model: `${vision.id}/${result.modelName}` };
+  };
+
+  app.post(
+    "/v1/system/models/pull",
+    {
+      schema: {
+        tags: ["system"],
+        summary: "Download a Hugging Face ONNX vision repository (progress as server-sent events)",
+        body: pullBody,
+        response: { 200: pullResult },
+      },
+    },
+    async (request, reply) => {
+      if (!request.body.stream) {
+        const controller = new AbortController();
+        request.raw.once("close", () => controller.abort());
+        const { path: modelPath, ...result } = await pull(request.body, () => undefined, controller.signal);
+        return { ...result, path: modelPath };
+      }
+      await writeSseEvents(request, reply, (signal) => progressEvents(request.body, pull, signal));
+      return reply;
+    },
+  );
+};
+
+type Pull = (
+  body: z.infer<typeof pullBody>,
+  onProgress: (progress: PullProgress) => void,
+  signal: AbortSignal,
+) => Promise<Record<string, unknown>>;
+
+/** The pull as a stream of events: `progress` (at most one per 1 % step), then `done` or `error`. */
+async function* progressEvents(body: z.infer<typeof pullBody>, pull: Pull, signal: AbortSignal): AsyncIterable<SseEvent> {
+  const queue: SseEvent[] = [];
+  let wake: (() => void) | undefined;
+  let finished = false;
+  let lastPercent = -1;
+  const push = (event: SseEvent) => {
+    queue.push(event);
+    wake?.();
+  };
+  void pull(
+    body,
+    (progress) => {
+      const percent = progress.totalBytes > 0 ? Math.floor((progress.completedBytes / progress.totalBytes) * 100) : 0;
+      if (percent === lastPercent) return;
+      lastPercent = percent;
+      push({ type: "progress", data: { file: progress.file, completed: progress.completedBytes, total: progress.totalBytes, percent } });
+    },
+    signal,
+  )
+    .then(
+      (result) => push({ type: "done", data: result }),
+      (error: unknown) => {
+        const known = error instanceof StationError ? error : undefined;
+        push({
+          type: "error",
+          data: { code: known?.code ?? "internal_error", message: known?.message ?? "Internal server error" },
+        });
+      },
+    )
+    .finally(() => {
+      finished = true;
+      wake?.();
+    });
+  while (true) {
+    const next = queue.shift();
+    if (next !== undefined) {
+      yield next;
+      continue;
+    }
+    if (finished) return;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    wake = undefined;
+  }
+}
