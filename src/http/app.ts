@@ -19,6 +19,7 @@ import { audioRoutes } from "./surfaces/audio-routes.ts";
 import { captionRoutes } from "./surfaces/caption-routes.ts";
 import { chatRoutes } from "./surfaces/chat-routes.ts";
 import { clientRoutes } from "./surfaces/client-routes.ts";
+import { completionsRoutes } from "./surfaces/completions-routes.ts";
 import { imageGenerationRoutes } from "./surfaces/image-generation-routes.ts";
 import { mcpRoutes } from "./surfaces/mcp-routes.ts";
 import { moondreamRoutes } from "./surfaces/moondream-routes.ts";
@@ -94,6 +95,7 @@ export async function createApp(station: Station, options: { only?: "ollama" } =
   await app.register(audioRoutes, { station });
   await app.register(responsesRoutes, { station });
   await app.register(ollamaRoutes, { station });
+  await app.register(completionsRoutes, { station });
   await app.register(moondreamRoutes, { station });
   await app.register(captionRoutes, { station });
   await app.register(chatRoutes, { station });

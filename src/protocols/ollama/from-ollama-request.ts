@@ -1,4 +1,5 @@
 import type { ChatInput, InputMessage, InputPart } from "../../chat-core/chat-input.ts";
+import { completionPrompt } from "../../chat-core/completion-prompt.ts";
 import type { ResponseFormat } from "../../providers/spec/index.ts";
 import type { OllamaChatBody, OllamaGenerateBody, OllamaMessage, OllamaOptions } from "./ollama-schemas.ts";
 
@@ -43,7 +44,7 @@ export function fromOllamaChat(body: OllamaChatBody, model: string): ChatInput {
 export function fromOllamaGenerate(body: OllamaGenerateBody, model: string): ChatInput {
   const messages: InputMessage[] = [];
   if (body.system !== undefined && body.system.length > 0) messages.push({ role: "system", content: body.system });
-  if (body.suffix !== undefined && body.suffix.length > 0) messages.push(...fillInTheMiddle(body.prompt, body.suffix));
+  if (body.suffix !== undefined && body.suffix.length > 0) messages.push(...completionPrompt(body.prompt, body.suffix));
   else {
     const images = body.images ?? [];
     const parts: InputPart[] = images.map((base64, index) => ({ type: "image-reference", base64, param: `images[${index}]` }));
@@ -52,18 +53,6 @@ export function fromOllamaGenerate(body: OllamaGenerateBody, model: string): Cha
   const input: ChatInput = { model, messages, params: { messages: "prompt" } };
   applySettings(input, body);
   return input;
-}
-
-/** The chat turns that ask a chat model for the middle between a prefix and a suffix. */
-export function fillInTheMiddle(prefix: string, suffix: string): InputMessage[] {
-  return [
-    {
-      role: "system",
-      content:
-        "You fill in the middle. Reply with only the text that belongs between <prefix> and <suffix>: no explanation, no repetition of either, no code fences.",
-    },
-    { role: "user", content: `<prefix>${prefix}</prefix><suffix>${suffix}</suffix>` },
-  ];
 }
 
 function toContent(message: OllamaMessage, param: string): string | InputPart[] {
