@@ -38,7 +38,7 @@ describe("OpenAI legacy completions", () => {
     expect(completion.choices[0]).toMatchObject({ text: " jumps over the lazy dog", index: 0, finish_reason: "stop" });
     expect(completion.usage?.completion_tokens).toBeGreaterThan(0);
     expect(lastChatBody()).toMatchObject({ model: "gpt-test", max_tokens: 16, stop: ["\n"] });
-    expect((lastChatBody()?.messages as { content: string }[]).at(-1)?.content).toBe("The quick brown fox");
+    expect(((lastChatBody()?.messages ?? []) as { content: string }[]).at(-1)?.content).toBe("The quick brown fox");
   });
 
   it("fills in the middle with suffix", async () => {
@@ -49,7 +49,7 @@ describe("OpenAI legacy completions", () => {
       suffix: "\n    return c",
     });
     expect(completion.choices[0]?.text).toBe("c = a + b");
-    const prompt = (lastChatBody()?.messages as { content: string }[]).at(-1)?.content;
+    const prompt = ((lastChatBody()?.messages ?? []) as { content: string }[]).at(-1)?.content;
     expect(prompt).toBe("<prefix>def add(a, b):\n    </prefix><suffix>\n    return c</suffix>");
   });
 
