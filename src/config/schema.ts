@@ -179,6 +179,10 @@ export const configSchema = z.strictObject({
       tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
       /** Also serve the Ollama API (and its GET / "Ollama is running") on this port, e.g. 11434; off when unset. */
       ollamaPort: z.number().int().min(0).max(65535).optional(),
+      /** Host names served besides loopback ones on a loopback bind (`.example.com`: a domain; `*`: any). */
+      allowedHosts: z.array(z.string().min(1)).optional(),
+      /** Web origins whose pages may call Station cross-origin (`https://app.example`, `http://localhost:*`, `*`). */
+      cors: z.strictObject({ origins: z.array(z.string().min(1)).default([]) }).prefault({}),
     })
     .refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
       message: "headersTimeoutMs must not be longer than requestTimeoutMs",

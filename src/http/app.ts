@@ -11,6 +11,10 @@ import { connectionLimits } from "./connection-limits.ts";
 import { clientErrorHandler } from "./errors/client-error-handler.ts";
 import { errorBody, surfaceOf } from "./errors/error-body.ts";
 import { toStationError } from "./errors/to-station-error.ts";
+import { createHostAllowList } from "./guards/host-allow-list.ts";
+import { createOriginAllowList } from "./guards/origin-allow-list.ts";
+import { registerBrowserGuards } from "./guards/register-browser-guards.ts";
+import { isLoopbackHost } from "./is-loopback-host.ts";
 import { lazyChildLogger } from "./lazy-child-logger.ts";
 import { registerJsonParser } from "./register-json-parser.ts";
 import { RequestLogController } from "./request-log-controller.ts";
@@ -68,6 +72,10 @@ export async function createApp(station: Station, options: { only?: "ollama" } =
   app.decorate("secretRedactor", station.redactor);
   registerRequestLog(app, station.redactor);
   registerErrorMapping(app);
+  registerBrowserGuards(app, {
+    hosts: createHostAllowList({ loopbackOnly: isLoopbackHost(config.server.host), allowedHosts: config.server.allowedHosts }),
+    origins: createOriginAllowList(config.server.cors.origins),
+  });
   registerAuth(app, config.server.apiKeys);
 
   // server.ollamaPort: the Ollama API alone, with its own GET / answer, for tools that assume port 11434.
