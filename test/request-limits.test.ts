@@ -1,6 +1,8 @@
 import { connect, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestStation, type TestStation } from "./support/start-test-station.ts";
+import { makeTestCertificate } from "./support/test-certificate.ts";
 import { eventually } from "./support/webhook-receiver.ts";
 
 /** Guards against a hang; no assertion depends on it (the server's own timeouts are far shorter). */
@@ -94,6 +96,37 @@ describe("request timeouts", () => {
     const connection = await open();
     await connection.closed;
     expect(connection.received()).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it("applies over TLS too", async () => {
+    const certificate = makeTestCertificate();
+    try {
+      station = await startTestStation({
+        config: { server: { headersTimeoutMs: 300, requestTimeoutMs: 600, tls: { cert: certificate.cert, key: certificate.key } } },
+      });
+      const url = new URL(station.url);
+      const socket = connectTls({ host: url.hostname, port: Number(url.port), ca: certificate.ca });
+      sockets.push(socket);
+      socket.on("error", () => {});
+      let received = "";
+      socket.on("data", (chunk: Buffer) => {
+        received += chunk.toString("latin1");
+      });
+      await new Promise<void>((resolve) => socket.once("secureConnect", () => resolve()));
+      socket.write(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{",
+      );
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("the server kept the TLS connection open")), deadlineMs);
+        socket.once("close", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      expect(received).toMatch(/^HTTP\/1\.1 408 /);
+    } finally {
+      certificate.remove();
+    }
   });
 
   it("lets a request that arrives in time take as long as its answer needs, on a connection that stays open", async () => {

@@ -47,9 +47,11 @@ import { readTlsFiles } from "./tls/read-tls-files.ts";
 export async function createApp(station: Station, options: { only?: "ollama" } = {}): Promise<FastifyInstance> {
   const { config } = station;
   const tls = config.server.tls === undefined ? undefined : readTlsFiles(config.server.tls);
+  const limits = connectionLimits(config.server);
   const app = Fastify({
-    // HTTPS and WSS on the same port (the realtime upgrade rides the same server).
-    ...(tls === undefined ? {} : { https: tls }),
+    // HTTPS and WSS on the same port (the realtime upgrade rides the same server); an HTTPS
+    // server takes the HTTP server's timeouts in its own options (Fastify's `http` is not read then).
+    ...(tls === undefined ? {} : { https: { ...tls, ...limits.http } }),
     loggerInstance: station.logger as FastifyBaseLogger,
     logController: new RequestLogController(station.metrics.recordRequest),
     // A pino child per request costs more than many handlers; create it only if something logs.
@@ -60,7 +62,7 @@ export async function createApp(station: Station, options: { only?: "ollama" } =
     return503OnClosing: true,
     clientErrorHandler,
     forceCloseConnections: false,
-    ...connectionLimits(config.server),
+    ...limits,
   }) as unknown as FastifyInstance;
   // Beyond this many open sockets Node closes new ones on arrival: a flood of slow clients runs
   // into this cap, not into the process's file-descriptor limit.
