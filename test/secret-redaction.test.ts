@@ -96,6 +96,25 @@ describe("an upstream error that quotes the credentials it received", () => {
     }
   });
 
+  it("is redacted in the drop-in surfaces' errors (Anthropic, Responses, Ollama; streamed and not)", async () => {
+    const messages = [{ role: "user", content: "hi" }];
+    const calls = [
+      ["/v1/messages", { model: "up/gpt-test", max_tokens: 16, messages }],
+      ["/v1/messages", { model: "up/gpt-test", max_tokens: 16, messages, stream: true }],
+      ["/v1/responses", { model: "up/gpt-test", input: "hi" }],
+      ["/v1/responses", { model: "up/gpt-test", input: "hi", stream: true }],
+      ["/api/chat", { model: "up/gpt-test", messages, stream: false }],
+      ["/api/chat", { model: "up/gpt-test", messages }],
+    ] as const;
+    upstream.fail({ kind: "status", status: 500, message: echo }, calls.length);
+    for (const [path, body] of calls) {
+      const { status, text } = await post(path, body);
+      expect({ path, status }).not.toEqual({ path, status: 200 });
+      expect(text).toContain("[redacted]");
+      expectNoSecret(text);
+    }
+  });
+
   it("is redacted in the vision surface's errors (caption, streamed caption)", async () => {
     const image = toDataUrl(await solidPng(8, 8));
     upstream.fail({ kind: "status", status: 500, message: echo }, 2);

@@ -85,7 +85,9 @@ async function relayIterable(
         result.done(new Error("client disconnected"));
         return;
       }
-      if (!raw.write(next.value)) await new Promise((resolve) => raw.once("drain", resolve).once("close", resolve));
+      // Station's own encoding (any surface's stream), so an error event inside it may quote an upstream.
+      const chunk = typeof next.value === "string" ? redactor.redact(next.value) : next.value;
+      if (!raw.write(chunk)) await new Promise((resolve) => raw.once("drain", resolve).once("close", resolve));
     }
     raw.end();
     result.done();
