@@ -15,6 +15,8 @@ export interface UpstreamErrorOptions {
   streamStarted?: boolean;
   /** The upstream did not connect, answer or keep streaming in time (504 upstream_timeout). */
   timedOut?: boolean;
+  /** Overrides the code the status implies, e.g. `upstream_error` for a failure inside a stream (no HTTP status). */
+  code?: string;
   cause?: unknown;
 }
 
@@ -28,7 +30,7 @@ export class UpstreamError extends StationError {
 
   constructor(options: UpstreamErrorOptions) {
     super({
-      code: options.timedOut ? "upstream_timeout" : upstreamCode(options.statusCode),
+      code: options.code ?? (options.timedOut ? "upstream_timeout" : upstreamCode(options.statusCode)),
       status: options.timedOut ? 504 : upstreamStatus(options.statusCode),
       message: options.message,
       isRetryable: options.isRetryable,

@@ -30,6 +30,11 @@ export interface FakeMoondreamUpstream {
   fail(status: number, times?: number): void;
   /** The next streamed answer sends two chunks, then the connection drops. */
   breakNextStream(): void;
+  /**
+   * The next streamed answer sends two chunks, then `tail` as is (an `{"error": ...}` event, a
+   * line that is not JSON, or "" for an end without `completed`), and ends the reply cleanly.
+   */
+  endNextStreamWith(tail: string): void;
   /** Total requests answered successfully per path. */
   served: Map<string, number>;
   close(): Promise<void>;
@@ -50,6 +55,7 @@ export function captionFor(length: string, width: number, height: number): strin
 export async function startFakeMoondreamUpstream(options: FakeMoondreamOptions = {}): Promise<FakeMoondreamUpstream> {
   const faults: number[] = [];
   let breakStream = false;
+  let streamTail: string | undefined;
   const requests: MoondreamRequestRecord[] = [];
   const served = new Map<string, number>();
   const state = { delayMs: options.delayMs ?? 0 };
@@ -103,6 +109,13 @@ export async function startFakeMoondreamUpstream(options: FakeMoondreamOptions =
       setTimeout(() => response.socket?.destroy(), 20);
       return;
     }
+    if (streamTail !== undefined) {
+      const tail = streamTail;
+      streamTail = undefined;
+      for (const piece of pieces.slice(0, 2)) response.write(`data: ${JSON.stringify({ chunk: piece })}\n\n`);
+      response.end(tail);
+      return;
+    }
     for (const piece of pieces) response.write(`data: ${JSON.stringify({ chunk: piece })}\n\n`);
     response.end(`data: ${JSON.stringify({ completed: true })}\n\n`);
   };
@@ -124,6 +137,9 @@ export async function startFakeMoondreamUpstream(options: FakeMoondreamOptions =
     },
     breakNextStream() {
       breakStream = true;
+    },
+    endNextStreamWith(tail) {
+      streamTail = tail;
     },
     fail(status, times = 1) {
       for (let index = 0; index < times; index++) faults.push(status);

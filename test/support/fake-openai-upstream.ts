@@ -46,7 +46,12 @@ export type FakeFault =
   /** Wait `delayMs` before answering (the client may give up: see `aborted`). */
   | { kind: "slow"; delayMs: number }
   /** Answer 200 with exactly this body (a broken or incomplete reply). */
-  | { kind: "body"; body: string };
+  | { kind: "body"; body: string }
+  /**
+   * Stream `afterChunks` chunks, then write `tail` as is (`data: {"error": ...}`, a chunk that is
+   * not JSON, or "" for a stream that just stops) and end the reply cleanly, without `[DONE]`.
+   */
+  | { kind: "stream-tail"; afterChunks: number; tail: string };
 
 export interface RecordedRequest {
   method: string;
@@ -188,6 +193,7 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
       const model = String(body.model);
       if (!models.includes(model)) return sendJson(response, 404, notFound(model));
       const dieAfter = fault?.kind === "die-midway" ? fault.afterChunks : undefined;
+      if (body.stream === true && fault?.kind === "stream-tail") return streamChat(response, body, fault.afterChunks, fault.tail);
       if (body.stream === true) return streamChat(response, body, dieAfter);
       if (dieAfter !== undefined) return sendHalfThenDie(response, chatCompletion(body));
       return sendJson(response, 200, chatCompletion(body));
@@ -250,7 +256,12 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
     };
   }
 
-  async function streamChat(response: ServerResponse, body: Record<string, unknown>, dieAfter: number | undefined): Promise<void> {
+  async function streamChat(
+    response: ServerResponse,
+    body: Record<string, unknown>,
+    dieAfter: number | undefined,
+    tail?: string,
+  ): Promise<void> {
     const { text, toolCalls, finishReason } = replyFor(body);
     const size = chatScript.chunkSize ?? 4;
     const pause = chatScript.chunkDelayMs ?? 0;
@@ -277,13 +288,17 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
     if (includeUsage) deltas.push(`${head}"choices":[],"usage":${JSON.stringify(usageFor(body, text))}}`);
     response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
     for (const [index, delta] of deltas.entries()) {
-      if (dieAfter !== undefined && index >= dieAfter) {
+      if (tail !== undefined && index >= (dieAfter ?? 0)) {
+        response.end(tail);
+        return;
+      }
+      if (tail === undefined && dieAfter !== undefined && index >= dieAfter) {
         await delay(20);
         response.socket?.destroy();
         return;
       }
       if (response.destroyed) return;
-      if (dieAfter === undefined) response.write(`data: ${delta}\n\n`);
+      if (dieAfter === undefined || tail !== undefined) response.write(`data: ${delta}\n\n`);
       // Before dying, make sure the chunks really left: the client must see a stream cut midway.
       else await new Promise((resolve) => response.write(`data: ${delta}\n\n`, resolve));
       if (pause > 0) await delay(pause);

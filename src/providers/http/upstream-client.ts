@@ -144,6 +144,23 @@ export class UpstreamClient {
     });
   }
 
+  /**
+   * A failure inside a stream the upstream had started answering with 200: an error event, a
+   * chunk Station cannot parse, an end before the stream says it is finished. The upstream was
+   * reached, so this is its error (502 `upstream_error`) with its own words in `detail`, never
+   * "could not be reached". Retryable: the resilience layer only retries before the first part.
+   */
+  streamError(path: string, detail: string, cause?: unknown): UpstreamError {
+    return new UpstreamError({
+      message: `${this.providerId} ${detail}`,
+      provider: this.providerId,
+      url: this.baseUrl + path,
+      code: "upstream_error",
+      isRetryable: true,
+      cause,
+    });
+  }
+
   /** Reads an error reply into a `UpstreamError` (status, Retry-After, the upstream's message). */
   async statusError(response: UpstreamResponse, path: string): Promise<UpstreamError> {
     let text = "";
@@ -217,6 +234,17 @@ function describeConnectionError(code: string | undefined): string {
     default:
       return `could not be reached (${code ?? "unknown error"})`;
   }
+}
+
+/**
+ * The message of an error an upstream put inside a stream: OpenAI's `{"error": {"message"}}`,
+ * Ollama's `{"error": "..."}`, or whatever JSON it was.
+ */
+export function streamedErrorMessage(error: unknown): string {
+  if (typeof error === "string") return error.slice(0, 500);
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message === "string") return message.slice(0, 500);
+  return JSON.stringify(error)?.slice(0, 500) ?? "an error without a message";
 }
 
 /** ": <message>" from an OpenAI- or Ollama-shaped error body, if there is one. */

@@ -68,7 +68,18 @@ export function createMoondreamProvider(config: MoondreamProviderConfig, options
     const response = await post(path, { ...body, stream: true }, signal);
     if (response.body === null) return;
     try {
-      yield* readMoondreamStream(response.body);
+      yield* readMoondreamStream(
+        response.body,
+        (detail) =>
+          new UpstreamError({
+            provider: config.id,
+            url: `${baseUrl}${path}`,
+            message: `Moondream ${detail}`,
+            code: "upstream_error",
+            isRetryable: true,
+            streamStarted: true,
+          }),
+      );
     } catch (error) {
       if (signal?.aborted || isStationError(error)) throw error;
       throw new UpstreamError({

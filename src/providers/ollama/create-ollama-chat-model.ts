@@ -1,6 +1,5 @@
-import { UpstreamError } from "../../errors/upstream-error.ts";
 import { newlineDelimitedJson } from "../http/server-sent-events.ts";
-import type { UpstreamClient } from "../http/upstream-client.ts";
+import { streamedErrorMessage, type UpstreamClient } from "../http/upstream-client.ts";
 import type { ChatModel, ChatRequest, ChatResult, FinishReason, StreamPart, ToolCall, Usage } from "../spec/index.ts";
 import { toOllamaRequest } from "./to-ollama-request.ts";
 
@@ -47,14 +46,7 @@ export function createOllamaChatModel(client: UpstreamClient, providerId: string
       let toolCallCount = 0;
       try {
         for await (const line of newlineDelimitedJson<OllamaChatLine>(response.body)) {
-          if (line.error !== undefined) {
-            throw new UpstreamError({
-              message: `${providerId}: ${line.error}`,
-              provider: providerId,
-              isRetryable: false,
-              streamStarted: true,
-            });
-          }
+          if (line.error !== undefined) throw client.streamError(path, `reported an error mid-stream: ${streamedErrorMessage(line.error)}`);
           const text = line.message?.content;
           if (typeof text === "string" && text.length > 0) yield { type: "text-delta", text };
           // Ollama sends each tool call whole: one delta carries id, name and all arguments.
@@ -70,10 +62,13 @@ export function createOllamaChatModel(client: UpstreamClient, providerId: string
         }
       } catch (error) {
         response.body.destroy();
-        yield { type: "error", error: client.connectionError(error, path) };
+        // A line that is not JSON is the upstream's broken reply, not a connection failure.
+        const failure =
+          error instanceof SyntaxError ? client.streamError(path, `sent a stream line that is not JSON (${error.message})`, error) : error;
+        yield { type: "error", error: client.connectionError(failure, path) };
         return;
       }
-      yield { type: "error", error: client.connectionError(new Error("stream ended before done"), path) };
+      yield { type: "error", error: client.streamError(path, "ended the stream before its last line (done: true)") };
     },
   };
 }

@@ -1,5 +1,5 @@
 import { serverSentEventData } from "../http/server-sent-events.ts";
-import type { UpstreamClient } from "../http/upstream-client.ts";
+import { streamedErrorMessage, type UpstreamClient } from "../http/upstream-client.ts";
 import type { ChatModel, ChatRequest, ChatResult, StreamPart, ToolCall } from "../spec/index.ts";
 import { fromOpenAiFinishReason, fromOpenAiUsage, type OpenAiUsage } from "./from-openai-finish-reason.ts";
 import { toOpenAiRequest } from "./to-openai-request.ts";
@@ -29,7 +29,8 @@ interface OpenAiChunk {
     finish_reason?: string | null;
   }[];
   usage?: OpenAiUsage | null;
-  error?: { message?: string };
+  /** OpenAI-compatible servers (vLLM, OpenRouter, LiteLLM) put a failure mid-stream here. */
+  error?: unknown;
 }
 
 /** A chat model behind an OpenAI-compatible `/chat/completions`. */
@@ -72,8 +73,15 @@ export function createOpenAiChatModel(client: UpstreamClient, providerId: string
       try {
         for await (const data of serverSentEventData(response.body)) {
           if (data === "[DONE]") break;
-          const chunk = JSON.parse(data) as OpenAiChunk;
-          if (chunk.error !== undefined) throw new Error(chunk.error.message ?? "upstream stream error");
+          let chunk: OpenAiChunk;
+          try {
+            chunk = JSON.parse(data) as OpenAiChunk;
+          } catch (error) {
+            throw client.streamError(path, `sent a stream chunk that is not JSON: ${data.slice(0, 200)}`, error);
+          }
+          if (chunk.error !== undefined && chunk.error !== null) {
+            throw client.streamError(path, `reported an error mid-stream: ${streamedErrorMessage(chunk.error)}`);
+          }
           if (chunk.usage) usage = chunk.usage;
           const choice = chunk.choices?.[0];
           if (choice === undefined) continue;
@@ -98,7 +106,7 @@ export function createOpenAiChatModel(client: UpstreamClient, providerId: string
         return;
       }
       if (finishReason === undefined) {
-        yield { type: "error", error: client.connectionError(new Error("stream ended before a finish reason"), path) };
+        yield { type: "error", error: client.streamError(path, "ended the stream before a finish reason") };
         return;
       }
       const finalUsage = fromOpenAiUsage(usage);
