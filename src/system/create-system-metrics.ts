@@ -90,10 +90,11 @@ export function createSystemMetrics(sources: SystemMetricsSources): { collect():
             hits: sum.hits + stats.hits,
             misses: sum.misses + stats.misses,
             encoderRuns: sum.encoderRuns + stats.encoderRuns,
+            promptHits: sum.promptHits + stats.promptHits,
             entries: sum.entries + stats.entries,
             capacity: sum.capacity + stats.capacity,
           }),
-          { hits: 0, misses: 0, encoderRuns: 0, entries: 0, capacity: 0 },
+          { hits: 0, misses: 0, encoderRuns: 0, promptHits: 0, entries: 0, capacity: 0 },
         ),
         requests: sources.requestRates(),
         providers: sources.providerStatus().map((status) => {

@@ -105,6 +105,11 @@ describe("local vision models (transformers.js, Florence-2) through every vision
     const afterMore = await metrics();
     expect(afterMore.encoderRuns).toBe(afterFirst.encoderRuns);
     expect(afterMore.hits).toBeGreaterThanOrEqual(afterFirst.hits + 2);
+    // The same task on the same image again skips the text encoder too.
+    expect((await client.caption({ image: fresh, length: "short" })).caption).toBe(caption);
+    const repeated = await metrics();
+    expect(repeated.promptHits).toBe(afterMore.promptHits + 1);
+    expect(repeated.encoderRuns).toBe(afterFirst.encoderRuns);
   });
 
   it("answers /v1/chat/completions with an image_url part (stream and not) through the official openai client", async () => {

@@ -64,7 +64,7 @@ export const systemMetricsResponse = z.object({
   gpuDetail: z.string(),
   queue: queueStats.describe("the caption queue: the same figures as GET /caption/stats"),
   visionEncodeCache: z
-    .object({ hits: count, misses: count, encoderRuns: count, entries: count, capacity: count })
+    .object({ hits: count, misses: count, encoderRuns: count, promptHits: count, entries: count, capacity: count })
     .describe("local vision models: encoded images reused (hits) or computed (misses, encoderRuns), summed over providers"),
   requests: z.object({
     windowSeconds: z.number().describe("what lastMinute covers: 55-60 s once Station has run a minute"),

@@ -28,6 +28,8 @@ export interface EncodeCacheStats {
   misses: number;
   /** Vision-encoder runs (each hit saves one). */
   encoderRuns: number;
+  /** The same image with the same prompt: both encoders skipped. */
+  promptHits: number;
   entries: number;
   capacity: number;
 }

@@ -13,7 +13,7 @@ import { createFlorence2VisionModel } from "./create-florence2-vision-model.ts";
 import { createVisionChatModel } from "./create-vision-chat-model.ts";
 import { findOnnxModelDirectories, type OnnxModelDirectory } from "./find-onnx-model-directories.ts";
 import { inspectVisionModel, type VisionInspection, type VisionModelSummary } from "./inspect-vision-model.ts";
-import type { Florence2Resident } from "./load-florence2.ts";
+import type { EncoderState, Florence2Resident } from "./load-florence2.ts";
 import { localVisionThreadCount } from "./local-vision-thread-count.ts";
 import { visionModelError } from "./vision-model-error.ts";
 
@@ -68,7 +68,16 @@ export function createLocalVisionProvider(
       memoryBudgetBytes: providerConfig.memoryBudgetBytes,
       logger,
     });
-  const stats: EncodingCacheStats = { hits: 0, misses: 0, encoderRuns: 0, entries: 0, capacity: providerConfig.encodeCacheEntries };
+  const stats: EncodingCacheStats = {
+    hits: 0,
+    misses: 0,
+    encoderRuns: 0,
+    promptHits: 0,
+    entries: 0,
+    capacity: providerConfig.encodeCacheEntries,
+  };
+  // The second level (encoder output per image and prompt) counts its hits apart.
+  const promptStats: EncodingCacheStats = { hits: 0, misses: 0, encoderRuns: 0, promptHits: 0, entries: 0, capacity: 0 };
   const caches = new Set<{ readonly size: number }>();
   const inspections = new Map<string, { key: string; result: VisionInspection }>();
   const modelId = (name: string) => `${providerConfig.id}/${name}`;
@@ -98,6 +107,7 @@ export function createLocalVisionProvider(
       estimatedBytes: summary.sizeBytes,
       load: async () => {
         const cache = createEncodingCache<Tensor>(providerConfig.encodeCacheEntries, stats);
+        const encoderOutputs = createEncodingCache<EncoderState>(providerConfig.encodeCacheEntries, promptStats);
         try {
           // transformers.js and onnxruntime load on first use: a Station without local vision models never pays for them.
           const { loadFlorence2 } = await import("./load-florence2.ts");
@@ -110,6 +120,7 @@ export function createLocalVisionProvider(
             parallelRequests: providerConfig.parallelRequests,
             maxQueue: providerConfig.maxQueue,
             cache,
+            encoderOutputs,
             onEncoderRun: () => {
               stats.encoderRuns++;
             },
@@ -225,7 +236,7 @@ export function createLocalVisionProvider(
       }));
     },
     encodeCacheStats() {
-      return { ...stats, entries: [...caches].reduce((sum, cache) => sum + cache.size, 0) };
+      return { ...stats, entries: [...caches].reduce((sum, cache) => sum + cache.size, 0), promptHits: promptStats.hits };
     },
     async close() {
       await residency.close();

@@ -40,6 +40,22 @@ export interface Florence2Answer {
   tokens: number;
 }
 
+/** What generate() needs to skip both encoders. */
+export interface EncoderState {
+  inputs_embeds: Tensor;
+  attention_mask: Tensor;
+  encoder_outputs: Tensor;
+}
+
+interface PreparesEncoderState {
+  _prepare_encoder_decoder_kwargs_for_generation(options: {
+    inputs_tensor: Tensor;
+    model_inputs: Record<string, Tensor>;
+    model_input_name: string;
+    generation_config: { guidance_scale: null };
+  }): Promise<Record<string, Tensor>>;
+}
+
 export interface Florence2Resident extends Resident {
   readonly threads: number;
   /** Bounds requests running on this model (503 past the queue). */
@@ -56,6 +72,8 @@ export interface LoadFlorence2Options {
   parallelRequests: number;
   maxQueue: number;
   cache: EncodingCache<Tensor>;
+  /** Encoder output by image hash and prompt. */
+  encoderOutputs: EncodingCache<EncoderState>;
   /** Counts runs of the vision encoder (tests and metrics see that a cached image skips it). */
   onEncoderRun?: () => void;
 }
@@ -106,17 +124,43 @@ export async function loadFlorence2(options: LoadFlorence2Options): Promise<Flor
     return features;
   };
 
+  /**
+   * The multimodal encoder's output for this image and prompt. Cached too: the same task on the
+   * same image (a caption asked twice, the same frame again) skips both encoders. This calls
+   * transformers.js's own preparation step (an internal method of the pinned 4.x release) so the
+   * cached state is exactly what generate() would have built.
+   */
+  const encoderState = async (task: Florence2Task, prompt: string): Promise<EncoderState> => {
+    const key = `${task.contentHash}\u0000${prompt}`;
+    const cached = options.encoderOutputs.get(key);
+    if (cached !== undefined) return cached;
+    const features = await imageFeatures(task);
+    const ticket = new Tensor("float32", new Float32Array(1), [1, 1, 1, 1]);
+    tickets.set(ticket, features);
+    const text = tokenizer([prompt]) as { input_ids: Tensor; attention_mask: Tensor };
+    const prepared = (await (model as unknown as PreparesEncoderState)._prepare_encoder_decoder_kwargs_for_generation({
+      inputs_tensor: text.input_ids,
+      model_inputs: { input_ids: text.input_ids, attention_mask: text.attention_mask, pixel_values: ticket },
+      model_input_name: "inputs_embeds",
+      generation_config: { guidance_scale: null },
+    })) as unknown as EncoderState;
+    const state = {
+      inputs_embeds: prepared.inputs_embeds,
+      attention_mask: prepared.attention_mask,
+      encoder_outputs: prepared.encoder_outputs,
+    };
+    options.encoderOutputs.set(key, state);
+    return state;
+  };
+
   return {
     sizeBytes: options.sizeBytes,
     threads: options.threads,
     slots: createSequencePool({ size: options.parallelRequests, maxQueue: options.maxQueue, modelId: options.modelId, create: () => 0 }),
     async run(task) {
       task.signal?.throwIfAborted();
-      const features = await imageFeatures(task);
-      const ticket = new Tensor("float32", new Float32Array(1), [1, 1, 1, 1]);
-      tickets.set(ticket, features);
-      const prompt = processor.construct_prompts(task.input === undefined ? task.task : `${task.task}${task.input}`);
-      const text = tokenizer(prompt) as { input_ids: Tensor; attention_mask: Tensor };
+      const prompt = processor.construct_prompts(task.input === undefined ? task.task : `${task.task}${task.input}`)[0] ?? "";
+      const encoderInputs = await encoderState(task, prompt);
       const stopping = new InterruptableStoppingCriteria();
       const abort = () => stopping.interrupt();
       task.signal?.addEventListener("abort", abort, { once: true });
@@ -126,9 +170,7 @@ export async function loadFlorence2(options: LoadFlorence2Options): Promise<Flor
             ? undefined
             : new TextStreamer(tokenizer, { skip_special_tokens: true, callback_function: task.onText });
         const generated = (await model.generate({
-          input_ids: text.input_ids,
-          attention_mask: text.attention_mask,
-          pixel_values: ticket,
+          ...encoderInputs,
           max_new_tokens: task.maxNewTokens,
           do_sample: false,
           num_beams: 1,
@@ -150,6 +192,7 @@ export async function loadFlorence2(options: LoadFlorence2Options): Promise<Flor
     },
     async dispose() {
       options.cache.clear();
+      options.encoderOutputs.clear();
       await model.dispose();
     },
   };
