@@ -113,7 +113,22 @@ export function buildCli(): Command {
   return program;
 }
 
+/**
+ * `station mcp tools x | head -5`: once the reader is gone, every write fails with EPIPE, which
+ * Node raises as an unhandled 'error' event (a stack trace). End quietly instead, as Unix tools
+ * do on SIGPIPE: nobody is left to read the rest.
+ */
+function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(0);
+      throw error;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
+  endQuietlyOnClosedPipe();
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {
