@@ -33,7 +33,7 @@ function configBlocks(markdown: string): Block[] {
 /** Provider ids that a block's `defaults` and route targets name (`<providerId>/<model>`) but do not configure. */
 function unknownProviders(config: StationConfig, text: string): string[] {
   if (!/^providers:/m.test(text)) return []; // a fragment about one section: its models live elsewhere
-  const providers = new Set(config.providers.map((provider) => provider.id));
+  const providers = new Set((config.providers ?? []).map((provider) => provider.id));
   const routes = new Set(config.routes.map((route) => route.model));
   const references = [
     ...Object.values(config.defaults ?? {}).filter((value): value is string => typeof value === "string"),

@@ -1,25 +1,17 @@
 import { type ConfigFlags, loadConfig } from "../config/load-config.ts";
 import { createLogger } from "../logging/create-logger.ts";
-import { createModelRegistry } from "../models/create-model-registry.ts";
-import { createProvider } from "../providers/create-provider.ts";
 import { noChatModelHint } from "../providers/llamacpp/no-chat-model-hint.ts";
 import type { Provider } from "../providers/spec/index.ts";
+import { openModelRegistry } from "./open-model-registry.ts";
 
 /** `station models`: what the registry sees, from the config alone (no server needed). */
 export async function modelsCommand(flags: ConfigFlags & { json?: boolean }): Promise<void> {
   const { config } = loadConfig(flags);
   const logger = createLogger("silent");
-  const providers = (config.providers ?? []).flatMap((providerConfig): Provider[] => {
-    try {
-      return [createProvider(providerConfig, { config, logger })];
-    } catch (error) {
-      process.stderr.write(`provider '${providerConfig.id}' disabled: ${(error as Error).message}\n`);
-      return [];
-    }
-  });
-  const registry = createModelRegistry({ providers, logger, config });
+  const { registry, providers } = await openModelRegistry(config, logger, (id, error) =>
+    process.stderr.write(`provider '${id}' disabled: ${error.message}\n`),
+  );
   try {
-    await registry.refresh();
     const models = registry.list();
     const invalid = (
       await Promise.all(

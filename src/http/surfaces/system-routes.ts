@@ -32,6 +32,6 @@ export const systemRoutes: FastifyPluginAsync<{ station: Station }> = async (app
     {
       schema: { tags: ["system"], summary: "Diagnostics: Node, data dir, provider reachability and models (what `station doctor` prints)" },
     },
-    async () => runDiagnostics(station.config, { skipPort: true }),
+    async () => runDiagnostics(station.config, { skipPort: true, registry: station.registry }),
   );
 };
