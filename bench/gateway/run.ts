@@ -11,8 +11,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { Pool } from "undici";
+import { benchSurfaces } from "./surfaces.ts";
 
 const quick = process.argv.includes("--quick");
+/** Only the drop-in surfaces against Station's own chat completions (skips direct and the bare proxy). */
+const surfacesOnly = process.argv.includes("--surfaces");
 const rounds = quick ? 2 : 5;
 const latencyRequestsPerRound = quick ? 300 : 1000;
 const throughputSeconds = quick ? 2 : 4;
@@ -146,6 +149,20 @@ async function main(): Promise<void> {
       { name: "station", ...stationServer, model: "fast/bench-model", slowModel: "slow/bench-model" },
     ];
     const directSlow: Target = { name: "direct", port: slowPort, model: "bench-model", slowModel: "bench-model" };
+    const surfaceOptions = {
+      port: stationServer.port,
+      model: "fast/bench-model",
+      slowModel: "slow/bench-model",
+      rounds,
+      latencyRequests: latencyRequestsPerRound,
+      throughputSeconds,
+      streamRequests,
+    };
+    if (surfacesOnly) {
+      console.log(`gateway bench (surfaces): ${rounds} interleaved rounds, node ${process.version}${quick ? " (quick)" : ""}`);
+      await benchSurfaces(surfaceOptions);
+      return;
+    }
     console.log(`gateway bench: ${rounds} interleaved rounds, node ${process.version}${quick ? " (quick)" : ""}`);
 
     for (const target of targets) await latencies(target, 200); // warm-up (JIT, pools)
@@ -218,6 +235,7 @@ async function main(): Promise<void> {
     console.log(
       `  streaming: first chunk after ${((stationFirst / stationTotal) * 100).toFixed(1)} % of the stream's duration (buffering would be ~100 %)`,
     );
+    await benchSurfaces(surfaceOptions);
   } finally {
     for (const child of children) child.kill();
     rmSync(dataDir, { recursive: true, force: true });

@@ -74,6 +74,31 @@ describe("OpenAI legacy completions", () => {
     expect(usage?.total_tokens).toBeGreaterThan(0);
   });
 
+  it("the OpenAPI document covers every drop-in surface", async () => {
+    const document = (await (await fetch(`${station.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    for (const path of [
+      "/v1/completions",
+      "/v1/messages",
+      "/v1/messages/count_tokens",
+      "/v1/responses",
+      "/v1/responses/{id}",
+      "/v1/responses/{id}/input_items",
+      "/api/chat",
+      "/api/generate",
+      "/api/tags",
+      "/api/show",
+      "/api/ps",
+      "/api/embed",
+      "/api/embeddings",
+      "/api/pull",
+      "/api/delete",
+      "/api/copy",
+      "/api/version",
+    ]) {
+      expect(document.paths, path).toHaveProperty([path]);
+    }
+  });
+
   it("refuses echo and several prompts in OpenAI's shape", async () => {
     const echo = await client.completions.create({ model: "fake/gpt-test", prompt: "Hi", echo: true }).catch((caught: unknown) => caught);
     expect(echo).toBeInstanceOf(OpenAI.BadRequestError);
