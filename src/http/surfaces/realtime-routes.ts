@@ -6,6 +6,7 @@ import type { RawData } from "ws";
 import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
 import { createRealtimeService } from "../../realtime/create-realtime-service.ts";
+import { openAiRealtimeSubprotocol } from "../../realtime/openai/create-openai-realtime-session.ts";
 import { realtimeSubprotocol } from "../../realtime/realtime-protocol.ts";
 import type { Station } from "../../station/station.ts";
 import { createBackpressuredSend } from "./create-backpressured-send.ts";
@@ -32,6 +33,7 @@ export const realtimeRoutes: FastifyPluginAsync<{ station: Station }> = async (f
     toolPreferences: station.chat.toolPreferences,
     intake: station.vision.intake,
     logger: station.logger,
+    audio: station.audio,
   });
 
   await fastify.register(websocket, {
@@ -41,7 +43,13 @@ export const realtimeRoutes: FastifyPluginAsync<{ station: Station }> = async (f
       maxPayload: service.limits.maxMessageBytes * 2,
       perMessageDeflate: false,
       // A browser that offered subprotocols fails the handshake unless one is chosen; never choose `bearer.<key>`.
-      handleProtocols: (protocols) => (protocols.has(realtimeSubprotocol) ? realtimeSubprotocol : false),
+      // `realtime` (OpenAI's clients) selects OpenAI's Realtime protocol, `station.realtime.v1` Station's own.
+      handleProtocols: (protocols) =>
+        protocols.has(realtimeSubprotocol)
+          ? realtimeSubprotocol
+          : protocols.has(openAiRealtimeSubprotocol)
+            ? openAiRealtimeSubprotocol
+            : false,
     },
     errorHandler(error, socket, request) {
       request.log.debug({ err: error }, "realtime socket error");
@@ -90,7 +98,12 @@ export const realtimeRoutes: FastifyPluginAsync<{ station: Station }> = async (f
     },
     wsHandler: (socket, request) => {
       const send = createBackpressuredSend(socket, sendBacklogBytes);
-      const session = service.open((event) => send(redactor.redact(JSON.stringify(event))));
+      // OpenAI's protocol: its subprotocol (browsers), or `?model=` without Station's subprotocol (servers, the openai package).
+      const query = request.query as { model?: unknown };
+      const model = typeof query.model === "string" && query.model.length > 0 ? query.model : undefined;
+      const openAi = socket.protocol === openAiRealtimeSubprotocol || (socket.protocol !== realtimeSubprotocol && model !== undefined);
+      const transmit = (event: unknown) => send(redactor.redact(JSON.stringify(event)));
+      const session = openAi ? service.openOpenAi(transmit, { model }) : service.open(transmit);
       if (session === undefined) {
         socket.close(1013, "Too many realtime sessions; try again later");
         return;

@@ -1,0 +1,25 @@
+import type { AudioService } from "../../audio/audio-service.ts";
+import type { VadFactory } from "../../audio/vad/voice-activity-detector.ts";
+import type { Logger } from "../../logging/create-logger.ts";
+import type { McpRegistry } from "../../mcp/mcp-registry.ts";
+import type { ModelRegistry } from "../../models/model-registry.ts";
+import type { ImageIntake } from "../../vision/create-image-intake.ts";
+
+/** What an OpenAI-dialect realtime session needs from the rest of Station (types only). */
+export interface OpenAiRealtimeDependencies {
+  registry: ModelRegistry;
+  mcp: McpRegistry;
+  intake: ImageIntake;
+  audio: AudioService;
+  createVad: VadFactory;
+  defaultChatModel: string | undefined;
+  maxToolRounds: number;
+  maxMessageBytes: number;
+  /** Longest audio the input buffer holds before a commit. */
+  maxBufferSeconds: number;
+  /** Conversation items kept; older ones are dropped. */
+  maxItems: number;
+  logger: Logger;
+  /** Per-session latency probe (bench/voice): called with a stage name and performance.now(). */
+  onTiming?: (stage: "speech_stopped" | "transcribed" | "response_created" | "first_audio", at: number) => void;
+}
