@@ -5,6 +5,8 @@ export interface OcrEngine {
 }
 
 const lossyFormats = new Set(["jpeg", "webp", "heif", "avif"]);
+/** Longest side the text detector sees (PaddleOCR's default is 960); text that fills a page stays legible. */
+const maxDetectionSide = 1280;
 
 interface RawLine {
   text: string;
@@ -50,9 +52,15 @@ export function createOcrEngine(): OcrEngine {
     const { default: sharp } = await import("sharp");
     // Transparent PNGs would read as black on black: flatten onto white first.
     const flattened = sharp(image).flatten({ background: "#ffffff" });
-    const { width, height, format } = await flattened.metadata();
+    const metadata = await flattened.metadata();
+    // The detector runs on every pixel it is given, in memory that grows with them (about +1.2 GB
+    // RSS at 2048×2048, +0.37 GB at 1280): bound the longest side, as PaddleOCR's det_limit_side_len does.
+    const shrink = Math.min(1, maxDetectionSide / Math.max(metadata.width, metadata.height));
+    const width = Math.max(1, Math.round(metadata.width * shrink));
+    const height = Math.max(1, Math.round(metadata.height * shrink));
+    const sized = shrink < 1 ? flattened.resize(width, height) : flattened;
     // JPEG ringing between glyphs makes the recogniser drop spaces ("Order7731"); a slight blur removes it.
-    const cleaned = lossyFormats.has(format ?? "") ? flattened.blur(0.6) : flattened;
+    const cleaned = lossyFormats.has(metadata.format ?? "") ? sized.blur(0.6) : sized;
     const png = await cleaned.png().toBuffer();
     // The detector sees the image resized ("contain") to multiples of 32: boxes come back in that space.
     const inputWidth = Math.max(Math.ceil(width / 32) * 32, 32);
