@@ -1,16 +1,14 @@
-import { existsSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createScriptedChatProvider, lastMessage, textOf } from "../support/chat-scripted-provider.ts";
 import { captionFor, type FakeMoondreamUpstream, startFakeMoondreamUpstream } from "../support/fake-moondream-upstream.ts";
 import { type FakeOpenAiUpstream, startFakeOpenAiUpstream } from "../support/fake-openai-upstream.ts";
+import { launchChromium } from "../support/launch-chromium.ts";
 import { createInMemoryMcpServer } from "../support/mcp-in-memory-server.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { solidPng } from "../support/vision-images.ts";
 
-/** Debian's Chromium (CI installs it); playwright-core never downloads a browser. */
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const streamedAnswer = "The fake upstream streams this answer in small pieces.";
 
 /**
@@ -41,7 +39,6 @@ describe("web UI in a browser", () => {
   });
 
   beforeAll(async () => {
-    if (!existsSync(chromiumPath)) throw new Error(`No Chromium at ${chromiumPath}: apt-get install chromium, or set CHROMIUM_PATH`);
     upstream = await startFakeOpenAiUpstream({ models: ["gpt-test"] });
     upstream.script({ text: streamedAnswer, chunkSize: 3 });
     moondream = await startFakeMoondreamUpstream();
@@ -56,7 +53,7 @@ describe("web UI in a browser", () => {
         defaults: { chatModel: "openai/gpt-test", visionModel: "md/moondream" },
       },
     });
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("pageerror", (error) => pageErrors.push(error.message));
     page.on("console", (message) => {
@@ -204,7 +201,7 @@ describe("web UI with API keys", () => {
       providers: [createScriptedChatProvider("scripted", () => ({ text: "hi" }))],
       config: { server: { apiKeys: ["browser-key"] } },
     });
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
