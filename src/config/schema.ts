@@ -179,6 +179,22 @@ export const configSchema = z.strictObject({
       tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
       /** Also serve the Ollama API (and its GET / "Ollama is running") on this port, e.g. 11434; off when unset. */
       ollamaPort: z.number().int().min(0).max(65535).optional(),
+      /** Browser origins the Ollama API accepts cross-origin (Ollama's OLLAMA_ORIGINS; the default is Ollama's own list). */
+      ollamaOrigins: z
+        .array(z.string().min(1))
+        .default([
+          ...["localhost", "127.0.0.1", "0.0.0.0"].flatMap((host) => [
+            `http://${host}`,
+            `https://${host}`,
+            `http://${host}:*`,
+            `https://${host}:*`,
+          ]),
+          "app://*",
+          "file://*",
+          "tauri://*",
+          "vscode-webview://*",
+          "vscode-file://*",
+        ]),
       /** Host names served besides loopback ones on a loopback bind (`.example.com`: a domain; `*`: any). */
       allowedHosts: z.array(z.string().min(1)).optional(),
       /** Web origins whose pages may call Station cross-origin (`https://app.example`, `http://localhost:*`, `*`). */

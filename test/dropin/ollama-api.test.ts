@@ -233,6 +233,23 @@ describe("Ollama API", () => {
     expect(after).not.toContain("tiny:7b");
   });
 
+  it("accepts Ollama's default browser origins (CORS) and refuses others", async () => {
+    const allowed = await fetch(`${station.url}/api/tags`, { headers: { origin: "vscode-webview://abc123" } });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("vscode-webview://abc123");
+    const preflight = await fetch(`${station.url}/api/chat`, {
+      method: "OPTIONS",
+      headers: { origin: "app://obsidian.md", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("app://obsidian.md");
+    const refused = await fetch(`${station.url}/api/tags`, { headers: { origin: "https://evil.example" } });
+    expect(refused.status).toBe(403);
+    // Station's own routes do not take Ollama's origins.
+    const own = await fetch(`${station.url}/api/models`, { headers: { origin: "vscode-webview://abc123" } });
+    expect(own.status).toBe(403);
+  });
+
   it("ps lists loaded models (none yet)", async () => {
     const { models } = await ollama.ps();
     expect(Array.isArray(models)).toBe(true);

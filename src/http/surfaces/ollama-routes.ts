@@ -20,6 +20,7 @@ import { toOllamaRunning, toOllamaShow, toOllamaTag } from "../../protocols/olla
 import { toJsonSchema } from "../../protocols/to-json-schema.ts";
 import type { Station } from "../../station/station.ts";
 import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
+import { createOriginAllowList } from "../guards/origin-allow-list.ts";
 import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
 import { abortOnDisconnect } from "./abort-on-disconnect.ts";
 import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
@@ -43,6 +44,11 @@ const tags = ["ollama"];
  */
 export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fastify, { station, serveRoot }) => {
   registerSurfaceErrors(fastify, (error) => ({ error: error.message }));
+  // Ollama's browser origins (desktop apps, editors' webviews, local pages) on these routes only.
+  const corsOrigins = createOriginAllowList(station.config.server.ollamaOrigins);
+  fastify.addHook("onRoute", (route) => {
+    route.config = { ...route.config, corsOrigins };
+  });
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { registry, chatCore: core } = station;
   const models = modelsOf(station);
