@@ -36,6 +36,23 @@ describe("malformed multipart bodies", () => {
     });
   }
 
+  it.each(malformed.filter((entry) => entry.code === undefined))(
+    "/v1/audio/transcriptions: $name → 400 in OpenAI's shape",
+    async ({ contentType, body }) => {
+      const response = await fetch(`${station.url}/v1/audio/transcriptions`, {
+        method: "POST",
+        headers: { "content-type": contentType },
+        body,
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: unknown }).error).toMatchObject({
+        code: "invalid_multipart",
+        type: "invalid_request_error",
+        message: expect.stringContaining("could not be read"),
+      });
+    },
+  );
+
   it("names what is wrong, and a well-formed upload works afterwards", async () => {
     const response = await fetch(`${station.url}/api/uploads`, {
       method: "POST",

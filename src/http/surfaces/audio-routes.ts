@@ -8,6 +8,7 @@ import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
 import type { Station } from "../../station/station.ts";
 import { abortOnDisconnect } from "./abort-on-disconnect.ts";
+import { toMultipartError } from "./to-multipart-error.ts";
 
 const transcriptionFieldsSchema = z.object({
   model: z.string().min(1).max(256).optional(),
@@ -199,7 +200,7 @@ async function readForm(request: FastifyRequest, maxBytes: number): Promise<Pars
         message: `The audio file is larger than ${maxBytes} bytes (audio.maxBytes)`,
       });
     if (code?.startsWith("FST_") === true) throw errors.invalidRequest(`Bad multipart form: ${(error as Error).message}`, "file");
-    throw error;
+    throw toMultipartError(error, maxBytes);
   }
   return { fields, file };
 }
