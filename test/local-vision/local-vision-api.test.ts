@@ -32,7 +32,7 @@ describe("local vision models (transformers.js, Florence-2) through every vision
   const metrics = async () =>
     (
       (await (await fetch(`${station.url}/v1/system/metrics`)).json()) as {
-        visionEncodeCache: { hits: number; misses: number; encoderRuns: number };
+        visionEncodeCache: { hits: number; misses: number; encoderRuns: number; promptHits: number };
       }
     ).visionEncodeCache;
 
