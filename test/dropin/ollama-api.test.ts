@@ -277,6 +277,18 @@ describe("Ollama API", () => {
     expect(typeof own.error).toBe("object");
   });
 
+  it("aborts the upstream call when the client aborts a stream", async () => {
+    upstream.script({ text: "x".repeat(400), chunkSize: 1, chunkDelayMs: 5 });
+    const before = upstream.aborted;
+    const stream = await ollama.chat({ model: "fake/gpt-test", messages: [{ role: "user", content: "Hi" }], stream: true });
+    const ended = (async () => {
+      for await (const _chunk of stream) stream.abort();
+    })().catch((caught: unknown) => caught);
+    await ended;
+    await upstream.waitForAborts(before + 1);
+    expect(upstream.aborted).toBe(before + 1);
+  });
+
   it("a stream that dies midway ends with an {error} line the client throws", async () => {
     upstream.script({ text: "this reply is going to be cut off", chunkSize: 2 });
     upstream.fail({ kind: "die-midway", afterChunks: 4 });

@@ -212,6 +212,19 @@ describe("OpenAI Responses API", () => {
     expect((bad as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
   });
 
+  it("aborts the upstream call when the client goes away mid-stream", async () => {
+    upstream.script({ text: "x".repeat(400), chunkSize: 1, chunkDelayMs: 5 });
+    const before = upstream.aborted;
+    const controller = new AbortController();
+    const stream = await client.responses.create(
+      { model: "fake/gpt-test", input: "Hi", stream: true, store: false },
+      { signal: controller.signal },
+    );
+    for await (const event of stream) if (event.type === "response.output_text.delta") controller.abort();
+    await upstream.waitForAborts(before + 1);
+    expect(upstream.aborted).toBe(before + 1);
+  });
+
   it("ends a stream that dies midway with response.failed", async () => {
     upstream.script({ text: "This reply will be cut off midway through", chunkSize: 2 });
     upstream.fail({ kind: "die-midway", afterChunks: 4 });
