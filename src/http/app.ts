@@ -7,6 +7,7 @@ import { errors } from "../errors/errors.ts";
 import type { SecretRedactor } from "../security/secret-redactor.ts";
 import type { Station } from "../station/station.ts";
 import { registerAuth } from "./auth/auth-hook.ts";
+import { clientGone } from "./client-gone.ts";
 import { connectionLimits } from "./connection-limits.ts";
 import { clientErrorHandler } from "./errors/client-error-handler.ts";
 import { errorBody, surfaceOf } from "./errors/error-body.ts";
@@ -144,7 +145,9 @@ function registerRequestLog(app: FastifyInstance, redactor: SecretRedactor): voi
 function registerErrorMapping(app: FastifyInstance): void {
   app.setErrorHandler(async (error, request, reply) => {
     const stationError = toStationError(error);
-    if (stationError.status >= 500) request.log.error({ err: error }, "request failed");
+    if (stationError.code === "client_closed_request" || clientGone(reply.raw)) {
+      request.log.info({ code: stationError.code }, "the client closed the request before its reply");
+    } else if (stationError.status >= 500) request.log.error({ err: error }, "request failed");
     // Refused before its body arrived (no key, too large, not allowed): close the connection once
     // the error is out, rather than keep reading a body nobody will use.
     if (!request.raw.complete) reply.header("connection", "close");

@@ -26,6 +26,8 @@ export interface FakeMoondreamUpstream {
   url: string;
   requests: MoondreamRequestRecord[];
   delayMs: number;
+  /** Pause between two streamed chunks (a slow model, so a client can hang up midway). */
+  chunkDelayMs: number;
   /** The next `times` requests answer `status` with a Moondream-style error body. */
   fail(status: number, times?: number): void;
   /** The next streamed answer sends two chunks, then the connection drops. */
@@ -58,7 +60,7 @@ export async function startFakeMoondreamUpstream(options: FakeMoondreamOptions =
   let streamTail: string | undefined;
   const requests: MoondreamRequestRecord[] = [];
   const served = new Map<string, number>();
-  const state = { delayMs: options.delayMs ?? 0 };
+  const state = { delayMs: options.delayMs ?? 0, chunkDelayMs: 0 };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = (request.url ?? "/").split("?", 1)[0]!;
@@ -116,7 +118,11 @@ export async function startFakeMoondreamUpstream(options: FakeMoondreamOptions =
       response.end(tail);
       return;
     }
-    for (const piece of pieces) response.write(`data: ${JSON.stringify({ chunk: piece })}\n\n`);
+    for (const piece of pieces) {
+      if (response.destroyed) return;
+      response.write(`data: ${JSON.stringify({ chunk: piece })}\n\n`);
+      if (state.chunkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.chunkDelayMs));
+    }
     response.end(`data: ${JSON.stringify({ completed: true })}\n\n`);
   };
 
@@ -134,6 +140,12 @@ export async function startFakeMoondreamUpstream(options: FakeMoondreamOptions =
     },
     set delayMs(value: number) {
       state.delayMs = value;
+    },
+    get chunkDelayMs() {
+      return state.chunkDelayMs;
+    },
+    set chunkDelayMs(value: number) {
+      state.chunkDelayMs = value;
     },
     breakNextStream() {
       breakStream = true;

@@ -1,4 +1,5 @@
 import type { FastifyReply } from "fastify";
+import { clientGone } from "../client-gone.ts";
 import { toStationError } from "../errors/to-station-error.ts";
 
 /**
@@ -34,6 +35,10 @@ export async function writeMoondreamStream(reply: FastifyReply, parts: AsyncIter
     send({ completed: true });
   } catch (error) {
     const stationError = toStationError(error);
+    if (stationError.code === "client_closed_request" || clientGone(raw)) {
+      reply.log.info({ code: stationError.code }, "the client closed the vision stream");
+      return;
+    }
     if (stationError.status >= 500) reply.log.error({ err: error }, "vision stream failed");
     send({ error: { code: stationError.code, message: stationError.message } });
   } finally {

@@ -54,7 +54,8 @@ export async function writeSseEvents(
       }
     }
   } catch (error) {
-    request.log.error({ err: error }, "event stream failed");
+    if (controller.signal.aborted) request.log.info({ err: error }, "the client closed the event stream");
+    else request.log.error({ err: error }, "event stream failed");
     if (!controller.signal.aborted)
       raw.write(`event: error\ndata: ${JSON.stringify({ code: "internal_error", message: "Internal server error" })}\n\n`);
   } finally {

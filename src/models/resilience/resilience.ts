@@ -2,6 +2,7 @@ import { StationError } from "../../errors/station-error.ts";
 import { UpstreamError } from "../../errors/upstream-error.ts";
 import { Cancellation } from "../../net/cancellation.ts";
 import type { GatewayMetrics } from "../../system/metrics/create-gateway-metrics.ts";
+import { abortedError } from "./aborted-error.ts";
 import { backoffDelay, type RetrySettings } from "./backoff-delay.ts";
 import { CircuitBreaker, type CircuitBreakerSettings } from "./circuit-breaker.ts";
 import type { ModelTarget } from "./model-target.ts";
@@ -97,7 +98,9 @@ export class Resilience {
           countInFlight(this.inFlightCounts, target.id, -1);
           metrics?.callEnded(providerId);
           if (signal?.aborted) {
+            // The client went away: not the provider's failure, and nothing learned about it.
             breaker.release(acquired);
+            metrics?.recordCall(providerId, operation, "cancelled", (performance.now() - started) / 1000);
             throw abortedError(signal);
           }
           metrics?.recordCall(providerId, operation, "error", (performance.now() - started) / 1000, errorCode(error));
@@ -124,10 +127,13 @@ export class Resilience {
             countInFlight(inFlightCounts, target.id, -1);
             metrics?.callEnded(providerId);
             const seconds = (performance.now() - started) / 1000;
-            if (error === undefined || signal?.aborted) {
-              if (error === undefined) breaker.recordSuccess();
-              else breaker.release(acquired);
-              metrics?.recordCall(providerId, operation, error === undefined ? "ok" : "error", seconds, errorCode(error));
+            if (error === undefined) {
+              breaker.recordSuccess();
+              metrics?.recordCall(providerId, operation, "ok", seconds);
+            } else if (signal?.aborted) {
+              // A stream cut short because its client hung up: a cancel, not a provider error.
+              breaker.release(acquired);
+              metrics?.recordCall(providerId, operation, "cancelled", seconds);
             } else {
               breaker.recordFailure();
               metrics?.recordCall(providerId, operation, "error", seconds, errorCode(error));
@@ -185,10 +191,6 @@ function errorCode(error: unknown): string {
   if (error instanceof UpstreamError && error.statusCode !== undefined) return String(error.statusCode);
   if (error instanceof StationError) return error.code;
   return "internal_error";
-}
-
-function abortedError(signal: AbortSignal | Cancellation): StationError {
-  return new StationError({ code: "client_closed_request", status: 499, message: "The client closed the request", cause: signal.reason });
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,3 +1,4 @@
+import { abortedError } from "./aborted-error.ts";
 import type { ModelTarget } from "./model-target.ts";
 import type { CallOptions, Resilience } from "./resilience.ts";
 
@@ -35,6 +36,8 @@ export async function* streamWithResilience<T>(
   } catch (error) {
     settled = true;
     delivered.done(error);
+    // The client hung up mid-stream: say so, rather than pass on the abort as a failure.
+    if (options.signal?.aborted) throw abortedError(options.signal);
     throw error;
   } finally {
     if (!settled) {
