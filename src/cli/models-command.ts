@@ -2,6 +2,7 @@ import { type ConfigFlags, loadConfig } from "../config/load-config.ts";
 import { createLogger } from "../logging/create-logger.ts";
 import { noChatModelHint } from "../providers/llamacpp/no-chat-model-hint.ts";
 import type { Provider } from "../providers/spec/index.ts";
+import { noCaptionModelHint } from "../vision/no-caption-model-hint.ts";
 import { openModelRegistry } from "./open-model-registry.ts";
 
 /** `station models`: what the registry sees, from the config alone (no server needed). */
@@ -22,8 +23,11 @@ export async function modelsCommand(flags: ConfigFlags & { json?: boolean }): Pr
       )
     ).flat();
     const hint = noChatModelHint(models);
+    const visionHint = noCaptionModelHint(models);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ models, invalid, ...(hint === undefined ? {} : { hint }) }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ models, invalid, ...(hint === undefined ? {} : { hint }), ...(visionHint === undefined ? {} : { visionHint }) }, null, 2)}\n`,
+      );
       return;
     }
     const rows = models
@@ -40,6 +44,7 @@ export async function modelsCommand(flags: ConfigFlags & { json?: boolean }): Pr
       );
     for (const entry of invalid) process.stdout.write(`\n! ${entry.id} cannot be served: ${entry.error}\n`);
     if (hint !== undefined) process.stdout.write(`\n${hint}\n`);
+    if (visionHint !== undefined) process.stdout.write(`\n${visionHint}\n`);
   } finally {
     await registry.close();
   }

@@ -25,6 +25,7 @@ import { createDatabaseBlobStore } from "../uploads/create-database-blob-store.t
 import { stationVersion } from "../version.ts";
 import { createImageIntake } from "../vision/create-image-intake.ts";
 import { createVisionService } from "../vision/create-vision-service.ts";
+import { noCaptionModelHint } from "../vision/no-caption-model-hint.ts";
 import type { HealthReport, Station } from "./station.ts";
 
 export interface CreateStationOptions {
@@ -107,6 +108,8 @@ export async function createStation(config: StationConfig, options: CreateStatio
   closers.push(() => captionQueue.stop());
   const startupHint = noChatModelHint(registry.list());
   if (startupHint !== undefined) logger.warn(startupHint);
+  const startupVisionHint = noCaptionModelHint(registry.list());
+  if (startupVisionHint !== undefined) logger.warn(startupVisionHint);
   const chat = createChatApplication({
     config,
     database: database.kysely,
@@ -138,6 +141,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
     mcp: chat.mcp,
     async health(): Promise<HealthReport> {
       const hint = noChatModelHint(registry.list());
+      const visionHint = noCaptionModelHint(registry.list());
       const providerReports = registry.providerStatus().map(({ id, type, status, detail }) => ({
         id,
         type,
@@ -159,6 +163,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
         ],
         providers: providerReports,
         ...(hint === undefined ? {} : { hint }),
+        ...(visionHint === undefined ? {} : { visionHint }),
       };
     },
     close() {

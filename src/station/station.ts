@@ -26,6 +26,8 @@ export interface HealthReport {
   providers: ProviderHealthReport[];
   /** Set when no chat model is available, with the exact command that gets one. */
   hint?: string;
+  /** Set when no model can caption (OCR alone reads text), with the command that gets one. */
+  visionHint?: string;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { ModelRegistry } from "../models/model-registry.ts";
 import type { VisionModel } from "../providers/spec/vision-model.ts";
 import { cannotLocate, createChatVisionModel } from "./create-chat-vision-model.ts";
 import type { ImageIntake } from "./create-image-intake.ts";
+import { ocrOnlyReplyHint } from "./no-caption-model-hint.ts";
 import type { VisionModelDescription, VisionService } from "./vision-service.ts";
 
 export interface VisionServiceOptions {
@@ -46,7 +47,11 @@ export function createVisionService(options: VisionServiceOptions): VisionServic
       if (native.detect !== undefined) capabilities.push("detect");
       if (native.point !== undefined) capabilities.push("point");
       if (native.readText !== undefined) capabilities.push("read_text");
-      return { model: native, description: { id, kind: "native", capabilities, ...(info === undefined ? {} : { info }) } };
+      const hint = ocrOnlyReplyHint(info, registry.list());
+      return {
+        model: native,
+        description: { id, kind: "native", capabilities, ...(info === undefined ? {} : { info }), ...(hint === undefined ? {} : { hint }) },
+      };
     }
     if (info !== undefined && !info.capabilities.includes("vision")) {
       throw errors.unsupported(`The model '${id}' cannot see images (it has no 'vision' capability)`, "model");

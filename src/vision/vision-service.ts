@@ -17,6 +17,8 @@ export interface VisionModelDescription {
   /** `read_text`: an OCR engine that also returns lines with boxes (VisionModel.readText). */
   capabilities: ("caption" | "query" | "detect" | "point" | "read_text")[];
   info?: ModelInfo;
+  /** Set when this model is OCR alone (it reads text, it cannot caption): what to do about it. */
+  hint?: string;
 }
 
 /** Caption / query / detect / point over whichever vision model serves, native or chat. */

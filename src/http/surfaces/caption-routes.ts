@@ -31,12 +31,12 @@ export const captionRoutes: FastifyPluginAsync<{ station: Station }> = async (fa
     options: { prompt?: string | undefined; model?: string | undefined; length: "short" | "normal" | "long" },
     signal: AbortSignal,
   ) => {
-    const modelId = vision.describe(options.model).id;
+    const { id: modelId, hint } = vision.describe(options.model);
     const parts =
       options.prompt === undefined
         ? vision.caption({ model: modelId, image, length: options.length, signal })
         : vision.query({ model: modelId, image, question: options.prompt, signal });
-    return { text: (await collectText(parts)).trim(), model: modelId };
+    return { text: (await collectText(parts)).trim(), model: modelId, ...(hint === undefined ? {} : { hint }) };
   };
 
   app.post(
@@ -81,8 +81,8 @@ export const captionRoutes: FastifyPluginAsync<{ station: Station }> = async (fa
     { schema: { tags, summary: "Caption an image now (synchronous)", body: z.object({ image_data: imageData, prompt, model, length }) } },
     async (request, reply) => {
       const image = await vision.intake.fromReference(request.body.image_data, "image_data");
-      const { text, model: used } = await describeImage(image, request.body, abortOnDisconnect(reply));
-      return { caption: text, model: used };
+      const { text, model: used, hint } = await describeImage(image, request.body, abortOnDisconnect(reply));
+      return { caption: text, model: used, ...(hint === undefined ? {} : { hint }) };
     },
   );
 
@@ -93,8 +93,13 @@ export const captionRoutes: FastifyPluginAsync<{ station: Station }> = async (fa
     },
     async (request, reply) => {
       const image = await vision.intake.fromReference(request.body.image_data, "image_data");
-      const { text, model: used } = await describeImage(image, request.body, abortOnDisconnect(reply));
-      return { description: text, model: used, ...(request.body.prompt === undefined ? {} : { prompt: request.body.prompt }) };
+      const { text, model: used, hint } = await describeImage(image, request.body, abortOnDisconnect(reply));
+      return {
+        description: text,
+        model: used,
+        ...(hint === undefined ? {} : { hint }),
+        ...(request.body.prompt === undefined ? {} : { prompt: request.body.prompt }),
+      };
     },
   );
 
@@ -115,8 +120,13 @@ export const captionRoutes: FastifyPluginAsync<{ station: Station }> = async (fa
       if (!options.success)
         throw errors.invalidRequest(options.error.issues[0]?.message ?? "invalid fields", String(options.error.issues[0]?.path[0] ?? ""));
       const image = await vision.intake.fromBytes(file.bytes, "file");
-      const { text, model: used } = await describeImage(image, options.data, abortOnDisconnect(reply));
-      return { description: text, model: used, ...(options.data.prompt === undefined ? {} : { prompt: options.data.prompt }) };
+      const { text, model: used, hint } = await describeImage(image, options.data, abortOnDisconnect(reply));
+      return {
+        description: text,
+        model: used,
+        ...(hint === undefined ? {} : { hint }),
+        ...(options.data.prompt === undefined ? {} : { prompt: options.data.prompt }),
+      };
     },
   );
 

@@ -36,9 +36,11 @@ export const moondreamRoutes: FastifyPluginAsync<{ station: Station }> = async (
     { schema: { tags, summary: "Caption an image (JSON or SSE stream)", body: captionBody } },
     async (request, reply) => {
       const image = await vision.intake.fromReference(request.body.image_url, "image_url");
-      const parts = vision.caption({ model: request.body.model, image, length: request.body.length, signal: abortOnDisconnect(reply) });
+      const { id: model, hint } = vision.describe(request.body.model);
+      const parts = vision.caption({ model, image, length: request.body.length, signal: abortOnDisconnect(reply) });
       if (request.body.stream) return writeMoondreamStream(reply, parts);
-      return { caption: await collectText(parts), request_id: request.id };
+      // `model` and `hint` are Station's extensions: which model answered, and (OCR alone) that it cannot caption.
+      return { caption: await collectText(parts), request_id: request.id, model, ...(hint === undefined ? {} : { hint }) };
     },
   );
 
@@ -47,15 +49,16 @@ export const moondreamRoutes: FastifyPluginAsync<{ station: Station }> = async (
     { schema: { tags, summary: "Answer a question about an image (JSON or SSE stream)", body: queryBody } },
     async (request, reply) => {
       const image = await vision.intake.fromReference(request.body.image_url, "image_url");
+      const { id: model, hint } = vision.describe(request.body.model);
       const parts = vision.query({
-        model: request.body.model,
+        model,
         image,
         question: request.body.question,
         ...(request.body.reasoning === undefined ? {} : { reasoning: request.body.reasoning }),
         signal: abortOnDisconnect(reply),
       });
       if (request.body.stream) return writeMoondreamStream(reply, parts);
-      return { answer: await collectText(parts), request_id: request.id };
+      return { answer: await collectText(parts), request_id: request.id, model, ...(hint === undefined ? {} : { hint }) };
     },
   );
 

@@ -17,6 +17,7 @@ const healthResponse = z.object({
   activeModels: z.array(z.string()),
   providers: z.array(providerHealth),
   hint: z.string().optional(),
+  visionHint: z.string().optional(),
 });
 
 /** /health (open even when API keys are set) and /diagnostics/scan. */

@@ -6,7 +6,7 @@ import { poll } from "../poll.js";
 
 /**
  * @typedef {{id: string, type: string, status: string, detail?: string}} ProviderHealth
- * @typedef {{status: string, version: string, uptimeSeconds: number, activeModels: string[], providers: ProviderHealth[], hint?: string}} Health
+ * @typedef {{status: string, version: string, uptimeSeconds: number, activeModels: string[], providers: ProviderHealth[], hint?: string, visionHint?: string}} Health
  */
 
 /** Health, providers, models, queue and system at a glance; refreshed every 5 s while shown. */
@@ -90,6 +90,9 @@ function render(health, metadata, chatModels, stats, running, systemCard) {
           stat("Models", formatNumber(metadata?.total)),
         ),
     health?.hint === undefined ? null : h("div", { class: "callout", role: "note" }, h("strong", null, "No chat model yet. "), health.hint),
+    health?.visionHint === undefined
+      ? null
+      : h("div", { class: "callout", role: "note" }, h("strong", null, "No captioning model. "), health.visionHint),
     h(
       "div",
       { class: "grid" },

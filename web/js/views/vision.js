@@ -120,8 +120,19 @@ export const visionView = {
       h("div", { class: "form-actions" }, stopButton, runButton),
     );
 
+    // With OCR alone, a "caption" is the text in the picture: say so before anyone tries (GET /health's visionHint).
+    const visionHint = h("div", { class: "callout", role: "note", id: "vision-hint", hidden: true });
+    api("/health", { signal })
+      .then((health) => {
+        if (typeof health?.visionHint !== "string") return;
+        replace(visionHint, h("strong", null, "No captioning model. "), health.visionHint);
+        visionHint.hidden = false;
+      })
+      .catch(() => {});
+
     container.append(
       viewHeader("Vision", "Caption, ask, detect and point on an image, through the Moondream-compatible API."),
+      visionHint,
       h(
         "div",
         { class: "vision-layout" },
