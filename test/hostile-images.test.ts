@@ -1,6 +1,7 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatRequest, ImagePart, ModelInfo } from "../src/providers/spec/index.ts";
+import { connectRealtime } from "./realtime/realtime-client.ts";
 import { createScriptedChatProvider, lastMessage } from "./support/chat-scripted-provider.ts";
 import { postChatStream } from "./support/chat-sse-client.ts";
 import { type FakeOpenAiUpstream, startFakeOpenAiUpstream } from "./support/fake-openai-upstream.ts";
@@ -119,6 +120,55 @@ describe("hostile images", () => {
       expect(seeing.requests.length + blind.requests.length).toBe(requestsBefore);
     }
     expect((await fetch(`${station.url}/health`)).status).toBe(200);
+  });
+
+  it("realtime frames: a bomb is an error event, a 7000×7000 frame is held at the bounded size", async () => {
+    const client = await connectRealtime(station.url);
+    try {
+      await client.next("session.created");
+      client.send({ type: "image", event_id: "bomb", image: toDataUrl(pngBomb()) });
+      expect(await client.next("error")).toMatchObject({ event_id: "bomb", code: "image_too_large" });
+      client.send({ type: "image", event_id: "huge", image: toDataUrl(await hugePng()) });
+      expect(await client.next("frame.accepted")).toMatchObject({ width: 2048, height: 2048 });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each([
+    [
+      "Ollama /api/chat",
+      "/api/chat",
+      (image: string) => ({ model: "seeing/scripted", stream: false, messages: [{ role: "user", content: "?", images: [image] }] }),
+    ],
+    [
+      "Anthropic /v1/messages",
+      "/v1/messages",
+      (image: string) => ({
+        model: "seeing/scripted",
+        max_tokens: 16,
+        messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: image } }] }],
+      }),
+    ],
+    [
+      "OpenAI /v1/responses",
+      "/v1/responses",
+      (image: string) => ({
+        model: "seeing/scripted",
+        input: [{ role: "user", content: [{ type: "input_image", image_url: `data:image/png;base64,${image}` }] }],
+      }),
+    ],
+  ] as const)("%s refuses a decompression bomb before any model sees it", async (_name, path, body) => {
+    const before = seeing.requests.length;
+    const response = await fetch(`${station.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body(pngBomb().toString("base64"))),
+    });
+    expect(response.status).toBe(400);
+    // Each surface in its own error shape (Ollama and Anthropic carry no code): the intake's pixel limit.
+    expect(await response.text()).toContain("(vision.maxPixels)");
+    expect(seeing.requests.length).toBe(before);
   });
 
   describe("/v1/chat/completions image_url parts", () => {
