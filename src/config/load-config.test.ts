@@ -27,7 +27,7 @@ describe("loadConfig", () => {
     const { config, file } = loadConfig({}, {});
     expect(file).toBeUndefined();
     expect(config.server).toMatchObject({ host: "127.0.0.1", port: 2020, apiKeys: [] });
-    expect(config.providers?.map((provider) => provider.type)).toEqual(["llamacpp", "ocr", "local-vision"]);
+    expect(config.providers?.map((provider) => provider.type)).toEqual(["llamacpp", "ocr", "local-vision", "local-speech"]);
     expect(path.isAbsolute(config.dataDir)).toBe(true);
     expect(Object.isFrozen(config.server)).toBe(true);
   });

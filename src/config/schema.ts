@@ -100,6 +100,16 @@ export const providerSchema = z.discriminatedUnion("type", [
     /** Encoded images kept per model (vision-encoder output by image hash); 0 disables. */
     encodeCacheEntries: z.number().int().min(0).default(16),
   }),
+  z.strictObject({
+    ...providerBase,
+    type: z.literal("local-speech"),
+    /** Directory scanned for Hugging Face ONNX speech repositories (Moonshine); the data dir's models/ is always scanned too. */
+    modelsDir: z.string().optional(),
+    /** ONNX Runtime threads per model; 0 = let Station choose for the core count. */
+    threads: z.number().int().min(0).default(0),
+    keepAliveMs: z.number().int().min(-1).default(300_000),
+    memoryBudgetBytes: z.number().int().min(0).default(0),
+  }),
 ]);
 
 const routeTargetSchema = z.union([
@@ -381,4 +391,5 @@ export const defaultProviders: unknown[] = [
   { id: "local", type: "llamacpp" },
   { id: "ocr", type: "ocr" },
   { id: "vision", type: "local-vision" },
+  { id: "speech", type: "local-speech" },
 ];

@@ -8,6 +8,7 @@ import { createOllamaProvider } from "./ollama/create-ollama-provider.ts";
 import { createOpenAiCompatibleProvider } from "./openai-compatible/create-openai-compatible-provider.ts";
 import type { ModelResidency, Resident } from "./residency/model-residency.ts";
 import type { Provider } from "./spec/index.ts";
+import { createLocalSpeechProvider } from "./speech/create-local-speech-provider.ts";
 import { createLocalVisionProvider } from "./transformers/create-local-vision-provider.ts";
 
 export interface ProviderContext {
@@ -37,6 +38,8 @@ export function createProvider(providerConfig: ProviderConfig, context: Provider
       return createOcrProvider(providerConfig);
     case "local-vision":
       return createLocalVisionProvider(providerConfig, context);
+    case "local-speech":
+      return createLocalSpeechProvider(providerConfig, context);
     default: {
       const unknown = providerConfig as { type: string; id: string };
       throw new Error(`provider type '${unknown.type}' (id '${unknown.id}') is not implemented yet`);

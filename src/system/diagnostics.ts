@@ -156,6 +156,16 @@ async function checkProvider(
     }
     return { name, status: "ok", detail: `${models.length} ONNX model(s): ${models.join(", ")}` };
   }
+  if (provider.type === "local-speech") {
+    const found =
+      registry
+        ?.list()
+        .filter((model) => model.providerId === provider.id)
+        .map((model) => model.name) ?? [];
+    return found.length === 0
+      ? { name, status: "ok", detail: "no local speech models (Moonshine ONNX repositories) in the models directories" }
+      : { name, status: "ok", detail: `${found.length} speech model(s): ${found.join(", ")}` };
+  }
   const discovered = registry?.providerStatus().find((status) => status.id === provider.id);
   if (discovered !== undefined) {
     if (discovered.status === "down") return { name, status: "fail", detail: `${provider.baseUrl}: ${discovered.detail ?? "down"}` };

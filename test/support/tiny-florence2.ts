@@ -262,11 +262,11 @@ function byteCharacters(): string[] {
   return Array.from({ length: 256 }, (_, byte) => String.fromCodePoint(printable.has(byte) ? byte : next++));
 }
 
-function byteTokens(text: string): number[] {
+export function byteTokens(text: string): number[] {
   return [...new TextEncoder().encode(text)].map((byte) => firstByteToken + byte);
 }
 
-function tokenizer(vocabulary: number) {
+export function tokenizer(vocabulary: number) {
   const vocab: Record<string, number> = {};
   specials.forEach((token, id) => {
     vocab[token] = id;

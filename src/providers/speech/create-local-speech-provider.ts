@@ -1,0 +1,141 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
+import { errors } from "../../errors/errors.ts";
+import { StationError } from "../../errors/station-error.ts";
+import type { Logger } from "../../logging/create-logger.ts";
+import { createModelResidency, type ModelResidency, type Resident } from "../residency/model-residency.ts";
+import { systemScheduler } from "../residency/scheduler.ts";
+import type { ModelInfo, Provider, RunningModel, TranscriptionModel } from "../spec/index.ts";
+import { findOnnxModelDirectories, type OnnxModelDirectory } from "../transformers/find-onnx-model-directories.ts";
+import { localVisionThreadCount } from "../transformers/local-vision-thread-count.ts";
+import type { SpeechToTextResident } from "./load-moonshine.ts";
+
+export type LocalSpeechProviderConfig = Extract<ProviderConfig, { type: "local-speech" }>;
+
+/** Speech architectures this engine runs, by config.json's model_type. */
+const speechToTextTypes = new Set(["moonshine"]);
+const configSchema = z.looseObject({ model_type: z.string() });
+
+/**
+ * The `local-speech` provider: Hugging Face ONNX speech-to-text repositories (Moonshine) in the
+ * models directories, run in-process by transformers.js on onnxruntime-node, loaded on first use
+ * into the Station-wide residency (keep-alive, memory budget, LRU eviction shared with GGUF and
+ * vision models). Directories of other architectures are left to their engines (not listed).
+ */
+export function createLocalSpeechProvider(
+  providerConfig: LocalSpeechProviderConfig,
+  options: { config: StationConfig; logger: Logger; residency?: ModelResidency<Resident> },
+): Provider {
+  const dataModels = path.join(options.config.dataDir, "models");
+  const directories = [
+    ...new Set([...(providerConfig.modelsDir === undefined ? [] : [path.resolve(providerConfig.modelsDir)]), dataModels]),
+  ];
+  const threads = providerConfig.threads > 0 ? providerConfig.threads : localVisionThreadCount();
+  const residency =
+    options.residency?.scope<SpeechToTextResident>(providerConfig.id, {
+      defaultKeepAliveMs: providerConfig.keepAliveMs,
+      memoryBudgetBytes: providerConfig.memoryBudgetBytes,
+    }) ??
+    createModelResidency<SpeechToTextResident>({
+      scheduler: systemScheduler,
+      defaultKeepAliveMs: providerConfig.keepAliveMs,
+      memoryBudgetBytes: providerConfig.memoryBudgetBytes,
+      logger: options.logger,
+    });
+  const modelId = (name: string) => `${providerConfig.id}/${name}`;
+
+  const speechModels = async (): Promise<{ model: OnnxModelDirectory; type: string }[]> => {
+    const found: { model: OnnxModelDirectory; type: string }[] = [];
+    for (const model of await findOnnxModelDirectories(directories)) {
+      try {
+        const parsed = configSchema.safeParse(JSON.parse(await readFile(path.join(model.path, "config.json"), "utf8")));
+        if (parsed.success && speechToTextTypes.has(parsed.data.model_type)) found.push({ model, type: parsed.data.model_type });
+      } catch {
+        // Unreadable config.json: not a speech model this engine can judge.
+      }
+    }
+    return found;
+  };
+
+  const prepare = (name: string) => async () => {
+    const entry = (await speechModels()).find((candidate) => candidate.model.name === name);
+    if (entry === undefined) throw errors.modelNotFound(modelId(name));
+    return {
+      estimatedBytes: entry.model.sizeBytes,
+      load: async () => {
+        try {
+          // transformers.js loads on first use: a Station without local speech models never pays for it.
+          const { loadMoonshine } = await import("./load-moonshine.ts");
+          return await loadMoonshine(entry.model.path, entry.model.sizeBytes, threads);
+        } catch (error) {
+          throw new StationError({
+            code: "model_invalid",
+            status: 422,
+            param: "model",
+            message: `The speech model '${modelId(name)}' could not be loaded: ${(error as Error).message}`,
+            cause: error,
+          });
+        }
+      },
+    };
+  };
+
+  const transcriptionModel = (name: string): TranscriptionModel => ({
+    id: modelId(name),
+    async transcribe(request) {
+      if (request.task === "translate")
+        throw errors.unsupported(`The local model '${modelId(name)}' transcribes English only; it cannot translate`, "model");
+      const handle = await residency.acquire(name, prepare(name));
+      try {
+        const text = await handle.model.transcribe(request.audio.samples, request.signal);
+        return { text: text.trim(), language: "en", durationSeconds: request.audio.durationSeconds };
+      } finally {
+        handle.release();
+      }
+    },
+  });
+
+  return {
+    id: providerConfig.id,
+    type: "local-speech",
+    async listModels(): Promise<ModelInfo[]> {
+      const loaded = new Set(residency.entries().map((entry) => entry.name));
+      return (await speechModels()).map(({ model, type }) => ({
+        id: modelId(model.name),
+        providerId: providerConfig.id,
+        name: model.name,
+        capabilities: ["transcribe"],
+        state: loaded.has(model.name) ? "loaded" : "not-loaded",
+        metadata: { path: model.path, sizeBytes: model.sizeBytes, engine: "transformers.js", architecture: type },
+      }));
+    },
+    async health() {
+      return { status: "ok", detail: `${residency.entries().length} speech model(s) loaded` };
+    },
+    transcriptionModel,
+    async loadModel(name, loadOptions = {}) {
+      await residency.preload(name, prepare(name), loadOptions.keepAliveMs);
+    },
+    async unloadModel(name) {
+      await residency.unload(name);
+    },
+    runningModels(): RunningModel[] {
+      return residency.entries().map((entry) => ({
+        id: modelId(entry.name),
+        providerId: providerConfig.id,
+        name: entry.name,
+        sizeBytes: entry.model.sizeBytes,
+        contextSize: 0,
+        threads,
+        sequences: { total: 1, busy: entry.users, waiting: 0 },
+        loadedAt: new Date(entry.loadedAt).toISOString(),
+        lastUsedAt: new Date(entry.lastUsedAt).toISOString(),
+        expiresAt: entry.expiresAt === undefined ? null : new Date(entry.expiresAt).toISOString(),
+        keepAliveMs: entry.keepAliveMs,
+      }));
+    },
+    close: () => residency.close(),
+  };
+}
