@@ -34,12 +34,19 @@ export function createHostAllowList(options: HostAllowListOptions): HostAllowLis
     return domains.some((domain) => name.endsWith(domain) || name === domain.slice(1));
   };
 
+  // Nearly every request names the same Host: one string compare, no hashing of a fresh string.
+  let last = "";
   return {
     allows(host) {
-      if (accepted.has(host)) return true;
+      if (host === last) return true;
+      if (accepted.has(host)) {
+        last = host;
+        return true;
+      }
       const name = hostName(host);
       if (name === undefined || !allowsName(name)) return false;
       if (accepted.size < cacheLimit) accepted.add(host);
+      last = host;
       return true;
     },
   };
