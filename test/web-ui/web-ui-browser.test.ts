@@ -190,6 +190,29 @@ describe("web UI in a browser", () => {
     expect(pageErrors).toEqual([]);
     expect(cspViolations).toEqual([]);
   });
+
+  it("Chat renders a list that follows a line of text (no blank line between)", async () => {
+    upstream.script({ text: "Do this:\n1. first step\n2. second step\nThen:\n- one thing\n- another", chunkSize: 7 });
+    try {
+      await sendChat("openai/gpt-test", "Give me steps");
+      const answer = page.locator(".message-assistant").last();
+      await answer.locator("ol > li", { hasText: "second step" }).waitFor();
+      expect(await answer.locator("ol > li").allTextContents()).toEqual(["first step", "second step"]);
+      expect(await answer.locator("ul > li").allTextContents()).toEqual(["one thing", "another"]);
+      expect(await answer.locator("p").allTextContents()).toEqual(expect.arrayContaining(["Do this:", "Then:"]));
+    } finally {
+      upstream.script({ text: streamedAnswer, chunkSize: 3 });
+    }
+  });
+
+  it("an error banner goes away when the user changes view", async () => {
+    await sendChat("nosuchprovider/nosuchmodel", "hello?");
+    const notices = page.locator("#notices");
+    await notices.getByText(/Chat:/).waitFor();
+    await page.getByRole("link", { name: "Models", exact: true }).click();
+    await page.waitForFunction(() => location.hash === "#/models");
+    expect(await notices.locator("*").count()).toBe(0);
+  });
 });
 
 describe("web UI with API keys", () => {

@@ -1,5 +1,6 @@
 import { currentApiKey, onUnauthorized } from "./api.js";
 import { openKeyDialog, updateKeyButton } from "./key-dialog.js";
+import { clearNotices } from "./notices.js";
 import { startRouter } from "./router.js";
 import { chatView } from "./views/chat.js";
 import { mcpView } from "./views/mcp.js";
@@ -55,6 +56,12 @@ nav.addEventListener("click", (event) => {
     navToggle.setAttribute("aria-expanded", "false");
     nav.classList.remove("open");
   }
+});
+
+// A view's error banners belong to it: changing view takes them away (registered before the
+// router's own listener, so the new view's errors are not cleared).
+window.addEventListener("hashchange", () => {
+  if (location.hash.startsWith("#/")) clearNotices();
 });
 
 startRouter(views, "overview", container);

@@ -26,38 +26,52 @@ export function renderMarkdown(text) {
   return blocks;
 }
 
-/** @param {string} text */
+const bulletPattern = /^\s*[-*+] /;
+const numberPattern = /^\s*\d+[.)] /;
+const headingPattern = /^#{1,6} /;
+
+/**
+ * Blocks are runs of lines: a list starts at its first item even right after a line of text
+ * ("Steps:\n1. ...", as models write it), and a heading is a block of its own.
+ * @param {string} text
+ */
 function renderBlocks(text) {
   /** @type {HTMLElement[]} */
   const blocks = [];
   for (const chunk of text.split(/\n{2,}/)) {
     const lines = chunk.split("\n").filter((line) => line.trim().length > 0);
-    if (lines.length === 0) continue;
-    if (lines.every((line) => /^\s*[-*+] /.test(line))) {
-      blocks.push(
-        h(
-          "ul",
-          null,
-          lines.map((line) => h("li", null, inline(line.replace(/^\s*[-*+] /, "")))),
-        ),
-      );
-    } else if (lines.every((line) => /^\s*\d+[.)] /.test(line))) {
-      blocks.push(
-        h(
-          "ol",
-          null,
-          lines.map((line) => h("li", null, inline(line.replace(/^\s*\d+[.)] /, "")))),
-        ),
-      );
-    } else if (lines.length === 1 && /^#{1,6} /.test(lines[0] ?? "")) {
-      blocks.push(h("p", { class: "md-heading" }, inline((lines[0] ?? "").replace(/^#{1,6} /, ""))));
-    } else {
-      const paragraph = h("p");
-      lines.forEach((line, index) => {
-        if (index > 0) paragraph.append(h("br"));
-        paragraph.append(...inline(line));
-      });
-      blocks.push(paragraph);
+    let index = 0;
+    while (index < lines.length) {
+      const line = lines[index] ?? "";
+      const pattern = bulletPattern.test(line) ? bulletPattern : numberPattern.test(line) ? numberPattern : undefined;
+      if (pattern !== undefined) {
+        const items = [];
+        while (index < lines.length && pattern.test(lines[index] ?? "")) items.push(lines[index++] ?? "");
+        blocks.push(
+          h(
+            pattern === bulletPattern ? "ul" : "ol",
+            null,
+            items.map((item) => h("li", null, inline(item.replace(pattern, "")))),
+          ),
+        );
+      } else if (headingPattern.test(line)) {
+        blocks.push(h("p", { class: "md-heading" }, inline(line.replace(headingPattern, ""))));
+        index++;
+      } else {
+        const paragraph = h("p");
+        let first = true;
+        while (
+          index < lines.length &&
+          !bulletPattern.test(lines[index] ?? "") &&
+          !numberPattern.test(lines[index] ?? "") &&
+          !headingPattern.test(lines[index] ?? "")
+        ) {
+          if (!first) paragraph.append(h("br"));
+          paragraph.append(...inline(lines[index++] ?? ""));
+          first = false;
+        }
+        blocks.push(paragraph);
+      }
     }
   }
   return blocks;
