@@ -210,7 +210,7 @@ describe("web UI in a browser", () => {
     const notices = page.locator("#notices");
     await notices.getByText(/Chat:/).waitFor();
     await page.getByRole("link", { name: "Models", exact: true }).click();
-    await page.waitForFunction(() => location.hash === "#/models");
+    await page.waitForURL(/#\/models$/);
     expect(await notices.locator("*").count()).toBe(0);
   });
 });
