@@ -157,6 +157,7 @@ async function main(): Promise<void> {
       latencyRequests: latencyRequestsPerRound,
       throughputSeconds,
       streamRequests,
+      cpuMicros: () => cpuMicros(stationServer.pid),
     };
     if (surfacesOnly) {
       console.log(`gateway bench (surfaces): ${rounds} interleaved rounds, node ${process.version}${quick ? " (quick)" : ""}`);

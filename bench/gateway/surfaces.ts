@@ -90,27 +90,37 @@ const median = (values: number[]): number => {
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
-async function latencies(port: number, surface: Surface, model: string, count: number): Promise<number[]> {
-  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
-  const payload = surface.body(model, false);
-  const samples: number[] = [];
+/** One request per surface in turn, so drift in the machine's load hits every surface alike. */
+async function interleavedLatencies(port: number, model: string, count: number): Promise<Map<string, number[]>> {
+  const pools = surfaces.map(() => new Pool(`http://127.0.0.1:${port}`, { connections: 1 }));
+  const samples = new Map<string, number[]>(surfaces.map((surface) => [surface.name, []]));
+  const payloads = surfaces.map((surface) => surface.body(model, false));
   for (let index = 0; index < count; index++) {
-    const started = process.hrtime.bigint();
-    const response = await pool.request({
-      method: "POST",
-      path: surface.path,
-      headers: { "content-type": "application/json" },
-      body: payload,
-    });
-    await response.body.text();
-    if (response.statusCode !== 200) throw new Error(`${surface.name} answered ${response.statusCode}`);
-    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+    for (const [position, surface] of surfaces.entries()) {
+      const started = process.hrtime.bigint();
+      const response = await (pools[position] as Pool).request({
+        method: "POST",
+        path: surface.path,
+        headers: { "content-type": "application/json" },
+        body: payloads[position] as string,
+      });
+      await response.body.text();
+      if (response.statusCode !== 200) throw new Error(`${surface.name} answered ${response.statusCode}`);
+      samples.get(surface.name)?.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
   }
-  await pool.close();
+  await Promise.all(pools.map((pool) => pool.close()));
   return samples;
 }
 
-async function throughput(port: number, surface: Surface, model: string, seconds: number): Promise<number> {
+async function throughput(
+  port: number,
+  surface: Surface,
+  model: string,
+  seconds: number,
+  cpu: () => number | undefined,
+): Promise<{ rps: number; cpu: number | undefined }> {
+  const before = cpu();
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${surface.path}`,
     method: "POST",
@@ -120,7 +130,11 @@ async function throughput(port: number, surface: Surface, model: string, seconds
     duration: seconds,
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${surface.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
+  const after = cpu();
+  return {
+    rps: result.requests.average,
+    cpu: before === undefined || after === undefined ? undefined : (after - before) / result.requests.total,
+  };
 }
 
 async function firstChunkShare(port: number, surface: Surface, model: string, count: number): Promise<number> {
@@ -155,25 +169,32 @@ export interface SurfaceBenchOptions {
   latencyRequests: number;
   throughputSeconds: number;
   streamRequests: number;
+  /** Station's CPU time so far in µs (from /proc), undefined where it cannot be read. */
+  cpuMicros(): number | undefined;
 }
 
 export async function benchSurfaces(options: SurfaceBenchOptions): Promise<void> {
   const { port, model, rounds } = options;
-  for (const surface of surfaces) await latencies(port, surface, model, 200);
-  const samples = new Map<string, number[]>(surfaces.map((surface) => [surface.name, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (const surface of surfaces) samples.get(surface.name)?.push(...(await latencies(port, surface, model, options.latencyRequests)));
-  }
-  for (const surface of surfaces) await throughput(port, surface, model, 1);
+  await interleavedLatencies(port, model, 200);
+  const samples = await interleavedLatencies(port, model, rounds * options.latencyRequests);
+  for (const surface of surfaces) await throughput(port, surface, model, 1, options.cpuMicros);
   const rps = new Map<string, number[]>(surfaces.map((surface) => [surface.name, []]));
+  const cpus = new Map<string, number[]>(surfaces.map((surface) => [surface.name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const surface of surfaces) rps.get(surface.name)?.push(await throughput(port, surface, model, options.throughputSeconds));
+    for (const surface of surfaces) {
+      const run = await throughput(port, surface, model, options.throughputSeconds, options.cpuMicros);
+      rps.get(surface.name)?.push(run.rps);
+      if (run.cpu !== undefined) cpus.get(surface.name)?.push(run.cpu);
+    }
   }
+  const cpuOf = (name: string): number => median(cpus.get(name) ?? []);
   const baseline = surfaces[0] as Surface;
   const baseP50 = percentile(samples.get(baseline.name) ?? [], 50);
   const baseRps = rps.get(baseline.name) ?? [];
   console.log("\ndrop-in surfaces vs Station's own /v1/chat/completions (same Station, same fast upstream)");
-  console.log("  surface        p50        added p50   req/s (c16)  % of chat (median of paired rounds)  stream first chunk");
+  console.log(
+    "  surface        p50        added p50   req/s (c16)  % of chat (median of paired rounds)   CPU/request (% of chat)   stream first chunk",
+  );
   for (const surface of surfaces) {
     const p50 = percentile(samples.get(surface.name) ?? [], 50);
     const runs = rps.get(surface.name) ?? [];
@@ -182,7 +203,8 @@ export async function benchSurfaces(options: SurfaceBenchOptions): Promise<void>
     const share = await firstChunkShare(port, surface, options.slowModel, options.streamRequests);
     console.log(
       `  ${surface.name.padEnd(13)}  ${p50.toFixed(3)} ms  ${surface === baseline ? "     —    " : `+${(p50 - baseP50).toFixed(3)} ms`}  ${mean.toFixed(0).padStart(8)}     ${(median(ratios) * 100).toFixed(1).padStart(6)} % (${ratios.map((ratio) => (ratio * 100).toFixed(0)).join(", ")})` +
-        `        at ${(share * 100).toFixed(1)} % of the stream`,
+        `   ${cpuOf(surface.name).toFixed(0).padStart(5)} µs (${((cpuOf(surface.name) / cpuOf(baseline.name)) * 100).toFixed(0)} %)` +
+        `   at ${(share * 100).toFixed(1)} % of the stream`,
     );
   }
   console.log("  targets: added p50 ≤ 0.25 ms and throughput ≥ 90 % of /v1/chat/completions; first chunk far below 100 % (unbuffered)");
