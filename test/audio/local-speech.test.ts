@@ -8,13 +8,14 @@ import { createScriptedChatProvider, lastMessage, textOf } from "../support/chat
 import { espeakPcm24k, espeakWav } from "../support/espeak-speech.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyMoonshine } from "../support/tiny-moonshine.ts";
+import { writeTinyVits } from "../support/tiny-vits.ts";
 
 /**
  * The local-speech engine on a random-weight Moonshine written by a test helper: transformers.js
  * really loads its two ONNX graphs and runs the encoder and the KV-cached decoding loop offline
  * (the model is scripted to say "hello station", whatever it hears).
  */
-describe("local speech-to-text (Moonshine on transformers.js, in-process)", () => {
+describe("local speech (Moonshine and VITS on transformers.js, in-process)", () => {
   let station: TestStation;
   let client: OpenAI;
   const dataDir = mkdtempSync(path.join(tmpdir(), "station-speech-"));
@@ -23,6 +24,7 @@ describe("local speech-to-text (Moonshine on transformers.js, in-process)", () =
   beforeAll(async () => {
     mkdirSync(path.join(dataDir, "models"), { recursive: true });
     writeTinyMoonshine(path.join(dataDir, "models", "tiny-moonshine"), { text: "hello station" });
+    writeTinyVits(path.join(dataDir, "models", "tiny-vits"), { samplingRate: 16_000, samplesPerToken: 400 });
     station = await startTestStation({
       dataDir,
       config: { providers: [{ id: "speech", type: "local-speech" }], defaults: { chatModel: "fake/scripted" } },
@@ -60,6 +62,33 @@ describe("local speech-to-text (Moonshine on transformers.js, in-process)", () =
     expect(ps.models.map((model) => model.id)).toContain("speech/tiny-moonshine");
   });
 
+  it("speaks through POST /v1/audio/speech with a local VITS: wav at its rate, pcm at 24 kHz, mp3 through ffmpeg", async () => {
+    const wav = Buffer.from(
+      await (
+        await client.audio.speech.create({ model: "speech/tiny-vits", input: "Hi there. Bye.", voice: "alloy", response_format: "wav" })
+      ).arrayBuffer(),
+    );
+    expect(wav.subarray(0, 4).toString("latin1")).toBe("RIFF");
+    expect(wav.readUInt32LE(24)).toBe(16_000);
+    // "Hi there." and "Bye." are synthesised one after the other: 9 + 4 byte tokens plus <s> and </s> each, 400 samples a token.
+    expect(wav.length - 44).toBe((9 + 2 + 4 + 2) * 400 * 2);
+    const pcm = Buffer.from(
+      await (
+        await client.audio.speech.create({ model: "speech/tiny-vits", input: "Hi there.", voice: "alloy", response_format: "pcm" })
+      ).arrayBuffer(),
+    );
+    expect(pcm.length).toBe((9 + 2) * 400 * 2 * 1.5);
+    const mp3 = Buffer.from(
+      await (
+        await client.audio.speech.create({ model: "speech/tiny-vits", input: "Hi there.", voice: "alloy", response_format: "mp3" })
+      ).arrayBuffer(),
+    );
+    expect(mp3.length).toBeGreaterThan(100);
+    await expect(client.audio.speech.create({ model: "speech/tiny-moonshine", input: "x", voice: "alloy" })).rejects.toMatchObject({
+      status: 400,
+    });
+  });
+
   it("refuses translation (English-only model) with a clear 400", async () => {
     await expect(
       client.audio.translations.create({ file: await toFile(espeakWav("Bonjour"), "b.wav"), model: "speech/tiny-moonshine" }),
@@ -69,7 +98,7 @@ describe("local speech-to-text (Moonshine on transformers.js, in-process)", () =
     });
   });
 
-  it("hears a realtime turn: server VAD cuts the speech, the local model transcribes it, the agent answers", async () => {
+  it("a realtime voice turn on local models only: server VAD, Moonshine transcribes, the agent answers, VITS speaks", async () => {
     const socket = new WebSocket(`${station.url.replace(/^http/, "ws")}/v1/realtime?model=fake/scripted`, ["realtime"]);
     const events: { type: string; [key: string]: unknown }[] = [];
     socket.on("message", (data) => events.push(JSON.parse(String(data))));
@@ -78,7 +107,7 @@ describe("local speech-to-text (Moonshine on transformers.js, in-process)", () =
       socket.once("error", reject);
     });
     try {
-      socket.send(JSON.stringify({ type: "session.update", session: { type: "realtime", output_modalities: ["text"] } }));
+      socket.send(JSON.stringify({ type: "session.update", session: { type: "realtime", output_modalities: ["audio"] } }));
       const pcm = Buffer.concat([Buffer.alloc(24_000), espeakPcm24k("Hello there, station."), Buffer.alloc(48_000)]);
       for (let offset = 0; offset < pcm.length; offset += 960) {
         socket.send(JSON.stringify({ type: "input_audio_buffer.append", audio: pcm.subarray(offset, offset + 960).toString("base64") }));
@@ -89,7 +118,12 @@ describe("local speech-to-text (Moonshine on transformers.js, in-process)", () =
       expect(events.find((event) => event.type === "conversation.item.input_audio_transcription.completed")?.transcript).toBe(
         "hello station",
       );
-      expect(events.find((event) => event.type === "response.output_text.done")?.text).toBe("You said: hello station");
+      expect(events.find((event) => event.type === "response.output_audio_transcript.done")?.transcript).toBe("You said: hello station");
+      // Spoken by the local VITS: 23 byte tokens plus <s> and </s>, 400 samples each at 16 kHz, resampled to 24 kHz PCM16.
+      const audio = events
+        .filter((event) => event.type === "response.output_audio.delta")
+        .map((event) => Buffer.from(String(event.delta), "base64"));
+      expect(Buffer.concat(audio).length).toBe((23 + 2) * 400 * 2 * 1.5);
     } finally {
       socket.close();
     }

@@ -1,25 +1,30 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { floatToPcm16 } from "../../audio/pcm16.ts";
 import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
 import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
 import { createModelResidency, type ModelResidency, type Resident } from "../residency/model-residency.ts";
 import { systemScheduler } from "../residency/scheduler.ts";
-import type { ModelInfo, Provider, RunningModel, TranscriptionModel } from "../spec/index.ts";
+import type { ModelInfo, Provider, RunningModel, SpeechModel, TranscriptionModel } from "../spec/index.ts";
 import { findOnnxModelDirectories, type OnnxModelDirectory } from "../transformers/find-onnx-model-directories.ts";
 import { localVisionThreadCount } from "../transformers/local-vision-thread-count.ts";
 import type { SpeechToTextResident } from "./load-moonshine.ts";
+import type { TextToSpeechResident } from "./load-vits.ts";
 
 export type LocalSpeechProviderConfig = Extract<ProviderConfig, { type: "local-speech" }>;
 
 /** Speech architectures this engine runs, by config.json's model_type. */
 const speechToTextTypes = new Set(["moonshine"]);
+const textToSpeechTypes = new Set(["vits"]);
+
+type LocalSpeechResident = SpeechToTextResident | TextToSpeechResident;
 const configSchema = z.looseObject({ model_type: z.string() });
 
 /**
- * The `local-speech` provider: Hugging Face ONNX speech-to-text repositories (Moonshine) in the
+ * The `local-speech` provider: Hugging Face ONNX speech repositories (Moonshine to transcribe, VITS to speak) in the
  * models directories, run in-process by transformers.js on onnxruntime-node, loaded on first use
  * into the Station-wide residency (keep-alive, memory budget, LRU eviction shared with GGUF and
  * vision models). Directories of other architectures are left to their engines (not listed).
@@ -34,11 +39,11 @@ export function createLocalSpeechProvider(
   ];
   const threads = providerConfig.threads > 0 ? providerConfig.threads : localVisionThreadCount();
   const residency =
-    options.residency?.scope<SpeechToTextResident>(providerConfig.id, {
+    options.residency?.scope<LocalSpeechResident>(providerConfig.id, {
       defaultKeepAliveMs: providerConfig.keepAliveMs,
       memoryBudgetBytes: providerConfig.memoryBudgetBytes,
     }) ??
-    createModelResidency<SpeechToTextResident>({
+    createModelResidency<LocalSpeechResident>({
       scheduler: systemScheduler,
       defaultKeepAliveMs: providerConfig.keepAliveMs,
       memoryBudgetBytes: providerConfig.memoryBudgetBytes,
@@ -51,7 +56,8 @@ export function createLocalSpeechProvider(
     for (const model of await findOnnxModelDirectories(directories)) {
       try {
         const parsed = configSchema.safeParse(JSON.parse(await readFile(path.join(model.path, "config.json"), "utf8")));
-        if (parsed.success && speechToTextTypes.has(parsed.data.model_type)) found.push({ model, type: parsed.data.model_type });
+        const type = parsed.success ? parsed.data.model_type : "";
+        if (speechToTextTypes.has(type) || textToSpeechTypes.has(type)) found.push({ model, type });
       } catch {
         // Unreadable config.json: not a speech model this engine can judge.
       }
@@ -67,6 +73,10 @@ export function createLocalSpeechProvider(
       load: async () => {
         try {
           // transformers.js loads on first use: a Station without local speech models never pays for it.
+          if (textToSpeechTypes.has(entry.type)) {
+            const { loadVits } = await import("./load-vits.ts");
+            return await loadVits(entry.model.path, entry.model.sizeBytes, threads);
+          }
           const { loadMoonshine } = await import("./load-moonshine.ts");
           return await loadMoonshine(entry.model.path, entry.model.sizeBytes, threads);
         } catch (error) {
@@ -89,11 +99,50 @@ export function createLocalSpeechProvider(
         throw errors.unsupported(`The local model '${modelId(name)}' transcribes English only; it cannot translate`, "model");
       const handle = await residency.acquire(name, prepare(name));
       try {
+        if (!("transcribe" in handle.model))
+          throw errors.unsupported(`The model '${modelId(name)}' speaks; it cannot transcribe audio`, "model");
         const text = await handle.model.transcribe(request.audio.samples, request.signal);
         return { text: text.trim(), language: "en", durationSeconds: request.audio.durationSeconds };
       } finally {
         handle.release();
       }
+    },
+  });
+
+  /** Sentence by sentence, so a long text starts playing after its first sentence is made. */
+  const speechModel = (name: string): SpeechModel => ({
+    id: modelId(name),
+    async speak(request) {
+      const handle = await residency.acquire(name, prepare(name));
+      const model = handle.model;
+      if (!("synthesize" in model)) {
+        handle.release();
+        throw errors.unsupported(`The model '${modelId(name)}' transcribes; it cannot speak`, "model");
+      }
+      const sentences =
+        request.input
+          .match(/[^.!?…\n]+[.!?…]*\s*/g)
+          ?.map((sentence) => sentence.trim())
+          .filter((sentence) => sentence !== "") ?? [];
+      let first: Float32Array;
+      try {
+        first = await model.synthesize(sentences[0] ?? request.input, request.signal);
+      } catch (error) {
+        handle.release();
+        throw error;
+      }
+      return {
+        format: "pcm",
+        sampleRate: model.sampleRate,
+        chunks: (async function* () {
+          try {
+            yield floatToPcm16(first);
+            for (const sentence of sentences.slice(1)) yield floatToPcm16(await model.synthesize(sentence, request.signal));
+          } finally {
+            handle.release();
+          }
+        })(),
+      };
     },
   });
 
@@ -106,7 +155,7 @@ export function createLocalSpeechProvider(
         id: modelId(model.name),
         providerId: providerConfig.id,
         name: model.name,
-        capabilities: ["transcribe"],
+        capabilities: textToSpeechTypes.has(type) ? ["speak"] : ["transcribe"],
         state: loaded.has(model.name) ? "loaded" : "not-loaded",
         metadata: { path: model.path, sizeBytes: model.sizeBytes, engine: "transformers.js", architecture: type },
       }));
@@ -115,6 +164,7 @@ export function createLocalSpeechProvider(
       return { status: "ok", detail: `${residency.entries().length} speech model(s) loaded` };
     },
     transcriptionModel,
+    speechModel,
     async loadModel(name, loadOptions = {}) {
       await residency.preload(name, prepare(name), loadOptions.keepAliveMs);
     },
