@@ -18,6 +18,7 @@ import type { ChatSession, ConversationStore, StoredAttachment } from "./convers
 import { loadAttachmentParts } from "./load-attachment-parts.ts";
 import { createImageReaderForBlindModel } from "./read-images-for-blind-model.ts";
 import { runToolLoop, type ToolLoopResult } from "./run-tool-loop.ts";
+import { createInProcessSessionLock, type SessionLock } from "./session-lock.ts";
 
 export interface ChatTurnRequest {
   client_id: string;
@@ -62,12 +63,14 @@ export interface ChatOrchestratorOptions {
   uploads: UploadStore;
   intake: Pick<ImageIntake, "fromBytes">;
   logger: Logger;
+  /** One turn at a time per session (default: in this process; shared mode: across instances). */
+  sessionLock?: SessionLock;
 }
 
 export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOrchestrator {
   const { config, conversations, logger } = options;
   // Sessions with a turn in progress: a second turn at once would interleave both turns' messages.
-  const busySessions = new Set<string>();
+  const sessionLock = options.sessionLock ?? createInProcessSessionLock();
   const readImagesForBlindModel = createImageReaderForBlindModel(options.registry);
 
   const pickModelId = (requested: string | null | undefined): string => {
@@ -92,14 +95,7 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
         // Another client's session reads as missing: ids must not leak across clients.
         if (session === undefined || session.client_id !== request.client_id)
           throw errors.notFound("Session", request.session_id, "session_not_found");
-        if (busySessions.has(session.id)) {
-          throw new StationError({
-            code: "session_busy",
-            status: 409,
-            param: "session_id",
-            message: "This session already has a turn in progress; wait for its 'done' event",
-          });
-        }
+        if (await sessionLock.isBusy(session.id)) throw sessionBusy();
       }
       // resolve() refuses names a provider does not list (404 before any stream) and accepts bare names and routes.
       const resolved = await options.registry.resolve(pickModelId(request.model ?? llm.model));
@@ -146,25 +142,26 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
     },
 
     async *run(turn, signal) {
-      let locked: string | undefined;
+      let release: (() => Promise<void>) | undefined;
       try {
-        yield* runTurn(turn, signal, (sessionId) => {
-          locked = sessionId;
-          busySessions.add(sessionId);
+        yield* runTurn(turn, signal, async (sessionId) => {
+          release = await sessionLock.acquire(sessionId);
+          // Another instance's turn took it between prepare's check and now.
+          if (release === undefined) throw sessionBusy();
         });
       } finally {
-        if (locked !== undefined) busySessions.delete(locked);
+        await release?.();
       }
     },
   };
 
-  async function* runTurn(turn: PreparedTurn, signal: AbortSignal, lock: (sessionId: string) => void): AsyncGenerator<ChatEvent> {
+  async function* runTurn(turn: PreparedTurn, signal: AbortSignal, lock: (sessionId: string) => Promise<void>): AsyncGenerator<ChatEvent> {
     const { request } = turn;
     const created = turn.session === undefined;
     const session =
       turn.session ??
       (await conversations.createSession({ clientId: request.client_id, title: titleOf(request.message), model: turn.modelId }));
-    lock(session.id);
+    await lock(session.id);
     const stored = await conversations.listMessages(session.id);
     const history = await buildHistory(stored, turn.loadParts);
     const userMessage = await conversations.appendMessage(session.id, {
@@ -324,4 +321,13 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
 function titleOf(message: string): string {
   const line = message.trim().split("\n", 1)[0] ?? "";
   return line.length > 80 ? `${line.slice(0, 79)}…` : line || "New chat";
+}
+
+function sessionBusy(): StationError {
+  return new StationError({
+    code: "session_busy",
+    status: 409,
+    param: "session_id",
+    message: "This session already has a turn in progress; wait for its 'done' event",
+  });
 }

@@ -16,6 +16,7 @@ import { createUploadStore, type UploadStore } from "../uploads/upload-store.ts"
 import type { ImageIntake } from "../vision/create-image-intake.ts";
 import { type ChatOrchestrator, createChatOrchestrator } from "./chat-orchestrator.ts";
 import { type ConversationStore, createConversationStore } from "./conversation-store.ts";
+import type { SessionLock } from "./session-lock.ts";
 
 /** Everything behind the /api chat application: MCP tools, conversations, clients, uploads, suggestions. */
 export interface ChatApplication {
@@ -34,6 +35,10 @@ export interface ChatApplication {
 export interface ChatApplicationOptions {
   config: StationConfig;
   database: StationDatabase;
+  /** Shared mode: how often to pick up MCP servers added through other instances. */
+  mcpSyncIntervalMs?: number;
+  /** One turn at a time per chat session (default: in this process). */
+  sessionLock?: SessionLock;
   /** Where upload bytes go (default: files under <dataDir>/uploads). */
   blobs?: BlobStore;
   registry: ModelRegistry;
@@ -57,6 +62,7 @@ export function createChatApplication(options: ChatApplicationOptions): ChatAppl
     logger,
     clientInfo: { name: "station", version: options.version },
     servers: options.mcpServers ?? [],
+    ...(options.mcpSyncIntervalMs === undefined ? {} : { syncIntervalMs: options.mcpSyncIntervalMs }),
   });
   const conversations = createConversationStore(database);
   const clients = createClientStore(database);
@@ -72,6 +78,7 @@ export function createChatApplication(options: ChatApplicationOptions): ChatAppl
     uploads,
     intake: options.intake,
     logger,
+    ...(options.sessionLock === undefined ? {} : { sessionLock: options.sessionLock }),
   });
   return {
     mcp,

@@ -21,7 +21,10 @@ export interface WorkerPoolOptions {
   /** Applied to a failure's message before it is stored, polled and sent in webhooks (configured secrets). */
   redact?: (text: string) => string;
   now?: () => number;
-  /** How often idle workers look for work enqueued by other processes or due after backoff. */
+  /**
+   * How often idle workers look for work enqueued by other processes or due after backoff.
+   * Default 250 ms; with a backend that pushes (`subscribe`), 5 s, a safety net only.
+   */
   pollIntervalMs?: number;
 }
 
@@ -44,7 +47,12 @@ export interface WorkerPool {
  */
 export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const now = options.now ?? Date.now;
-  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const pushes = options.backend.subscribe !== undefined;
+  const pollIntervalMs = options.pollIntervalMs ?? (pushes ? 5000 : 250);
+  // Wakes that found no idle worker (all busy claiming or running): the next sleep is skipped,
+  // so a job announced while workers were busy is never left waiting for the poll.
+  let pendingWakes = 0;
+  let unsubscribe: (() => void) | undefined;
   const controllers = new Map<string, AbortController>();
   const waiters = new Set<() => void>();
   const workers: Promise<void>[] = [];
@@ -52,6 +60,11 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
+      if (pendingWakes > 0) {
+        pendingWakes--;
+        resolve();
+        return;
+      }
       const done = (): void => {
         clearTimeout(timer);
         waiters.delete(done);
@@ -134,19 +147,23 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     }
   };
 
-  return {
+  const pool: WorkerPool = {
     start() {
+      unsubscribe = options.backend.subscribe?.(options.queue, () => pool.wake());
       for (let index = 0; index < options.concurrency; index++) workers.push(loop());
     },
     wake(count = 1) {
       // One job needs one worker: waking them all would send N claims after every submit.
-      for (const waiter of [...waiters].slice(0, count)) waiter();
+      const idle = [...waiters].slice(0, count);
+      for (const waiter of idle) waiter();
+      pendingWakes = Math.min(options.concurrency, pendingWakes + count - idle.length);
     },
     abort(jobId) {
       controllers.get(jobId)?.abort(new StationError({ code: "job_cancelled", status: 409, message: "the job was cancelled" }));
     },
     async stop() {
       stopping = true;
+      unsubscribe?.();
       for (const waiter of [...waiters]) waiter();
       for (const controller of controllers.values())
         controller.abort(new StationError({ code: "shutting_down", status: 503, message: "Station is stopping" }));
@@ -156,6 +173,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       return controllers.size;
     },
   };
+  return pool;
 }
 
 function toJobError(error: unknown, redact?: (text: string) => string): JobError {

@@ -1,6 +1,6 @@
 /**
- * Where jobs live. The queue and its workers only talk to this interface, so the SQLite
- * backend can be swapped for a Redis (BullMQ) one; `queue-backend.conformance.ts` is the
+ * Where jobs live. The queue and its workers only talk to this interface: the SQLite backend
+ * (embedded) and the BullMQ one (several instances on Redis); `queue-backend.conformance.ts` is the
  * contract every backend must pass. All times are epoch milliseconds supplied by the
  * caller (an injected clock), never read inside the backend.
  */
@@ -123,4 +123,11 @@ export interface QueueBackend {
   deleteFinished(before: number): Promise<number>;
   recordWebhookAttempt(attempt: WebhookAttempt): Promise<void>;
   webhookAttempts(jobId: string): Promise<WebhookAttempt[]>;
+  /**
+   * Calls `onReady` whenever a job of `queue` may have become claimable, in any process
+   * (a shared backend's push notification), so idle workers wake without polling. Returns
+   * the unsubscribe function. Absent: the backend is only written by this process, which
+   * wakes its own workers.
+   */
+  subscribe?(queue: string, onReady: () => void): () => void;
 }

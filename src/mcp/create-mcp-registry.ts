@@ -25,6 +25,11 @@ export interface McpRegistryOptions {
   backoff?: McpBackoff;
   /** How long one connection attempt (initialize + tools/list) may take. */
   connectTimeoutMs?: number;
+  /**
+   * Shared mode: re-read the stored servers this often, so a server added or toggled through
+   * another instance's API is connected (or disabled) here too. Absent: only this process writes them.
+   */
+  syncIntervalMs?: number;
 }
 
 const serverIdPattern = /^[A-Za-z0-9_-]{1,48}$/;
@@ -141,23 +146,43 @@ export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
     }
   };
 
-  const registry: McpRegistry = {
-    async start() {
-      for (const server of config.servers) add(fromConfig(server));
-      for (const definition of options.servers ?? []) add(definition);
-      for (const stored of await options.store.list()) {
-        if (stored.source !== "config" && stored.url !== null && !connections.has(stored.id)) {
+  /** Adds stored servers this process lacks and applies stored enable/disable overrides; returns the new ones. */
+  const syncFromStore = async (): Promise<McpConnection[]> => {
+    const added: McpConnection[] = [];
+    for (const stored of await options.store.list()) {
+      const existing = connections.get(stored.id);
+      if (stored.source !== "config" && stored.url !== null && existing === undefined) {
+        added.push(
           add({
             id: stored.id,
             source: stored.source,
             enabled: stored.enabled !== false,
             transport: { kind: "http", url: stored.url, ...withHeaders(stored.headers) },
-          });
-        } else if (stored.source === "config" && stored.enabled !== null) {
-          await connections.get(stored.id)?.setEnabled(stored.enabled);
-        }
+          }),
+        );
+      } else if (existing !== undefined && stored.enabled !== null && existing.status().enabled !== stored.enabled) {
+        await existing.setEnabled(stored.enabled);
       }
+    }
+    return added;
+  };
+  let syncTimer: NodeJS.Timeout | undefined;
+
+  const registry: McpRegistry = {
+    async start() {
+      for (const server of config.servers) add(fromConfig(server));
+      for (const definition of options.servers ?? []) add(definition);
+      await syncFromStore();
       await Promise.all([...connections.values()].map((connection) => connection.start()));
+      if (options.syncIntervalMs !== undefined) {
+        syncTimer = setInterval(() => {
+          syncFromStore().then(
+            (added) => Promise.all(added.map((connection) => connection.start())),
+            (error: unknown) => logger.warn({ err: error }, "reading the stored MCP servers failed"),
+          );
+        }, options.syncIntervalMs);
+        syncTimer.unref();
+      }
     },
     servers: () => [...connections.values()].map(statusOf),
     server: (id) => {
@@ -242,6 +267,7 @@ export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
       return () => listeners.delete(listener);
     },
     async close() {
+      clearInterval(syncTimer);
       await Promise.all([...connections.values()].map((connection) => connection.close()));
       await guardedFetch.close();
     },

@@ -2,11 +2,10 @@ import { createAudioService } from "../audio/create-audio-service.ts";
 import { createChatApplication } from "../chat/create-chat-application.ts";
 import { createImageReaderForBlindModel } from "../chat/read-images-for-blind-model.ts";
 import { createChatCore } from "../chat-core/create-chat-core.ts";
-import { ConfigError } from "../config/config-error.ts";
 import type { StationConfig } from "../config/schema.ts";
 import { createCaptionQueue } from "../jobs/create-caption-queue.ts";
-import { createSqliteQueueBackend } from "../jobs/create-sqlite-queue-backend.ts";
 import { loadWebhookSecret } from "../jobs/load-webhook-secret.ts";
+import { openQueueBackend } from "../jobs/open-queue-backend.ts";
 import { createLogger, type Logger } from "../logging/create-logger.ts";
 import type { McpServerDefinition } from "../mcp/mcp-types.ts";
 import { createModelRegistry } from "../models/create-model-registry.ts";
@@ -95,16 +94,27 @@ export async function createStation(config: StationConfig, options: CreateStatio
   redactor.add(webhookSecret);
   redactor.add(webhookSecret.replace(/^whsec_/, ""));
   const audio = createAudioService({ config, registry });
-  if (database.dialect !== "sqlite") throw new ConfigError("key 'queue.backend': bullmq is not available in this build yet");
+  const queueBackend = await openQueueBackend(config, database).catch(async (error: unknown) => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    await database.close();
+    lock?.release();
+    throw error;
+  });
+  closers.push(() => queueBackend.close());
   const captionQueue = createCaptionQueue({
     config,
-    backend: createSqliteQueueBackend(database.sqlite),
+    backend: queueBackend.backend,
     vision,
     webhookSecret,
     logger,
     redactor,
   });
-  if (runsWorkers) await captionQueue.start({ recoverOrphans: true });
+  if (runsWorkers) {
+    // With the data-dir lock, jobs marked running are a dead process's: re-queued now. Shared
+    // mode has no such owner: BullMQ's stalled check returns a dead instance's jobs instead.
+    await captionQueue.start({ recoverOrphans: lock !== undefined });
+    await queueBackend.startRecovery(["caption", "webhook"]);
+  }
   closers.push(() => captionQueue.stop());
   const startupHint = noChatModelHint(registry.list());
   if (startupHint !== undefined) logger.warn(startupHint);
@@ -113,6 +123,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
   const chat = createChatApplication({
     config,
     database: database.kysely,
+    ...(queueBackend.sessionLock === undefined ? {} : { sessionLock: queueBackend.sessionLock, mcpSyncIntervalMs: 2000 }),
     ...(blobs === undefined ? {} : { blobs }),
     registry,
     intake,
@@ -139,9 +150,14 @@ export async function createStation(config: StationConfig, options: CreateStatio
     chat,
     chatCore,
     mcp: chat.mcp,
+    async backends() {
+      const [storage, queue] = await Promise.all([database.health(), queueBackend.health()]);
+      return { storage, queue };
+    },
     async health(): Promise<HealthReport> {
       const hint = noChatModelHint(registry.list());
       const visionHint = noCaptionModelHint(registry.list());
+      const backends = await station.backends();
       const providerReports = registry.providerStatus().map(({ id, type, status, detail }) => ({
         id,
         type,
@@ -149,7 +165,12 @@ export async function createStation(config: StationConfig, options: CreateStatio
         ...(detail === undefined ? {} : { detail }),
       }));
       return {
-        status: providerReports.some((provider) => provider.status !== "ok") ? "degraded" : "ok",
+        status:
+          !backends.storage.reachable || !backends.queue.reachable
+            ? "unavailable"
+            : providerReports.some((provider) => provider.status !== "ok")
+              ? "degraded"
+              : "ok",
         version: stationVersion,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
         activeModels: [
@@ -164,6 +185,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
         providers: providerReports,
         ...(hint === undefined ? {} : { hint }),
         ...(visionHint === undefined ? {} : { visionHint }),
+        ...backends,
       };
     },
     close() {

@@ -3,11 +3,12 @@ import type { ChatApplication } from "../chat/create-chat-application.ts";
 import type { ChatCore } from "../chat-core/create-chat-core.ts";
 import type { StationConfig } from "../config/schema.ts";
 import type { CaptionQueue } from "../jobs/caption-queue.ts";
+import type { QueueHealth } from "../jobs/open-queue-backend.ts";
 import type { Logger } from "../logging/create-logger.ts";
 import type { McpRegistry } from "../mcp/mcp-registry.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { SecretRedactor } from "../security/secret-redactor.ts";
-import type { Database } from "../storage/database.ts";
+import type { Database, DatabaseHealth } from "../storage/database.ts";
 import type { GatewayMetrics } from "../system/metrics/create-gateway-metrics.ts";
 import type { VisionService } from "../vision/vision-service.ts";
 
@@ -18,8 +19,14 @@ export interface ProviderHealthReport {
   detail?: string;
 }
 
-export interface HealthReport {
-  status: "ok" | "degraded";
+export interface BackendHealth {
+  storage: DatabaseHealth;
+  queue: QueueHealth;
+}
+
+export interface HealthReport extends BackendHealth {
+  /** unavailable: the database or the queue's Redis does not answer (GET /health is then a 503). */
+  status: "ok" | "degraded" | "unavailable";
   version: string;
   uptimeSeconds: number;
   activeModels: string[];
@@ -58,6 +65,8 @@ export interface Station {
   /** MCP servers and their merged tool catalog (the same registry as `chat.mcp`). */
   readonly mcp: McpRegistry;
   health(): Promise<HealthReport>;
+  /** The database and the queue's store: reachable, latency, pool use. */
+  backends(): Promise<BackendHealth>;
   /** Stops workers, closes providers and the database. Idempotent. */
   close(): Promise<void>;
 }

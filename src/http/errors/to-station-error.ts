@@ -1,4 +1,5 @@
 import { isStationError, StationError } from "../../errors/station-error.ts";
+import { asDatabaseUnavailable } from "../../storage/database-unavailable.ts";
 
 interface FrameworkError extends Error {
   code?: string;
@@ -32,7 +33,10 @@ export function toStationError(error: unknown): StationError {
   if (typeof framework?.statusCode === "number" && framework.statusCode >= 400 && framework.statusCode < 500) {
     return new StationError({ code: "invalid_request", status: framework.statusCode, message: framework.message });
   }
-  return new StationError({ code: "internal_error", status: 500, message: "Internal server error", cause: error });
+  return (
+    asDatabaseUnavailable(error) ??
+    new StationError({ code: "internal_error", status: 500, message: "Internal server error", cause: error })
+  );
 }
 
 function firstParam(error: FrameworkError): string | undefined {

@@ -5,6 +5,7 @@ import { loadedLlama } from "../../providers/llamacpp/shared-llama.ts";
 import type { Station } from "../../station/station.ts";
 import { createSystemMetrics } from "../../system/create-system-metrics.ts";
 import { readGpuInfo } from "../../system/read-gpu-info.ts";
+import { backendHealthSchema } from "./backend-health-schema.ts";
 
 const count = z.number().int().min(0);
 const bytes = z.number().min(0);
@@ -62,6 +63,7 @@ export const systemMetricsResponse = z.object({
     .nullable()
     .describe("null unless the local llama.cpp engine is running on a GPU; gpuDetail says why"),
   gpuDetail: z.string(),
+  backends: backendHealthSchema.describe("the database and the queue's store: reachable, latency, pool use"),
   queue: queueStats.describe("the caption queue: the same figures as GET /caption/stats"),
   visionEncodeCache: z
     .object({ hits: count, misses: count, encoderRuns: count, promptHits: count, entries: count, capacity: count })
@@ -117,6 +119,6 @@ export const systemMetricsRoutes: FastifyPluginAsync<{ station: Station }> = asy
         response: { 200: systemMetricsResponse },
       },
     },
-    async () => systemMetrics.collect(),
+    async () => ({ ...(await systemMetrics.collect()), backends: await station.backends() }),
   );
 };

@@ -1,0 +1,64 @@
+import { Redis } from "ioredis";
+import { ConfigError } from "../config/config-error.ts";
+import { redactUrl } from "../storage/redact-url.ts";
+
+export interface RedisConnections {
+  /** For commands: fails fast while Redis is down (a 503 to the caller, never a hung request). */
+  commands: Redis;
+  /** For BullMQ's blocking reads (workers, queue events): each retries for ever and resumes by itself. */
+  openBlocking(): Redis;
+  /** Round-trip time of a PING, or the reason it failed. */
+  ping(): Promise<{ reachable: boolean; latencyMs: number | null; error?: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to Redis and proves it answers before start-up goes on: a server that does not is
+ * a ConfigError (exit 2) naming `queue.redisUrl`, with the password redacted.
+ */
+export async function connectRedis(url: string, options: { connectTimeoutMs?: number } = {}): Promise<RedisConnections> {
+  const location = redactUrl(url);
+  const timeout = options.connectTimeoutMs ?? 5000;
+  const commands = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeout,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    // Keep reconnecting after start-up (Redis restarted); each attempt a little later, at most 2 s apart.
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+  });
+  commands.on("error", () => undefined);
+  try {
+    await Promise.race([
+      commands.connect(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeout} ms`)), timeout).unref()),
+    ]);
+    await commands.ping();
+  } catch (error) {
+    commands.disconnect();
+    throw new ConfigError(`key 'queue.redisUrl': cannot connect to Redis at ${location}: ${(error as Error).message}`);
+  }
+  const blocking: Redis[] = [];
+  return {
+    commands,
+    openBlocking() {
+      const connection = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 100, 2000) });
+      connection.on("error", () => undefined);
+      blocking.push(connection);
+      return connection;
+    },
+    async ping() {
+      const started = performance.now();
+      try {
+        await commands.ping();
+        return { reachable: true, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+      } catch (error) {
+        return { reachable: false, latencyMs: null, error: (error as Error).message };
+      }
+    },
+    async close() {
+      for (const connection of blocking) connection.disconnect();
+      commands.disconnect();
+    },
+  };
+}
