@@ -131,11 +131,12 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
       // The attempt is an inline arrow: tsx's keepNames wraps a named one on every request.
       const delivered = await registry.call(
         prepared.resolved.targets,
-        async (target) => {
+        async (target, remainingMs) => {
           const passthrough = target.provider.openAiPassthrough;
           const request = requestFor(prepared, target);
           // OpenAI-compatible upstreams: one whole-reply exchange, no AbortController (see docs/architecture.md).
-          if (passthrough !== undefined) return generateThroughPassthrough(passthrough, request, target.provider.id, cancellation);
+          if (passthrough !== undefined)
+            return generateThroughPassthrough(passthrough, request, target.provider.id, cancellation, remainingMs);
           return chatModelOf(target).generate({ ...request, signal: cancellation.signal });
         },
         { operation: "chat", signal: cancellation },

@@ -37,9 +37,11 @@ export async function generateThroughPassthrough(
   request: ChatRequest,
   providerId: string,
   cancellation: Cancellation,
+  /** What is left of the request's deadline: the upstream is not waited for longer. */
+  timeoutMs?: number,
 ): Promise<ChatResult> {
   const body = JSON.stringify(toOpenAiRequest(request, false));
-  const reply = await passthrough.exchange(chatPath, body, cancellation);
+  const reply = await passthrough.exchange(chatPath, body, cancellation, timeoutMs);
   if (reply.statusCode >= 300) throw passthrough.replyError(reply, chatPath);
   let parsed: z.infer<typeof completionSchema>;
   try {

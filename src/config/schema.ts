@@ -4,6 +4,12 @@ const retrySchema = z.strictObject({
   attempts: z.number().int().min(1).max(20).default(3),
   baseDelayMs: z.number().int().min(0).default(200),
   maxDelayMs: z.number().int().min(0).default(5000),
+  /**
+   * The longest one request may take across all its attempts, backoff and fallback targets
+   * (the first target's provider decides); past it: 504. Without it a hung upstream held a
+   * client for attempts × timeoutMs.
+   */
+  deadlineMs: z.number().int().positive().default(120_000),
 });
 
 /** The circuit breaker per target: judged on requests (after their retries) over a sliding window. */

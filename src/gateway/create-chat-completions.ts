@@ -80,17 +80,18 @@ export function createChatCompletions(options: ChatCompletionsOptions) {
     const started = performance.now();
     const delivered = await registry.call(
       resolved.targets,
-      async (target): Promise<Attempt> => {
+      async (target, remainingMs): Promise<Attempt> => {
         const passthrough = target.provider.openAiPassthrough;
+        // remainingMs caps the upstream's wait at the request's deadline (a hung upstream: 504).
         if (passthrough !== undefined && !stream) {
-          const reply = await passthrough.exchange(chatPath, payloadFor(body, target, payloads), cancellation);
+          const reply = await passthrough.exchange(chatPath, payloadFor(body, target, payloads), cancellation, remainingMs);
           if (reply.statusCode >= 300) throw passthrough.replyError(reply, chatPath);
           const contentType = reply.headers["content-type"];
           const type = typeof contentType === "string" ? contentType : "application/json";
           return { kind: "result", status: reply.statusCode, body: reply.body, contentType: type };
         }
         if (passthrough !== undefined) {
-          const reply = await passthrough.post(chatPath, payloadFor(body, target, payloads), cancellation.signal);
+          const reply = await passthrough.post(chatPath, payloadFor(body, target, payloads), cancellation.signal, remainingMs);
           if (reply.statusCode >= 300) throw await passthrough.statusError(reply, chatPath);
           return { kind: "relay", reply };
         }

@@ -43,7 +43,7 @@ interface DiscoveryState {
 }
 
 const defaultSettings: ResilienceSettings = {
-  retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 5000 },
+  retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 5000, deadlineMs: 120_000 },
   cooldown: { failureRate: 0.5, minimumCalls: 5, windowMs: 60_000, cooldownMs: 5000 },
 };
 /** On-demand refreshes of one provider are at most this frequent (a typo must not hammer it). */

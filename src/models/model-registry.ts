@@ -60,7 +60,12 @@ export interface ModelRegistry {
   /** `resolve` without the on-demand refresh, synchronous: undefined when the id is not known yet. */
   lookup(id: string): ResolvedModel | undefined;
   /** The resilience layer itself, for callers that talk to targets directly (the gateway's fast path). */
-  call<T>(targets: readonly ModelTarget[], attempt: (target: ModelTarget) => Promise<T>, options: CallOptions): Promise<Delivered<T>>;
+  /** `attempt` gets the milliseconds left before the call's deadline (retry.deadlineMs), to cap its own timeout. */
+  call<T>(
+    targets: readonly ModelTarget[],
+    attempt: (target: ModelTarget, remainingMs: number) => Promise<T>,
+    options: CallOptions,
+  ): Promise<Delivered<T>>;
   /** Each provider's health as seen by discovery and the circuit breakers (no network call). */
   providerStatus(): ProviderStatus[];
   /** Stop refresh timers and close providers. */

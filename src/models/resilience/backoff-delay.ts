@@ -3,6 +3,8 @@ export interface RetrySettings {
   attempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** The longest one call may take, every attempt, backoff and fallback target together. */
+  deadlineMs: number;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { StationError } from "../../errors/station-error.ts";
 import { UpstreamError } from "../../errors/upstream-error.ts";
 import type { Provider } from "../../providers/spec/index.ts";
 import type { ModelTarget } from "./model-target.ts";
@@ -15,12 +16,14 @@ const failure = (status?: number, retryAfterSeconds?: number): UpstreamError =>
     retryAfterSeconds,
   });
 
-function harness(options: { attempts?: number; minimumCalls?: number; failureRate?: number; cooldownMs?: number } = {}) {
+function harness(
+  options: { attempts?: number; minimumCalls?: number; failureRate?: number; cooldownMs?: number; deadlineMs?: number } = {},
+) {
   let clock = 1_000;
   const sleeps: number[] = [];
   const resilience = new Resilience({
     settingsFor: () => ({
-      retry: { attempts: options.attempts ?? 3, baseDelayMs: 100, maxDelayMs: 5_000 },
+      retry: { attempts: options.attempts ?? 3, baseDelayMs: 100, maxDelayMs: 5_000, deadlineMs: options.deadlineMs ?? 120_000 },
       cooldown: {
         failureRate: options.failureRate ?? 0.5,
         minimumCalls: options.minimumCalls ?? 3,
@@ -153,6 +156,24 @@ describe("Resilience", () => {
     const { calls, attempt } = script();
     (await resilience.call(targets, attempt, { operation: "chat" })).done();
     expect(calls).toEqual(["b/m"]);
+  });
+
+  it("gives each attempt what is left of the call's deadline, and answers 504 once it has passed", async () => {
+    const { resilience, advance } = harness({ attempts: 5, deadlineMs: 1_000 });
+    const budgets: number[] = [];
+    const attempt = async (_target: ModelTarget, remainingMs: number): Promise<string> => {
+      budgets.push(remainingMs);
+      advance(400);
+      throw failure(504);
+    };
+    const error = await resilience.call([target("a"), target("b")], attempt, { operation: "chat" }).catch((caught: unknown) => caught);
+    expect(budgets).toEqual([1_000, 600, 200]);
+    expect(error).toBeInstanceOf(StationError);
+    expect(error).toMatchObject({
+      status: 504,
+      code: "upstream_timeout",
+      message: expect.stringMatching(/retry\.deadlineMs.*last error: boom/),
+    });
   });
 
   it("counts a stream that fails after delivery against the target, without retrying it", async () => {

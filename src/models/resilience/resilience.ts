@@ -5,6 +5,7 @@ import type { GatewayMetrics } from "../../system/metrics/create-gateway-metrics
 import { abortedError } from "./aborted-error.ts";
 import { backoffDelay, type RetrySettings } from "./backoff-delay.ts";
 import { CircuitBreaker, type CircuitBreakerSettings } from "./circuit-breaker.ts";
+import { deadlineExceeded } from "./deadline-exceeded.ts";
 import type { ModelTarget } from "./model-target.ts";
 
 export interface ResilienceSettings {
@@ -68,12 +69,16 @@ export class Resilience {
 
   async call<T>(
     targets: readonly ModelTarget[],
-    attempt: (target: ModelTarget) => Promise<T>,
+    attempt: (target: ModelTarget, remainingMs: number) => Promise<T>,
     options: CallOptions,
   ): Promise<Delivered<T>> {
     const { signal, operation } = options;
     const metrics = this.options.metrics;
     let lastError: unknown;
+    // One deadline for the whole call, every attempt and target included: the first target's.
+    const first = targets[0];
+    const deadlineMs = first === undefined ? 0 : this.options.settingsFor(first.provider.id).retry.deadlineMs;
+    const deadline = this.now() + deadlineMs;
     for (let index = 0; index < targets.length; index++) {
       const target = targets[index] as ModelTarget;
       const settings = this.options.settingsFor(target.provider.id);
@@ -88,12 +93,17 @@ export class Resilience {
           breaker.release(acquired);
           throw abortedError(signal);
         }
+        const remainingMs = deadline - this.now();
+        if (remainingMs <= 0) {
+          breaker.release(acquired);
+          throw deadlineExceeded(deadlineMs, lastError);
+        }
         const started = performance.now();
         countInFlight(this.inFlightCounts, target.id, 1);
         metrics?.callStarted(providerId);
         let value: T;
         try {
-          value = await attempt(target);
+          value = await attempt(target, remainingMs);
         } catch (error) {
           countInFlight(this.inFlightCounts, target.id, -1);
           metrics?.callEnded(providerId);
@@ -110,9 +120,14 @@ export class Resilience {
             throw error;
           }
           lastError = error;
+          if (this.now() >= deadline) {
+            breaker.recordFailure();
+            throw deadlineExceeded(deadlineMs, error);
+          }
           if (attemptNumber === settings.retry.attempts) break;
           const delay = backoffDelay(attemptNumber, settings.retry, this.random, (error as StationError).retryAfterSeconds);
-          if (delay === undefined) break;
+          // A wait that would end past the deadline is not worth starting: on to the next target.
+          if (delay === undefined || this.now() + delay >= deadline) break;
           await this.sleep(delay, signal instanceof Cancellation ? signal.signal : signal);
           continue;
         }

@@ -15,7 +15,7 @@ const boom = (): UpstreamError => new UpstreamError({ message: "boom", provider:
 function resilience(): Resilience {
   return new Resilience({
     settingsFor: () => ({
-      retry: { attempts: 2, baseDelayMs: 0, maxDelayMs: 0 },
+      retry: { attempts: 2, baseDelayMs: 0, maxDelayMs: 0, deadlineMs: 120_000 },
       cooldown: { failureRate: 0.5, minimumCalls: 1, windowMs: 60_000, cooldownMs: 60_000 },
     }),
     sleep: async () => {},

@@ -33,6 +33,8 @@ export interface UpstreamRequest {
   body?: string | Buffer;
   signal?: AbortSignal | undefined;
   headers?: Record<string, string>;
+  /** Waits less than the client's `timeoutMs` for the reply headers (what is left of a deadline). */
+  timeoutMs?: number | undefined;
 }
 
 /**
@@ -82,7 +84,7 @@ export class UpstreamClient {
         headers: this.headersFor(request),
         body: request.body ?? null,
         signal: request.signal,
-        headersTimeout: this.options.timeoutMs,
+        headersTimeout: this.headersTimeout(request.timeoutMs),
         bodyTimeout: this.options.idleTimeoutMs,
       });
       return response;
@@ -105,7 +107,7 @@ export class UpstreamClient {
           path: this.basePath + request.path,
           headers: this.headersFor(request),
           body: request.body ?? null,
-          headersTimeout: this.options.timeoutMs,
+          headersTimeout: this.headersTimeout(request.timeoutMs),
           bodyTimeout: this.options.idleTimeoutMs,
         } as Dispatcher.DispatchOptions,
         handler as unknown as Dispatcher.DispatchHandler,
@@ -203,6 +205,11 @@ export class UpstreamClient {
 
   async close(): Promise<void> {
     if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  /** The provider's timeout, or less when the call has less time left (undici wants a positive integer). */
+  private headersTimeout(timeoutMs: number | undefined): number {
+    return timeoutMs === undefined || timeoutMs >= this.options.timeoutMs ? this.options.timeoutMs : Math.max(1, Math.ceil(timeoutMs));
   }
 
   /** The client's own headers (JSON ones when there is a body), with the request's over them. */

@@ -62,8 +62,8 @@ export function createOpenAiCompatibleProvider(config: RemoteProviderConfig, opt
   });
 
   const passthrough: OpenAiPassthrough = {
-    post: (path, body, signal) => client.send({ method: "POST", path, body, signal }) as Promise<PassthroughReply>,
-    exchange: (path, body, cancellation) => client.exchange({ method: "POST", path, body }, cancellation),
+    post: (path, body, signal, timeoutMs) => client.send({ method: "POST", path, body, signal, timeoutMs }) as Promise<PassthroughReply>,
+    exchange: (path, body, cancellation, timeoutMs) => client.exchange({ method: "POST", path, body, timeoutMs }, cancellation),
     replyError: (reply, path) => client.replyError(reply.statusCode, reply.headers, reply.body.toString("utf8"), path),
     statusError: (reply, path) => client.statusError(reply as Parameters<UpstreamClient["statusError"]>[0], path),
   };

@@ -25,12 +25,14 @@ export interface OpenAiPassthrough {
    * resolves once the reply headers arrive, whatever the status. Connection failures reject
    * with a retryable `UpstreamError`.
    */
-  post(path: string, body: string, signal: AbortSignal | undefined): Promise<PassthroughReply>;
+  post(path: string, body: string, signal: AbortSignal | undefined, timeoutMs?: number): Promise<PassthroughReply>;
   /**
    * POSTs like `post` but reads the reply whole, whatever the status: the cheaper path for
-   * non-streamed calls. `cancellation` aborts the call (client gone).
+   * non-streamed calls. `cancellation` aborts the call (client gone). `timeoutMs` (both
+   * methods) shortens the provider's own wait for the reply headers, e.g. to what is left of the
+   * request's deadline.
    */
-  exchange(path: string, body: string, cancellation: Cancellation | undefined): Promise<WholeReply>;
+  exchange(path: string, body: string, cancellation: Cancellation | undefined, timeoutMs?: number): Promise<WholeReply>;
   /** A non-2xx reply read whole → `UpstreamError` (status, Retry-After, upstream message). */
   replyError(reply: WholeReply, path: string): Error;
   /** Reads a non-2xx reply into an `UpstreamError` (status, Retry-After, upstream message). */
