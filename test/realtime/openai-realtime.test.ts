@@ -324,6 +324,40 @@ describe("/v1/realtime speaking OpenAI's Realtime protocol (GA) over wss://, wit
     }
   });
 
+  it("?client_id= applies the client's saved stt/tts settings (models, language, voice, speed) to the session", async () => {
+    const { Agent, fetch: undiciFetch } = await import("undici");
+    const dispatcher = new Agent({ connect: { ca: certificate.ca } });
+    try {
+      for (const [kind, body] of [
+        ["stt", { enabled: true, model: "voice/whisper-test", language: "fr" }],
+        ["tts", { enabled: true, provider: "voice/tts-test", voice: "nova", speed: 1.5 }],
+      ] as const) {
+        const response = await undiciFetch(`${station.url}/api/clients/alice/${kind}`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+          dispatcher,
+        });
+        expect(response.status).toBe(200);
+      }
+    } finally {
+      await dispatcher.close();
+    }
+    const socket = new WebSocket(`${station.url.replace(/^https/, "wss")}/v1/realtime?model=fake/scripted&client_id=alice`, {
+      ca: certificate.ca,
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    const first = await new Promise<Event>((resolve, reject) => {
+      socket.once("message", (data) => resolve(JSON.parse(String(data)) as Event));
+      socket.once("error", reject);
+    });
+    socket.close();
+    expect(first.type).toBe("session.created");
+    expect(first.session).toMatchObject({
+      audio: { input: { transcription: { model: "voice/whisper-test", language: "fr" } }, output: { voice: "nova", speed: 1.5 } },
+    });
+  });
+
   it("browsers: subprotocols realtime + openai-insecure-api-key.<key>; without a key the upgrade is refused", async () => {
     const url = `${station.url.replace(/^https/, "wss")}/v1/realtime?model=fake/scripted`;
     const socket = new WebSocket(url, ["realtime", `openai-insecure-api-key.${apiKey}`], { ca: certificate.ca });

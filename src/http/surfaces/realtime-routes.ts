@@ -34,6 +34,16 @@ export const realtimeRoutes: FastifyPluginAsync<{ station: Station }> = async (f
     intake: station.vision.intake,
     logger: station.logger,
     audio: station.audio,
+    clientVoice: async (clientId) => {
+      const { stt, tts } = await station.chat.clients.get(clientId);
+      return {
+        transcriptionModel: stt.model ?? undefined,
+        language: stt.language === "auto" ? undefined : stt.language.split("-")[0],
+        speechModel: tts.provider ?? undefined,
+        voice: tts.voice === "default" ? undefined : tts.voice,
+        speed: tts.speed,
+      };
+    },
   });
 
   await fastify.register(websocket, {
@@ -99,11 +109,12 @@ export const realtimeRoutes: FastifyPluginAsync<{ station: Station }> = async (f
     wsHandler: (socket, request) => {
       const send = createBackpressuredSend(socket, sendBacklogBytes);
       // OpenAI's protocol: its subprotocol (browsers), or `?model=` without Station's subprotocol (servers, the openai package).
-      const query = request.query as { model?: unknown };
+      const query = request.query as { model?: unknown; client_id?: unknown };
       const model = typeof query.model === "string" && query.model.length > 0 ? query.model : undefined;
       const openAi = socket.protocol === openAiRealtimeSubprotocol || (socket.protocol !== realtimeSubprotocol && model !== undefined);
       const transmit = (event: unknown) => send(redactor.redact(JSON.stringify(event)));
-      const session = openAi ? service.openOpenAi(transmit, { model }) : service.open(transmit);
+      const clientId = typeof query.client_id === "string" && /^[A-Za-z0-9_.-]{1,128}$/.test(query.client_id) ? query.client_id : undefined;
+      const session = openAi ? service.openOpenAi(transmit, { model, clientId }) : service.open(transmit);
       if (session === undefined) {
         socket.close(1013, "Too many realtime sessions; try again later");
         return;

@@ -46,7 +46,7 @@ type ClientErrorSource = { code: string; message: string; param?: string | undef
  */
 export function createOpenAiRealtimeSession(
   dependencies: OpenAiRealtimeDependencies,
-  handshake: { model?: string | undefined },
+  handshake: { model?: string | undefined; clientId?: string | undefined },
   transmit: Transmit,
 ): RealtimeSession {
   const { audio, registry, logger } = dependencies;
@@ -84,6 +84,7 @@ export function createOpenAiRealtimeSession(
     transcriptionModel: audio.defaultModel("transcribe") ?? null,
     transcriptionLanguage: undefined,
     turnDetection: { ...defaultTurnDetection },
+    speechModel: undefined,
     voice: "alloy",
     speed: 1,
     tools: [],
@@ -273,7 +274,7 @@ export function createOpenAiRealtimeSession(
     void eventId;
   };
 
-  const speechModel = () => audio.defaultModel("speak");
+  const speechModel = () => config.speechModel ?? audio.defaultModel("speak");
 
   const startResponse = (eventId: string | undefined, overrides: Extract<OpenAiClientEvent, { type: "response.create" }>["response"]) => {
     if (active !== undefined) {
@@ -473,7 +474,25 @@ export function createOpenAiRealtimeSession(
     }
   };
 
-  send({ type: "session.created", session: describeSession(id, config) });
+  // A client's saved voice settings apply before anything else the session does.
+  const clientId = handshake.clientId;
+  const clientVoice = dependencies.clientVoice;
+  queue =
+    clientId === undefined || clientVoice === undefined
+      ? Promise.resolve(send({ type: "session.created", session: describeSession(id, config) }))
+      : clientVoice(clientId)
+          .then((voice) => {
+            config = {
+              ...config,
+              ...(voice.transcriptionModel === undefined ? {} : { transcriptionModel: voice.transcriptionModel }),
+              ...(voice.language === undefined ? {} : { transcriptionLanguage: voice.language }),
+              ...(voice.speechModel === undefined ? {} : { speechModel: voice.speechModel }),
+              ...(voice.voice === undefined ? {} : { voice: voice.voice }),
+              ...(voice.speed === undefined ? {} : { speed: voice.speed }),
+            };
+          })
+          .catch((error: unknown) => logger.warn({ err: error, session: id }, "client voice settings could not be read"))
+          .then(() => send({ type: "session.created", session: describeSession(id, config) }));
 
   return {
     id,

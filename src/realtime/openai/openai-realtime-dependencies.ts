@@ -20,6 +20,17 @@ export interface OpenAiRealtimeDependencies {
   /** Conversation items kept; older ones are dropped. */
   maxItems: number;
   logger: Logger;
+  /** A client's `stt`/`tts` settings (GET /api/clients/{id}/stt|tts), for sessions opened with `?client_id=`. */
+  clientVoice?: (clientId: string) => Promise<ClientVoice>;
   /** Per-session latency probe (bench/voice): called with a stage name and performance.now(). */
   onTiming?: (stage: "speech_stopped" | "transcribed" | "response_created" | "first_audio", at: number) => void;
+}
+
+/** What a client's voice settings choose for its sessions. */
+export interface ClientVoice {
+  transcriptionModel?: string | undefined;
+  language?: string | undefined;
+  speechModel?: string | undefined;
+  voice?: string | undefined;
+  speed?: number | undefined;
 }

@@ -16,6 +16,8 @@ export interface OpenAiSessionConfig {
     createResponse: boolean;
     interruptResponse: boolean;
   } | null;
+  /** A Station text-to-speech model; undefined: defaults.speechModel or the first model that can speak. */
+  speechModel: string | undefined;
   voice: string;
   speed: number;
   tools: FunctionTool[];
