@@ -34,7 +34,9 @@ function cpuMicros(pid: number | undefined): number | undefined {
 function startChild(script: string, args: string[]): Promise<{ port: number; pid: number | undefined }> {
   // Children's stdout goes to /dev/null (Station's request log is written there at full cost, as
   // in production) and never to this process, which also runs the load generator.
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, script), ...args], {
+  // .mjs children (the production build of Station) run on plain Node; .ts ones through tsx.
+  const loader = script.endsWith(".mjs") ? [] : ["--import", "tsx"];
+  const child = spawn(process.execPath, [...loader, path.join(import.meta.dirname, script), ...args], {
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
   children.push(child);
@@ -142,7 +144,14 @@ async function main(): Promise<void> {
     const fast = await startChild("upstream-server.ts", ["0", "0"]);
     const slowPort = (await startChild("upstream-server.ts", ["0", "5"])).port;
     const bareProxy = await startChild("bare-proxy.ts", [String(fast.port), String(slowPort)]);
-    const stationServer = await startChild("station-server.ts", [String(fast.port), String(slowPort), dataDir]);
+    // Station as `npm start` runs it: the compiled build when there is one (`npm run build`), else the sources.
+    const built = existsSync(path.join(import.meta.dirname, "../../dist/station/create-station.js")) && !process.argv.includes("--source");
+    console.log(`station: ${built ? "compiled build (dist/, plain node)" : "TypeScript sources through tsx"}`);
+    const stationServer = await startChild(built ? "station-server-built.mjs" : "station-server.ts", [
+      String(fast.port),
+      String(slowPort),
+      dataDir,
+    ]);
     const targets: Target[] = [
       { name: "direct", ...fast, model: "bench-model", slowModel: "bench-model" },
       { name: "bare proxy", ...bareProxy, model: "fast/bench-model", slowModel: "slow/bench-model" },
