@@ -35,6 +35,8 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
   });
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would kill the process.
   pool.on("error", (error) => options.logger?.warn({ err: { message: error.message } }, "PostgreSQL connection lost; the pool reconnects"));
+  // A connection in use when the server goes away emits 'error' on its client too: the query fails (a 503), the process lives.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   try {
     await pool.query("SELECT 1");
   } catch (error) {
