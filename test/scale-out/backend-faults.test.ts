@@ -106,16 +106,20 @@ describe("shared backends unavailable", () => {
       const file = path.join(directory, `${key}.json`);
       writeFileSync(
         file,
-        JSON.stringify({
-          dataDir: path.join(directory, "data"),
-          providers: [],
-          webhooks: { secret },
-          server: { port: await freePort() },
-          storage: { backend: "postgres", url: database.url },
-          queue: { backend: "bullmq", redisUrl: "redis://127.0.0.1:6379", prefix: redisPrefix.prefix },
-          // The unreachable one replaces its healthy counterpart.
-          ...document,
-        }),
+        JSON.stringify(
+          Object.assign(
+            {
+              dataDir: path.join(directory, "data"),
+              providers: [],
+              webhooks: { secret },
+              server: { port: await freePort() },
+              storage: { backend: "postgres", url: database.url },
+              queue: { backend: "bullmq", redisUrl: "redis://127.0.0.1:6379", prefix: redisPrefix.prefix },
+            },
+            // The unreachable one replaces its healthy counterpart.
+            document,
+          ),
+        ),
       );
       const run = runStation(["serve", "--config", file]);
       expect(await run.exited).toBe(2);
