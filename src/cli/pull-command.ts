@@ -1,19 +1,12 @@
 import path from "node:path";
 import { SingleBar } from "cli-progress";
-import { type ConfigFlags, loadConfig } from "../config/load-config.ts";
+import { loadConfig } from "../config/load-config.ts";
 import type { StationConfig } from "../config/schema.ts";
 import { type LlamaCppProviderConfig, llamaCppModelsDirectories } from "../providers/llamacpp/create-llamacpp-provider.ts";
 import { pullModel } from "../providers/llamacpp/pull-model.ts";
 import { isRepositoryUri } from "../providers/transformers/pull-onnx-repository.ts";
+import type { PullFlags } from "./pull-flags.ts";
 import { pullRepositoryCommand } from "./pull-repository-command.ts";
-
-export interface PullFlags extends ConfigFlags {
-  sha256?: string;
-  dtype?: string;
-  dir?: string;
-  hfEndpoint?: string;
-  progress?: boolean;
-}
 
 /** The first llamacpp provider's models directory (what it serves first), else <dataDir>/models. */
 export function pullDirectory(config: StationConfig): string {

@@ -5,7 +5,7 @@ import { errors } from "../errors/errors.ts";
 import { type LocalVisionProviderConfig, localVisionModelsDirectories } from "../providers/transformers/create-local-vision-provider.ts";
 import { type OnnxDtype, onnxDtypes } from "../providers/transformers/onnx-dtypes.ts";
 import { pullOnnxRepository } from "../providers/transformers/pull-onnx-repository.ts";
-import type { PullFlags } from "./pull-command.ts";
+import type { PullFlags } from "./pull-flags.ts";
 
 /** `station pull hf:<user>/<repo>`: a Hugging Face ONNX vision repository, with one progress bar over every file. */
 export async function pullRepositoryCommand(uri: string, flags: PullFlags, config: StationConfig): Promise<void> {
