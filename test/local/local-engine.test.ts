@@ -301,7 +301,7 @@ describe("embedded default", () => {
       expect(health.hint).toMatch(/bin\/station pull hf:[\w.-]+\/[\w.-]+\/[\w.-]+\.gguf/);
       const models = (await json(await fetch(`${empty.url}/v1/models`))) as { data: { id: string }[] };
       expect(models.data.map((model) => model.id)).toEqual(["ocr/ppocr-v4"]);
-      expect(empty.station.config.providers?.map((provider) => provider.type)).toEqual(["llamacpp", "ocr"]);
+      expect(empty.station.config.providers?.map((provider) => provider.type)).toEqual(["llamacpp", "ocr", "local-vision", "local-speech"]);
     } finally {
       await empty.close();
     }
