@@ -114,13 +114,15 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
       attempts++;
       attemptController = new AbortController();
       try {
+        // Imported with the first connection, like the rest of the SDK (see create-mcp-registry), and
+        // before connecting: a server may announce tools/list_changed right after initialisation, and
+        // an await between connect and setNotificationHandler would let that notification go unheard.
+        const { ToolListChangedNotificationSchema } = await import("@modelcontextprotocol/sdk/types.js");
         const connected = await options.connect(definition, attemptController.signal);
         if (closed || !enabled) {
           await connected.client.close().catch(() => {});
           return;
         }
-        // Imported with the first connection, like the rest of the SDK (see create-mcp-registry).
-        const { ToolListChangedNotificationSchema } = await import("@modelcontextprotocol/sdk/types.js");
         connected.client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
           toolListChanges++;
           if (current !== connected) return;
