@@ -1,7 +1,8 @@
 /**
  * Station for the queue bench, in its own process: an instant vision provider, concurrency
  * 16, room for every job. Prints "ready <port>" once listening.
- *   node --import tsx bench/queue/station-server.ts <dataDir> <cacheEntries>
+ *   node --import tsx bench/queue/station-server.ts <dataDir> <cacheEntries> [<extra config JSON>]
+ * The optional JSON (e.g. `{"storage":{...},"queue":{...}}`) selects the shared backends.
  */
 import { parseConfig } from "../../src/config/load-config.ts";
 import { startServer } from "../../src/http/start-server.ts";
@@ -9,14 +10,16 @@ import { createLogger } from "../../src/logging/create-logger.ts";
 import { createStation } from "../../src/station/create-station.ts";
 import { createInstantVisionProvider } from "./instant-vision-provider.ts";
 
-const [dataDir = "./.bench-queue", cacheEntries = "64"] = process.argv.slice(2);
+const [dataDir = "./.bench-queue", cacheEntries = "64", extra = "{}"] = process.argv.slice(2);
+const shared = JSON.parse(extra) as { storage?: Record<string, unknown>; queue?: Record<string, unknown> };
 const config = parseConfig(
   {
     dataDir,
     logLevel: "warn",
     providers: [],
     server: { port: 0 },
-    queue: { concurrency: 16, capacity: 1_000_000 },
+    ...(shared.storage === undefined ? {} : { storage: shared.storage }),
+    queue: { concurrency: 16, capacity: 1_000_000, ...shared.queue },
     webhooks: { concurrency: 16, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
     vision: { cacheEntries: Number(cacheEntries) },
     security: { allowPrivateNetworks: true },
