@@ -42,7 +42,9 @@ export function createResilientSpeechModel(id: string, targets: () => ModelTarge
             throw error;
           } finally {
             if (!completed) await iterator.return?.();
-            delivered.done(failure ?? (completed ? undefined : new Error("stream abandoned")));
+            // A consumer that stopped early (its client left, a barge-in) says nothing about the target: a cancel.
+            if (completed || failure !== undefined) delivered.done(failure);
+            else delivered.abandon();
           }
         })(),
       };

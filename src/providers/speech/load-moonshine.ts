@@ -1,8 +1,6 @@
-import { AutoTokenizer, env, MoonshineForConditionalGeneration, Tensor } from "@huggingface/transformers";
+import { MoonshineForConditionalGeneration, Tensor } from "@huggingface/transformers";
 import type { Resident } from "../residency/model-residency.ts";
-
-// Station never lets transformers.js reach the network: models come from `station pull`.
-env.allowRemoteModels = false;
+import { loadSpeechOnnx } from "./load-speech-onnx.ts";
 
 export interface SpeechToTextResident extends Resident {
   /** 16 kHz mono samples → text (one at a time per model: ONNX Runtime already uses every thread). */
@@ -16,25 +14,11 @@ export interface SpeechToTextResident extends Resident {
  * the local engine for short realtime turns.
  */
 export async function loadMoonshine(directory: string, sizeBytes: number, threads: number): Promise<SpeechToTextResident> {
-  const model = await MoonshineForConditionalGeneration.from_pretrained(directory, {
-    dtype: "fp32",
-    device: "cpu",
-    local_files_only: true,
-    session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
-  });
-  let tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
-  try {
-    tokenizer = await AutoTokenizer.from_pretrained(directory, { local_files_only: true });
-  } catch (error) {
-    await model.dispose();
-    throw error;
-  }
-  let queue: Promise<unknown> = Promise.resolve();
+  const { model, tokenizer, oneAtATime } = await loadSpeechOnnx(MoonshineForConditionalGeneration, directory, threads);
   return {
     sizeBytes,
-    transcribe(samples, signal) {
-      const run = queue.then(async () => {
-        signal?.throwIfAborted();
+    transcribe: (samples, signal) =>
+      oneAtATime(async () => {
         // The paper's heuristic: at most ~6 tokens per second of audio (stops runaway repetition).
         const maxNewTokens = Math.max(16, Math.ceil((samples.length / 16_000) * 6) + 8);
         const output = await model.generate({
@@ -42,10 +26,7 @@ export async function loadMoonshine(directory: string, sizeBytes: number, thread
           max_new_tokens: maxNewTokens,
         });
         return tokenizer.batch_decode(output as Tensor, { skip_special_tokens: true })[0] ?? "";
-      });
-      queue = run.catch(() => {});
-      return run;
-    },
+      }, signal),
     async dispose() {
       await model.dispose();
     },

@@ -1,7 +1,6 @@
-import { AutoTokenizer, env, type Tensor, VitsModel } from "@huggingface/transformers";
+import { type Tensor, VitsModel } from "@huggingface/transformers";
 import type { Resident } from "../residency/model-residency.ts";
-
-env.allowRemoteModels = false;
+import { loadSpeechOnnx } from "./load-speech-onnx.ts";
 
 export interface TextToSpeechResident extends Resident {
   readonly sampleRate: number;
@@ -15,33 +14,16 @@ export interface TextToSpeechResident extends Resident {
  * and a vocoder, non-autoregressive (one run per sentence), and MMS covers 1100+ languages.
  */
 export async function loadVits(directory: string, sizeBytes: number, threads: number): Promise<TextToSpeechResident> {
-  const model = await VitsModel.from_pretrained(directory, {
-    dtype: "fp32",
-    device: "cpu",
-    local_files_only: true,
-    session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
-  });
-  let tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
-  try {
-    tokenizer = await AutoTokenizer.from_pretrained(directory, { local_files_only: true });
-  } catch (error) {
-    await model.dispose();
-    throw error;
-  }
+  const { model, tokenizer, oneAtATime } = await loadSpeechOnnx(VitsModel, directory, threads);
   const sampleRate = (model.config as { sampling_rate?: number }).sampling_rate ?? 16_000;
-  let queue: Promise<unknown> = Promise.resolve();
   return {
     sizeBytes,
     sampleRate,
-    synthesize(text, signal) {
-      const run = queue.then(async () => {
-        signal?.throwIfAborted();
+    synthesize: (text, signal) =>
+      oneAtATime(async () => {
         const output = (await model(tokenizer(text))) as { waveform: Tensor };
         return output.waveform.data as Float32Array;
-      });
-      queue = run.catch(() => {});
-      return run;
-    },
+      }, signal),
     async dispose() {
       await model.dispose();
     },
