@@ -25,6 +25,7 @@ import { stationVersion } from "../version.ts";
 import { createImageIntake } from "../vision/create-image-intake.ts";
 import { createVisionService } from "../vision/create-vision-service.ts";
 import { noCaptionModelHint } from "../vision/no-caption-model-hint.ts";
+import { createSurfaceServices } from "./create-surface-services.ts";
 import type { HealthReport, Station } from "./station.ts";
 
 export interface CreateStationOptions {
@@ -133,6 +134,20 @@ export async function createStation(config: StationConfig, options: CreateStatio
   });
   closers.push(() => chat.close());
   await chat.start();
+  const services = await createSurfaceServices({
+    config,
+    version: stationVersion,
+    startedAt,
+    database: database.kysely,
+    registry,
+    metrics,
+    intake,
+    audio,
+    chat,
+    captionQueue,
+    logger,
+  });
+  closers.push(async () => services.realtime.closeAll());
   let closing: Promise<void> | undefined;
 
   const station: Station = {
@@ -150,6 +165,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
     chat,
     chatCore,
     mcp: chat.mcp,
+    ...services,
     async backends() {
       const [storage, queue] = await Promise.all([database.health(), queueBackend.health()]);
       return { storage, queue };

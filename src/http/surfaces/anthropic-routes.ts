@@ -14,8 +14,7 @@ import { toJsonSchema } from "../../protocols/to-json-schema.ts";
 import type { Station } from "../../station/station.ts";
 import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
 import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
-import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
-import { writeGatewayReply } from "./write-gateway-reply.ts";
+import { replyWithChat } from "./reply-with-chat.ts";
 
 const messagesJsonSchema = toJsonSchema(anthropicMessagesBodySchema);
 const countJsonSchema = toJsonSchema(anthropicCountTokensBodySchema);
@@ -41,26 +40,10 @@ export const anthropicRoutes: FastifyPluginAsync<{ station: Station }> = async (
     },
     async (request, reply: FastifyReply) => {
       const body = request.body as AnthropicMessagesBody;
-      const input = fromAnthropicRequest(body);
-      const cancellation = cancelOnDisconnect(reply);
-      if (body.stream !== true) {
-        const generation = await core.generate(input, cancellation);
-        return writeGatewayReply(request, reply, {
-          status: 200,
-          contentType: "application/json",
-          body: JSON.stringify(toAnthropicMessage(generation.result, body.model)),
-          upstreamMs: generation.upstreamMs,
-          done: noop,
-        });
-      }
-      const run = await core.stream(input, cancellation.signal);
-      return writeGatewayReply(request, reply, {
-        status: 200,
-        contentType: "text/event-stream; charset=utf-8",
-        body: encodeAnthropicStream(run.parts, body.model),
-        upstreamMs: run.upstreamMs,
+      return replyWithChat(request, reply, core, fromAnthropicRequest(body), body.stream === true, {
+        whole: (generation) => JSON.stringify(toAnthropicMessage(generation.result, body.model)),
+        stream: (run) => encodeAnthropicStream(run.parts, body.model),
         errorFrame: anthropicErrorEvent,
-        done: run.done,
       });
     },
   );
@@ -82,5 +65,3 @@ export const anthropicRoutes: FastifyPluginAsync<{ station: Station }> = async (
     },
   );
 };
-
-function noop(): void {}

@@ -6,8 +6,7 @@ import type { Station } from "../../station/station.ts";
 import { errorBody } from "../errors/error-body.ts";
 import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
 import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
-import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
-import { writeGatewayReply } from "./write-gateway-reply.ts";
+import { replyWithChat } from "./reply-with-chat.ts";
 
 const completionsJsonSchema = toJsonSchema(completionsBodySchema);
 
@@ -28,28 +27,10 @@ export const completionsRoutes: FastifyPluginAsync<{ station: Station }> = async
     },
     async (request, reply: FastifyReply) => {
       const body = request.body as CompletionsBody;
-      const input = fromCompletionsRequest(body);
-      const cancellation = cancelOnDisconnect(reply);
-      if (body.stream !== true) {
-        const generation = await core.generate(input, cancellation);
-        return writeGatewayReply(request, reply, {
-          status: 200,
-          contentType: "application/json",
-          body: JSON.stringify(toCompletion(generation.result, generation.modelId)),
-          upstreamMs: generation.upstreamMs,
-          done: noop,
-        });
-      }
-      const run = await core.stream(input, cancellation.signal);
-      return writeGatewayReply(request, reply, {
-        status: 200,
-        contentType: "text/event-stream; charset=utf-8",
-        body: encodeCompletionsStream(run.parts, run.modelId, body.stream_options?.include_usage === true),
-        upstreamMs: run.upstreamMs,
-        done: run.done,
+      return replyWithChat(request, reply, core, fromCompletionsRequest(body), body.stream === true, {
+        whole: (generation) => JSON.stringify(toCompletion(generation.result, generation.modelId)),
+        stream: (run) => encodeCompletionsStream(run.parts, run.modelId, body.stream_options?.include_usage === true),
       });
     },
   );
 };
-
-function noop(): void {}

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { createImageGenerator } from "../../gateway/create-image-generator.ts";
 import { schedulerNames } from "../../gateway/image-schedulers.ts";
 import { generateFieldOf, listImageSchedulers } from "../../gateway/list-image-schedulers.ts";
 import type { ImageGenerationOptions } from "../../providers/spec/index.ts";
@@ -55,7 +54,7 @@ const schedulersResponse = z.object({
 /** POST /v1/generate (model-station style image generation) and GET /v1/schedulers. */
 export const imageGenerationRoutes: FastifyPluginAsync<{ station: Station }> = async (plainApp, { station }) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
-  const generateImages = createImageGenerator(station.registry);
+  const { generateImages } = station;
 
   app.post(
     "/v1/generate",

@@ -4,7 +4,6 @@ import type { ChatInput } from "../../chat-core/chat-input.ts";
 import { createEmbeddings } from "../../gateway/create-embeddings.ts";
 import { encodeOllamaStream, type OllamaFlavor, ollamaErrorLine, toOllamaReply } from "../../protocols/ollama/encode-ollama-stream.ts";
 import { fromOllamaChat, fromOllamaGenerate } from "../../protocols/ollama/from-ollama-request.ts";
-import { OllamaModels } from "../../protocols/ollama/ollama-models.ts";
 import { ollamaApiVersion, ollamaRunningText } from "../../protocols/ollama/ollama-names.ts";
 import {
   type OllamaChatBody,
@@ -23,7 +22,7 @@ import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
 import { createOriginAllowList } from "../guards/origin-allow-list.ts";
 import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
 import { abortOnDisconnect } from "./abort-on-disconnect.ts";
-import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
+import { replyWithChat } from "./reply-with-chat.ts";
 import { writeGatewayReply } from "./write-gateway-reply.ts";
 
 export interface OllamaRoutesOptions {
@@ -51,7 +50,7 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
   });
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { registry, chatCore: core } = station;
-  const models = modelsOf(station);
+  const models = station.ollamaModels;
   const embeddings = createEmbeddings(registry, station.config.defaults.embeddingModel);
   const modifiedAt = new Date(station.startedAt).toISOString();
 
@@ -101,25 +100,12 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
     model: string,
   ) => {
     const timings = { startedAt: process.hrtime.bigint() };
-    const cancellation = cancelOnDisconnect(reply);
-    if (!stream) {
-      const generation = await core.generate(input, cancellation);
-      return writeGatewayReply(request, reply, {
-        status: 200,
-        contentType: "application/json; charset=utf-8",
-        body: JSON.stringify(toOllamaReply(flavor, model, generation.result, timings)),
-        upstreamMs: generation.upstreamMs,
-        done: noop,
-      });
-    }
-    const run = await core.stream(input, cancellation.signal);
-    return writeGatewayReply(request, reply, {
-      status: 200,
-      contentType: "application/x-ndjson",
-      body: encodeOllamaStream(run.parts, flavor, model, timings),
-      upstreamMs: run.upstreamMs,
+    return replyWithChat(request, reply, core, input, stream, {
+      whole: (generation) => JSON.stringify(toOllamaReply(flavor, model, generation.result, timings)),
+      stream: (run) => encodeOllamaStream(run.parts, flavor, model, timings),
+      wholeType: "application/json; charset=utf-8",
+      streamType: "application/x-ndjson",
       errorFrame: ollamaErrorLine,
-      done: run.done,
     });
   };
 
@@ -297,15 +283,3 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
 };
 
 function noop(): void {}
-
-/** One set of Ollama names (and /api/copy aliases) per Station, shared by the main port and server.ollamaPort. */
-const modelsByStation = new WeakMap<Station, OllamaModels>();
-
-function modelsOf(station: Station): OllamaModels {
-  let models = modelsByStation.get(station);
-  if (models === undefined) {
-    models = new OllamaModels(station.registry, station.config);
-    modelsByStation.set(station, models);
-  }
-  return models;
-}

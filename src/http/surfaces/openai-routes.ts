@@ -2,7 +2,6 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errors } from "../../errors/errors.ts";
-import { createGateway } from "../../gateway/create-gateway.ts";
 import { filterModels, modelFacets, sortedModels, toOpenAiModel } from "../../gateway/model-catalog.ts";
 import {
   type ChatCompletionBody,
@@ -37,7 +36,7 @@ const modelsQuery = z.object({
 export const openAiRoutes: FastifyPluginAsync<{ station: Station }> = async (fastify, { station }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { registry } = station;
-  const gateway = createGateway(registry, station.config, station.vision.intake);
+  const { gateway } = station;
   const created = Math.floor(station.startedAt / 1000);
 
   fastify.post(

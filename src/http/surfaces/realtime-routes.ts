@@ -5,7 +5,6 @@ import type { FastifyPluginAsync } from "fastify";
 import type { RawData } from "ws";
 import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
-import { createRealtimeService } from "../../realtime/create-realtime-service.ts";
 import { openAiRealtimeSubprotocol } from "../../realtime/openai/create-openai-realtime-session.ts";
 import { realtimeSubprotocol } from "../../realtime/realtime-protocol.ts";
 import type { Station } from "../../station/station.ts";
@@ -26,25 +25,7 @@ const description = `A WebSocket: one agent session per connection. Client messa
  */
 export const realtimeRoutes: FastifyPluginAsync<{ station: Station }> = async (fastify, { station }) => {
   const { config } = station;
-  const service = createRealtimeService({
-    config,
-    registry: station.registry,
-    mcp: station.mcp,
-    toolPreferences: station.chat.toolPreferences,
-    intake: station.vision.intake,
-    logger: station.logger,
-    audio: station.audio,
-    clientVoice: async (clientId) => {
-      const { stt, tts } = await station.chat.clients.get(clientId);
-      return {
-        transcriptionModel: stt.model ?? undefined,
-        language: stt.language === "auto" ? undefined : stt.language.split("-")[0],
-        speechModel: tts.provider ?? undefined,
-        voice: tts.voice === "default" ? undefined : tts.voice,
-        speed: tts.speed,
-      };
-    },
-  });
+  const service = station.realtime;
 
   await fastify.register(websocket, {
     options: {

@@ -4,7 +4,6 @@ import { z } from "zod";
 import { encodeResponsesStream } from "../../protocols/responses/encode-responses-stream.ts";
 import { fromResponsesRequest } from "../../protocols/responses/from-responses-request.ts";
 import { itemId, type ResponseItem, toInputItems, toOutputItems } from "../../protocols/responses/response-items.ts";
-import { ResponseStore } from "../../protocols/responses/response-store.ts";
 import { inputItemsQuerySchema, type ResponsesBody, responsesBodySchema } from "../../protocols/responses/responses-schemas.ts";
 import { type ResponseState, toResponseObject } from "../../protocols/responses/to-response-object.ts";
 import { toJsonSchema } from "../../protocols/to-json-schema.ts";
@@ -12,8 +11,7 @@ import type { Station } from "../../station/station.ts";
 import { errorBody } from "../errors/error-body.ts";
 import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
 import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
-import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
-import { writeGatewayReply } from "./write-gateway-reply.ts";
+import { replyWithChat } from "./reply-with-chat.ts";
 
 const responsesJsonSchema = toJsonSchema(responsesBodySchema);
 const idParams = z.object({ id: z.string().min(1) });
@@ -27,7 +25,7 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
   registerSurfaceErrors(fastify, (error) => errorBody("openai", error));
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const core = station.chatCore;
-  const store = new ResponseStore(station.database.kysely);
+  const store = station.responses;
 
   fastify.post(
     "/v1/responses",
@@ -53,28 +51,15 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
         const response = toResponseObject(finished, body) as Record<string, unknown> & { output: ResponseItem[] };
         await store.save({ id: finished.id, previousResponseId: body.previous_response_id ?? null, inputItems, response });
       };
-      const cancellation = cancelOnDisconnect(reply);
-      if (body.stream !== true) {
-        const generation = await core.generate(input, cancellation);
-        state.output = toOutputItems(generation.result);
-        state.usage = generation.result.usage;
-        state.status = generation.result.finishReason === "length" ? "incomplete" : "completed";
-        await save(state);
-        return writeGatewayReply(request, reply, {
-          status: 200,
-          contentType: "application/json",
-          body: JSON.stringify(toResponseObject(state, body)),
-          upstreamMs: generation.upstreamMs,
-          done: noop,
-        });
-      }
-      const run = await core.stream(input, cancellation.signal);
-      return writeGatewayReply(request, reply, {
-        status: 200,
-        contentType: "text/event-stream; charset=utf-8",
-        body: encodeResponsesStream(run.parts, { body, state, onEnd: save, fail: run.done }),
-        upstreamMs: run.upstreamMs,
-        done: run.done,
+      return replyWithChat(request, reply, core, input, body.stream === true, {
+        whole: async (generation) => {
+          state.output = toOutputItems(generation.result);
+          state.usage = generation.result.usage;
+          state.status = generation.result.finishReason === "length" ? "incomplete" : "completed";
+          await save(state);
+          return JSON.stringify(toResponseObject(state, body));
+        },
+        stream: (run) => encodeResponsesStream(run.parts, { body, state, onEnd: save, fail: run.done }),
       });
     },
   );
@@ -117,5 +102,3 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
     },
   );
 };
-
-function noop(): void {}

@@ -1,10 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { loadedLlama } from "../../providers/llamacpp/shared-llama.ts";
 import type { Station } from "../../station/station.ts";
-import { createSystemMetrics } from "../../system/create-system-metrics.ts";
-import { readGpuInfo } from "../../system/read-gpu-info.ts";
 import { backendHealthSchema } from "./backend-health-schema.ts";
 
 const count = z.number().int().min(0);
@@ -95,20 +92,7 @@ export const systemMetricsResponse = z.object({
 /** GET /v1/system/metrics: host, GPU, queue, request-rate and provider figures as JSON. */
 export const systemMetricsRoutes: FastifyPluginAsync<{ station: Station }> = async (plainApp, { station }) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
-  const systemMetrics = createSystemMetrics({
-    version: station.version,
-    startedAt: station.startedAt,
-    requestRates: () => station.metrics.requestRates(),
-    providerCalls: () => station.metrics.providerCalls(),
-    providerStatus: () => station.registry.providerStatus(),
-    queueStats: () => station.captionQueue.stats(),
-    encodeCacheStats: () => station.registry.providers().flatMap((provider) => provider.encodeCacheStats?.() ?? []),
-    gpu: () =>
-      readGpuInfo(
-        loadedLlama(),
-        station.registry.providers().some((provider) => provider.type === "llamacpp"),
-      ),
-  });
+  const { systemMetrics } = station;
 
   app.get(
     "/v1/system/metrics",

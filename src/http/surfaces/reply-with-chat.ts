@@ -1,0 +1,59 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { ChatInput } from "../../chat-core/chat-input.ts";
+import type { ChatGeneration, ChatStreamRun } from "../../chat-core/chat-run.ts";
+import type { ChatCore } from "../../chat-core/create-chat-core.ts";
+import type { GatewayReply } from "../../gateway/gateway-reply.ts";
+import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
+import { writeGatewayReply } from "./write-gateway-reply.ts";
+
+/** How one wire protocol encodes the chat core's answer. */
+export interface ChatReplyCodec {
+  /** The whole reply's body (JSON) for a request that did not ask for a stream. */
+  whole(generation: ChatGeneration): string | Promise<string>;
+  /** The stream's frames, as they come. */
+  stream(run: ChatStreamRun): AsyncIterable<Uint8Array | string>;
+  /** Defaults: application/json and text/event-stream. */
+  wholeType?: string;
+  streamType?: string;
+  /** How this protocol ends a stream that fails midway (default: OpenAI's SSE `error` event). */
+  errorFrame?: GatewayReply["errorFrame"];
+}
+
+const jsonType = "application/json";
+const eventStreamType = "text/event-stream; charset=utf-8";
+
+/**
+ * Runs a decoded request through the chat core and writes the answer in the surface's protocol:
+ * one JSON body, or frames relayed as they come (the client going away aborts the upstream call).
+ */
+export async function replyWithChat(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  core: ChatCore,
+  input: ChatInput,
+  stream: boolean,
+  codec: ChatReplyCodec,
+): Promise<FastifyReply | undefined> {
+  const cancellation = cancelOnDisconnect(reply);
+  if (!stream) {
+    const generation = await core.generate(input, cancellation);
+    return writeGatewayReply(request, reply, {
+      status: 200,
+      contentType: codec.wholeType ?? jsonType,
+      body: await codec.whole(generation),
+      upstreamMs: generation.upstreamMs,
+      done: noop,
+    });
+  }
+  const run = await core.stream(input, cancellation.signal);
+  return writeGatewayReply(request, reply, {
+    status: 200,
+    contentType: codec.streamType ?? eventStreamType,
+    body: codec.stream(run),
+    upstreamMs: run.upstreamMs,
+    ...(codec.errorFrame === undefined ? {} : { errorFrame: codec.errorFrame }),
+    done: run.done,
+  });
+}
+
+function noop(): void {}
