@@ -7,11 +7,13 @@ const weakeningFlags = new Set(["--disable-web-security", "--allow-running-insec
  * A headless Chromium for the web UI tests, with no download and no system package: by default
  * the one `@sparticuz/chromium` (a dev dependency) ships inside its npm package, unpacked once
  * to /tmp/chromium and driven by playwright-core. `CHROMIUM_PATH=/usr/bin/chromium` uses a
- * system Chromium instead (Debian's `apt-get install chromium`).
+ * system Chromium instead (Debian's `apt-get install chromium`). `extraArgs` adds switches (a fake
+ * microphone: `--use-fake-device-for-media-stream`, `--use-file-for-fake-audio-capture=<wav>`).
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   const systemChromium = process.env.CHROMIUM_PATH;
-  if (systemChromium !== undefined && systemChromium !== "") return chromium.launch({ executablePath: systemChromium, headless: true });
+  if (systemChromium !== undefined && systemChromium !== "")
+    return chromium.launch({ executablePath: systemChromium, headless: true, args: extraArgs });
   const { default: packaged } = await import("@sparticuz/chromium");
   return chromium.launch({
     executablePath: await packaged.executablePath(),
@@ -23,6 +25,7 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }

@@ -8,10 +8,12 @@ import { modelsView } from "./views/models.js";
 import { overviewView } from "./views/overview.js";
 import { queueView } from "./views/queue.js";
 import { visionView } from "./views/vision.js";
+import { voiceView } from "./views/voice.js";
 
 const views = {
   overview: overviewView,
   chat: chatView,
+  voice: voiceView,
   vision: visionView,
   models: modelsView,
   mcp: mcpView,

@@ -1,0 +1,134 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createScriptedChatProvider, lastMessage, textOf } from "../support/chat-scripted-provider.ts";
+import { launchChromium } from "../support/launch-chromium.ts";
+import { createInMemoryMcpServer, waitUntil } from "../support/mcp-in-memory-server.ts";
+import { startTestStation, type TestStation } from "../support/start-test-station.ts";
+import { writeTinyMoonshine } from "../support/tiny-moonshine.ts";
+import { writeTinyVits } from "../support/tiny-vits.ts";
+
+const reply = "The sum is 42.";
+
+/**
+ * The Voice view in a real headless Chromium whose microphone is Chromium's fake capture device
+ * playing a WAV spoken by espeak-ng, against a Station with local models only: the tiny
+ * random-weight Moonshine transcribes (scripted to say "hello station"), a scripted chat model
+ * calls an MCP tool and answers, the tiny VITS speaks the answer. Everything the page shows
+ * comes through /v1/realtime in OpenAI's protocol; every wait is for an element or a value.
+ */
+describe("web UI: the Voice view", () => {
+  const workDir = mkdtempSync(path.join(tmpdir(), "station-voice-ui-"));
+  const dataDir = path.join(workDir, "data");
+  const speechFile = path.join(workDir, "speech.wav");
+  let station: TestStation;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const cspViolations: string[] = [];
+
+  const calculator = createInMemoryMcpServer("calc", (server) => {
+    server.registerTool("add", { description: "Add two numbers", inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => ({
+      content: [{ type: "text", text: String(a + b) }],
+    }));
+  });
+  const chat = createScriptedChatProvider("fake", (request) => {
+    const last = lastMessage(request);
+    if (last?.role === "tool") return { text: `The sum is ${textOf(last)}.` };
+    return { toolCalls: [{ name: "calc__add", arguments: { a: 2, b: 40 } }] };
+  });
+
+  beforeAll(async () => {
+    mkdirSync(path.join(dataDir, "models"), { recursive: true });
+    writeTinyMoonshine(path.join(dataDir, "models", "tiny-moonshine"), { text: "hello station" });
+    writeTinyVits(path.join(dataDir, "models", "tiny-vits"), { samplingRate: 16_000, samplesPerToken: 400 });
+    // Half a second of silence, the speech, then 1.5 s of silence (Chromium plays the file in a loop).
+    const spoken = path.join(workDir, "spoken.wav");
+    execFileSync("espeak-ng", ["-w", spoken, "Hello station. What is two plus forty?"]);
+    execFileSync("sox", [spoken, speechFile, "pad", "0.5", "1.5"]);
+    station = await startTestStation({
+      dataDir,
+      config: { providers: [{ id: "speech", type: "local-speech" }], defaults: { chatModel: "fake/scripted" } },
+      providers: [chat],
+      mcpServers: [calculator.definition],
+    });
+    await waitUntil(() => station.station.mcp.catalog().length === 1, "the calc tool");
+    browser = await launchChromium([
+      "--use-fake-device-for-media-stream",
+      "--use-fake-ui-for-media-stream",
+      `--use-file-for-fake-audio-capture=${speechFile}`,
+    ]);
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.text().includes("Content Security Policy")) cspViolations.push(message.text());
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await station?.close();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it("press to talk: the microphone's speech is transcribed, the tool call is shown, the reply is written and played", async () => {
+    await page.goto(`${station.url}/#/voice`);
+    await page.getByRole("button", { name: "Start" }).click();
+    const status = page.locator("#voice-status");
+    await status.getByText("Hold the button").waitFor({ timeout: 20_000 });
+    expect(await page.locator("#voice-session").textContent()).toMatch(/speech to text speech\/tiny-moonshine · spoken replies/);
+
+    const talk = page.locator("#voice-talk");
+    const box = await talk.boundingBox();
+    if (box === null) throw new Error("the talk button is not on screen");
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    // Held until 1.5 s of microphone audio has gone to Station.
+    await expect.poll(async () => Number(await talk.getAttribute("data-captured-ms")), { timeout: 20_000 }).toBeGreaterThanOrEqual(1500);
+    await page.mouse.up();
+
+    const said = page.locator('.message-user[data-state="transcribed"]');
+    await said.waitFor({ timeout: 30_000 });
+    expect(await said.textContent()).toBe("hello station");
+    // The chat model heard the transcript of the browser's audio.
+    expect(textOf(chat.requests[0]?.messages.findLast((message) => message.role === "user"))).toBe("hello station");
+
+    const answer = page.locator(".message-assistant").last();
+    await answer.getByText(reply).waitFor({ timeout: 30_000 });
+    const tool = answer.locator(".tool-call");
+    await tool.locator(".badge", { hasText: "done" }).waitFor();
+    expect(await tool.locator("summary code").textContent()).toBe("calc__add");
+    await tool.locator("summary").click();
+    expect(await tool.locator("pre").first().textContent()).toContain('"a": 2');
+    expect(await tool.locator(".tool-result pre").textContent()).toBe("42");
+
+    // All of the VITS audio arrived (15 byte tokens plus <s> and </s>, 400 samples each at 16 kHz → 24 kHz PCM16), and it played.
+    const audio = answer.locator(".message-audio");
+    await expect.poll(() => audio.getAttribute("data-bytes"), { timeout: 30_000 }).toBe(String((14 + 2) * 400 * 2 * 1.5));
+    await expect.poll(async () => Number(await audio.getAttribute("data-played-ms")), { timeout: 30_000 }).toBeGreaterThan(300);
+    await status.getByText("Hold the button").waitFor();
+  }, 120_000);
+
+  it("hands-free: Station's voice-activity detection finds the turn in the microphone's audio and answers it", async () => {
+    const before = chat.requests.length;
+    await page.getByLabel("Hands-free").check();
+    await page.locator("#voice-status").getByText("Listening: just talk.").waitFor();
+    expect(await page.locator("#voice-talk").isVisible()).toBe(false);
+    const turns = await page.locator(".message-user").count();
+    // Only real speech starts a turn: the VAD heard espeak-ng's words through the page.
+    await page.locator(".message-user").nth(turns).waitFor({ timeout: 30_000 });
+    await page.locator(".message-assistant").nth(turns).getByText(reply).waitFor({ timeout: 30_000 });
+    expect(chat.requests.length).toBeGreaterThan(before);
+    await page.getByRole("button", { name: "End", exact: true }).click();
+    await page.locator("#voice-status").getByText("Not connected.").waitFor();
+  }, 120_000);
+
+  it("ran without a script error or a CSP violation", () => {
+    expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
+  });
+});
