@@ -5,9 +5,12 @@ import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
 import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
+import { createMoonfileModels } from "../moonfile/create-moonfile-models.ts";
+import type { MoonfileResident } from "../moonfile/load-moonfile.ts";
 import { createModelResidency, type ModelResidency, type ResidencyHandle, type Resident } from "../residency/model-residency.ts";
 import { type Scheduler, systemScheduler } from "../residency/scheduler.ts";
 import type { ModelInfo, Provider, RunningModel, VisionModel } from "../spec/index.ts";
+import { createDeferredVisionModel } from "./create-deferred-vision-model.ts";
 import { createEncodingCache, type EncodingCacheStats } from "./create-encoding-cache.ts";
 import { createFlorence2VisionModel } from "./create-florence2-vision-model.ts";
 import { createVisionChatModel } from "./create-vision-chat-model.ts";
@@ -16,6 +19,9 @@ import { inspectVisionModel, type VisionInspection, type VisionModelSummary } fr
 import type { EncoderState, Florence2Resident } from "./load-florence2.ts";
 import { localVisionThreadCount } from "./local-vision-thread-count.ts";
 import { visionModelError } from "./vision-model-error.ts";
+
+/** A loaded model of any family this provider runs. */
+type LocalVisionResident = Florence2Resident | MoonfileResident;
 
 export type LocalVisionProviderConfig = Extract<ProviderConfig, { type: "local-vision" }>;
 
@@ -58,11 +64,11 @@ export function createLocalVisionProvider(
   const directories = localVisionModelsDirectories(providerConfig, options.config);
   const threads = providerConfig.threads > 0 ? providerConfig.threads : localVisionThreadCount();
   const residency =
-    options.residency?.scope<Florence2Resident>(providerConfig.id, {
+    options.residency?.scope<LocalVisionResident>(providerConfig.id, {
       defaultKeepAliveMs: providerConfig.keepAliveMs,
       memoryBudgetBytes: providerConfig.memoryBudgetBytes,
     }) ??
-    createModelResidency<Florence2Resident>({
+    createModelResidency<LocalVisionResident>({
       scheduler: options.scheduler ?? systemScheduler,
       defaultKeepAliveMs: providerConfig.keepAliveMs,
       memoryBudgetBytes: providerConfig.memoryBudgetBytes,
@@ -79,6 +85,19 @@ export function createLocalVisionProvider(
   // The second level (encoder output per image and prompt) counts its hits apart.
   const promptStats: EncodingCacheStats = { hits: 0, misses: 0, encoderRuns: 0, promptHits: 0, entries: 0, capacity: 0 };
   const caches = new Set<{ readonly size: number }>();
+  const moonfiles = createMoonfileModels({
+    providerId: providerConfig.id,
+    directories,
+    threads,
+    parallelRequests: providerConfig.parallelRequests,
+    maxQueue: providerConfig.maxQueue,
+    maxNewTokens: providerConfig.maxNewTokens,
+    encodeCacheEntries: providerConfig.encodeCacheEntries,
+    stats,
+    caches,
+    acquire: (name, prepareMoonfile) => residency.acquire(name, prepareMoonfile),
+    logger,
+  });
   const inspections = new Map<string, { key: string; result: VisionInspection }>();
   const modelId = (name: string) => `${providerConfig.id}/${name}`;
 
@@ -144,9 +163,21 @@ export function createLocalVisionProvider(
     };
   };
 
-  const acquire = (name: string): Promise<ResidencyHandle<Florence2Resident>> => residency.acquire(name, prepare(name));
+  const acquire = async (name: string): Promise<ResidencyHandle<Florence2Resident>> => {
+    const handle = await residency.acquire(name, prepare(name));
+    if ("family" in handle.model) {
+      handle.release();
+      throw errors.internal(`'${modelId(name)}' is loaded as a Moondream .mf model`);
+    }
+    return handle as ResidencyHandle<Florence2Resident>;
+  };
 
-  const visionModel = (modelName: string): VisionModel =>
+  /** A Hugging Face directory of that name is served first; else a `<name>.mf`. */
+  const isMoonfile = async (name: string): Promise<boolean> =>
+    (await moonfiles.find(name)) !== undefined &&
+    !(await findOnnxModelDirectories(directories)).some((candidate) => candidate.name === name);
+
+  const florence2VisionModel = (modelName: string): VisionModel =>
     createFlorence2VisionModel({
       id: modelId(modelName),
       maxNewTokens: providerConfig.maxNewTokens,
@@ -169,6 +200,11 @@ export function createLocalVisionProvider(
       },
     });
 
+  const visionModel = (modelName: string): VisionModel =>
+    createDeferredVisionModel(modelId(modelName), async () =>
+      (await isMoonfile(modelName)) ? moonfiles.visionModel(modelName) : florence2VisionModel(modelName),
+    );
+
   const iso = (ms: number) => new Date(ms).toISOString();
 
   return {
@@ -178,7 +214,8 @@ export function createLocalVisionProvider(
     async listModels() {
       const loadedNames = new Set(residency.entries().map((entry) => entry.name));
       const models: ModelInfo[] = [];
-      for (const model of await findOnnxModelDirectories(directories)) {
+      const onnxDirectories = await findOnnxModelDirectories(directories);
+      for (const model of onnxDirectories) {
         const inspection = await inspect(model);
         const base = { id: modelId(model.name), providerId: providerConfig.id, name: model.name };
         if (!inspection.ok) {
@@ -207,6 +244,7 @@ export function createLocalVisionProvider(
           },
         });
       }
+      models.push(...(await moonfiles.list(new Set(onnxDirectories.map((model) => model.name)), loadedNames)));
       return models;
     },
     async health() {
@@ -215,7 +253,8 @@ export function createLocalVisionProvider(
     chatModel: (modelName) => createVisionChatModel(providerConfig.id, modelName, visionModel(modelName)),
     visionModel: (modelName) => visionModel(modelName),
     async loadModel(modelName, loadOptions = {}) {
-      await residency.preload(modelName, prepare(modelName), loadOptions.keepAliveMs);
+      const prepareLoad = (await isMoonfile(modelName)) ? moonfiles.prepare(modelName) : prepare(modelName);
+      await residency.preload(modelName, prepareLoad, loadOptions.keepAliveMs);
     },
     async unloadModel(modelName) {
       await residency.unload(modelName);

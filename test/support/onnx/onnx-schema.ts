@@ -88,7 +88,7 @@ const root = protobuf.Root.fromJSON(schema);
 export const ModelProto = root.lookupType("onnx.ModelProto");
 
 /** TensorProto.DataType values. */
-export const OnnxType = { float: 1, uint8: 2, int32: 6, int64: 7, bool: 9 } as const;
+export const OnnxType = { float: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10 } as const;
 export type OnnxTypeName = keyof typeof OnnxType;
 
 export const AttributeType = { float: 1, int: 2, string: 3, tensor: 4, graph: 5, floats: 6, ints: 7 } as const;

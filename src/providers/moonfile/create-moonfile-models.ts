@@ -1,0 +1,163 @@
+import { createHash } from "node:crypto";
+import { errors } from "../../errors/errors.ts";
+import { StationError } from "../../errors/station-error.ts";
+import type { Logger } from "../../logging/create-logger.ts";
+import type { PrepareLoad, ResidencyHandle, Resident } from "../residency/model-residency.ts";
+import type { ModelInfo } from "../spec/provider.ts";
+import type { VisionModel } from "../spec/vision-model.ts";
+import { createEncodingCache, type EncodingCacheStats } from "../transformers/create-encoding-cache.ts";
+import { visionModelError } from "../transformers/vision-model-error.ts";
+import { createMoonfileVisionModel } from "./create-moonfile-vision-model.ts";
+import { findMoonfiles, type MoonfileOnDisk } from "./find-moonfiles.ts";
+import { inspectMoonfile, type MoonfileInspection } from "./inspect-moonfile.ts";
+import type { EncodedImage, MoonfileResident } from "./load-moonfile.ts";
+
+export interface MoonfileModelsOptions {
+  providerId: string;
+  directories: readonly string[];
+  threads: number;
+  parallelRequests: number;
+  maxQueue: number;
+  maxNewTokens: number;
+  encodeCacheEntries: number;
+  /** The provider's encode-cache counters, shared with its other families. */
+  stats: EncodingCacheStats;
+  /** The provider's live caches (their sizes are summed for the metrics). */
+  caches: Set<{ readonly size: number }>;
+  /** The provider's residency view (acquire with this family's prepare). */
+  acquire(name: string, prepare: PrepareLoad<MoonfileResident>): Promise<ResidencyHandle<Resident>>;
+  logger: Logger;
+}
+
+export interface MoonfileModels {
+  find(name: string): Promise<MoonfileOnDisk | undefined>;
+  /** Every `.mf` not shadowed by a name in `taken`, with its capabilities or the reason it cannot be served. */
+  list(taken: ReadonlySet<string>, loaded: ReadonlySet<string>): Promise<ModelInfo[]>;
+  prepare(name: string): PrepareLoad<MoonfileResident>;
+  visionModel(name: string): VisionModel;
+}
+
+/** Encoded images cost the decoder's cache after the image (~70 MB for the 0.5B model): bounded by bytes as well as entries. */
+const encodeCacheBytes = 1024 * 1024 * 1024;
+
+const isMoonfileResident = (model: Resident): model is MoonfileResident => (model as Partial<MoonfileResident>).family === "moondream-mf";
+
+/**
+ * The Moondream `.mf` family of the local-vision provider: discovery in the models directories,
+ * inspection once per file version, loads through the provider's residency, and the vision model.
+ */
+export function createMoonfileModels(options: MoonfileModelsOptions): MoonfileModels {
+  const modelId = (name: string) => `${options.providerId}/${name}`;
+  const inspections = new Map<string, { key: string; result: MoonfileInspection }>();
+  const versionKey = (file: MoonfileOnDisk) => `${file.path}:${file.sizeBytes}:${file.modifiedMs}`;
+
+  const inspect = async (file: MoonfileOnDisk): Promise<MoonfileInspection> => {
+    const key = versionKey(file);
+    const cached = inspections.get(file.name);
+    if (cached?.key === key) return cached.result;
+    const result = await inspectMoonfile(modelId(file.name), file.path);
+    if (!result.ok) options.logger.warn({ model: modelId(file.name), reason: result.error.message }, "Moondream .mf model skipped");
+    inspections.set(file.name, { key, result });
+    return result;
+  };
+
+  const find = async (name: string) => (await findMoonfiles(options.directories)).find((file) => file.name === name);
+
+  const prepare =
+    (name: string): PrepareLoad<MoonfileResident> =>
+    async () => {
+      const file = await find(name);
+      if (file === undefined) throw errors.modelNotFound(modelId(name));
+      const inspection = await inspect(file);
+      if (!inspection.ok) throw inspection.error;
+      const { index } = inspection.summary;
+      return {
+        estimatedBytes: index.sizeBytes,
+        load: async () => {
+          const cache = createEncodingCache<EncodedImage>(options.encodeCacheEntries, options.stats, {
+            maxBytes: encodeCacheBytes,
+            sizeOf: (image) => image.byteLength,
+          });
+          try {
+            // onnxruntime and the tokenizer load on first use.
+            const { loadMoonfile } = await import("./load-moonfile.ts");
+            const loaded = await loadMoonfile({
+              modelId: modelId(name),
+              path: file.path,
+              index,
+              threads: options.threads,
+              parallelRequests: options.parallelRequests,
+              maxQueue: options.maxQueue,
+              cache,
+              onEncoderRun: () => {
+                options.stats.encoderRuns++;
+              },
+            });
+            options.caches.add(cache);
+            const dispose = loaded.dispose.bind(loaded);
+            return Object.assign(loaded, {
+              dispose: async () => {
+                options.caches.delete(cache);
+                await dispose();
+              },
+            });
+          } catch (error) {
+            // A graph ONNX Runtime cannot parse, a tokenizer it cannot build: the file is bad, not the request.
+            const invalid = visionModelError(modelId(name), file.path, (error as Error).message, error);
+            inspections.set(name, { key: versionKey(file), result: { ok: false, error: invalid } });
+            throw invalid;
+          }
+        },
+      };
+    };
+
+  const visionModel = (name: string): VisionModel =>
+    createMoonfileVisionModel({
+      id: modelId(name),
+      maxNewTokens: options.maxNewTokens,
+      async withModel(request, work) {
+        const handle = await options.acquire(name, prepare(name));
+        try {
+          const model = handle.model;
+          if (!isMoonfileResident(model)) throw errors.internal(`'${modelId(name)}' is loaded as another family`);
+          const slot = await model.slots.acquire(request.signal);
+          try {
+            return await work(model, request.contentHash ?? createHash("sha256").update(request.image.data).digest("hex"));
+          } finally {
+            slot.release();
+          }
+        } catch (error) {
+          if (error instanceof StationError || request.signal?.aborted) throw error;
+          throw errors.internal(`The local vision model '${modelId(name)}' failed: ${(error as Error).message}`, error);
+        } finally {
+          handle.release();
+        }
+      },
+    });
+
+  return {
+    find,
+    prepare,
+    visionModel,
+    async list(taken, loaded) {
+      const models: ModelInfo[] = [];
+      for (const file of await findMoonfiles(options.directories)) {
+        if (taken.has(file.name)) continue;
+        const inspection = await inspect(file);
+        const base = { id: modelId(file.name), providerId: options.providerId, name: file.name };
+        const metadata = { path: file.path, sizeBytes: file.sizeBytes, engine: "onnxruntime (Moondream .mf)", family: "moondream-mf" };
+        if (!inspection.ok) {
+          models.push({ ...base, capabilities: [], state: "not-loaded", metadata: { ...metadata, error: inspection.error.message } });
+          continue;
+        }
+        models.push({
+          ...base,
+          capabilities: inspection.summary.capabilities,
+          state: loaded.has(file.name) ? "loaded" : "not-loaded",
+          metadata: { ...metadata, visionSkills: inspection.summary.skills },
+        });
+      }
+      return models;
+    },
+  };
+}
