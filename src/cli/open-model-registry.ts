@@ -15,14 +15,17 @@ export async function openModelRegistry(
   logger: Logger,
   onDisabled: (providerId: string, error: Error) => void,
 ): Promise<{ registry: ModelRegistry; providers: Provider[] }> {
-  const providers = (config.providers ?? []).flatMap((providerConfig): Provider[] => {
-    try {
-      return [createProvider(providerConfig, { config, logger })];
-    } catch (error) {
-      onDisabled(providerConfig.id, error as Error);
-      return [];
-    }
-  });
+  const built = await Promise.all(
+    (config.providers ?? []).map(async (providerConfig): Promise<Provider[]> => {
+      try {
+        return [await createProvider(providerConfig, { config, logger })];
+      } catch (error) {
+        onDisabled(providerConfig.id, error as Error);
+        return [];
+      }
+    }),
+  );
+  const providers = built.flat();
   const registry = createModelRegistry({ providers, logger, config });
   await registry.refresh();
   return { registry, providers };

@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
-import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { errors } from "../errors/errors.ts";
 import type { SecretRedactor } from "../security/secret-redactor.ts";
 import type { Station } from "../station/station.ts";
 import { registerAuth } from "./auth/auth-hook.ts";
 import { clientGone } from "./client-gone.ts";
 import { connectionLimits } from "./connection-limits.ts";
+import { registerDocs } from "./docs/register-docs.ts";
 import { clientErrorHandler } from "./errors/client-error-handler.ts";
 import { errorBody, surfaceOf } from "./errors/error-body.ts";
 import { toStationError } from "./errors/to-station-error.ts";
@@ -87,14 +86,8 @@ export async function createApp(station: Station, options: { only?: "ollama" } =
     return app;
   }
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: "Station API", version: station.version, description: "Self-hosted AI backend" },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  // /openapi.json and /docs: routes recorded from here on, the document built when first asked for.
+  registerDocs(app, { title: "Station API", version: station.version, description: "Self-hosted AI backend" });
 
   await app.register(systemRoutes, { station });
   await app.register(systemModelsRoutes, { station });
@@ -117,7 +110,6 @@ export async function createApp(station: Station, options: { only?: "ollama" } =
   await app.register(realtimeRoutes, { station });
   await app.register(webUiRoutes);
 
-  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
 }
 

@@ -1,10 +1,7 @@
 import { hostname } from "node:os";
-import { createRedisSessionLock } from "../chat/create-redis-session-lock.ts";
 import type { SessionLock } from "../chat/session-lock.ts";
 import type { StationConfig } from "../config/schema.ts";
 import type { Database } from "../storage/database.ts";
-import { connectRedis } from "./connect-redis.ts";
-import { createBullmqQueueBackend } from "./create-bullmq-queue-backend.ts";
 import { createSqliteQueueBackend } from "./create-sqlite-queue-backend.ts";
 import type { QueueBackend } from "./queue-backend.ts";
 
@@ -30,6 +27,12 @@ export interface OpenedQueueBackend {
 export async function openQueueBackend(config: StationConfig, database: Database): Promise<OpenedQueueBackend> {
   const { queue } = config;
   if (queue.backend === "bullmq" && queue.redisUrl !== undefined) {
+    // BullMQ and ioredis are imported only when configured: they are a fifth of start-up otherwise.
+    const [{ connectRedis }, { createBullmqQueueBackend }, { createRedisSessionLock }] = await Promise.all([
+      import("./connect-redis.ts"),
+      import("./create-bullmq-queue-backend.ts"),
+      import("../chat/create-redis-session-lock.ts"),
+    ]);
     const redis = await connectRedis(queue.redisUrl);
     const backend = createBullmqQueueBackend({
       redis: redis.commands,

@@ -1,5 +1,6 @@
-import { Agent } from "undici";
+import type { Agent } from "undici";
 import { guardedLookup } from "./guarded-lookup.ts";
+import { loadUndici } from "./load-undici.ts";
 
 /**
  * An undici connection pool whose every new socket resolves its host through `guardedLookup`,
@@ -7,5 +8,6 @@ import { guardedLookup } from "./guarded-lookup.ts";
  */
 export function createGuardedAgent(options: { allowPrivateNetworks: boolean; connectTimeoutMs?: number }): Agent {
   const timeout = options.connectTimeoutMs ?? 5_000;
+  const { Agent } = loadUndici();
   return new Agent({ connect: options.allowPrivateNetworks ? { timeout } : { timeout, lookup: guardedLookup } });
 }

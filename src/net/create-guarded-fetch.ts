@@ -1,6 +1,7 @@
-import { type RequestInit, type Response, fetch as undiciFetch } from "undici";
+import type { Agent, RequestInit, Response } from "undici";
 import { assertPublicUrl, type ResolveHost } from "./assert-public-url.ts";
 import { createGuardedAgent } from "./create-guarded-agent.ts";
+import { loadUndici } from "./load-undici.ts";
 import { toNetworkError } from "./to-network-error.ts";
 
 export interface GuardedFetchOptions {
@@ -29,7 +30,8 @@ export type GuardedFetch = ((input: string | URL, init?: RequestInit) => Promise
  * 400 StationErrors (`url_not_allowed`, `url_unreachable`, `url_timeout`).
  */
 export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
-  const agent = createGuardedAgent(options);
+  // Created by the first call: undici stays unloaded until something fetches.
+  let agent: Agent | undefined;
   const maxRedirects = options.maxRedirects ?? 0;
 
   const guardedFetch = async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
@@ -40,8 +42,9 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
     for (let hop = 0; ; hop++) {
       await assertPublicUrl(url, { allowPrivateNetworks: options.allowPrivateNetworks, param: options.param, resolve: options.resolve });
       let response: Response;
+      agent ??= createGuardedAgent(options);
       try {
-        response = await undiciFetch(url, { ...init, signal, redirect: "manual", dispatcher: agent });
+        response = await loadUndici().fetch(url, { ...init, signal, redirect: "manual", dispatcher: agent });
       } catch (error) {
         throw toNetworkError(error, url, timeoutSignal, options.param);
       }
@@ -55,5 +58,5 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
       }
     }
   };
-  return Object.assign(guardedFetch, { close: () => agent.close() });
+  return Object.assign(guardedFetch, { close: async () => agent?.close() });
 }

@@ -1,6 +1,7 @@
-import { request } from "undici";
+import type { Agent } from "undici";
 import { assertPublicUrl, type ResolveHost } from "./assert-public-url.ts";
 import { createGuardedAgent } from "./create-guarded-agent.ts";
+import { loadUndici } from "./load-undici.ts";
 import { toNetworkError } from "./to-network-error.ts";
 
 export interface GuardedPostOptions {
@@ -24,18 +25,20 @@ export type GuardedPost = ((
  * the body. Uses undici's `request`, several times cheaper per call than `fetch`.
  */
 export function createGuardedPost(options: GuardedPostOptions): GuardedPost {
-  const agent = createGuardedAgent(options);
+  // Created by the first delivery: undici stays unloaded until a webhook is sent.
+  let agent: Agent | undefined;
   const post = async (
     url: string,
     init: { headers: Record<string, string>; body: string; signal?: AbortSignal },
   ): Promise<{ status: number }> => {
     const target = await assertPublicUrl(url, { allowPrivateNetworks: options.allowPrivateNetworks, resolve: options.resolve });
+    agent ??= createGuardedAgent(options);
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), options.timeoutMs);
     const abort = (): void => timeout.abort();
     init.signal?.addEventListener("abort", abort, { once: true });
     try {
-      const response = await request(target, {
+      const response = await loadUndici().request(target, {
         method: "POST",
         headers: init.headers,
         body: init.body,
@@ -52,5 +55,5 @@ export function createGuardedPost(options: GuardedPostOptions): GuardedPost {
       init.signal?.removeEventListener("abort", abort);
     }
   };
-  return Object.assign(post, { close: () => agent.close() });
+  return Object.assign(post, { close: async () => agent?.close() });
 }

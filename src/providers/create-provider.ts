@@ -1,15 +1,7 @@
 import type { ProviderConfig, StationConfig } from "../config/schema.ts";
 import type { Logger } from "../logging/create-logger.ts";
-import { createLlamaCppProvider } from "./llamacpp/create-llamacpp-provider.ts";
-import { createLmStudioProvider } from "./lmstudio/create-lmstudio-provider.ts";
-import { createMoondreamProvider } from "./moondream/create-moondream-provider.ts";
-import { createOcrProvider } from "./ocr/create-ocr-provider.ts";
-import { createOllamaProvider } from "./ollama/create-ollama-provider.ts";
-import { createOpenAiCompatibleProvider } from "./openai-compatible/create-openai-compatible-provider.ts";
 import type { ModelResidency, Resident } from "./residency/model-residency.ts";
 import type { Provider } from "./spec/index.ts";
-import { createLocalSpeechProvider } from "./speech/create-local-speech-provider.ts";
-import { createLocalVisionProvider } from "./transformers/create-local-vision-provider.ts";
 
 export interface ProviderContext {
   config: StationConfig;
@@ -20,26 +12,46 @@ export interface ProviderContext {
   residency?: ModelResidency<Resident>;
 }
 
-/** Builds the adapter for one `providers:` entry. */
-export function createProvider(providerConfig: ProviderConfig, context: ProviderContext): Provider {
+/**
+ * Builds the adapter for one `providers:` entry. Each adapter's module graph is imported only
+ * when a provider of its type is configured: the HTTP adapters bring undici, the engines their
+ * runtimes, and a start-up pays only for what its config names.
+ */
+export async function createProvider(providerConfig: ProviderConfig, context: ProviderContext): Promise<Provider> {
   switch (providerConfig.type) {
     case "openai":
-    case "openrouter":
+    case "openrouter": {
+      const { createOpenAiCompatibleProvider } = await import("./openai-compatible/create-openai-compatible-provider.ts");
       return createOpenAiCompatibleProvider(providerConfig);
-    case "lmstudio":
+    }
+    case "lmstudio": {
+      const { createLmStudioProvider } = await import("./lmstudio/create-lmstudio-provider.ts");
       return createLmStudioProvider(providerConfig);
-    case "ollama":
+    }
+    case "ollama": {
+      const { createOllamaProvider } = await import("./ollama/create-ollama-provider.ts");
       return createOllamaProvider(providerConfig);
-    case "moondream":
+    }
+    case "moondream": {
+      const { createMoondreamProvider } = await import("./moondream/create-moondream-provider.ts");
       return createMoondreamProvider(providerConfig, context.fetch === undefined ? {} : { fetch: context.fetch });
-    case "llamacpp":
+    }
+    case "llamacpp": {
+      const { createLlamaCppProvider } = await import("./llamacpp/create-llamacpp-provider.ts");
       return createLlamaCppProvider(providerConfig, context);
-    case "ocr":
+    }
+    case "ocr": {
+      const { createOcrProvider } = await import("./ocr/create-ocr-provider.ts");
       return createOcrProvider(providerConfig);
-    case "local-vision":
+    }
+    case "local-vision": {
+      const { createLocalVisionProvider } = await import("./transformers/create-local-vision-provider.ts");
       return createLocalVisionProvider(providerConfig, context);
-    case "local-speech":
+    }
+    case "local-speech": {
+      const { createLocalSpeechProvider } = await import("./speech/create-local-speech-provider.ts");
       return createLocalSpeechProvider(providerConfig, context);
+    }
     default: {
       const unknown = providerConfig as { type: string; id: string };
       throw new Error(`provider type '${unknown.type}' (id '${unknown.id}') is not implemented yet`);

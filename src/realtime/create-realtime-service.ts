@@ -1,5 +1,4 @@
 import type { AudioService } from "../audio/audio-service.ts";
-import { createSileroVad } from "../audio/vad/create-silero-vad.ts";
 import type { VadFactory } from "../audio/vad/voice-activity-detector.ts";
 import { createImageReaderForBlindModel } from "../chat/read-images-for-blind-model.ts";
 import type { StationConfig } from "../config/schema.ts";
@@ -100,7 +99,7 @@ export function createRealtimeService(options: RealtimeServiceOptions): Realtime
           mcp: options.mcp,
           intake: options.intake,
           audio: options.audio,
-          createVad: options.createVad ?? createSileroVad,
+          createVad: options.createVad ?? loadSileroVad,
           defaultChatModel: config.defaults.chatModel,
           maxToolRounds: config.chat.maxToolRounds,
           maxMessageBytes: limits.maxMessageBytes,
@@ -129,3 +128,7 @@ export function createRealtimeService(options: RealtimeServiceOptions): Realtime
     },
   };
 }
+
+/** Silero VAD runs on onnxruntime-node: imported with the first voice session, not at start-up. */
+const loadSileroVad: VadFactory = async (settings, events) =>
+  (await import("../audio/vad/create-silero-vad.ts")).createSileroVad(settings, events);

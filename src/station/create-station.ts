@@ -68,14 +68,17 @@ export async function createStation(config: StationConfig, options: CreateStatio
     memoryBudgetBytes: config.residency.memoryBudgetBytes,
     logger,
   });
-  const providers = (config.providers ?? []).flatMap((providerConfig) => {
-    try {
-      return [createProvider(providerConfig, { config, logger, residency })];
-    } catch (error) {
-      logger.error({ provider: providerConfig.id, err: error }, "provider disabled");
-      return [];
-    }
-  });
+  const built = await Promise.all(
+    (config.providers ?? []).map(async (providerConfig): Promise<Provider[]> => {
+      try {
+        return [await createProvider(providerConfig, { config, logger, residency })];
+      } catch (error) {
+        logger.error({ provider: providerConfig.id, err: error }, "provider disabled");
+        return [];
+      }
+    }),
+  );
+  const providers = built.flat();
   providers.push(...(options.providers ?? []));
   const metrics = createGatewayMetrics();
   closers.push(async () => metrics.close());

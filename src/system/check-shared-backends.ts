@@ -1,6 +1,4 @@
 import type { StationConfig } from "../config/schema.ts";
-import { connectRedis } from "../jobs/connect-redis.ts";
-import { openPostgresDatabase } from "../storage/open-postgres-database.ts";
 import { redactUrl } from "../storage/redact-url.ts";
 
 /** One line of the report (the shape of diagnostics.ts's DiagnosticCheck; declared here so neither imports the other). */
@@ -16,6 +14,7 @@ export async function checkSharedBackends(config: StationConfig): Promise<Diagno
   const { storage, queue } = config;
   if (storage.backend === "postgres" && storage.url !== undefined) {
     try {
+      const { openPostgresDatabase } = await import("../storage/open-postgres-database.ts");
       const database = await openPostgresDatabase({ url: storage.url, poolSize: 1 });
       const health = await database.health();
       await database.close();
@@ -28,6 +27,7 @@ export async function checkSharedBackends(config: StationConfig): Promise<Diagno
   }
   if (queue.backend === "bullmq" && queue.redisUrl !== undefined) {
     try {
+      const { connectRedis } = await import("../jobs/connect-redis.ts");
       const redis = await connectRedis(queue.redisUrl);
       const ping = await redis.ping();
       await redis.close();
