@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pullOnnxRepository } from "../../src/providers/transformers/pull-onnx-repository.ts";
+import { huggingFaceRepositoryFiles } from "../support/fake-hugging-face-repository.ts";
 import { type FileServer, startFileServer } from "../support/local-file-server.ts";
 import { startTestStation } from "../support/start-test-station.ts";
 import { writeTinyFlorence2 } from "../support/tiny-florence2.ts";
@@ -14,38 +14,14 @@ const repository = "/onnx-community/Tiny-Florence-2";
 let server: FileServer;
 let source: string;
 
-/** Serves a repository the way Hugging Face does: the tree API listing (with LFS SHA-256 and sizes) and /resolve/<rev>/<file>. */
-function repositoryFiles(directory: string, extra: Record<string, Buffer>): { files: Record<string, Buffer> } {
-  const contents: Record<string, Buffer> = { ...extra };
-  const walk = (relative: string) => {
-    for (const entry of readdirSync(path.join(directory, relative), { withFileTypes: true })) {
-      const file = path.posix.join(relative, entry.name);
-      if (entry.isDirectory()) walk(file);
-      else contents[file] = readFileSync(path.join(directory, file));
-    }
-  };
-  walk("");
-  // The same graphs again as the 8-bit variant: a pull must take one precision only.
-  for (const [file, bytes] of Object.entries({ ...contents })) {
-    if (file.startsWith("onnx/")) contents[file.replace(/\.onnx$/, "_quantized.onnx")] = bytes;
-  }
-  const listing = Object.entries(contents).map(([file, bytes]) => ({
-    type: "file",
-    path: file,
-    size: bytes.length,
-    ...(file.endsWith(".onnx") ? { lfs: { oid: createHash("sha256").update(bytes).digest("hex"), size: bytes.length } } : {}),
-  }));
-  const files: Record<string, Buffer> = {
-    [`/api/models${repository}/tree/main`]: Buffer.from(JSON.stringify([{ type: "directory", path: "onnx" }, ...listing])),
-  };
-  for (const [file, bytes] of Object.entries(contents)) files[`${repository}/resolve/main/${file}`] = bytes;
-  return { files };
-}
-
 beforeAll(async () => {
   source = path.join(workDir, "source");
   writeTinyFlorence2(source, { text: "A pulled model" });
-  const { files } = repositoryFiles(source, { "README.md": Buffer.from("# not needed"), "onnx/decoder_model.onnx": Buffer.from("unused") });
+  // README and the unmerged decoder are in the repository but not needed: a pull must leave them.
+  const files = huggingFaceRepositoryFiles(repository, source, {
+    "README.md": Buffer.from("# not needed"),
+    "onnx/decoder_model.onnx": Buffer.from("unused"),
+  });
   server = await startFileServer(files);
 });
 

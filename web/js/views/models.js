@@ -1,14 +1,19 @@
 import { api } from "../api.js";
 import { badge, field, h, replace, table, viewHeader } from "../dom.js";
 import { formatBytes, formatNumber, formatRelative } from "../format.js";
+import { createModelPull, recommendedVisionModel } from "../model-pull.js";
 import { showError, showInfo } from "../notices.js";
 
 /** Provider types whose models Station can load and unload (POST /v1/system/models/load|unload). */
 const residentTypes = new Set(["llamacpp", "lmstudio", "ollama"]);
 
+/** Precisions POST /v1/system/models/pull takes for an ONNX repository ("auto": fp32 if present). */
+const pullDtypes = ["auto", "fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"];
+
 /**
  * The model catalogue (/api/models with /api/models/metadata's facets as filters), load/unload
- * for providers that manage memory, and what is loaded now (/v1/system/ps).
+ * for providers that manage memory, what is loaded now (/v1/system/ps), and pulling a model
+ * (POST /v1/system/models/pull, with a progress bar).
  */
 export const modelsView = {
   title: "Models",
@@ -32,6 +37,50 @@ export const modelsView = {
       "Rediscover",
     );
 
+    const pullInput = /** @type {HTMLInputElement} */ (
+      h("input", {
+        id: "models-pull",
+        type: "text",
+        placeholder: recommendedVisionModel,
+        autocomplete: "off",
+        spellcheck: false,
+        required: true,
+      })
+    );
+    const pullDtype = /** @type {HTMLSelectElement} */ (
+      h(
+        "select",
+        { id: "models-pull-dtype" },
+        pullDtypes.map((dtype) => h("option", { value: dtype }, dtype)),
+      )
+    );
+    const pullButton = h("button", { type: "submit", class: "button primary" }, "Pull");
+    const pull = createModelPull({
+      signal,
+      onDone: (result) => {
+        showInfo(`${result.model} is ready.`);
+        void load(false);
+      },
+    });
+    const pullForm = h(
+      "form",
+      {
+        class: "inline-form",
+        "aria-label": "Pull a model",
+        onsubmit: async (/** @type {Event} */ event) => {
+          event.preventDefault();
+          const model = pullInput.value.trim();
+          if (model === "" || pull.running) return;
+          pullButton.disabled = true;
+          await pull.pull(model, pullDtype.value);
+          pullButton.disabled = false;
+        },
+      },
+      field("Repository", pullInput),
+      field("Precision", pullDtype),
+      pullButton,
+    );
+
     container.append(
       viewHeader("Models", "Every model Station can serve, from every provider, with what each can do.", refresh),
       h(
@@ -51,6 +100,14 @@ export const modelsView = {
       list,
       h("h2", null, "Loaded in memory"),
       running,
+      h("h2", null, "Pull a model"),
+      h(
+        "p",
+        { class: "muted" },
+        "A Hugging Face ONNX vision repository (hf:<user>/<repo>, e.g. Florence-2) goes into the local vision provider and serves at once. GGUF files: bin/station pull.",
+      ),
+      pullForm,
+      pull.element,
     );
 
     const render = () => {

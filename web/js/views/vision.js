@@ -2,7 +2,8 @@ import { ApiError, api, isAbortError } from "../api.js";
 import { field, h, replace, viewHeader } from "../dom.js";
 import { drawOverlay } from "../draw-overlay.js";
 import { createImagePicker } from "../image-picker.js";
-import { showError } from "../notices.js";
+import { createModelPull, recommendedVisionModel } from "../model-pull.js";
+import { showError, showInfo } from "../notices.js";
 import { readEvents } from "../sse.js";
 
 const tasks = /** @type {const} */ ([
@@ -16,7 +17,9 @@ const tasks = /** @type {const} */ ([
 
 /**
  * The Moondream-compatible API on an image the user picks: caption and ask stream their text
- * (SSE), detect draws boxes and point draws dots on a canvas laid over the image.
+ * (SSE), detect draws boxes and point draws dots on a canvas laid over the image. It says which
+ * model answers (GET /model/info for the default) and, when no model can caption (OCR alone),
+ * offers to pull one into the local vision provider.
  */
 export const visionView = {
   title: "Vision",
@@ -109,26 +112,81 @@ export const visionView = {
     };
     selectTask(task);
 
+    const answerer = h("p", { class: "answerer", id: "vision-answerer", role: "status" });
+    /** @type {Map<string, string[]>} model id → capabilities */
+    let visionModels = new Map();
+    const showAnswerer = async () => {
+      const chosen = modelSelect.value;
+      if (chosen !== "") {
+        answerer.textContent = `Answers: ${chosen}${ocrOnly(visionModels.get(chosen) ?? []) ? " (OCR: it only reads text)" : ""}`;
+        return;
+      }
+      try {
+        const info = await api("/model/info", { signal });
+        if (modelSelect.value !== "") return;
+        answerer.textContent =
+          info.model === null
+            ? "No vision model answers: add one (see the note above)."
+            : `Answers: ${info.model} (Station's default${ocrOnly(info.model_capabilities ?? []) ? "; OCR: it only reads text" : ""})`;
+      } catch (error) {
+        showError(error, "Finding the vision model");
+      }
+    };
+    modelSelect.addEventListener("change", () => void showAnswerer());
+
     const form = h(
       "form",
       { class: "vision-form", "aria-label": "Vision task" },
       taskSwitch,
       field("Model", modelSelect),
+      answerer,
       lengthField,
       questionField,
       objectField,
       h("div", { class: "form-actions" }, stopButton, runButton),
     );
 
-    // With OCR alone, a "caption" is the text in the picture: say so before anyone tries (GET /health's visionHint).
+    // With OCR alone, a "caption" is the text in the picture: say so before anyone tries (GET /health's
+    // visionHint), and offer the recommended local model when a local vision provider can take it.
     const visionHint = h("div", { class: "callout", role: "note", id: "vision-hint", hidden: true });
-    api("/health", { signal })
-      .then((health) => {
-        if (typeof health?.visionHint !== "string") return;
-        replace(visionHint, h("strong", null, "No captioning model. "), health.visionHint);
+    const offer = createModelPull({
+      signal,
+      onDone: (result) => {
+        showInfo(`${result.model} is ready to caption.`);
+        void refresh();
+      },
+    });
+    const offerButton = h(
+      "button",
+      {
+        type: "button",
+        class: "button primary",
+        onclick: async () => {
+          offerButton.disabled = true;
+          if (!(await offer.pull(recommendedVisionModel))) offerButton.disabled = false;
+        },
+      },
+      `Pull ${recommendedVisionModel.split("/").at(-1)}`,
+    );
+    const showHint = async () => {
+      try {
+        const health = await api("/health", { signal });
+        if (typeof health?.visionHint !== "string") {
+          visionHint.hidden = true;
+          return;
+        }
+        const canPull = health.providers.some((/** @type {any} */ provider) => provider.type === "local-vision");
+        replace(
+          visionHint,
+          h("strong", null, "No captioning model. "),
+          health.visionHint,
+          canPull ? h("div", null, offerButton, offer.element) : null,
+        );
         visionHint.hidden = false;
-      })
-      .catch(() => {});
+      } catch {
+        // The note is a courtesy: the view works without it.
+      }
+    };
 
     container.append(
       viewHeader("Vision", "Caption, ask, detect and point on an image, through the Moondream-compatible API."),
@@ -147,10 +205,20 @@ export const visionView = {
         const visual = models.filter((/** @type {any} */ model) =>
           model.capabilities.some((/** @type {string} */ capability) => ["vision", "ocr", "detect", "point"].includes(capability)),
         );
-        for (const model of visual) modelSelect.append(h("option", { value: model.id }, model.id));
+        visionModels = new Map(visual.map((/** @type {any} */ model) => [model.id, model.capabilities]));
+        const chosen = modelSelect.value;
+        modelSelect.replaceChildren(
+          h("option", { value: "" }, "Default vision model"),
+          ...visual.map((/** @type {any} */ model) => h("option", { value: model.id }, model.id)),
+        );
+        modelSelect.value = visionModels.has(chosen) ? chosen : "";
       } catch (error) {
         showError(error, "Loading vision models");
       }
+    };
+    const refresh = async () => {
+      await loadModels();
+      await Promise.all([showAnswerer(), showHint()]);
     };
 
     form.addEventListener("submit", async (event) => {
@@ -238,6 +306,11 @@ export const visionView = {
       );
     };
 
-    void loadModels();
+    void refresh();
   },
 };
+
+/** @param {string[]} capabilities */
+function ocrOnly(capabilities) {
+  return capabilities.includes("ocr") && !capabilities.includes("vision");
+}
