@@ -3,7 +3,7 @@
  * hands the chat core once its codec has decoded a request: provider-neutral, images not yet
  * fetched or checked. Types only.
  */
-import type { ChatMessage, ChatRequest, TextPart } from "../providers/spec/index.ts";
+import type { ChatMessage, ChatRequest, ImagePart, TextPart } from "../providers/spec/index.ts";
 
 /** An image as a client sent it: a data:/http(s) URL or bare base64 (Ollama, Anthropic). */
 export interface ImageReference {
@@ -16,7 +16,8 @@ export interface ImageReference {
   param: string;
 }
 
-export type InputPart = TextPart | ImageReference;
+/** Text, an image reference to take in, or an image already taken in (chat uploads, realtime frames). */
+export type InputPart = TextPart | ImageReference | ImagePart;
 
 export interface InputMessage extends Omit<ChatMessage, "content"> {
   content: string | InputPart[];

@@ -7,6 +7,7 @@ import type { Cancellation } from "../net/cancellation.ts";
 import type { ChatMessage, ChatModel, ChatRequest, ContentPart, StreamPart } from "../providers/spec/index.ts";
 import type { ImageIntake } from "../vision/create-image-intake.ts";
 import type { ChatInput, InputMessage, InputParams } from "./chat-input.ts";
+import type { ChatRelay, PreparedImages, RelayedRun } from "./chat-relay.ts";
 import type { ChatGeneration, ChatStreamRun } from "./chat-run.ts";
 import { generateThroughPassthrough } from "./generate-through-passthrough.ts";
 
@@ -22,11 +23,14 @@ export interface ChatCoreOptions {
  * The one surface-neutral chat operation every wire protocol's codec calls: it resolves the
  * model, checks what it can do (chat, tools, vision), takes the images in (a model that cannot see
  * gets them read by OCR instead), and runs the call through the resilience layer (retries,
- * fallback, breaker) until the first part is ready. Codecs only translate.
+ * fallback, breaker) until the first part is ready. Codecs only translate; one whose clients speak
+ * OpenAI's chat protocol may relay its own body to OpenAI-compatible upstreams (`relay`).
  */
 export interface ChatCore {
   generate(input: ChatInput, cancellation: Cancellation): Promise<ChatGeneration>;
+  generate<R>(input: ChatInput, cancellation: Cancellation, relay: ChatRelay<R>): Promise<ChatGeneration | RelayedRun<R>>;
   stream(input: ChatInput, signal: AbortSignal): Promise<ChatStreamRun>;
+  stream<R>(input: ChatInput, signal: AbortSignal, relay: ChatRelay<R>): Promise<ChatStreamRun | RelayedRun<R>>;
   /** Resolves a model id (or defaults.chatModel) and checks that it can chat. */
   resolve(model: string | undefined, param?: string): Promise<{ modelId: string; resolved: ResolvedModel }>;
 }
@@ -37,6 +41,7 @@ interface Prepared {
   modelId: string;
   resolved: ResolvedModel;
   request: Omit<ChatRequest, "model">;
+  images: PreparedImages | undefined;
   engineOptions: Record<string, unknown> | undefined;
 }
 
@@ -51,15 +56,26 @@ function requestFor(prepared: Prepared, target: ModelTarget): ChatRequest {
   return request;
 }
 
+/** A cheap scan: most requests carry no image. */
+function hasImages(messages: readonly InputMessage[]): boolean {
+  for (const message of messages) {
+    if (typeof message.content !== "string") for (const part of message.content) if (part.type !== "text") return true;
+  }
+  return false;
+}
+
+function relayed<R>(value: R): { relayed: R } {
+  return { relayed: value };
+}
+
 export function createChatCore(options: ChatCoreOptions): ChatCore {
   const { registry } = options;
 
-  const resolve = async (model: string | undefined, param = "model") => {
+  const resolveModel = async (model: string | undefined, param: string) => {
     const modelId = model ?? options.defaultModel;
     if (modelId === undefined) throw errors.invalidRequest(`'${param}' is required (and no defaults.chatModel is configured)`, param);
-    let resolved: ResolvedModel;
     try {
-      resolved = registry.lookup(modelId) ?? (await registry.resolve(modelId));
+      return { modelId, resolved: registry.lookup(modelId) ?? (await registry.resolve(modelId)) };
     } catch (error) {
       // The surface names its own model field (Ollama's `model`, a path parameter, ...).
       if (isStationError(error) && error.code === "model_not_found" && param !== "model") {
@@ -67,16 +83,27 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
       }
       throw error;
     }
+  };
+
+  /** A vision-only model (a local Florence-2) answers a chat turn that carries an image. */
+  const requireChat = (modelId: string, resolved: ResolvedModel, param: string, imageTurn: boolean) => {
     const capabilities = resolved.info?.capabilities;
-    if (capabilities !== undefined && capabilities.length > 0 && !capabilities.includes("chat")) {
-      throw errors.unsupported(`The model '${modelId}' cannot chat (it offers: ${capabilities.join(", ")})`, param);
-    }
-    return { modelId, resolved };
+    if (capabilities === undefined || capabilities.length === 0 || capabilities.includes("chat")) return;
+    if (imageTurn && capabilities.includes("vision")) return;
+    throw errors.unsupported(`The model '${modelId}' cannot chat (it offers: ${capabilities.join(", ")})`, param);
+  };
+
+  const resolve = async (model: string | undefined, param = "model") => {
+    const found = await resolveModel(model, param);
+    requireChat(found.modelId, found.resolved, param, false);
+    return found;
   };
 
   const prepare = async (input: ChatInput, signal: () => AbortSignal): Promise<Prepared> => {
-    const params = { ...defaultParams, ...input.params };
-    const { modelId, resolved } = await resolve(input.model, params.model);
+    const params = input.params === undefined ? defaultParams : { ...defaultParams, ...input.params };
+    const { modelId, resolved } = await resolveModel(input.model, params.model);
+    const withImages = hasImages(input.messages);
+    requireChat(modelId, resolved, params.model, withImages);
     const capabilities = resolved.info?.capabilities ?? [];
     const known = capabilities.length > 0;
     if (input.tools !== undefined && input.tools.length > 0) {
@@ -88,29 +115,39 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
         throw errors.invalidRequest(`tool_choice names '${choice.name}', which is not among the tools`, "tool_choice");
       }
     }
-    const canSee = !known || capabilities.includes("vision");
-    const messages = await Promise.all(input.messages.map((message) => takeImagesIn(message, canSee, params.messages, signal)));
     const { model: _model, messages: _messages, params: _params, engineOptions, ...rest } = input;
-    return { modelId, resolved, request: { ...rest, messages }, engineOptions };
+    if (!withImages)
+      return { modelId, resolved, request: { ...rest, messages: input.messages as ChatMessage[] }, images: undefined, engineOptions };
+    const canSee = !known || capabilities.includes("vision");
+    const messages = await Promise.all(
+      input.messages.map((message) => takeImagesIn(message, { modelId, canSee, param: params.messages, signal })),
+    );
+    return { modelId, resolved, request: { ...rest, messages }, images: { messages, read: !canSee }, engineOptions };
   };
 
-  const takeImagesIn = async (message: InputMessage, canSee: boolean, param: string, signal: () => AbortSignal): Promise<ChatMessage> => {
-    if (typeof message.content === "string" || !message.content.some((part) => part.type === "image-reference")) {
-      return message as ChatMessage;
-    }
+  const takeImagesIn = async (
+    message: InputMessage,
+    context: { modelId: string; canSee: boolean; param: string; signal: () => AbortSignal },
+  ): Promise<ChatMessage> => {
+    if (typeof message.content === "string" || message.content.every((part) => part.type === "text")) return message as ChatMessage;
     const parts: ContentPart[] = await Promise.all(
       message.content.map(async (part): Promise<ContentPart> => {
-        if (part.type === "text") return part;
+        if (part.type !== "image-reference") return part;
         const reference = part.url ?? part.base64 ?? "";
-        return (await options.intake.fromReference(reference, part.param)).part;
+        return (await options.intake.fromReference(reference, part.param, context.signal())).part;
       }),
     );
-    if (canSee) return { ...message, content: parts };
+    if (context.canSee) return { ...message, content: parts };
     try {
-      return { ...message, content: await options.readImagesForBlindModel(parts, signal()) };
+      return { ...message, content: await options.readImagesForBlindModel(parts, context.signal()) };
     } catch (error) {
       if (isStationError(error) && error.code === "model_cannot_see_images") {
-        throw new StationError({ code: error.code, status: error.status, message: error.message, param });
+        throw new StationError({
+          code: error.code,
+          status: error.status,
+          message: `The model '${context.modelId}' does not accept images and no local vision or OCR model is available to read them: send images to a vision model (GET /api/models?capability=vision lists them)`,
+          param: context.param,
+        });
       }
       throw error;
     }
@@ -122,56 +159,67 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
     return model;
   };
 
-  return {
-    resolve,
+  async function generate<R>(input: ChatInput, cancellation: Cancellation, relay?: ChatRelay<R>) {
+    const prepared = await prepare(input, () => cancellation.signal);
+    const started = performance.now();
+    // The attempt is an inline arrow: tsx's keepNames wraps a named one on every request.
+    const delivered = await registry.call(
+      prepared.resolved.targets,
+      async (target, remainingMs): Promise<ChatGeneration["result"] | { relayed: R }> => {
+        const passthrough = target.provider.openAiPassthrough;
+        if (passthrough !== undefined && relay !== undefined) {
+          return relayed(await relay.attempt(passthrough, target, prepared.images, remainingMs));
+        }
+        const request = requestFor(prepared, target);
+        // OpenAI-compatible upstreams: one whole-reply exchange, no AbortController (see docs/architecture.md).
+        if (passthrough !== undefined)
+          return generateThroughPassthrough(passthrough, request, target.provider.id, cancellation, remainingMs);
+        return chatModelOf(target).generate({ ...request, signal: cancellation.signal });
+      },
+      { operation: "chat", signal: cancellation },
+    );
+    delivered.done();
+    const upstreamMs = performance.now() - started;
+    const value = delivered.value;
+    if ("relayed" in value) return { modelId: prepared.modelId, relayed: value.relayed, upstreamMs, done: noop };
+    return { modelId: prepared.modelId, info: prepared.resolved.info, result: value, upstreamMs };
+  }
 
-    async generate(input, cancellation) {
-      const prepared = await prepare(input, () => cancellation.signal);
-      const started = performance.now();
-      // The attempt is an inline arrow: tsx's keepNames wraps a named one on every request.
-      const delivered = await registry.call(
-        prepared.resolved.targets,
-        async (target, remainingMs) => {
-          const passthrough = target.provider.openAiPassthrough;
-          const request = requestFor(prepared, target);
-          // OpenAI-compatible upstreams: one whole-reply exchange, no AbortController (see docs/architecture.md).
-          if (passthrough !== undefined)
-            return generateThroughPassthrough(passthrough, request, target.provider.id, cancellation, remainingMs);
-          return chatModelOf(target).generate({ ...request, signal: cancellation.signal });
-        },
-        { operation: "chat", signal: cancellation },
-      );
-      delivered.done();
-      return { modelId: prepared.modelId, info: prepared.resolved.info, result: delivered.value, upstreamMs: performance.now() - started };
-    },
+  async function stream<R>(input: ChatInput, signal: AbortSignal, relay?: ChatRelay<R>) {
+    const prepared = await prepare(input, () => signal);
+    const started = performance.now();
+    const delivered = await registry.call(
+      prepared.resolved.targets,
+      async (target, remainingMs) => {
+        const passthrough = target.provider.openAiPassthrough;
+        if (passthrough !== undefined && relay !== undefined) {
+          return relayed(await relay.attempt(passthrough, target, prepared.images, remainingMs));
+        }
+        const rest = chatModelOf(target)
+          .stream({ ...requestFor(prepared, target), signal })
+          [Symbol.asyncIterator]();
+        const first = await rest.next();
+        if (!first.done && first.value.type === "error") throw first.value.error;
+        return { first, rest };
+      },
+      { operation: "stream", signal },
+    );
+    const upstreamMs = performance.now() - started;
+    const value = delivered.value;
+    if ("relayed" in value) return { modelId: prepared.modelId, relayed: value.relayed, upstreamMs, done: delivered.done };
+    return {
+      modelId: prepared.modelId,
+      info: prepared.resolved.info,
+      parts: replay(value.first, value.rest),
+      upstreamMs,
+      done: delivered.done,
+    };
+  }
 
-    async stream(input, signal) {
-      const prepared = await prepare(input, () => signal);
-      const started = performance.now();
-      const delivered = await registry.call(
-        prepared.resolved.targets,
-        async (target) => {
-          const rest = chatModelOf(target)
-            .stream({ ...requestFor(prepared, target), signal })
-            [Symbol.asyncIterator]();
-          const first = await rest.next();
-          if (!first.done && first.value.type === "error") throw first.value.error;
-          return { first, rest };
-        },
-        { operation: "stream", signal },
-      );
-      const upstreamMs = performance.now() - started;
-      const { first, rest } = delivered.value;
-      return {
-        modelId: prepared.modelId,
-        info: prepared.resolved.info,
-        parts: replay(first, rest),
-        upstreamMs,
-        done: delivered.done,
-      };
-    },
-  };
+  return { resolve, generate, stream } as ChatCore;
 }
+
+function noop(): void {}
 
 async function* replay(first: IteratorResult<StreamPart>, rest: AsyncIterator<StreamPart>): AsyncGenerator<StreamPart> {
   try {

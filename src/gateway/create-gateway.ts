@@ -1,6 +1,6 @@
+import type { ChatCore } from "../chat-core/create-chat-core.ts";
 import type { StationConfig } from "../config/schema.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
-import type { ImageIntake } from "../vision/create-image-intake.ts";
 import { createChatCompletions } from "./create-chat-completions.ts";
 import { createEmbeddings } from "./create-embeddings.ts";
 import { createImageGenerations } from "./create-image-generations.ts";
@@ -11,14 +11,10 @@ export interface Gateway {
   imageGenerations: ReturnType<typeof createImageGenerations>;
 }
 
-/** The OpenAI-compatible operations over a registry; images come in through the Station's one intake (it owns the fetcher). */
-export function createGateway(
-  registry: ModelRegistry,
-  config: Pick<StationConfig, "defaults">,
-  intake: Pick<ImageIntake, "fromReference">,
-): Gateway {
+/** The OpenAI-compatible operations over a registry; chat goes through the Station's one chat core. */
+export function createGateway(registry: ModelRegistry, config: Pick<StationConfig, "defaults">, core: ChatCore): Gateway {
   return {
-    chatCompletion: createChatCompletions({ registry, intake, defaultModel: config.defaults.chatModel }),
+    chatCompletion: createChatCompletions(core),
     embeddings: createEmbeddings(registry, config.defaults.embeddingModel),
     imageGenerations: createImageGenerations(registry),
   };

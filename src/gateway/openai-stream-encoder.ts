@@ -56,21 +56,14 @@ export function sseErrorEvent(error: unknown): string {
  * `[DONE]` (or an error event). With `includeUsage`, every chunk carries `"usage":null` and a
  * last chunk with empty `choices` carries the usage, exactly as OpenAI does.
  */
-export async function* encodeOpenAiStream(
-  first: IteratorResult<StreamPart>,
-  rest: AsyncIterator<StreamPart>,
-  model: string,
-  includeUsage: boolean,
-): AsyncGenerator<string> {
+export async function* encodeOpenAiStream(parts: AsyncIterable<StreamPart>, model: string, includeUsage: boolean): AsyncGenerator<string> {
   const head = `{"id":"${completionId()}","object":"chat.completion.chunk","created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(model)},`;
   const usageField = includeUsage ? ',"usage":null' : "";
   const chunk = (delta: unknown, finishReason: string | null): string =>
     `data: ${head}"choices":[{"index":0,"delta":${JSON.stringify(delta)},"logprobs":null,"finish_reason":${JSON.stringify(finishReason)}}]${usageField}}\n\n`;
   yield chunk({ role: "assistant", content: "" }, null);
   let usage: Usage | undefined;
-  let part = first;
-  while (!part.done) {
-    const value = part.value;
+  for await (const value of parts) {
     switch (value.type) {
       case "text-delta":
         yield chunk({ content: value.text }, null);
@@ -99,7 +92,6 @@ export async function* encodeOpenAiStream(
       case "error":
         throw value.error;
     }
-    part = await rest.next();
   }
   throw new StationError({ code: "upstream_error", status: 502, message: "The stream ended without a finish" });
 }

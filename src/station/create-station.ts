@@ -147,6 +147,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
     intake,
     audio,
     chat,
+    chatCore,
     captionQueue,
     logger,
   });

@@ -1,5 +1,6 @@
 import type { AudioService } from "../audio/audio-service.ts";
 import type { ChatApplication } from "../chat/create-chat-application.ts";
+import type { ChatCore } from "../chat-core/create-chat-core.ts";
 import type { StationConfig } from "../config/schema.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createImageGenerator } from "../gateway/create-image-generator.ts";
@@ -27,6 +28,7 @@ export interface SurfaceServicesOptions {
   intake: ImageIntake;
   audio: AudioService;
   chat: ChatApplication;
+  chatCore: ChatCore;
   captionQueue: CaptionQueue;
   logger: Logger;
 }
@@ -38,7 +40,7 @@ export interface SurfaceServicesOptions {
 export async function createSurfaceServices(options: SurfaceServicesOptions): Promise<SurfaceServices> {
   const { config, registry, chat } = options;
   return {
-    gateway: createGateway(registry, config, options.intake),
+    gateway: createGateway(registry, config, options.chatCore),
     generateImages: createImageGenerator(registry),
     responses: new ResponseStore(options.database),
     ollamaModels: new OllamaModels(registry, config),

@@ -37,7 +37,7 @@ export function toOpenAiRequest(request: ChatRequest, stream: boolean): Record<s
   return body;
 }
 
-function toOpenAiMessage(message: ChatMessage): Record<string, unknown> {
+export function toOpenAiMessage(message: ChatMessage): Record<string, unknown> {
   const result: Record<string, unknown> = { role: message.role, content: toOpenAiContent(message.content) };
   if (message.toolCalls !== undefined && message.toolCalls.length > 0) {
     result.tool_calls = message.toolCalls.map((call) => ({

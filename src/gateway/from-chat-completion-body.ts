@@ -1,8 +1,6 @@
-import type { ChatMessage, ChatRequest, ContentPart, ToolChoice } from "../providers/spec/index.ts";
+import type { ChatInput, InputMessage, InputPart } from "../chat-core/chat-input.ts";
+import type { ToolChoice } from "../providers/spec/index.ts";
 import type { ChatCompletionBody, OpenAiChatMessage } from "./openai-schemas.ts";
-
-/** An image already fetched and checked, keyed by the part that carried it. */
-export type InlinedImages = Map<object, { data: Uint8Array; mediaType: string; url?: string }>;
 
 const knownFields = new Set([
   "model",
@@ -31,34 +29,29 @@ const knownFields = new Set([
   "store",
 ]);
 
-/** OpenAI chat body → provider-neutral ChatRequest (for adapters that do not speak OpenAI). */
-export function toChatRequest(
-  body: ChatCompletionBody,
-  modelName: string,
-  images: InlinedImages,
-  signal: AbortSignal | undefined,
-): ChatRequest {
-  const request: ChatRequest = { model: modelName, messages: body.messages.map((message) => toMessage(message, images)) };
+/** OpenAI chat body → the chat core's neutral input (image_url parts as references the core takes in). */
+export function fromChatCompletionBody(body: ChatCompletionBody): ChatInput {
+  const input: ChatInput = { model: body.model, messages: body.messages.map(toMessage) };
   if (body.tools !== undefined && body.tools.length > 0) {
-    request.tools = body.tools.map((tool) => ({
+    input.tools = body.tools.map((tool) => ({
       name: tool.function.name,
       ...(tool.function.description === undefined ? {} : { description: tool.function.description }),
       parameters: tool.function.parameters ?? { type: "object", properties: {} },
     }));
   }
-  if (body.tool_choice !== undefined) request.toolChoice = toToolChoice(body.tool_choice);
-  if (body.temperature != null) request.temperature = body.temperature;
-  if (body.top_p != null) request.topP = body.top_p;
-  if (body.top_k != null) request.topK = body.top_k;
+  if (body.tool_choice !== undefined) input.toolChoice = toToolChoice(body.tool_choice);
+  if (body.temperature != null) input.temperature = body.temperature;
+  if (body.top_p != null) input.topP = body.top_p;
+  if (body.top_k != null) input.topK = body.top_k;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-  if (maxTokens != null) request.maxTokens = maxTokens;
-  if (body.stop != null) request.stop = typeof body.stop === "string" ? [body.stop] : body.stop;
-  if (body.seed != null) request.seed = body.seed;
-  if (body.presence_penalty != null) request.presencePenalty = body.presence_penalty;
-  if (body.frequency_penalty != null) request.frequencyPenalty = body.frequency_penalty;
+  if (maxTokens != null) input.maxTokens = maxTokens;
+  if (body.stop != null) input.stop = typeof body.stop === "string" ? [body.stop] : body.stop;
+  if (body.seed != null) input.seed = body.seed;
+  if (body.presence_penalty != null) input.presencePenalty = body.presence_penalty;
+  if (body.frequency_penalty != null) input.frequencyPenalty = body.frequency_penalty;
   const format = body.response_format;
   if (format !== undefined) {
-    request.responseFormat =
+    input.responseFormat =
       format.type === "json_schema"
         ? {
             type: "json_schema",
@@ -69,15 +62,19 @@ export function toChatRequest(
         : { type: format.type };
   }
   // Unknown top-level fields are vendor options (Ollama's `options`/`keep_alive`, OpenRouter's `provider`).
-  const extra = Object.fromEntries(Object.entries(body).filter(([key]) => !knownFields.has(key)));
-  if (Object.keys(extra).length > 0) request.providerOptions = extra;
-  if (signal !== undefined) request.signal = signal;
-  return request;
+  let extra: Record<string, unknown> | undefined;
+  for (const key in body) {
+    if (knownFields.has(key)) continue;
+    extra ??= {};
+    extra[key] = (body as Record<string, unknown>)[key];
+  }
+  if (extra !== undefined) input.providerOptions = extra;
+  return input;
 }
 
-function toMessage(message: OpenAiChatMessage, images: InlinedImages): ChatMessage {
+function toMessage(message: OpenAiChatMessage, index: number): InputMessage {
   const role = message.role === "developer" ? "system" : message.role === "function" ? "tool" : message.role;
-  const result: ChatMessage = { role, content: toContent(message.content, images) };
+  const result: InputMessage = { role, content: toContent(message.content, index) };
   if (message.tool_calls !== undefined && message.tool_calls.length > 0) {
     result.toolCalls = message.tool_calls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments }));
   }
@@ -86,15 +83,18 @@ function toMessage(message: OpenAiChatMessage, images: InlinedImages): ChatMessa
   return result;
 }
 
-function toContent(content: OpenAiChatMessage["content"], images: InlinedImages): string | ContentPart[] {
+function toContent(content: OpenAiChatMessage["content"], messageIndex: number): string | InputPart[] {
   if (content === null || content === undefined) return "";
   if (typeof content === "string") return content;
-  const parts: ContentPart[] = [];
-  for (const part of content) {
+  const parts: InputPart[] = [];
+  content.forEach((part, partIndex) => {
     if (part.type === "text") parts.push({ type: "text", text: String((part as { text: string }).text) });
-    const image = images.get(part);
-    if (image !== undefined) parts.push({ type: "image", ...image });
-  }
+    else if (part.type === "image_url") {
+      const holder = part as { image_url: string | { url: string } };
+      const url = typeof holder.image_url === "string" ? holder.image_url : holder.image_url.url;
+      parts.push({ type: "image-reference", url, param: `messages[${messageIndex}].content[${partIndex}].image_url` });
+    }
+  });
   return parts;
 }
 

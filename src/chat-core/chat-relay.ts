@@ -1,0 +1,34 @@
+/** How a codec whose clients speak OpenAI's chat protocol relays to upstreams that speak it too. Types only. */
+import type { ModelTarget } from "../models/resilience/model-target.ts";
+import type { ChatMessage, OpenAiPassthrough } from "../providers/spec/index.ts";
+
+/** The messages after the core took the request's images in; absent when there were none. */
+export interface PreparedImages {
+  /** Every message as the core prepared it: images inlined, or read as text for a model that cannot see. */
+  messages: ChatMessage[];
+  /** True when the images became text (the model cannot see them): none of the client's image parts may go out. */
+  read: boolean;
+}
+
+export interface ChatRelay<R> {
+  /**
+   * One attempt on a target with an OpenAI-compatible passthrough: the codec sends its client's
+   * own body (only what the core changed rewritten) instead of the core's translation.
+   * `remainingMs` is what is left of the request's deadline.
+   */
+  attempt(
+    passthrough: OpenAiPassthrough,
+    target: ModelTarget,
+    images: PreparedImages | undefined,
+    remainingMs: number | undefined,
+  ): Promise<R>;
+}
+
+/** A call a codec relayed: its own reply, plus what the core knows about the model. */
+export interface RelayedRun<R> {
+  modelId: string;
+  relayed: R;
+  upstreamMs: number;
+  /** Reports how delivery ended to the resilience layer. Idempotent. */
+  done(error?: unknown): void;
+}
