@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import type { ChatResult, FinishReason, Usage } from "../../providers/spec/index.ts";
+import { randomHexId } from "../random-hex-id.ts";
 
 export function anthropicMessageId(): string {
-  return `msg_${randomBytes(12).toString("hex")}`;
+  return randomHexId("msg_", 12);
 }
 
 export function anthropicStopReason(reason: FinishReason): string {

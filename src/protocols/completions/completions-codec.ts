@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import type { ChatInput } from "../../chat-core/chat-input.ts";
 import { completionPrompt } from "../../chat-core/completion-prompt.ts";
 import { StationError } from "../../errors/station-error.ts";
 import type { ChatResult, FinishReason, StreamPart, Usage } from "../../providers/spec/index.ts";
+import { randomHexId } from "../random-hex-id.ts";
 import type { CompletionsBody } from "./completions-schemas.ts";
 
 /** Legacy completions request → the chat core's input. */
@@ -24,7 +24,7 @@ export function fromCompletionsRequest(body: CompletionsBody): ChatInput {
 }
 
 function completionId(): string {
-  return `cmpl-${randomBytes(12).toString("hex")}`;
+  return randomHexId("cmpl-", 12);
 }
 
 function finishReason(reason: FinishReason): string {

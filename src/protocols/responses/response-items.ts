@@ -1,14 +1,14 @@
-import { randomBytes } from "node:crypto";
 import type { InputMessage, InputPart } from "../../chat-core/chat-input.ts";
 import { errors } from "../../errors/errors.ts";
 import type { ChatResult } from "../../providers/spec/index.ts";
+import { randomHexId } from "../random-hex-id.ts";
 import type { ResponseInputItem } from "./responses-schemas.ts";
 
 /** An item as the Responses API stores and lists it: every item has an id and a status. */
 export type ResponseItem = Record<string, unknown> & { id: string; type: string };
 
 export function itemId(prefix: string): string {
-  return `${prefix}_${randomBytes(16).toString("hex")}`;
+  return randomHexId(`${prefix}_`, 16);
 }
 
 /** The request's `input` as stored items (a string is one user message), ids assigned. */
