@@ -1,68 +1,140 @@
 /**
- * bench/voice: real-time factor of local speech-to-text through Station's HTTP API
- * (POST /v1/audio/transcriptions: multipart, decode, resilience, engine) against the same engine
- * called directly, interleaved in one run. The model is the random-weight tiny Moonshine the
- * tests write (no weights can be downloaded here), so the figure that matters is the ratio:
- * Station's own cost per request relative to the engine's.
+ * bench/voice, three parts in one run (npm run bench:voice -- [--rounds N] [--turns N] [--sessions N] [--only transcription|latency|load]):
  *
- *   node --import tsx bench/voice/run.ts [rounds]
+ *   --width W: the random Moonshine's width (default 64; 288 is the real Moonshine tiny's)
+ *
+ * 1. Real-time factor of local speech-to-text through Station's HTTP API (POST
+ *    /v1/audio/transcriptions: multipart, decode, resilience, engine) against the same engine
+ *    called directly, interleaved.
+ * 2. Realtime end of speech → first audio byte of the reply on one OpenAI-dialect session, audio
+ *    paced like a microphone, broken down at the events that close each stage (VAD, STT, LLM first
+ *    token, TTS first chunk), with each engine's own time taken at the provider in the Station
+ *    process: what is left is Station's own share.
+ * 3. `--sessions` realtime sessions streaming audio in at once: probe-event latency, end of turn
+ *    and first audio p50/p99, RSS per session.
+ *
+ * The models are the random-weight tiny Moonshine and VITS the tests write (no weights can be
+ * downloaded here) and a fake chat model that answers at once: the engines are fast, so Station's
+ * own costs are what the figures show.
  */
+import { fork } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createAudioDecoder } from "../../src/audio/create-audio-decoder.ts";
-import { loadMoonshine } from "../../src/providers/speech/load-moonshine.ts";
-import { espeakWav } from "../../test/support/espeak-speech.ts";
-import { startTestStation } from "../../test/support/start-test-station.ts";
+import { parseArgs } from "node:util";
+import { espeakPcm24k } from "../../test/support/espeak-speech.ts";
 import { writeTinyMoonshine } from "../../test/support/tiny-moonshine.ts";
+import { writeTinyVits } from "../../test/support/tiny-vits.ts";
+import { trimSilence } from "./realtime-client.ts";
+import { measureRealtimeLatency } from "./realtime-latency.ts";
+import { measureRealtimeLoad } from "./realtime-load.ts";
+import { measureTranscription } from "./transcription.ts";
 
-const rounds = Number(process.argv[2] ?? 10);
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "10" },
+    turns: { type: "string", default: "8" },
+    sessions: { type: "string", default: "50" },
+    only: { type: "string" },
+    // The tiny Moonshine's width: 64 by default (the tests' size); 288 is the real Moonshine tiny's (one layer, not six).
+    width: { type: "string", default: "64" },
+  },
+});
+const runs = (part: string) => values.only === undefined || values.only === part;
+const silenceWindowMs = 500;
 const dataDir = mkdtempSync(path.join(tmpdir(), "bench-voice-"));
 mkdirSync(path.join(dataDir, "models"), { recursive: true });
-const modelDir = path.join(dataDir, "models", "tiny-moonshine");
-writeTinyMoonshine(modelDir, { width: 64, heads: 4 });
-const wav = espeakWav("The quick brown fox jumps over the lazy dog. ".repeat(3));
-const decoder = createAudioDecoder({ maxBytes: 1e8, maxDurationSeconds: 600, ffmpegPath: "ffmpeg", ffmpegTimeoutMs: 60_000 });
-const audioSeconds = (await decoder.decode(wav, "a.wav")).durationSeconds;
+writeTinyMoonshine(path.join(dataDir, "models", "tiny-moonshine"), { width: Number(values.width), heads: 4 });
+writeTinyVits(path.join(dataDir, "models", "tiny-vits"));
+const median = (list: number[]) => quantile(list, 0.5);
+function quantile(list: number[], q: number): number {
+  const sorted = [...list].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN;
+}
+const ms = (value: number) => `${value.toFixed(1)} ms`;
 
-const station = await startTestStation({ dataDir, config: { providers: [{ id: "speech", type: "local-speech", threads: 1 }] } });
-const direct = await loadMoonshine(modelDir, 0, 1);
-const viaStation = async () => {
-  const form = new FormData();
-  form.append("file", new Blob([wav]), "a.wav");
-  form.append("model", "speech/tiny-moonshine");
-  const response = await fetch(`${station.url}/v1/audio/transcriptions`, { method: "POST", body: form });
-  if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
-  await response.json();
-};
-// Direct: what an application embedding the engine does (decode the WAV, run the model).
-const viaEngine = async () => {
-  const audio = await decoder.decode(wav, "a.wav");
-  await direct.transcribe(audio.samples);
-};
-const time = async (run: () => Promise<void>) => {
-  const started = performance.now();
-  await run();
-  return performance.now() - started;
-};
 try {
-  await viaStation();
-  await viaEngine();
-  const stationMs: number[] = [];
-  const engineMs: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    stationMs.push(await time(viaStation));
-    engineMs.push(await time(viaEngine));
+  if (runs("transcription")) {
+    const result = await measureTranscription(dataDir, Number(values.rounds));
+    console.log(`\n1. Local transcription, ${result.audioSeconds.toFixed(2)} s of speech, ${values.rounds} interleaved rounds, medians:`);
+    console.log(
+      `  engine direct:   ${ms(result.engineMs)}  (real-time factor ${(result.engineMs / 1000 / result.audioSeconds).toFixed(4)})`,
+    );
+    console.log(
+      `  through Station: ${ms(result.stationMs)}  (real-time factor ${(result.stationMs / 1000 / result.audioSeconds).toFixed(4)})`,
+    );
+    console.log(
+      `  Station's speed as a share of the engine's: ${((result.engineMs / result.stationMs) * 100).toFixed(1)} % (target ≥ 95 %)`,
+    );
+    console.log(
+      `  CPU per request (process-wide, client included): engine ${ms(result.engineCpuMs)}, Station ${ms(result.stationCpuMs)}: ${((result.engineCpuMs / result.stationCpuMs) * 100).toFixed(1)} %`,
+    );
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-  const s = median(stationMs);
-  const e = median(engineMs);
-  console.log(`audio ${audioSeconds.toFixed(2)} s, ${rounds} interleaved rounds, medians:`);
-  console.log(`  engine direct:   ${e.toFixed(1)} ms  (real-time factor ${(e / 1000 / audioSeconds).toFixed(4)})`);
-  console.log(`  through Station: ${s.toFixed(1)} ms  (real-time factor ${(s / 1000 / audioSeconds).toFixed(4)})`);
-  console.log(`  Station's speed as a share of the engine's: ${((e / s) * 100).toFixed(1)} % (target ≥ 95 %)`);
+  if (runs("latency") || runs("load")) {
+    const child = fork(path.join(import.meta.dirname, "voice-station-server.ts"), [dataDir, "0", "0"], {
+      execArgv: ["--import", "tsx"],
+    });
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        child.once("message", (message) => resolve(String(message).split(" ")[1] ?? ""));
+        child.once("exit", (code) => reject(new Error(`the Station child exited (${code})`)));
+      });
+      const url = `http://127.0.0.1:${port}`;
+      const speech = trimSilence(espeakPcm24k("What is the weather like in Paris today?"));
+      const speechSeconds = speech.length / 2 / 24_000;
+      // The first turn loads both speech models: a warm-up, not counted.
+      const [, ...turns] = await measureRealtimeLatency(url, child, speech, Number(values.turns) + 1);
+      if (runs("latency")) {
+        const pick = (read: (turn: (typeof turns)[number]) => number) => median(turns.map(read));
+        const own = turns.map(
+          (turn) => turn.total - silenceWindowMs - turn.engine.stt - turn.engine.llmFirstToken - turn.engine.ttsFirstChunk,
+        );
+        console.log(
+          `\n2. Realtime, end of speech → first audio byte (${speechSeconds.toFixed(2)} s of espeak-ng speech, microphone-paced, ${turns.length} turns, medians):`,
+        );
+        console.log(
+          `  total:                 ${ms(pick((turn) => turn.total))}  (p90 ${ms(
+            quantile(
+              turns.map((t) => t.total),
+              0.9,
+            ),
+          )})`,
+        );
+        console.log(
+          `  VAD:                   ${ms(pick((turn) => turn.vad))}  = silence window ${silenceWindowMs} ms (the session's setting) + ${ms(pick((turn) => turn.vad - silenceWindowMs))} detection`,
+        );
+        console.log(
+          `  STT:                   ${ms(pick((turn) => turn.stt))}  engine ${ms(pick((turn) => turn.engine.stt))}, Station ${ms(pick((turn) => turn.stt - turn.engine.stt))}`,
+        );
+        console.log(
+          `  LLM first token:       ${ms(pick((turn) => turn.llm))}  engine ${ms(pick((turn) => turn.engine.llmFirstToken))}, Station ${ms(pick((turn) => turn.llm - turn.engine.llmFirstToken))}`,
+        );
+        console.log(
+          `  TTS first chunk:       ${ms(pick((turn) => turn.tts))}  engine ${ms(pick((turn) => turn.engine.ttsFirstChunk))}, Station ${ms(pick((turn) => turn.tts - turn.engine.ttsFirstChunk))}`,
+        );
+        console.log(
+          `  Station's own share:   ${ms(median(own))} (p90 ${ms(quantile(own, 0.9))}; total less the silence window and the three engines; target ≤ 50 ms)`,
+        );
+      }
+      if (runs("load")) {
+        const sessions = Number(values.sessions);
+        const load = await measureRealtimeLoad(url, child, speech, sessions, 2, silenceWindowMs);
+        const line = (name: string, list: number[]) =>
+          console.log(`  ${name.padEnd(34)} p50 ${ms(quantile(list, 0.5))}  p99 ${ms(quantile(list, 0.99))}  (${list.length})`);
+        console.log(`\n3. ${sessions} realtime sessions streaming microphone-paced audio at once, 2 spoken turns each:`);
+        line("probe event round trip:", load.probe);
+        line("end of turn beyond the window:", load.endOfTurn);
+        line("end of speech → first audio:", load.firstAudio);
+        console.log(`  replies completed: ${load.turnsAnswered}/${load.turnsExpected}`);
+        console.log(
+          `  RSS: ${(load.rssBaseline / 2 ** 20).toFixed(0)} MiB with the models loaded, peak ${(load.rssPeak / 2 ** 20).toFixed(0)} MiB: ${((load.rssPeak - load.rssBaseline) / sessions / 2 ** 20).toFixed(2)} MiB per session`,
+        );
+      }
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
+  }
 } finally {
-  await direct.dispose();
-  await station.close();
   rmSync(dataDir, { recursive: true, force: true });
 }

