@@ -55,8 +55,13 @@ export function buildCli(): Command {
   withConfigFlags(
     program
       .command("pull")
-      .description("download a GGUF model, or a Hugging Face ONNX vision repository, into the models dir (resumes interrupted downloads)")
-      .argument("<model-uri>", "hf:<user>/<repo>/<file>.gguf, an https:// URL, or hf:<user>/<repo> (ONNX repository)"),
+      .description(
+        "download a GGUF model, a Hugging Face ONNX vision repository or a Moondream .mf into the models dir (resumes interrupted downloads)",
+      )
+      .argument(
+        "<model-uri>",
+        "hf:<user>/<repo>/<file>.gguf, an https:// URL, hf:<user>/<repo> (ONNX repository), or a .mf / .mf.gz file path or URL",
+      ),
   )
     .option("--sha256 <hex>", "expected SHA-256 of the file")
     .option(

@@ -4,6 +4,7 @@ import { loadConfig } from "../config/load-config.ts";
 import type { StationConfig } from "../config/schema.ts";
 import { type LlamaCppProviderConfig, llamaCppModelsDirectories } from "../providers/llamacpp/create-llamacpp-provider.ts";
 import { pullModel } from "../providers/llamacpp/pull-model.ts";
+import { isMoonfileUri } from "../providers/moonfile/pull-moonfile.ts";
 import { isRepositoryUri } from "../providers/transformers/pull-onnx-repository.ts";
 import type { PullFlags } from "./pull-flags.ts";
 import { pullRepositoryCommand } from "./pull-repository-command.ts";
@@ -14,11 +15,19 @@ export function pullDirectory(config: StationConfig): string {
   return local === undefined ? path.join(config.dataDir, "models") : (llamaCppModelsDirectories(local, config)[0] as string);
 }
 
-/** `station pull <uri>`: download a GGUF with a progress bar; resumes, verifies size, SHA-256 and header. */
+/**
+ * `station pull <uri>`: download a GGUF with a progress bar; resumes, verifies size, SHA-256 and
+ * header. Hugging Face ONNX repositories and Moondream .mf files go to their own pulls.
+ */
 export async function pullCommand(uri: string, flags: PullFlags): Promise<void> {
   const { config } = loadConfig(flags);
   if (isRepositoryUri(uri)) {
     await pullRepositoryCommand(uri, flags, config);
+    return;
+  }
+  if (isMoonfileUri(uri)) {
+    const { pullMoonfileCommand } = await import("./pull-moonfile-command.ts");
+    await pullMoonfileCommand(uri, flags, config);
     return;
   }
   const directory = flags.dir === undefined ? pullDirectory(config) : path.resolve(flags.dir);

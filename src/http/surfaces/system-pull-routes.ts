@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
+import { isMoonfileUri } from "../../providers/moonfile/pull-moonfile.ts";
 import { type LocalVisionProviderConfig, localVisionModelsDirectories } from "../../providers/transformers/create-local-vision-provider.ts";
 import { onnxDtypes } from "../../providers/transformers/onnx-dtypes.ts";
 import {
@@ -13,11 +14,17 @@ import {
   pullOnnxRepository,
 } from "../../providers/transformers/pull-onnx-repository.ts";
 import type { Station } from "../../station/station.ts";
+import { pullMoonfileForApi } from "./pull-moonfile-for-api.ts";
 import type { SseEvent } from "./write-sse-events.ts";
 import { writeSseEvents } from "./write-sse-events.ts";
 
 const pullBody = z.strictObject({
-  model: z.string().min(1).describe('A Hugging Face ONNX repository, "hf:<user>/<repo>" (e.g. "hf:onnx-community/Florence-2-base-ft")'),
+  model: z
+    .string()
+    .min(1)
+    .describe(
+      'A Hugging Face ONNX repository, "hf:<user>/<repo>" (e.g. "hf:onnx-community/Florence-2-base-ft"), or a Moondream .mf / .mf.gz: a path on the server, an http(s) URL or "hf:<user>/<repo>/<file>.mf.gz"',
+    ),
   dtype: z
     .enum(["auto", ...onnxDtypes.map((entry) => entry.dtype)])
     .default("auto")
@@ -45,14 +52,40 @@ export const systemPullRoutes: FastifyPluginAsync<{ station: Station }> = async 
   const { config } = station;
 
   const pull = async (body: z.infer<typeof pullBody>, onProgress: (progress: PullProgress) => void, signal: AbortSignal) => {
-    if (!isRepositoryUri(body.model)) {
+    const moonfile = isMoonfileUri(body.model);
+    if (!isRepositoryUri(body.model) && !moonfile) {
       throw errors.invalidRequest(
-        "'model' must name a Hugging Face ONNX repository: hf:<user>/<repo> (GGUF files: bin/station pull)",
+        "'model' must name a Hugging Face ONNX repository (hf:<user>/<repo>) or a Moondream .mf / .mf.gz file (GGUF files: bin/station pull)",
         "model",
       );
     }
     const vision = config.providers?.find((provider): provider is LocalVisionProviderConfig => provider.type === "local-vision");
     if (vision === undefined) throw errors.unsupported("No local-vision provider is configured to serve a pulled model", "model");
+    if (moonfile) {
+      const directory = localVisionModelsDirectories(vision, config)[0] ?? path.join(config.dataDir, "models");
+      const file =
+        body.model
+          .replace(/[?#].*$/, "")
+          .split("/")
+          .at(-1) ?? body.model;
+      const pulled = await pullMoonfileForApi(
+        station,
+        body.model,
+        directory,
+        (completedBytes, totalBytes) => onProgress({ file, completedBytes, totalBytes: totalBytes ?? 0 }),
+        signal,
+      );
+      await station.registry.refresh(vision.id);
+      return {
+        model: `${vision.id}/${pulled.modelName}`,
+        path: pulled.path,
+        family: "moondream-mf",
+        dtype: "mf",
+        files: [file],
+        sizeBytes: pulled.sizeBytes,
+        alreadyPresent: pulled.alreadyPresent,
+      };
+    }
     const result: PullOnnxRepositoryResult = await pullOnnxRepository({
       uri: body.model,
       directory: localVisionModelsDirectories(vision, config)[0] ?? path.join(config.dataDir, "models"),
@@ -71,7 +104,7 @@ export const systemPullRoutes: FastifyPluginAsync<{ station: Station }> = async 
     {
       schema: {
         tags: ["system"],
-        summary: "Download a Hugging Face ONNX vision repository (progress as server-sent events)",
+        summary: "Download a Hugging Face ONNX vision repository or a Moondream .mf (progress as server-sent events)",
         body: pullBody,
         response: { 200: pullResult },
       },

@@ -12,7 +12,12 @@ export interface ResolvedModelUri {
  * `hf:<user>/<repo>/<path/to/file.gguf>` (optionally `@<revision>` after the repo) or an
  * http(s) URL → the download URL. The Hugging Face endpoint is injectable (mirrors, tests).
  */
-export function resolveModelUri(uri: string, huggingFaceEndpoint = defaultHuggingFaceEndpoint): ResolvedModelUri {
+export function resolveModelUri(
+  uri: string,
+  huggingFaceEndpoint = defaultHuggingFaceEndpoint,
+  /** What the file name must end with (the Moondream pull takes .mf and .mf.gz). */
+  extensions: readonly string[] = [".gguf"],
+): ResolvedModelUri {
   if (uri.startsWith("hf:")) {
     const parts = uri.slice(3).replace(/^\/+/, "").split("/");
     const [user, repoWithRevision, ...fileParts] = parts;
@@ -22,7 +27,7 @@ export function resolveModelUri(uri: string, huggingFaceEndpoint = defaultHuggin
     const [repo, revision = "main"] = repoWithRevision.split("@");
     const filePath = fileParts.join("/");
     const fileName = fileParts.at(-1) as string;
-    requireGguf(fileName, uri);
+    requireExtension(fileName, uri, extensions);
     const base = huggingFaceEndpoint.replace(/\/+$/, "");
     const encode = (value: string) => value.split("/").map(encodeURIComponent).join("/");
     return {
@@ -39,12 +44,13 @@ export function resolveModelUri(uri: string, huggingFaceEndpoint = defaultHuggin
   if (url.protocol !== "https:" && url.protocol !== "http:")
     throw errors.invalidRequest(`'${uri}': only http(s) URLs can be pulled`, "uri");
   const fileName = decodeURIComponent(url.pathname.split("/").at(-1) ?? "");
-  requireGguf(fileName, uri);
+  requireExtension(fileName, uri, extensions);
   return { url: url.toString(), fileName };
 }
 
-function requireGguf(fileName: string, uri: string): void {
-  if (!fileName.toLowerCase().endsWith(".gguf") || fileName.includes("..") || fileName.startsWith(".")) {
-    throw errors.invalidRequest(`'${uri}' does not name a .gguf file`, "uri");
+function requireExtension(fileName: string, uri: string, extensions: readonly string[]): void {
+  const lower = fileName.toLowerCase();
+  if (!extensions.some((extension) => lower.endsWith(extension)) || fileName.includes("..") || fileName.startsWith(".")) {
+    throw errors.invalidRequest(`'${uri}' does not name a ${extensions.join(" or ")} file`, "uri");
   }
 }

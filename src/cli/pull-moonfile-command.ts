@@ -1,0 +1,44 @@
+import path from "node:path";
+import { SingleBar } from "cli-progress";
+import type { StationConfig } from "../config/schema.ts";
+import { pullMoonfile } from "../providers/moonfile/pull-moonfile.ts";
+import { type LocalVisionProviderConfig, localVisionModelsDirectories } from "../providers/transformers/create-local-vision-provider.ts";
+import type { PullFlags } from "./pull-flags.ts";
+
+/** `station pull <file or URL>.mf[.gz]`: a Moondream archive into the local vision provider's models directory. */
+export async function pullMoonfileCommand(source: string, flags: PullFlags, config: StationConfig): Promise<void> {
+  const vision = config.providers?.find((provider): provider is LocalVisionProviderConfig => provider.type === "local-vision");
+  const directory =
+    flags.dir !== undefined
+      ? path.resolve(flags.dir)
+      : vision === undefined
+        ? path.join(config.dataDir, "models")
+        : (localVisionModelsDirectories(vision, config)[0] as string);
+  const showBar = flags.progress !== false && process.stderr.isTTY === true;
+  const bar = new SingleBar({ format: "{bar} {percentage}% | {value}/{total} MB", hideCursor: true, stream: process.stderr });
+  let started = false;
+  const toMb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+  const result = await pullMoonfile({
+    source,
+    directory,
+    huggingFaceEndpoint: flags.hfEndpoint ?? config.huggingFace.endpoint,
+    // The token goes only to Hugging Face (hf: sources), never to an arbitrary https:// host.
+    ...(source.startsWith("hf:") && config.huggingFace.token !== undefined
+      ? { headers: { authorization: `Bearer ${config.huggingFace.token}` } }
+      : {}),
+    onProgress(received, total) {
+      if (!showBar) return;
+      if (!started) {
+        started = true;
+        bar.start(toMb(total ?? received), toMb(received));
+      }
+      if (total !== undefined) bar.setTotal(toMb(total));
+      bar.update(toMb(received));
+    },
+  }).finally(() => {
+    if (showBar && started) bar.stop();
+  });
+  if (result.alreadyPresent) process.stdout.write(`already present: ${result.path}\n`);
+  else process.stdout.write(`saved ${result.path} (${toMb(result.sizeBytes)} MB)\n`);
+  process.stdout.write(`sha256 ${result.sha256}\nmodel: ${vision?.id ?? "vision"}/${result.modelName} (moondream-mf)\n`);
+}
