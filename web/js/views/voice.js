@@ -40,6 +40,9 @@ export const voiceView = {
     let turnBytes = 0;
     /** @type {string | undefined} */
     let activeResponse;
+    // One response at a time: from response.create (or the server's own, hands-free) to its response.done.
+    let responseBusy = false;
+    let responseWanted = false;
     /** @type {string | undefined} */
     let sessionModel;
     /** @type {Map<string, ReturnType<typeof spokenUserTurn>>} */
@@ -177,6 +180,8 @@ export const voiceView = {
       ready = false;
       talking = false;
       activeResponse = undefined;
+      responseBusy = false;
+      responseWanted = false;
       open?.close();
       microphone?.close();
       microphone = undefined;
@@ -225,7 +230,16 @@ export const voiceView = {
     /** The user talks over the agent: stop its reply, here and on the server. */
     const interrupt = () => {
       player?.stop();
-      if (activeResponse !== undefined && !handsFree.checked) socket?.send({ type: "response.cancel" });
+      if (activeResponse !== undefined) socket?.send({ type: "response.cancel" });
+    };
+    /** Asks for a response now, or once the one still running (or being cancelled) is done. */
+    const requestResponse = () => {
+      if (responseBusy) {
+        responseWanted = true;
+        return;
+      }
+      responseBusy = true;
+      socket?.send({ type: "response.create" });
     };
 
     const pressTalk = () => {
@@ -250,7 +264,7 @@ export const voiceView = {
         return;
       }
       socket?.send({ type: "input_audio_buffer.commit" });
-      socket?.send({ type: "response.create" });
+      requestResponse();
       setStatus("Transcribing…");
     };
     talkButton.addEventListener("pointerdown", (event) => {
@@ -293,7 +307,7 @@ export const voiceView = {
       transcript.append(userMessage(text));
       scrollToEnd();
       socket?.send({ type: "conversation.item.create", item: { type: "message", role: "user", content: [{ type: "input_text", text }] } });
-      socket?.send({ type: "response.create" });
+      requestResponse();
       textInput.value = "";
     });
 
@@ -350,6 +364,7 @@ export const voiceView = {
           return;
         case "response.created": {
           activeResponse = event.response.id;
+          responseBusy = true;
           const reply = spokenReply(sessionModel);
           replies.set(event.response.id, reply);
           transcript.querySelector(".empty-state")?.remove();
@@ -390,6 +405,11 @@ export const voiceView = {
           const response = event.response;
           const reply = replies.get(response.id);
           if (activeResponse === response.id) activeResponse = undefined;
+          responseBusy = false;
+          if (responseWanted) {
+            responseWanted = false;
+            requestResponse();
+          }
           if (response.status === "completed") {
             const usage = response.usage;
             reply?.finish({
