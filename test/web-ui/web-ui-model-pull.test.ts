@@ -8,6 +8,7 @@ import { launchChromium } from "../support/launch-chromium.ts";
 import { type FileServer, startFileServer } from "../support/local-file-server.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyFlorence2 } from "../support/tiny-florence2.ts";
+import { buildTinyMoonfile } from "../support/tiny-moonfile.ts";
 import { solidPng } from "../support/vision-images.ts";
 
 /**
@@ -32,6 +33,7 @@ describe("web UI: pulling models (Vision view's offer, Models view)", () => {
     huggingFace = await startFileServer({
       ...huggingFaceRepositoryFiles("/onnx-community/Florence-2-base-ft", recommended),
       ...huggingFaceRepositoryFiles("/onnx-community/Tiny-Florence-2", tiny),
+      "/files/tiny-moondream.mf": buildTinyMoonfile().bytes,
     });
     station = await startTestStation({
       config: {
@@ -40,6 +42,8 @@ describe("web UI: pulling models (Vision view's offer, Models view)", () => {
           { id: "vision", type: "local-vision" },
         ],
         huggingFace: { endpoint: huggingFace.url },
+        // The .mf URL is on this machine's loopback address.
+        security: { allowPrivateNetworks: true },
       },
     });
     browser = await launchChromium();
@@ -80,9 +84,9 @@ describe("web UI: pulling models (Vision view's offer, Models view)", () => {
     await page.locator("#vision-output", { hasText: "A pulled model" }).waitFor({ timeout: 30_000 });
   }, 90_000);
 
-  it("Models pulls a repository with a progress bar and lists it; a failed pull is reported", async () => {
+  it("Models pulls a repository and a .mf URL with a progress bar and lists them; a failed pull is reported", async () => {
     await page.goto(`${station.url}/#/models`);
-    await page.getByLabel("Repository").fill("hf:onnx-community/Tiny-Florence-2");
+    await page.getByLabel("Repository or .mf file").fill("hf:onnx-community/Tiny-Florence-2");
     await page.getByLabel("Precision").selectOption("q8");
     await page.getByRole("button", { name: "Pull", exact: true }).click();
     const progress = page.locator(".pull-progress");
@@ -92,7 +96,17 @@ describe("web UI: pulling models (Vision view's offer, Models view)", () => {
     expect(await progress.textContent()).toMatch(/Pulled: vision\/Tiny-Florence-2 \(florence2, q8,/);
     await page.getByRole("cell", { name: "vision/Tiny-Florence-2" }).waitFor();
 
-    await page.getByLabel("Repository").fill("hf:onnx-community/Nothing-Here");
+    // A Moondream .mf by URL: no precision, one file.
+    await page.getByLabel("Repository or .mf file").fill(`${huggingFace.url}/files/tiny-moondream.mf`);
+    await page.getByRole("button", { name: "Pull", exact: true }).click();
+    await progress
+      .and(page.locator('[data-state="done"]'))
+      .getByText(/Pulled: vision\/tiny-moondream \(moondream-mf, mf,/)
+      .waitFor({ timeout: 30_000 });
+    expect(await progress.locator("progress").getAttribute("value")).toBe("100");
+    await page.getByRole("cell", { name: "vision/tiny-moondream" }).waitFor();
+
+    await page.getByLabel("Repository or .mf file").fill("hf:onnx-community/Nothing-Here");
     await page.getByRole("button", { name: "Pull", exact: true }).click();
     await progress.and(page.locator('[data-state="failed"]')).waitFor({ timeout: 30_000 });
     await page.locator("#notices .notice-error", { hasText: "pull_failed" }).waitFor();

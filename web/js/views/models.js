@@ -76,7 +76,7 @@ export const modelsView = {
           pullButton.disabled = false;
         },
       },
-      field("Repository", pullInput),
+      field("Repository or .mf file", pullInput),
       field("Precision", pullDtype),
       pullButton,
     );
@@ -104,7 +104,7 @@ export const modelsView = {
       h(
         "p",
         { class: "muted" },
-        "A Hugging Face ONNX vision repository (hf:<user>/<repo>, e.g. Florence-2) goes into the local vision provider and serves at once. GGUF files: bin/station pull.",
+        "A Hugging Face ONNX vision repository (hf:<user>/<repo>, e.g. Florence-2; the precision applies to it) or a Moondream .mf / .mf.gz (a path on the server, an http(s) URL, or hf:<user>/<repo>/<file>.mf.gz) goes into the local vision provider and serves at once. GGUF files: bin/station pull.",
       ),
       pullForm,
       pull.element,
