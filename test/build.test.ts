@@ -69,6 +69,15 @@ describe("the production build", () => {
       const page = await fetch(`${url}/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain("<html");
+      // What start-up no longer loads is imported on demand: the providers of the default
+      // config, the OpenAPI document and the reference page with its files.
+      const health = (await (await fetch(`${url}/health`)).json()) as { providers: { id: string }[] };
+      expect(health.providers.map((provider) => provider.id)).toEqual(expect.arrayContaining(["local", "ocr", "vision", "speech"]));
+      const document = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+      expect(document.paths["/v1/chat/completions"]).toBeDefined();
+      for (const asset of ["/docs", "/docs/static/docs.js", "/docs/static/swagger-ui-bundle.js"]) {
+        expect((await fetch(`${url}${asset}`)).status, asset).toBe(200);
+      }
     } finally {
       server.kill("SIGTERM");
       expect(await exited).toBe(0);

@@ -80,19 +80,23 @@ export type ChatCompletionBody = z.infer<typeof chatCompletionBodySchema>;
 /**
  * The same contract as JSON Schema, for Ajv on the hot chat route. zod cannot express the
  * "any other part type" refinement in JSON Schema by itself, so it is written in here.
+ * A function: converted when the route's validator is first compiled, not at start-up.
  */
-export const chatCompletionJsonSchema = z.toJSONSchema(chatCompletionBodySchema, {
-  target: "draft-7",
-  io: "input",
-  unrepresentable: "any",
-  override: (context) => {
-    if (context.zodSchema === otherPart) {
-      const properties = context.jsonSchema.properties as Record<string, Record<string, unknown>>;
-      properties.type = { type: "string", not: { enum: ["text", "image_url"] } };
-    }
-  },
-});
-delete (chatCompletionJsonSchema as Record<string, unknown>).$schema;
+export function chatCompletionJsonSchema(): Record<string, unknown> {
+  const json = z.toJSONSchema(chatCompletionBodySchema, {
+    target: "draft-7",
+    io: "input",
+    unrepresentable: "any",
+    override: (context) => {
+      if (context.zodSchema === otherPart) {
+        const properties = context.jsonSchema.properties as Record<string, Record<string, unknown>>;
+        properties.type = { type: "string", not: { enum: ["text", "image_url"] } };
+      }
+    },
+  }) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
+}
 export type OpenAiChatMessage = z.infer<typeof chatMessageSchema>;
 
 export const embeddingsBodySchema = z.looseObject({

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { errors } from "../errors/errors.ts";
 import type { SecretRedactor } from "../security/secret-redactor.ts";
 import type { Station } from "../station/station.ts";
@@ -39,6 +38,7 @@ import { systemRoutes } from "./surfaces/system-routes.ts";
 import { uploadRoutes } from "./surfaces/upload-routes.ts";
 import { webUiRoutes } from "./surfaces/web-ui-routes.ts";
 import { readTlsFiles } from "./tls/read-tls-files.ts";
+import { zodSchemaController } from "./validation/zod-schema-controller.ts";
 
 /**
  * Builds the Fastify app for a Station without opening a port: tests call `app.inject()`,
@@ -62,13 +62,12 @@ export async function createApp(station: Station, options: { only?: "ollama" } =
     return503OnClosing: true,
     clientErrorHandler,
     forceCloseConnections: false,
+    schemaController: zodSchemaController,
     ...limits,
   }) as unknown as FastifyInstance;
   // Beyond this many open sockets Node closes new ones on arrival: a flood of slow clients runs
   // into this cap, not into the process's file-descriptor limit.
   app.server.maxConnections = config.server.maxConnections;
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
 
   registerJsonParser(app);
   app.decorate("secretRedactor", station.redactor);

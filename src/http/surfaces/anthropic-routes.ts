@@ -16,8 +16,8 @@ import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
 import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
 import { replyWithChat } from "./reply-with-chat.ts";
 
-const messagesJsonSchema = toJsonSchema(anthropicMessagesBodySchema);
-const countJsonSchema = toJsonSchema(anthropicCountTokensBodySchema);
+const messagesJsonSchema = () => toJsonSchema(anthropicMessagesBodySchema);
+const countJsonSchema = () => toJsonSchema(anthropicCountTokensBodySchema);
 
 /**
  * Anthropic's Messages API over any model (`@anthropic-ai/sdk`, Claude Code): POST /v1/messages

@@ -8,7 +8,7 @@ import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
 import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
 import { replyWithChat } from "./reply-with-chat.ts";
 
-const completionsJsonSchema = toJsonSchema(completionsBodySchema);
+const completionsJsonSchema = () => toJsonSchema(completionsBodySchema);
 
 /** OpenAI's legacy POST /v1/completions (prompt, suffix for fill-in-the-middle, stream, stop, max_tokens) over any chat model. */
 export const completionsRoutes: FastifyPluginAsync<{ station: Station }> = async (fastify, { station }) => {

@@ -31,8 +31,8 @@ export interface OllamaRoutesOptions {
   serveRoot?: boolean;
 }
 
-const chatJsonSchema = toJsonSchema(ollamaChatBodySchema);
-const generateJsonSchema = toJsonSchema(ollamaGenerateBodySchema);
+const chatJsonSchema = () => toJsonSchema(ollamaChatBodySchema);
+const generateJsonSchema = () => toJsonSchema(ollamaGenerateBodySchema);
 const tags = ["ollama"];
 
 /**

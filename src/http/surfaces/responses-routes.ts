@@ -13,7 +13,7 @@ import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
 import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
 import { replyWithChat } from "./reply-with-chat.ts";
 
-const responsesJsonSchema = toJsonSchema(responsesBodySchema);
+const responsesJsonSchema = () => toJsonSchema(responsesBodySchema);
 const idParams = z.object({ id: z.string().min(1) });
 
 /**
