@@ -25,7 +25,9 @@ export async function buildOpenApiDocument(routes: readonly DocumentedRoute[], i
     // HEAD routes are replayed as recorded (swagger leaves them out), never generated twice.
     exposeHeadRoutes: false,
     // Nothing is validated or serialised here: no compiler of any kind is built.
-    schemaController: { compilersFactory: { buildValidator: () => (() => () => true) as never, buildSerializer: () => () => JSON.stringify } },
+    schemaController: {
+      compilersFactory: { buildValidator: () => (() => () => true) as never, buildSerializer: () => () => JSON.stringify },
+    },
   });
   await documenter.register(swagger, {
     openapi: { info, components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } } },
