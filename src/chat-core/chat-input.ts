@@ -41,4 +41,9 @@ export interface ChatInput extends Omit<ChatRequest, "model" | "messages" | "sig
    * never to OpenAI-compatible servers, which may refuse unknown fields.
    */
   engineOptions?: Record<string, unknown>;
+  /**
+   * The tools are Station's own (MCP, in /api/chat and realtime), not the client's: offered to any
+   * model, never a reason to refuse one not known to call tools (it then simply answers).
+   */
+  stationTools?: boolean;
 }

@@ -4,7 +4,7 @@ import { isStationError, StationError } from "../errors/station-error.ts";
 import type { ModelRegistry, ResolvedModel } from "../models/model-registry.ts";
 import type { ModelTarget } from "../models/resilience/model-target.ts";
 import type { Cancellation } from "../net/cancellation.ts";
-import type { ChatMessage, ChatModel, ChatRequest, ContentPart, StreamPart } from "../providers/spec/index.ts";
+import type { ChatMessage, ChatModel, ChatRequest, ContentPart, ModelInfo, StreamPart } from "../providers/spec/index.ts";
 import type { ImageIntake } from "../vision/create-image-intake.ts";
 import type { ChatInput, InputMessage, InputParams } from "./chat-input.ts";
 import type { ChatRelay, PreparedImages, RelayedRun } from "./chat-relay.ts";
@@ -33,6 +33,12 @@ export interface ChatCore {
   stream<R>(input: ChatInput, signal: AbortSignal, relay: ChatRelay<R>): Promise<ChatStreamRun | RelayedRun<R>>;
   /** Resolves a model id (or defaults.chatModel) and checks that it can chat. */
   resolve(model: string | undefined, param?: string): Promise<{ modelId: string; resolved: ResolvedModel }>;
+  /**
+   * Everything a call would check before reaching a model (resolution, capabilities, images and
+   * their reading for a model that cannot see), without the call: for turns that must fail with a
+   * 4xx before anything is stored. `id` is the resolved id (a bare name becomes "<provider>/<model>").
+   */
+  check(input: ChatInput, signal?: AbortSignal): Promise<{ id: string; info: ModelInfo | undefined }>;
 }
 
 const defaultParams: InputParams = { model: "model", messages: "messages", tools: "tools" };
@@ -99,7 +105,7 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
     return found;
   };
 
-  const prepare = async (input: ChatInput, signal: () => AbortSignal): Promise<Prepared> => {
+  const prepare = async (input: ChatInput, signal: () => AbortSignal | undefined): Promise<Prepared> => {
     const params = input.params === undefined ? defaultParams : { ...defaultParams, ...input.params };
     const { modelId, resolved } = await resolveModel(input.model, params.model);
     const withImages = hasImages(input.messages);
@@ -107,7 +113,7 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
     const capabilities = resolved.info?.capabilities ?? [];
     const known = capabilities.length > 0;
     if (input.tools !== undefined && input.tools.length > 0) {
-      if (known && !capabilities.includes("tools")) {
+      if (known && !capabilities.includes("tools") && input.stationTools !== true) {
         throw errors.unsupported(`The model '${modelId}' does not support tools`, params.tools);
       }
       const choice = input.toolChoice;
@@ -115,7 +121,7 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
         throw errors.invalidRequest(`tool_choice names '${choice.name}', which is not among the tools`, "tool_choice");
       }
     }
-    const { model: _model, messages: _messages, params: _params, engineOptions, ...rest } = input;
+    const { model: _model, messages: _messages, params: _params, engineOptions, stationTools: _stationTools, ...rest } = input;
     if (!withImages)
       return { modelId, resolved, request: { ...rest, messages: input.messages as ChatMessage[] }, images: undefined, engineOptions };
     const canSee = !known || capabilities.includes("vision");
@@ -127,7 +133,7 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
 
   const takeImagesIn = async (
     message: InputMessage,
-    context: { modelId: string; canSee: boolean; param: string; signal: () => AbortSignal },
+    context: { modelId: string; canSee: boolean; param: string; signal: () => AbortSignal | undefined },
   ): Promise<ChatMessage> => {
     if (typeof message.content === "string" || message.content.every((part) => part.type === "text")) return message as ChatMessage;
     const parts: ContentPart[] = await Promise.all(
@@ -216,7 +222,12 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
     };
   }
 
-  return { resolve, generate, stream } as ChatCore;
+  const check = async (input: ChatInput, signal?: AbortSignal) => {
+    const { resolved } = await prepare(input, () => signal);
+    return { id: resolved.info?.id ?? resolved.id, info: resolved.info };
+  };
+
+  return { resolve, check, generate, stream } as ChatCore;
 }
 
 function noop(): void {}

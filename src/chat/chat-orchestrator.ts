@@ -1,3 +1,5 @@
+import type { ChatCore } from "../chat-core/create-chat-core.ts";
+import { createCoreChatModel } from "../chat-core/create-core-chat-model.ts";
 import type { ClientStore } from "../clients/client-store.ts";
 import type { StationConfig } from "../config/schema.ts";
 import { errors } from "../errors/errors.ts";
@@ -16,7 +18,6 @@ import type { ChatEvent } from "./chat-event.ts";
 import { computeCost } from "./compute-cost.ts";
 import type { ChatSession, ConversationStore, StoredAttachment } from "./conversation-store.ts";
 import { loadAttachmentParts } from "./load-attachment-parts.ts";
-import { createImageReaderForBlindModel } from "./read-images-for-blind-model.ts";
 import { runToolLoop, type ToolLoopResult } from "./run-tool-loop.ts";
 import { createInProcessSessionLock, type SessionLock } from "./session-lock.ts";
 
@@ -42,7 +43,7 @@ export interface PreparedTurn {
   tools: ToolDefinition[];
   attachments: StoredAttachment[];
   attachmentParts: ContentPart[];
-  /** Loads stored attachments as the model can take them (images read by OCR for a model that cannot see). */
+  /** Loads stored attachments as parts (the chat core reads images as text for a model that cannot see). */
   loadParts(attachments: StoredAttachment[]): Promise<ContentPart[]>;
 }
 
@@ -56,6 +57,8 @@ export interface ChatOrchestrator {
 export interface ChatOrchestratorOptions {
   config: StationConfig;
   registry: ModelRegistry;
+  /** Every model call goes through the chat core (resolution, capability checks, images, resilience). */
+  chatCore: ChatCore;
   mcp: McpRegistry;
   conversations: ConversationStore;
   clients: ClientStore;
@@ -71,7 +74,6 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
   const { config, conversations, logger } = options;
   // Sessions with a turn in progress: a second turn at once would interleave both turns' messages.
   const sessionLock = options.sessionLock ?? createInProcessSessionLock();
-  const readImagesForBlindModel = createImageReaderForBlindModel(options.registry);
 
   const pickModelId = (requested: string | null | undefined): string => {
     const id = requested ?? config.defaults.chatModel ?? options.registry.list().find((model) => model.capabilities.includes("chat"))?.id;
@@ -97,10 +99,6 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
           throw errors.notFound("Session", request.session_id, "session_not_found");
         if (await sessionLock.isBusy(session.id)) throw sessionBusy();
       }
-      // resolve() refuses names a provider does not list (404 before any stream) and accepts bare names and routes.
-      const resolved = await options.registry.resolve(pickModelId(request.model ?? llm.model));
-      const modelId = resolved.info?.id ?? resolved.id;
-      const model = options.registry.chatModel(modelId);
       const attachments: StoredAttachment[] = [];
       for (const id of request.attachments ?? []) {
         const record = await options.uploads.get(id).catch((error: unknown) => {
@@ -110,14 +108,20 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
         });
         attachments.push({ upload_id: record.id, media_type: record.media_type, filename: record.filename, size: record.size });
       }
-      const canSeeImages = resolved.info?.capabilities.includes("vision") ?? true;
-      const loadParts = async (stored: StoredAttachment[]) => {
-        const parts = await loadAttachmentParts(stored, options.uploads, options.intake);
-        return canSeeImages ? parts : readImagesForBlindModel(parts);
-      };
+      const loadParts = (stored: StoredAttachment[]) => loadAttachmentParts(stored, options.uploads, options.intake);
       const attachmentParts = await loadParts(attachments);
       const preferences = await options.toolPreferences.get(request.client_id);
       const tools = allowedToolDefinitions(options.mcp, preferences);
+      // The chat core checks the turn as it will make it (404 for an unknown name before any stream,
+      // bare names and routes accepted, images a model cannot see read by OCR or refused with a 400).
+      const settings = { params: { messages: "attachments" }, stationTools: true };
+      const { id: modelId } = await options.chatCore.check({
+        model: pickModelId(request.model ?? llm.model),
+        messages: [{ role: "user", content: [{ type: "text", text: request.message }, ...attachmentParts] }],
+        tools,
+        ...settings,
+      });
+      const model = createCoreChatModel(options.chatCore, modelId, settings);
       return {
         request,
         session,
@@ -187,7 +191,6 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
         content: turn.attachmentParts.length === 0 ? request.message : [{ type: "text", text: request.message }, ...turn.attachmentParts],
       },
     ];
-    const offered = new Set(turn.tools.map((tool) => tool.name));
     const loop = runToolLoop({
       model: turn.model,
       messages,
@@ -195,18 +198,7 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
       parameters: turn.parameters,
       maxToolRounds: turn.maxToolRounds,
       signal,
-      executeTool: (call, toolSignal): Promise<ToolCallOutcome> => {
-        if (!offered.has(call.name)) {
-          return Promise.resolve({
-            isError: true,
-            errorCode: "tool_not_allowed",
-            text: `Tool '${call.name}' is not available.`,
-            truncated: false,
-            durationMs: 0,
-          });
-        }
-        return options.mcp.callTool(call.name, call.arguments, { signal: toolSignal });
-      },
+      executeTool: (call, toolSignal): Promise<ToolCallOutcome> => options.mcp.callTool(call.name, call.arguments, { signal: toolSignal }),
       describeTool: (name) => {
         const tool = options.mcp.catalog().find((candidate) => candidate.name === name);
         return { server: tool?.serverId ?? null, tool: tool?.toolName ?? null };

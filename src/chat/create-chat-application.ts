@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { ChatCore } from "../chat-core/create-chat-core.ts";
 import { type ClientStore, createClientStore } from "../clients/client-store.ts";
 import type { StationConfig } from "../config/schema.ts";
 import type { Logger } from "../logging/create-logger.ts";
@@ -42,6 +43,7 @@ export interface ChatApplicationOptions {
   /** Where upload bytes go (default: files under <dataDir>/uploads). */
   blobs?: BlobStore;
   registry: ModelRegistry;
+  chatCore: ChatCore;
   /** The one image intake: attachments reach models through it. */
   intake: Pick<ImageIntake, "fromBytes">;
   logger: Logger;
@@ -71,6 +73,7 @@ export function createChatApplication(options: ChatApplicationOptions): ChatAppl
   const orchestrator = createChatOrchestrator({
     config,
     registry: options.registry,
+    chatCore: options.chatCore,
     mcp,
     conversations,
     clients,

@@ -12,6 +12,7 @@ export interface ToolLoopOptions {
   parameters: Omit<ChatRequest, "model" | "messages" | "tools" | "toolChoice" | "signal">;
   /** Rounds of tool calls before the model must answer without tools. */
   maxToolRounds: number;
+  /** Runs a call of one of `tools` (a call of any other tool never reaches it). */
   executeTool(call: ToolCall, signal: AbortSignal): Promise<ToolCallOutcome>;
   /** Where the tool came from, for events ("server", "tool"); null parts for unknown tools. */
   describeTool(name: string): { server: string | null; tool: string | null };
@@ -38,6 +39,18 @@ export interface ToolLoopResult {
  */
 export async function* runToolLoop(options: ToolLoopOptions): AsyncGenerator<ChatEvent, ToolLoopResult> {
   const messages = [...options.messages];
+  const offered = new Set(options.tools.map((tool) => tool.name));
+  // A model may name a tool it was not offered (hallucinated, or one the client turned off).
+  const execute = (call: ToolCall): Promise<ToolCallOutcome> =>
+    offered.has(call.name)
+      ? options.executeTool(call, options.signal)
+      : Promise.resolve({
+          isError: true,
+          errorCode: "tool_not_allowed",
+          text: `Tool '${call.name}' is not available.`,
+          truncated: false,
+          durationMs: 0,
+        });
   const total: UsageData = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
   let toolCallCount = 0;
   for (let round = 0; ; round++) {
@@ -116,9 +129,7 @@ export async function* runToolLoop(options: ToolLoopOptions): AsyncGenerator<Cha
       };
     }
     // Independent calls run in parallel; each result is reported as soon as it arrives.
-    const pending = new Map(
-      calls.map((call, index) => [index, options.executeTool(call, options.signal).then((outcome) => ({ index, call, outcome }))]),
-    );
+    const pending = new Map(calls.map((call, index) => [index, execute(call).then((outcome) => ({ index, call, outcome }))]));
     const results: ChatMessage[] = new Array(calls.length);
     while (pending.size > 0) {
       const { index, call, outcome } = await Promise.race(pending.values());

@@ -48,7 +48,6 @@ export interface RealtimeTurnResult {
  */
 export async function* runRealtimeTurn(turn: RealtimeTurn, mcp: McpRegistry): AsyncGenerator<ServerEvent, RealtimeTurnResult> {
   const echo = { ...(turn.eventId === undefined ? {} : { event_id: turn.eventId }), response_id: turn.responseId };
-  const offered = new Set(turn.tools.map((tool) => tool.name));
   const produced: ChatMessage[] = [];
   const loop = runToolLoop({
     model: turn.model,
@@ -57,17 +56,7 @@ export async function* runRealtimeTurn(turn: RealtimeTurn, mcp: McpRegistry): As
     parameters: turn.parameters,
     maxToolRounds: turn.maxToolRounds,
     signal: turn.signal,
-    executeTool: (call, signal) =>
-      // A model may name a tool it was not offered (hallucinated, or one the client turned off).
-      offered.has(call.name)
-        ? mcp.callTool(call.name, call.arguments, { signal })
-        : Promise.resolve({
-            isError: true,
-            errorCode: "tool_not_allowed",
-            text: `Tool '${call.name}' is not available.`,
-            truncated: false,
-            durationMs: 0,
-          }),
+    executeTool: (call, signal) => mcp.callTool(call.name, call.arguments, { signal }),
     describeTool: (name) => {
       const tool = mcp.catalog().find((candidate) => candidate.name === name);
       return { server: tool?.serverId ?? null, tool: tool?.toolName ?? null };

@@ -130,6 +130,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
     ...(queueBackend.sessionLock === undefined ? {} : { sessionLock: queueBackend.sessionLock, mcpSyncIntervalMs: 2000 }),
     ...(blobs === undefined ? {} : { blobs }),
     registry,
+    chatCore,
     intake,
     logger,
     version: stationVersion,
