@@ -1,6 +1,6 @@
 import type { AudioService } from "../audio/audio-service.ts";
 import type { VadFactory } from "../audio/vad/voice-activity-detector.ts";
-import { createImageReaderForBlindModel } from "../chat/read-images-for-blind-model.ts";
+import type { ChatCore } from "../chat-core/create-chat-core.ts";
 import type { StationConfig } from "../config/schema.ts";
 import type { Logger } from "../logging/create-logger.ts";
 import type { McpRegistry } from "../mcp/mcp-registry.ts";
@@ -16,6 +16,7 @@ import { createRealtimeSession, type RealtimeSession } from "./realtime-session.
 export interface RealtimeServiceOptions {
   config: StationConfig;
   registry: ModelRegistry;
+  chatCore: ChatCore;
   mcp: McpRegistry;
   toolPreferences: ToolPreferencesStore;
   intake: ImageIntake;
@@ -56,7 +57,6 @@ export function createRealtimeService(options: RealtimeServiceOptions): Realtime
     historyTurns: config.realtime.historyTurns,
     historyMaxChars: config.realtime.historyMaxChars,
   };
-  const readImagesForBlindModel = createImageReaderForBlindModel(options.registry);
   const sessions = new Set<RealtimeSession>();
   return {
     limits,
@@ -72,7 +72,7 @@ export function createRealtimeService(options: RealtimeServiceOptions): Realtime
           mcp: options.mcp,
           toolPreferences: options.toolPreferences,
           intake: options.intake,
-          readImagesForBlindModel,
+          chatCore: options.chatCore,
           defaultChatModel: config.defaults.chatModel,
           maxToolRounds: config.chat.maxToolRounds,
           limits,
@@ -96,6 +96,7 @@ export function createRealtimeService(options: RealtimeServiceOptions): Realtime
       const session = createOpenAiRealtimeSession(
         {
           registry: options.registry,
+          chatCore: options.chatCore,
           mcp: options.mcp,
           intake: options.intake,
           audio: options.audio,

@@ -1,13 +1,12 @@
-import type { ImageReader } from "../chat/read-images-for-blind-model.ts";
+import type { ChatCore } from "../chat-core/create-chat-core.ts";
+import { createCoreChatModel } from "../chat-core/create-core-chat-model.ts";
 import { StationError } from "../errors/station-error.ts";
 import { allowedToolDefinitions } from "../mcp/allowed-tool-definitions.ts";
 import type { McpRegistry } from "../mcp/mcp-registry.ts";
 import { defaultToolPreferences } from "../mcp/tool-preferences.ts";
 import type { ToolPreferencesStore } from "../mcp/tool-preferences-store.ts";
-import type { ModelRegistry } from "../models/model-registry.ts";
-import type { ChatMessage, ChatModel, ContentPart, ToolDefinition } from "../providers/spec/index.ts";
+import type { ChatMessage, ContentPart, ToolDefinition } from "../providers/spec/index.ts";
 import type { PreparedImage } from "../vision/prepared-image.ts";
-import { resolveChatModel } from "./resolve-chat-model.ts";
 import type { RealtimeTurn } from "./run-realtime-turn.ts";
 
 /** What a client set with session.update. */
@@ -21,10 +20,9 @@ export interface SessionSettings {
 }
 
 export interface PrepareRealtimeTurnOptions {
-  registry: ModelRegistry;
+  chatCore: ChatCore;
   mcp: McpRegistry;
   toolPreferences: ToolPreferencesStore;
-  readImagesForBlindModel: ImageReader;
   settings: SessionSettings;
   /** The session's model, or the default one; undefined when there is none at all. */
   modelId: string | undefined;
@@ -34,10 +32,14 @@ export interface PrepareRealtimeTurnOptions {
   signal: AbortSignal;
 }
 
+/** How realtime names the fields the chat core's errors point at; the MCP tools are Station's. */
+const callSettings = { params: { model: "session.model", messages: "image" }, stationTools: true };
+
 /**
- * Everything a response needs before the first model call: the model (checked), the frames as
- * it can take them (images, or OCR text for a model that cannot see), the MCP tools the
- * client's preferences allow, and the messages: system prompt, history, the new user turn.
+ * Everything a response needs before the first model call: the model, the MCP tools the client's
+ * preferences allow, and the messages: system prompt, history, the new user turn with its frames.
+ * The chat core checks it all first (a model that cannot see gets the frames read by OCR, or the
+ * turn fails with model_cannot_see_images) and serves every round.
  */
 export async function prepareRealtimeTurn(
   options: PrepareRealtimeTurnOptions,
@@ -51,18 +53,18 @@ export async function prepareRealtimeTurn(
       message: "No chat model is available: name one with session.update, or set defaults.chatModel in the config",
     });
   }
-  const resolved = await resolveChatModel(options.registry, options.modelId);
-  let images: ContentPart[] = options.frames.map((frame) => frame.part);
-  if (!resolved.canSee) images = await options.readImagesForBlindModel(images, options.signal);
-  const model: ChatModel = options.registry.chatModel(resolved.id);
+  const images: ContentPart[] = options.frames.map((frame) => frame.part);
+  const messages: ChatMessage[] = [
+    ...(settings.instructions === "" ? [] : [{ role: "system" as const, content: settings.instructions }]),
+    ...options.history,
+    { role: "user", content: images.length === 0 ? options.text : [{ type: "text", text: options.text }, ...images] },
+  ];
+  const tools = settings.tools ? await offeredTools(options) : [];
+  const { id } = await options.chatCore.check({ model: options.modelId, messages, tools, ...callSettings }, options.signal);
   return {
-    model,
-    messages: [
-      ...(settings.instructions === "" ? [] : [{ role: "system" as const, content: settings.instructions }]),
-      ...options.history,
-      { role: "user", content: images.length === 0 ? options.text : [{ type: "text", text: options.text }, ...images] },
-    ],
-    tools: settings.tools ? await offeredTools(options) : [],
+    model: createCoreChatModel(options.chatCore, id, callSettings),
+    messages,
+    tools,
     parameters: {
       ...(settings.temperature === null ? {} : { temperature: settings.temperature }),
       ...(settings.maxTokens === null ? {} : { maxTokens: settings.maxTokens }),

@@ -1,4 +1,4 @@
-import type { ImageReader } from "../chat/read-images-for-blind-model.ts";
+import type { ChatCore } from "../chat-core/create-chat-core.ts";
 import type { Logger } from "../logging/create-logger.ts";
 import type { McpRegistry } from "../mcp/mcp-registry.ts";
 import type { ToolPreferencesStore } from "../mcp/tool-preferences-store.ts";
@@ -20,8 +20,8 @@ export interface RealtimeDependencies {
   mcp: McpRegistry;
   toolPreferences: ToolPreferencesStore;
   intake: ImageIntake;
-  /** OCR for models that cannot see: the chat application's reader. */
-  readImagesForBlindModel: ImageReader;
+  /** Every model call goes through it (resolution, capability checks, OCR for a model that cannot see, resilience). */
+  chatCore: ChatCore;
   /** defaults.chatModel from the config. */
   defaultChatModel: string | undefined;
   maxToolRounds: number;

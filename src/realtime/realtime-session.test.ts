@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createChatCore } from "../chat-core/create-chat-core.ts";
 import type { Logger } from "../logging/create-logger.ts";
 import type { McpRegistry } from "../mcp/mcp-registry.ts";
 import type { ToolPreferencesStore } from "../mcp/tool-preferences-store.ts";
@@ -23,19 +24,26 @@ function harness(options: { framesPerSecond?: number; frameBurst?: number } = {}
     sourceFormat: "png",
     byteLength: 4,
   };
+  const model = {
+    id: "m/x",
+    providerId: "m",
+    modelName: "x",
+    async *stream(request: ChatRequest): AsyncGenerator<StreamPart> {
+      requests.push(request);
+      const last = request.messages.at(-1)?.content;
+      yield { type: "text-delta", text: `images: ${typeof last === "string" ? 0 : (last?.length ?? 1) - 1}` };
+      yield { type: "finish", finishReason: "stop" };
+    },
+  };
+  const target = { id: "m/x", modelName: "x", provider: { id: "m", type: "stub", chatModel: () => model } };
   const registry = {
     list: () => [{ id: "m/x", providerId: "m", name: "x", capabilities: ["chat", "vision"], state: "available" }],
-    lookup: (id: string) => ({ id, info: undefined, targets: [] }),
-    chatModel: () => ({
-      id: "m/x",
-      providerId: "m",
-      modelName: "x",
-      async *stream(request: ChatRequest): AsyncGenerator<StreamPart> {
-        requests.push(request);
-        const last = request.messages.at(-1)?.content;
-        yield { type: "text-delta", text: `images: ${typeof last === "string" ? 0 : (last?.length ?? 1) - 1}` };
-        yield { type: "finish", finishReason: "stop" };
-      },
+    lookup: (id: string) => ({ id, info: undefined, targets: [target] }),
+    // One attempt, no retries: the resilience layer has its own tests.
+    call: async (targets: unknown[], attempt: (target: unknown) => Promise<unknown>) => ({
+      value: await attempt(targets[0]),
+      done() {},
+      abandon() {},
     }),
   };
   const intake = {
@@ -51,7 +59,11 @@ function harness(options: { framesPerSecond?: number; frameBurst?: number } = {}
       mcp: { catalog: () => [] } as unknown as McpRegistry,
       toolPreferences: {} as ToolPreferencesStore,
       intake: intake as unknown as ImageIntake,
-      readImagesForBlindModel: async (parts) => parts,
+      chatCore: createChatCore({
+        registry: registry as unknown as ModelRegistry,
+        intake: intake as unknown as ImageIntake,
+        readImagesForBlindModel: async (parts) => parts,
+      }),
       defaultChatModel: undefined,
       maxToolRounds: 4,
       limits: {

@@ -92,7 +92,7 @@ export function createRealtimeSession(dependencies: RealtimeDependencies, transm
   const updateSession = async (message: Extract<ClientMessage, { type: "session.update" }>): Promise<void> => {
     const update = message.session;
     // All or nothing: the model is checked before any setting changes.
-    const model = update.model === undefined ? settings.model : (await resolveChatModel(registry, update.model)).id;
+    const model = update.model === undefined ? settings.model : (await resolveChatModel(dependencies.chatCore, update.model)).id;
     settings.model = model;
     if (update.instructions !== undefined) settings.instructions = update.instructions;
     if (update.tools !== undefined) settings.tools = update.tools;

@@ -47,6 +47,7 @@ export async function createSurfaceServices(options: SurfaceServicesOptions): Pr
     realtime: createRealtimeService({
       config,
       registry,
+      chatCore: options.chatCore,
       mcp: chat.mcp,
       toolPreferences: chat.toolPreferences,
       intake: options.intake,

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { floatToPcm16, pcm16ToFloat } from "../../audio/pcm16.ts";
 import { resample } from "../../audio/resample.ts";
 import type { VoiceActivityDetector } from "../../audio/vad/voice-activity-detector.ts";
+import { createCoreChatModel } from "../../chat-core/create-core-chat-model.ts";
 import { isStationError, StationError } from "../../errors/station-error.ts";
 import { allowedToolDefinitions } from "../../mcp/allowed-tool-definitions.ts";
 import { defaultToolPreferences } from "../../mcp/tool-preferences.ts";
@@ -390,7 +391,7 @@ export function createOpenAiRealtimeSession(
     let resolved: { id: string } | undefined;
     if (requested !== "") {
       try {
-        resolved = await resolveChatModel(registry, requested);
+        resolved = await resolveChatModel(dependencies.chatCore, requested);
       } catch (error) {
         if (!(isStationError(error) && error.code === "model_not_found") || fallback === undefined) throw error;
       }
@@ -403,9 +404,12 @@ export function createOpenAiRealtimeSession(
           param: "session.model",
           message: "No chat model is available: name one in session.model or ?model=, or set defaults.chatModel",
         });
-      resolved = await resolveChatModel(registry, fallback);
+      resolved = await resolveChatModel(dependencies.chatCore, fallback);
     }
-    return registry.chatModel(resolved.id);
+    return createCoreChatModel(dependencies.chatCore, resolved.id, {
+      params: { model: "session.model", messages: "item.content" },
+      stationTools: true,
+    });
   };
 
   const handle = async (event: OpenAiClientEvent): Promise<void> => {

@@ -1,5 +1,6 @@
 import type { AudioService } from "../../audio/audio-service.ts";
 import type { VadFactory } from "../../audio/vad/voice-activity-detector.ts";
+import type { ChatCore } from "../../chat-core/create-chat-core.ts";
 import type { Logger } from "../../logging/create-logger.ts";
 import type { McpRegistry } from "../../mcp/mcp-registry.ts";
 import type { ModelRegistry } from "../../models/model-registry.ts";
@@ -8,6 +9,8 @@ import type { ImageIntake } from "../../vision/create-image-intake.ts";
 /** What an OpenAI-dialect realtime session needs from the rest of Station (types only). */
 export interface OpenAiRealtimeDependencies {
   registry: ModelRegistry;
+  /** Every model call goes through it (resolution, capability checks, OCR for a model that cannot see, resilience). */
+  chatCore: ChatCore;
   mcp: McpRegistry;
   intake: ImageIntake;
   audio: AudioService;
