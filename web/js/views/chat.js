@@ -1,4 +1,5 @@
 import { ApiError, api, isAbortError } from "../api.js";
+import { loadChatModelOptions } from "../chat-model-options.js";
 import { field, h, replace, viewHeader } from "../dom.js";
 import { readSetting, writeSetting } from "../local-setting.js";
 import { showError } from "../notices.js";
@@ -137,18 +138,6 @@ export const chatView = {
         }
       }
       void sessions.load();
-    };
-
-    const loadModels = async () => {
-      try {
-        const { models } = await api("/api/models?capability=chat", { signal });
-        replace(
-          modelList,
-          models.map((/** @type {any} */ model) => h("option", { value: model.id })),
-        );
-      } catch (error) {
-        showError(error, "Loading chat models");
-      }
     };
 
     const renderAttachments = () => {
@@ -294,7 +283,7 @@ export const chatView = {
     });
     stopButton.addEventListener("click", () => running?.abort());
 
-    void loadModels();
+    void loadChatModelOptions(modelList, signal);
     void openSession(sessionId);
   },
 };

@@ -1,4 +1,5 @@
-import { ApiError, api } from "../api.js";
+import { ApiError } from "../api.js";
+import { loadChatModelOptions } from "../chat-model-options.js";
 import { field, h, replace, viewHeader } from "../dom.js";
 import { readSetting, writeSetting } from "../local-setting.js";
 import { showError } from "../notices.js";
@@ -431,17 +432,6 @@ export const voiceView = {
       }
     }
 
-    const loadModels = async () => {
-      try {
-        const { models } = await api("/api/models?capability=chat", { signal });
-        replace(
-          modelList,
-          models.map((/** @type {any} */ model) => h("option", { value: model.id })),
-        );
-      } catch (error) {
-        showError(error, "Loading chat models");
-      }
-    };
-    void loadModels();
+    void loadChatModelOptions(modelList, signal);
   },
 };

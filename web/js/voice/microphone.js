@@ -17,17 +17,31 @@ export function microphoneUnavailableReason() {
 }
 
 /**
- * @param {AudioContext} context runs the worklet (best created at 24 kHz; other rates are resampled)
+ * @param {AudioContext} preferred runs the worklet (best created at 24 kHz; other rates are resampled)
  * @param {(frame: {pcm: ArrayBuffer, peak: number}) => void} onFrame
  * @returns {Promise<Microphone>}
  */
-export async function openMicrophone(context, onFrame) {
+export async function openMicrophone(preferred, onFrame) {
   const stream = await navigator.mediaDevices.getUserMedia({
     audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
   });
+  /** @type {AudioContext | undefined} */
+  let own;
   try {
+    /** @type {MediaStreamAudioSourceNode} */
+    let source;
+    let context = preferred;
+    try {
+      source = context.createMediaStreamSource(stream);
+    } catch {
+      // Firefox cannot feed a microphone into a context at another rate: record at the
+      // microphone's own rate, and the worklet resamples to 24 kHz.
+      own = new AudioContext();
+      context = own;
+      source = context.createMediaStreamSource(stream);
+      await context.resume();
+    }
     await context.audioWorklet.addModule(new URL("./pcm-capture-worklet.js", import.meta.url));
-    const source = context.createMediaStreamSource(stream);
     const capture = new AudioWorkletNode(context, "pcm-capture", { numberOfOutputs: 1 });
     capture.port.onmessage = (event) => onFrame(event.data);
     source.connect(capture);
@@ -39,10 +53,12 @@ export async function openMicrophone(context, onFrame) {
         capture.disconnect();
         capture.port.onmessage = null;
         for (const track of stream.getTracks()) track.stop();
+        void own?.close().catch(() => {});
       },
     };
   } catch (error) {
     for (const track of stream.getTracks()) track.stop();
+    void own?.close().catch(() => {});
     throw error;
   }
 }
