@@ -11,19 +11,20 @@ export interface OllamaTimings {
 
 const zero = BigInt(0);
 
-/** Ollama's final-chunk statistics: durations in nanoseconds, token counts from the usage. */
-export function ollamaStatistics(timings: OllamaTimings, usage: Usage | undefined, finishReason: FinishReason): Record<string, unknown> {
+/**
+ * Ollama's final-chunk statistics, written onto that chunk: durations in nanoseconds, token
+ * counts from the usage.
+ */
+function addStatistics(line: Record<string, unknown>, timings: OllamaTimings, usage: Usage | undefined, finishReason: FinishReason): void {
   const now = process.hrtime.bigint();
   const firstToken = timings.firstTokenAt ?? now;
-  return {
-    done_reason: finishReason === "length" ? "length" : "stop",
-    total_duration: Number(now - timings.startedAt),
-    load_duration: 0,
-    prompt_eval_count: usage?.promptTokens ?? 0,
-    prompt_eval_duration: Number(firstToken - timings.startedAt > zero ? firstToken - timings.startedAt : zero),
-    eval_count: usage?.completionTokens ?? 0,
-    eval_duration: Number(now - firstToken),
-  };
+  line.done_reason = finishReason === "length" ? "length" : "stop";
+  line.total_duration = Number(now - timings.startedAt);
+  line.load_duration = 0;
+  line.prompt_eval_count = usage?.promptTokens ?? 0;
+  line.prompt_eval_duration = Number(firstToken - timings.startedAt > zero ? firstToken - timings.startedAt : zero);
+  line.eval_count = usage?.completionTokens ?? 0;
+  line.eval_duration = Number(now - firstToken);
 }
 
 /** Tool calls as Ollama sends them: whole, arguments as an object. */
@@ -40,22 +41,47 @@ function parseArguments(json: string): unknown {
   }
 }
 
-function body(flavor: OllamaFlavor, model: string, text: string, thinking: string, calls: readonly ToolCall[]): Record<string, unknown> {
-  const head = { model, created_at: new Date().toISOString() };
-  if (flavor === "generate") return { ...head, response: text, ...(thinking.length > 0 ? { thinking } : {}), done: false };
+let isoMillisecond = -1;
+let isoText = "";
+
+/** `created_at` for every line: one Date per millisecond however many lines a stream writes in it. */
+function createdAt(): string {
+  const now = Date.now();
+  if (now !== isoMillisecond) {
+    isoMillisecond = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+
+/**
+ * One line's object, built as a single literal: on Node 20 a spread followed by more keys
+ * (`{ ...head, message }`) cost ~1 µs per object, several per reply.
+ */
+function line(
+  flavor: OllamaFlavor,
+  model: string,
+  text: string,
+  thinking: string,
+  calls: readonly ToolCall[],
+  done: boolean,
+): Record<string, unknown> {
+  if (flavor === "generate") {
+    return thinking.length > 0
+      ? { model, created_at: createdAt(), response: text, thinking, done }
+      : { model, created_at: createdAt(), response: text, done };
+  }
   const message: Record<string, unknown> = { role: "assistant", content: text };
   if (thinking.length > 0) message.thinking = thinking;
   if (calls.length > 0) message.tool_calls = ollamaToolCalls(calls);
-  return { ...head, message, done: false };
+  return { model, created_at: createdAt(), message, done };
 }
 
 /** A whole reply (`stream: false`) as Ollama's single object. */
 export function toOllamaReply(flavor: OllamaFlavor, model: string, result: ChatResult, timings: OllamaTimings): Record<string, unknown> {
-  return {
-    ...body(flavor, model, result.text, result.reasoning ?? "", result.toolCalls),
-    done: true,
-    ...ollamaStatistics(timings, result.usage, result.finishReason),
-  };
+  const reply = line(flavor, model, result.text, result.reasoning ?? "", result.toolCalls, true);
+  addStatistics(reply, timings, result.usage, result.finishReason);
+  return reply;
 }
 
 /** The NDJSON line Ollama ends a failed stream with (the client throws it). */
@@ -81,10 +107,10 @@ export async function* encodeOllamaStream(
     timings.firstTokenAt ??= process.hrtime.bigint();
     switch (part.type) {
       case "text-delta":
-        yield `${JSON.stringify(body(flavor, model, part.text, "", []))}\n`;
+        yield `${JSON.stringify(line(flavor, model, part.text, "", [], false))}\n`;
         break;
       case "reasoning-delta":
-        yield `${JSON.stringify(body(flavor, model, "", part.text, []))}\n`;
+        yield `${JSON.stringify(line(flavor, model, "", part.text, [], false))}\n`;
         break;
       case "tool-call-delta": {
         const call = calls[part.index] ?? { id: part.id ?? `call_${part.index}`, name: "", arguments: "" };
@@ -98,12 +124,9 @@ export async function* encodeOllamaStream(
         break;
       case "finish": {
         const finished = calls.filter((call) => call !== undefined);
-        if (finished.length > 0 && flavor === "chat") yield `${JSON.stringify(body(flavor, model, "", "", finished))}\n`;
-        const last = {
-          ...body(flavor, model, "", "", []),
-          done: true,
-          ...ollamaStatistics(timings, part.usage ?? usage, part.finishReason),
-        };
+        if (finished.length > 0 && flavor === "chat") yield `${JSON.stringify(line(flavor, model, "", "", finished, false))}\n`;
+        const last = line(flavor, model, "", "", [], true);
+        addStatistics(last, timings, part.usage ?? usage, part.finishReason);
         yield `${JSON.stringify(last)}\n`;
         return;
       }
