@@ -29,6 +29,7 @@ export interface ResponsesStreamOptions {
 export async function* encodeResponsesStream(parts: AsyncIterable<StreamPart>, options: ResponsesStreamOptions): AsyncGenerator<string> {
   const { body, state } = options;
   let sequence = 0;
+  // Events are built as literals: on Node 20 a spread followed by more keys (`{ ...at, text }`) cost ~1 µs per object.
   const event = (type: string, data: Record<string, unknown>): string =>
     `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`;
   const snapshot = () => toResponseObject(state, body);
@@ -39,13 +40,16 @@ export async function* encodeResponsesStream(parts: AsyncIterable<StreamPart>, o
     if (open === undefined) return "";
     const current = open;
     open = undefined;
-    const at = { item_id: current.item, output_index: current.index };
     if (current.kind === "call") {
       const item = functionCallItem(current.item, current.callId, current.name, current.args, "completed");
       state.output[current.index] = item;
       return (
-        event("response.function_call_arguments.done", { ...at, name: current.name, arguments: current.args }) +
-        event("response.output_item.done", { output_index: current.index, item })
+        event("response.function_call_arguments.done", {
+          item_id: current.item,
+          output_index: current.index,
+          name: current.name,
+          arguments: current.args,
+        }) + event("response.output_item.done", { output_index: current.index, item })
       );
     }
     const part =
@@ -57,11 +61,22 @@ export async function* encodeResponsesStream(parts: AsyncIterable<StreamPart>, o
     state.output[current.index] = item;
     const textDone =
       current.kind === "message"
-        ? event("response.output_text.done", { ...at, content_index: 0, text: current.text, logprobs: [] })
-        : event("response.reasoning_text.done", { ...at, content_index: 0, text: current.text });
+        ? event("response.output_text.done", {
+            item_id: current.item,
+            output_index: current.index,
+            content_index: 0,
+            text: current.text,
+            logprobs: [],
+          })
+        : event("response.reasoning_text.done", {
+            item_id: current.item,
+            output_index: current.index,
+            content_index: 0,
+            text: current.text,
+          });
     return (
       textDone +
-      event("response.content_part.done", { ...at, content_index: 0, part }) +
+      event("response.content_part.done", { item_id: current.item, output_index: current.index, content_index: 0, part }) +
       event("response.output_item.done", { output_index: current.index, item })
     );
   };
@@ -69,7 +84,8 @@ export async function* encodeResponsesStream(parts: AsyncIterable<StreamPart>, o
     const closing = close();
     const index = state.output.length;
     const id = itemId(kind === "message" ? "msg" : "rs");
-    const item = kind === "message" ? messageItem(id, "", "in_progress") : { ...reasoningItem(id, undefined), content: [] };
+    const item = kind === "message" ? messageItem(id, "", "in_progress") : reasoningItem(id, undefined);
+    if (kind === "reasoning") item.content = [];
     state.output.push(item);
     open = { kind, item: id, index, text: "" };
     const part = kind === "message" ? { type: "output_text", text: "", annotations: [] } : { type: "reasoning_text", text: "" };
@@ -85,9 +101,22 @@ export async function* encodeResponsesStream(parts: AsyncIterable<StreamPart>, o
         const head = open?.kind === kind ? "" : startText(kind);
         const current = open as unknown as Extract<Open, { text: string }>;
         current.text += part.text;
-        const at = { item_id: current.item, output_index: current.index, content_index: 0, delta: part.text };
-        yield head +
-          (kind === "message" ? event("response.output_text.delta", { ...at, logprobs: [] }) : event("response.reasoning_text.delta", at));
+        const delta =
+          kind === "message"
+            ? event("response.output_text.delta", {
+                item_id: current.item,
+                output_index: current.index,
+                content_index: 0,
+                delta: part.text,
+                logprobs: [],
+              })
+            : event("response.reasoning_text.delta", {
+                item_id: current.item,
+                output_index: current.index,
+                content_index: 0,
+                delta: part.text,
+              });
+        yield head + delta;
       } else if (part.type === "tool-call-delta") {
         let head = "";
         if (open?.kind !== "call" || open.callIndex !== part.index) {
