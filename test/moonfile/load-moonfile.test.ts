@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadMoonfile, type MoonfileResident } from "../../src/providers/moonfile/load-moonfile.ts";
+import { loadMoonfile, type MoonfileEngine } from "../../src/providers/moonfile/load-moonfile.ts";
 import type { EncodedImage } from "../../src/providers/moonfile/moondream-runner.ts";
 import { readMoonfileIndex } from "../../src/providers/moonfile/moonfile-archive.ts";
 import { createEncodingCache, type EncodingCacheStats } from "../../src/providers/transformers/create-encoding-cache.ts";
@@ -13,18 +13,15 @@ describe("loading and running a Moondream .mf (onnx_vl.py's pipeline in TypeScri
   const directory = mkdtempSync(path.join(tmpdir(), "station-moonfile-"));
   const file = path.join(directory, "tiny.mf");
   const stats: EncodingCacheStats = { hits: 0, misses: 0, encoderRuns: 0, promptHits: 0, entries: 0, capacity: 4 };
-  let model: MoonfileResident;
+  let model: MoonfileEngine;
   let encoderRuns = 0;
   const written = writeTinyMoonfile(file);
 
   beforeAll(async () => {
     model = await loadMoonfile({
-      modelId: "vision/tiny",
       path: file,
       index: await readMoonfileIndex(file),
       threads: 1,
-      parallelRequests: 1,
-      maxQueue: 4,
       cache: createEncodingCache<EncodedImage>(4, stats),
       onEncoderRun: () => {
         encoderRuns++;

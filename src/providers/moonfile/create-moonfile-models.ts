@@ -5,12 +5,12 @@ import type { Logger } from "../../logging/create-logger.ts";
 import type { PrepareLoad, ResidencyHandle, Resident } from "../residency/model-residency.ts";
 import type { ModelInfo } from "../spec/provider.ts";
 import type { VisionModel } from "../spec/vision-model.ts";
-import { createEncodingCache, type EncodingCacheStats } from "../transformers/create-encoding-cache.ts";
+import type { EncodingCacheStats } from "../transformers/create-encoding-cache.ts";
 import { visionModelError } from "../transformers/vision-model-error.ts";
 import { createMoonfileVisionModel } from "./create-moonfile-vision-model.ts";
 import { findMoonfiles, type MoonfileOnDisk } from "./find-moonfiles.ts";
 import { inspectMoonfile, type MoonfileInspection } from "./inspect-moonfile.ts";
-import type { EncodedImage, MoonfileResident } from "./load-moonfile.ts";
+import type { MoonfileResident } from "./start-moonfile-worker.ts";
 
 export interface MoonfileModelsOptions {
   providerId: string;
@@ -26,6 +26,8 @@ export interface MoonfileModelsOptions {
   caches: Set<{ readonly size: number }>;
   /** The provider's residency view (acquire with this family's prepare). */
   acquire(name: string, prepare: PrepareLoad<MoonfileResident>): Promise<ResidencyHandle<Resident>>;
+  /** Drops a model whose worker thread died, so the next request loads it afresh. */
+  unload(name: string): Promise<unknown>;
   logger: Logger;
 }
 
@@ -74,23 +76,30 @@ export function createMoonfileModels(options: MoonfileModelsOptions): MoonfileMo
       return {
         estimatedBytes: index.sizeBytes,
         load: async () => {
-          const cache = createEncodingCache<EncodedImage>(options.encodeCacheEntries, options.stats, {
-            maxBytes: encodeCacheBytes,
-            sizeOf: (image) => image.byteLength,
-          });
+          // The encoded images live in the worker: its reports keep the provider's counters and entry count.
+          const cache = { size: 0 };
           try {
-            // onnxruntime and the tokenizer load on first use.
-            const { loadMoonfile } = await import("./load-moonfile.ts");
-            const loaded = await loadMoonfile({
+            const { startMoonfileWorker } = await import("./start-moonfile-worker.ts");
+            const loaded = await startMoonfileWorker({
               modelId: modelId(name),
-              path: file.path,
-              index,
-              threads: options.threads,
+              worker: {
+                path: file.path,
+                index,
+                threads: options.threads,
+                encodeCacheEntries: options.encodeCacheEntries,
+                encodeCacheBytes,
+              },
               parallelRequests: options.parallelRequests,
               maxQueue: options.maxQueue,
-              cache,
-              onEncoderRun: () => {
-                options.stats.encoderRuns++;
+              onCacheReport(report) {
+                options.stats.hits += report.hits;
+                options.stats.misses += report.misses;
+                options.stats.encoderRuns += report.encoderRuns;
+                cache.size = report.entries;
+              },
+              onCrash(error) {
+                options.logger.error({ model: modelId(name), err: error }, "Moondream .mf worker thread ended; unloading the model");
+                void options.unload(name).catch(() => undefined);
               },
             });
             options.caches.add(cache);

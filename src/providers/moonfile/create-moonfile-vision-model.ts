@@ -1,5 +1,5 @@
 import type { VisionModel, VisionRequestBase } from "../spec/vision-model.ts";
-import type { MoonfileResident } from "./load-moonfile.ts";
+import type { MoonfileResident } from "./start-moonfile-worker.ts";
 import { streamFromCallback } from "./stream-from-callback.ts";
 
 export interface MoonfileVisionModelOptions {

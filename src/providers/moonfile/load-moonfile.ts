@@ -1,6 +1,4 @@
 import type { InferenceSession } from "onnxruntime-node";
-import type { Resident } from "../residency/model-residency.ts";
-import { createSequencePool, type SequencePool } from "../residency/sequence-pool.ts";
 import type { BoundingBox, Point } from "../spec/vision-model.ts";
 import type { EncodingCache } from "../transformers/create-encoding-cache.ts";
 import { KeyValueCache } from "./key-value-cache.ts";
@@ -22,24 +20,19 @@ export interface MoonfileAnswer {
   tokens: number;
 }
 
-export interface MoonfileResident extends Resident {
-  readonly family: "moondream-mf";
-  readonly threads: number;
-  readonly slots: SequencePool<number>;
-  readonly config: MoonfileConfig;
+/** A loaded `.mf` on the thread that loaded it (the worker thread, in the server). */
+export interface MoonfileEngine {
   caption(task: MoonfileTask & { length: string; maxTokens: number; onText?: (text: string) => void }): Promise<MoonfileAnswer>;
   query(task: MoonfileTask & { question: string; maxTokens: number; onText?: (text: string) => void }): Promise<MoonfileAnswer>;
   detect(task: MoonfileTask & { object: string }): Promise<BoundingBox[]>;
   point(task: MoonfileTask & { object: string }): Promise<Point[]>;
+  dispose(): Promise<void>;
 }
 
 export interface LoadMoonfileOptions {
-  modelId: string;
   path: string;
   index: MoonfileIndex;
   threads: number;
-  parallelRequests: number;
-  maxQueue: number;
   /** Encoded images (the decoder's cache after the image) by content hash. */
   cache: EncodingCache<EncodedImage>;
   onEncoderRun?: () => void;
@@ -50,7 +43,7 @@ export interface LoadMoonfileOptions {
  * per graph, the tokenizer, config.json and initial_kv_cache.npy, each read from its offset in
  * the archive. A graph ONNX Runtime cannot parse fails the load with the graph's name.
  */
-export async function loadMoonfile(options: LoadMoonfileOptions): Promise<MoonfileResident> {
+export async function loadMoonfile(options: LoadMoonfileOptions): Promise<MoonfileEngine> {
   const ort: Ort = await import("onnxruntime-node");
   const { PreTrainedTokenizer } = await import("@huggingface/transformers");
   const sessionOptions: InferenceSession.SessionOptions = {
@@ -95,19 +88,19 @@ export async function loadMoonfile(options: LoadMoonfileOptions): Promise<Moonfi
       InferenceSession
     >;
     const runner = createMoondreamRunner({ ort, graphs, tokenizer, config, initialCache });
-    return moonfileResident(options, config, runner, release);
+    return moonfileEngine(options, config, runner, release);
   } catch (error) {
     await release();
     throw error;
   }
 }
 
-function moonfileResident(
+function moonfileEngine(
   options: LoadMoonfileOptions,
   config: MoonfileConfig,
   runner: MoondreamRunner,
   release: () => Promise<void>,
-): MoonfileResident {
+): MoonfileEngine {
   const encoded = async (task: MoonfileTask): Promise<EncodedImage> => {
     const cached = options.cache.get(task.contentHash);
     if (cached !== undefined) return cached;
@@ -117,11 +110,6 @@ function moonfileResident(
     return image;
   };
   return {
-    family: "moondream-mf",
-    sizeBytes: options.index.sizeBytes,
-    threads: options.threads,
-    config,
-    slots: createSequencePool({ size: options.parallelRequests, maxQueue: options.maxQueue, modelId: options.modelId, create: () => 0 }),
     async caption(task) {
       const prompt = config.templates.caption?.[task.length] ?? config.templates.caption?.normal;
       if (prompt === undefined) throw new Error(`the model has no caption template for length '${task.length}'`);

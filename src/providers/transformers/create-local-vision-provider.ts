@@ -6,7 +6,7 @@ import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
 import { createMoonfileModels } from "../moonfile/create-moonfile-models.ts";
-import type { MoonfileResident } from "../moonfile/load-moonfile.ts";
+import type { MoonfileResident } from "../moonfile/start-moonfile-worker.ts";
 import { createModelResidency, type ModelResidency, type ResidencyHandle, type Resident } from "../residency/model-residency.ts";
 import { type Scheduler, systemScheduler } from "../residency/scheduler.ts";
 import type { ModelInfo, Provider, RunningModel, VisionModel } from "../spec/index.ts";
@@ -96,6 +96,7 @@ export function createLocalVisionProvider(
     stats,
     caches,
     acquire: (name, prepareMoonfile) => residency.acquire(name, prepareMoonfile),
+    unload: (name) => residency.unload(name),
     logger,
   });
   const inspections = new Map<string, { key: string; result: VisionInspection }>();
