@@ -211,6 +211,8 @@ describe("web UI in a browser", () => {
     await notices.getByText(/Chat:/).waitFor();
     await page.getByRole("link", { name: "Models", exact: true }).click();
     await page.waitForURL(/#\/models$/);
+    // The URL changes before the hashchange event runs its listeners: wait for the banner to go.
+    await notices.getByText(/Chat:/).waitFor({ state: "detached" });
     expect(await notices.locator("*").count()).toBe(0);
   });
 });
