@@ -1,7 +1,8 @@
 /**
  * The typed events of POST /api/chat/stream, in wire form (snake_case, as the SSE `data:` JSON).
- * Order: one `session`, then any `message.delta` / `tool_call.*` / `usage`, then exactly one
- * `done` or `error`.
+ * Order: one `session`, then the `transcript`s of a voice turn, then any `message.delta` /
+ * `tool_call.*` / `usage` (and `audio` pieces of a spoken reply), then `audio.done` when spoken,
+ * then exactly one `done` or `error`.
  */
 export interface UsageData {
   prompt_tokens: number;
@@ -25,6 +26,12 @@ export type ChatEvent =
       data: { id: string; name: string; code: string; message: string; duration_ms: number; message_id: string };
     }
   | { type: "usage"; data: UsageData & { round: number; total: UsageData } }
+  /** A voice turn: what the audio said, transcribed with the client's stt settings (before any model text). */
+  | { type: "transcript"; data: { text: string; model: string; duration_seconds: number; source: string } }
+  /** A spoken reply (`speak: true`): one complete audio file per piece of the reply, in order. */
+  | { type: "audio"; data: { index: number; text: string; format: string; content_type: string; audio: string } }
+  | { type: "audio.error"; data: { index: number; code: string; message: string } }
+  | { type: "audio.done"; data: { pieces: number; model: string; format: string } }
   | {
       type: "done";
       data: {

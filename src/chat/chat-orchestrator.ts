@@ -1,3 +1,4 @@
+import type { AudioService } from "../audio/audio-service.ts";
 import type { ChatCore } from "../chat-core/create-chat-core.ts";
 import { createCoreChatModel } from "../chat-core/create-core-chat-model.ts";
 import type { ClientStore } from "../clients/client-store.ts";
@@ -17,16 +18,23 @@ import { buildHistory } from "./build-history.ts";
 import type { ChatEvent } from "./chat-event.ts";
 import { computeCost } from "./compute-cost.ts";
 import type { ChatSession, ConversationStore, StoredAttachment } from "./conversation-store.ts";
+import { createReplySpeaker, type ReplySpeech } from "./create-reply-speaker.ts";
 import { loadAttachmentParts } from "./load-attachment-parts.ts";
 import { runToolLoop, type ToolLoopResult } from "./run-tool-loop.ts";
 import { createInProcessSessionLock, type SessionLock } from "./session-lock.ts";
+import { transcribeVoiceInput, type VoiceInput, type VoiceTranscript } from "./transcribe-voice-input.ts";
 
 export interface ChatTurnRequest {
   client_id: string;
   session_id?: string | undefined;
-  message: string;
-  /** Upload ids (from POST /api/uploads). */
+  /** The user's words; may be left out when the turn is spoken (`audio`, or an audio attachment). */
+  message?: string | undefined;
+  /** Upload ids (from POST /api/uploads); audio uploads are transcribed into the message. */
   attachments?: string[] | undefined;
+  /** Audio sent with the turn (base64 of a file: WAV, MP3, OGG, ...), transcribed into the message. */
+  audio?: { data: string } | undefined;
+  /** Speak the reply with the client's tts settings (`audio` events). */
+  speak?: boolean | undefined;
   model?: string | undefined;
   preset?: string | undefined;
 }
@@ -34,6 +42,11 @@ export interface ChatTurnRequest {
 /** A turn that passed every check: nothing has been written yet. */
 export interface PreparedTurn {
   request: ChatTurnRequest;
+  /** The user's message as the model reads it: the typed words, then what the turn's audio said. */
+  message: string;
+  transcripts: VoiceTranscript[];
+  /** How to speak the reply, when asked to. */
+  speech: ReplySpeech | undefined;
   session: ChatSession | undefined;
   modelId: string;
   model: ChatModel;
@@ -65,6 +78,8 @@ export interface ChatOrchestratorOptions {
   toolPreferences: ToolPreferencesStore;
   uploads: UploadStore;
   intake: Pick<ImageIntake, "fromBytes">;
+  /** Speech to text and text to speech for voice turns (none: audio in a turn is a 400). */
+  audio?: AudioService;
   logger: Logger;
   /** One turn at a time per session (default: in this process; shared mode: across instances). */
   sessionLock?: SessionLock;
@@ -88,6 +103,25 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
     return id;
   };
 
+  /** The client's tts settings as a speech call: `tts.provider` names the speech model (else the default one). */
+  const pickSpeech = async (tts: Awaited<ReturnType<ClientStore["get"]>>["tts"]): Promise<ReplySpeech> => {
+    const model = tts.provider ?? options.audio?.defaultModel("speak");
+    if (model === undefined || options.audio === undefined)
+      throw new StationError({
+        code: "no_speech_model",
+        status: 400,
+        param: "speak",
+        message: "No text-to-speech model is available: set the client's tts.provider to one, or defaults.speechModel",
+      });
+    const resolved = await options.registry.resolve(model);
+    return {
+      model: resolved.info?.id ?? resolved.id,
+      voice: tts.voice === "default" ? undefined : tts.voice,
+      speed: tts.speed === 1 ? undefined : tts.speed,
+      format: tts.format,
+    };
+  };
+
   return {
     async prepare(request) {
       const llm = await options.clients.effectiveLlm(request.client_id, request.preset);
@@ -100,6 +134,7 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
         if (await sessionLock.isBusy(session.id)) throw sessionBusy();
       }
       const attachments: StoredAttachment[] = [];
+      const voiceInputs: VoiceInput[] = [];
       for (const id of request.attachments ?? []) {
         const record = await options.uploads.get(id).catch((error: unknown) => {
           throw isStationError(error) && error.status === 404
@@ -107,7 +142,27 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
             : error;
         });
         attachments.push({ upload_id: record.id, media_type: record.media_type, filename: record.filename, size: record.size });
+        if (record.media_type.startsWith("audio/"))
+          voiceInputs.push({
+            data: (await options.uploads.read(record.id)).bytes,
+            fileName: record.filename ?? undefined,
+            param: "attachments",
+          });
       }
+      if (request.audio !== undefined) voiceInputs.push({ data: decodeBase64Audio(request.audio.data), param: "audio" });
+      const client = voiceInputs.length > 0 || request.speak === true ? await options.clients.get(request.client_id) : undefined;
+      const transcripts = client === undefined ? [] : await transcribeVoiceInput(voiceInputs, client.stt, options.audio);
+      const message = [request.message ?? "", ...transcripts.map((transcript) => transcript.text)]
+        .filter((text) => text.trim() !== "")
+        .join("\n\n");
+      if (message === "")
+        throw errors.invalidRequest(
+          voiceInputs.length > 0
+            ? "The audio holds no words the speech-to-text model could hear, and there is no message"
+            : "message must not be empty",
+          voiceInputs.length > 0 ? "audio" : "message",
+        );
+      const speech = request.speak === true && client !== undefined ? await pickSpeech(client.tts) : undefined;
       const loadParts = (stored: StoredAttachment[]) => loadAttachmentParts(stored, options.uploads, options.intake);
       const attachmentParts = await loadParts(attachments);
       const preferences = await options.toolPreferences.get(request.client_id);
@@ -117,13 +172,16 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
       const settings = { params: { messages: "attachments" }, stationTools: true };
       const { id: modelId } = await options.chatCore.check({
         model: pickModelId(request.model ?? llm.model),
-        messages: [{ role: "user", content: [{ type: "text", text: request.message }, ...attachmentParts] }],
+        messages: [{ role: "user", content: [{ type: "text", text: message }, ...attachmentParts] }],
         tools,
         ...settings,
       });
       const model = createCoreChatModel(options.chatCore, modelId, settings);
       return {
         request,
+        message,
+        transcripts,
+        speech,
         session,
         modelId,
         model,
@@ -164,14 +222,15 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
     const created = turn.session === undefined;
     const session =
       turn.session ??
-      (await conversations.createSession({ clientId: request.client_id, title: titleOf(request.message), model: turn.modelId }));
+      (await conversations.createSession({ clientId: request.client_id, title: titleOf(turn.message), model: turn.modelId }));
     await lock(session.id);
     const stored = await conversations.listMessages(session.id);
     const history = await buildHistory(stored, turn.loadParts);
     const userMessage = await conversations.appendMessage(session.id, {
       role: "user",
-      content: request.message,
+      content: turn.message,
       ...(turn.attachments.length === 0 ? {} : { attachments: turn.attachments }),
+      ...(turn.transcripts.length === 0 ? {} : { metadata: { transcripts: turn.transcripts } }),
     });
     const generationId = await conversations.createGeneration({
       sessionId: session.id,
@@ -182,13 +241,16 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
       type: "session",
       data: { session_id: session.id, generation_id: generationId, user_message_id: userMessage.id, model: turn.modelId, created },
     };
+    for (const transcript of turn.transcripts) yield { type: "transcript", data: transcript };
+    const speaker =
+      turn.speech === undefined || options.audio === undefined ? undefined : createReplySpeaker(options.audio, turn.speech, signal);
 
     const messages: ChatMessage[] = [
       ...(turn.systemPrompt === "" ? [] : [{ role: "system" as const, content: turn.systemPrompt }]),
       ...history,
       {
         role: "user",
-        content: turn.attachmentParts.length === 0 ? request.message : [{ type: "text", text: request.message }, ...turn.attachmentParts],
+        content: turn.attachmentParts.length === 0 ? turn.message : [{ type: "text", text: turn.message }, ...turn.attachmentParts],
       },
     ];
     const loop = runToolLoop({
@@ -257,12 +319,16 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
           rounds = event.data.round + 1;
         } else if (event.type === "message.delta") {
           partialText += event.data.content;
+          speaker?.write(event.data.content);
         } else if (event.type === "tool_call.started") {
           toolCalls++;
           partialText = "";
+          speaker?.flush();
         }
         yield event;
+        if (speaker !== undefined) yield* speaker.take();
       }
+      if (speaker !== undefined) yield* await speaker.finish();
     } catch (error) {
       settled = true;
       const cancelled = signal.aborted;
@@ -308,6 +374,15 @@ export function createChatOrchestrator(options: ChatOrchestratorOptions): ChatOr
       },
     };
   }
+}
+
+/** Inline audio is base64 (a data: URL's prefix is allowed); nothing decodable is a 400. */
+function decodeBase64Audio(data: string): Buffer {
+  const base64 = data.replace(/^data:[^,]*,/, "");
+  const bytes = Buffer.from(base64, "base64");
+  if (bytes.byteLength === 0 || !/^[A-Za-z0-9+/=\s_-]*$/.test(base64))
+    throw new StationError({ code: "invalid_audio", status: 400, param: "audio", message: "audio.data must be base64 of an audio file" });
+  return bytes;
 }
 
 function titleOf(message: string): string {

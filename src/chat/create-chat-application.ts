@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { AudioService } from "../audio/audio-service.ts";
 import type { ChatCore } from "../chat-core/create-chat-core.ts";
 import { type ClientStore, createClientStore } from "../clients/client-store.ts";
 import type { StationConfig } from "../config/schema.ts";
@@ -46,6 +47,8 @@ export interface ChatApplicationOptions {
   chatCore: ChatCore;
   /** The one image intake: attachments reach models through it. */
   intake: Pick<ImageIntake, "fromBytes">;
+  /** Voice turns: audio transcribed with the client's stt settings, replies spoken with its tts settings. */
+  audio?: AudioService;
   logger: Logger;
   version: string;
   /** MCP servers defined in code (tests use in-memory ones). */
@@ -80,6 +83,7 @@ export function createChatApplication(options: ChatApplicationOptions): ChatAppl
     toolPreferences,
     uploads,
     intake: options.intake,
+    ...(options.audio === undefined ? {} : { audio: options.audio }),
     logger,
     ...(options.sessionLock === undefined ? {} : { sessionLock: options.sessionLock }),
   });

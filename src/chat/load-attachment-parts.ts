@@ -11,7 +11,7 @@ const maxTextAttachmentBytes = 200 * 1024;
 /**
  * Images become image parts, through the image intake like every image a model sees (pixel limits,
  * orientation, bounded size: an upload is stored as sent); text files become text parts with their
- * name; anything else is refused (400).
+ * name; audio adds nothing here (the turn's transcript is its message); anything else is refused (400).
  */
 export async function loadAttachmentParts(
   attachments: StoredAttachment[],
@@ -28,6 +28,8 @@ export async function loadAttachmentParts(
       const text = bytes.subarray(0, maxTextAttachmentBytes).toString("utf8");
       const cut = bytes.length > maxTextAttachmentBytes ? "\n[attachment truncated]" : "";
       parts.push({ type: "text", text: `Attached file ${attachment.filename ?? attachment.upload_id}:\n${text}${cut}` });
+    } else if (attachment.media_type.startsWith("audio/")) {
+      // A voice turn's audio: its words are in the message (transcribed when the turn was sent).
     } else {
       throw new StationError({
         code: "unsupported_attachment",

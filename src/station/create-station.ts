@@ -132,6 +132,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
     registry,
     chatCore,
     intake,
+    audio,
     logger,
     version: stationVersion,
     mcpServers: options.mcpServers ?? [],

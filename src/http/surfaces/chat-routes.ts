@@ -17,8 +17,12 @@ const attachmentSchema = z.union([
 const chatStreamBody = z.strictObject({
   client_id: clientIdSchema,
   session_id: z.string().min(1).max(128).optional(),
-  message: z.string().min(1, "message must not be empty").max(1_000_000),
+  message: z.string().max(1_000_000).optional(),
   attachments: z.array(attachmentSchema).max(16).optional(),
+  /** A spoken turn: base64 of an audio file (or a data: URL), transcribed with the client's stt settings. */
+  audio: z.strictObject({ data: z.string().min(1).max(40_000_000) }).optional(),
+  /** Speak the reply with the client's tts settings. */
+  speak: z.boolean().optional(),
   model: z.string().min(1).max(256).optional(),
   preset: z.string().min(1).max(128).optional(),
 });
@@ -46,7 +50,7 @@ export const chatRoutes: FastifyPluginAsync<{ station: Station }> = async (fasti
         tags: ["chat"],
         summary: "Chat with the server-side MCP tool loop, streamed as Server-Sent Events",
         description:
-          "Events: session, message.delta, tool_call.started, tool_call.result, tool_call.error, usage, done, error. " +
+          "Events: session, transcript (voice turns), message.delta, tool_call.started, tool_call.result, tool_call.error, usage, audio and audio.done (speak: true), done, error. " +
           "Input errors are answered with JSON before the stream starts.",
         body: chatStreamBody,
       },

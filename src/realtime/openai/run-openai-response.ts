@@ -1,8 +1,8 @@
+import { SentenceChunker } from "../../audio/sentence-chunker.ts";
 import { isStationError } from "../../errors/station-error.ts";
 import type { McpRegistry } from "../../mcp/mcp-registry.ts";
 import type { ChatMessage, ChatModel, ChatRequest, ToolCall, ToolChoice, ToolDefinition } from "../../providers/spec/index.ts";
 import type { ConversationItem } from "./conversation-items.ts";
-import { SentenceChunker } from "./sentence-chunker.ts";
 
 type Emit = (event: Record<string, unknown>) => void;
 
