@@ -22,6 +22,8 @@ import sharp from "sharp";
 const jobsFlag = process.argv.indexOf("--jobs");
 const jobs = jobsFlag >= 0 ? Number(process.argv[jobsFlag + 1]) : 600;
 const connections = 16;
+const profileFlag = process.argv.indexOf("--cpu-prof");
+const profileDir = profileFlag >= 0 ? path.resolve(process.argv[profileFlag + 1] ?? "cpu-profiles") : undefined;
 const postgresServer = process.env.STATION_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432";
 const redisUrl = process.env.STATION_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
@@ -33,7 +35,15 @@ const fmt = (value: number, digits = 0): string =>
 function startStation(name: string, extra: object): Promise<{ port: number; pid: number }> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(import.meta.dirname, "station-server.ts"), path.join(workDir, name), "64", JSON.stringify(extra)],
+    [
+      ...(profileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", profileDir]),
+      "--import",
+      "tsx",
+      path.join(import.meta.dirname, "station-server.ts"),
+      path.join(workDir, name),
+      "64",
+      JSON.stringify(extra),
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   children.push(child);
@@ -115,6 +125,7 @@ const percentile = (sorted: number[], p: number) =>
 async function batch(ports: number[], stationPids: number[], count: number): Promise<Outcome> {
   const started = new Map<string, number>();
   const arrived = new Map<string, number>();
+  let expected = count;
   let onAll: () => void = () => undefined;
   const allArrived = new Promise<void>((resolve) => {
     onAll = resolve;
@@ -127,7 +138,7 @@ async function batch(ports: number[], stationPids: number[], count: number): Pro
       response.end("ok");
       const body = JSON.parse(Buffer.concat(chunks).toString()) as { job_id?: string };
       if (body.job_id !== undefined && !arrived.has(body.job_id)) arrived.set(body.job_id, at);
-      if (arrived.size >= count) onAll();
+      if (arrived.size >= expected) onAll();
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
@@ -144,6 +155,11 @@ async function batch(ports: number[], stationPids: number[], count: number): Pro
   const begin = performance.now();
   let next = 0;
   let errors = 0;
+  const reasons = new Map<string, number>();
+  const failed = (reason: string) => {
+    errors++;
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  };
   const submitter = async () => {
     while (next < count) {
       const index = next++;
@@ -154,16 +170,17 @@ async function batch(ports: number[], stationPids: number[], count: number): Pro
           headers: { "content-type": "application/json" },
           body,
         });
-        const job = (await response.json()) as { job_id?: string };
-        if (response.status !== 202 || job.job_id === undefined) errors++;
+        const job = (await response.json()) as { job_id?: string; error?: { code?: string } };
+        if (response.status !== 202 || job.job_id === undefined) failed(`HTTP ${response.status} ${job.error?.code ?? ""}`);
         else started.set(job.job_id, t0);
-      } catch {
-        errors++;
+      } catch (error) {
+        failed((error as Error).message);
       }
     }
   };
   await Promise.all(Array.from({ length: connections }, submitter));
-  const expected = count - errors;
+  expected = count - errors;
+  if (errors > 0) console.error(`submissions that failed: ${JSON.stringify(Object.fromEntries(reasons))}`);
   if (arrived.size < expected) {
     await Promise.race([allArrived, new Promise((resolve) => setTimeout(resolve, 60_000))]);
   }
@@ -234,11 +251,13 @@ async function variant(name: string, instances: number, shared: boolean): Promis
   }
 }
 
+const variantsFlag = process.argv.indexOf("--variants");
+const chosen = variantsFlag >= 0 ? (process.argv[variantsFlag + 1] ?? "") : "abc";
 try {
   const results: [string, Outcome][] = [];
   results.push(["(a) SQLite embedded, 1 instance", await variant("sqlite", 1, false)]);
-  results.push(["(b) PostgreSQL + BullMQ, 1 instance", await variant("shared1", 1, true)]);
-  results.push(["(c) PostgreSQL + BullMQ, 2 instances", await variant("shared2", 2, true)]);
+  if (chosen.includes("b")) results.push(["(b) PostgreSQL + BullMQ, 1 instance", await variant("shared1", 1, true)]);
+  if (chosen.includes("c")) results.push(["(c) PostgreSQL + BullMQ, 2 instances", await variant("shared2", 2, true)]);
   const baseline = results[0]![1];
   const baselineCpu = baseline.stationCpu / jobs;
   console.log(`\nbench:queue scale-out, ${jobs} caption jobs, ${connections} submitters, node ${process.version}`);

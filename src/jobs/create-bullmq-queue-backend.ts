@@ -1,19 +1,22 @@
 import { randomUUID } from "node:crypto";
-import { type Job, Queue, QueueEvents, Worker } from "bullmq";
+import { Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import { clearLeaseScript, reserveSlotScript, takeClaimScript } from "./bullmq-station-scripts.ts";
 import type { ClaimedJob, JobError, JobRecord, NewJob, QueueBackend, QueueCounts, WebhookAttempt } from "./queue-backend.ts";
 import { toQueueUnavailable } from "./queue-unavailable.ts";
 
 export interface BullmqQueueBackendOptions {
   /** Commands (fail fast when Redis is down: a submission gets a 503, not a hang). */
   redis: Redis;
-  /** Opens the connections BullMQ blocks on (workers, queue events): they retry for ever. */
+  /** Opens the connections BullMQ blocks on (the workers' wait for new jobs): they retry for ever. */
   blockingConnection: () => Redis;
   prefix: string;
   /** How long a follow-up (webhook) stays parked if the process dies between finishing a job and releasing it. */
   parkMs?: number;
   /** How often BullMQ looks for jobs whose instance stopped renewing their lock (default 30 s). */
   stalledIntervalMs?: number;
+  /** The lease claims usually ask for: BullMQ's lock is taken that long at once (another length costs a round trip). */
+  leaseMs?: number;
   /** Recorded on each job BullMQ hands out (`processedBy`): which instance ran it. */
   instanceName?: string;
 }
@@ -39,41 +42,83 @@ interface JobMeta {
   cancelled?: string;
 }
 
+/** A claim this process holds: settling it needs no look-up. */
+interface Held {
+  queue: string;
+  job: Job;
+  token: string;
+  attempts: number;
+}
+
+/** The commands `defineCommand` adds for Station's two scripts. */
+interface StationScripts {
+  stationReserveSlot(...args: (string | number)[]): Promise<[number, number?]>;
+  stationClearLease(...args: string[]): Promise<number>;
+  stationTakeClaim(...args: string[]): Promise<string[]>;
+}
+
 /** BullMQ reserves ':' in job ids (Station's follow-ups are "<job>:webhook"-like): escaped both ways. */
 const toBullId = (id: string) => id.replaceAll("%", "%25").replaceAll(":", "%3A");
 const fromBullId = (id: string) => id.replaceAll("%3A", ":").replaceAll("%25", "%");
-
-const lockReleaseScript = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
+const reservationMs = 10_000;
+const bullStates: Record<string, JobRecord["status"]> = {
+  active: "running",
+  completed: "completed",
+  failed: "failed",
+};
 
 /**
  * The queue on Redis through BullMQ, for several Station instances: BullMQ stores and hands
  * out jobs (FIFO, delays for backoff, per-claim lock tokens, stalled-job recovery when an
- * instance dies, events that wake idle workers). Station adds what BullMQ has no notion of,
- * in a hash per job: its attempt count (a release on shutdown does not spend one), the lease
- * it reports, and cancellation (BullMQ cannot fail a waiting job, so a cancelled job is
- * removed from BullMQ and its hash becomes the record). Every time comes from the caller.
+ * instance dies, the marker that wakes blocked workers). Station adds what BullMQ has no notion
+ * of, in a hash per job: its attempt count (a release on shutdown does not spend one), the lease
+ * it reports, and cancellation (BullMQ cannot fail a waiting job, so a cancelled job is removed
+ * from BullMQ and its hash becomes the record). Every time comes from the caller.
  *
  * A result is written once: completion goes through BullMQ's lock token, so a worker whose
  * lease was lost cannot overwrite the attempt that replaced it. Follow-up jobs (webhooks) are
  * added, parked, before the job completes and released right after: a crash in between
  * leaves a parked follow-up that runs when its park ends, never a finished job without one.
+ *
+ * Round trips are what a job costs here (each is a write and a read for Station and for
+ * Redis), so the hot path keeps them few: the connection pipelines what is sent in one tick,
+ * a claim this process holds is settled without looking it up again, and a submission is one
+ * script (capacity, id, meta) plus BullMQ's add.
  */
 export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): QueueBackend & {
+  /** Resolves once BullMQ's scripts are defined on the connection: before anything else uses it. */
+  ready(): Promise<void>;
   /** Starts BullMQ's stalled-job checkers (jobs of a dead instance go back to waiting). */
   startRecovery(queues: string[]): Promise<void>;
   close(): Promise<void>;
 } {
   const { redis, prefix } = options;
+  const scripts = redis as Redis & StationScripts;
+  if (!("stationReserveSlot" in redis)) {
+    redis.defineCommand("stationReserveSlot", { numberOfKeys: 9, lua: reserveSlotScript });
+    redis.defineCommand("stationClearLease", { numberOfKeys: 2, lua: clearLeaseScript });
+    redis.defineCommand("stationTakeClaim", { numberOfKeys: 2, lua: takeClaimScript });
+  }
   const parkMs = options.parkMs ?? 30_000;
+  const defaultLeaseMs = options.leaseMs ?? 30_000;
   const key = (...parts: string[]) => [prefix, "station", ...parts].join(":");
   const queues = new Map<string, Queue>();
   const workers = new Map<string, Worker>();
-  const events: QueueEvents[] = [];
+  const held = new Map<string, Held>();
+  // BullMQ defines its scripts on a connection when the first Queue on it connects. A command
+  // ioredis auto-pipelined just before joins a batch created without them, and a BullMQ call
+  // landing in that batch then fails it whole (an uncaught TypeError in ioredis). So they are
+  // defined once, first, and every method waits for that.
+  const scriptHolder = new Queue("station-scripts", { connection: redis, prefix, skipVersionCheck: true });
+  const scriptsDefined = scriptHolder.waitUntilReady();
+  // Redis going away reaches callers as 503s from the methods; BullMQ would print it besides.
+  scriptHolder.on("error", () => undefined);
 
   const queueFor = (name: string): Queue => {
     let queue = queues.get(name);
     if (queue === undefined) {
       queue = new Queue(name, { connection: redis, prefix, skipVersionCheck: true });
+      queue.on("error", () => undefined);
       queues.set(name, queue);
     }
     return queue;
@@ -86,6 +131,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
         prefix,
         autorun: false,
         ...(options.instanceName === undefined ? {} : { name: options.instanceName }),
+        lockDuration: defaultLeaseMs,
         stalledInterval: options.stalledIntervalMs ?? 30_000,
         // Station counts attempts itself; a job that stalls goes back to waiting, however often.
         maxStalledCount: 1_000_000,
@@ -104,22 +150,22 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     if (name === null) return undefined;
     return { queue: name, job: await queueFor(name).getJob(toBullId(id)) };
   };
+  /** The claim `token` of job `id`, from this process's claims or else from Redis; undefined when it is not the current one. */
+  const claimOf = async (id: string, token: string): Promise<Held | undefined> => {
+    const mine = held.get(id);
+    if (mine !== undefined) return mine.token === token ? mine : undefined;
+    const meta = await readMeta(id);
+    if (meta.leaseToken !== token) return undefined;
+    const found = await jobOf(id);
+    if (found?.job === undefined) return undefined;
+    return { queue: found.queue, job: found.job, token, attempts: Number(meta.attempts ?? 0) };
+  };
 
-  const record = async (queue: string, job: Job | undefined, meta: JobMeta, id: string): Promise<JobRecord | undefined> => {
+  const number = (value: string | undefined) => (value === undefined || value === "" ? undefined : Number(value));
+  const record = (queue: string, job: Job | undefined, meta: JobMeta, id: string, state: string): JobRecord | undefined => {
     const data = (job?.data ?? (meta.cancelled === undefined ? undefined : JSON.parse(meta.cancelled))) as JobData | undefined;
     if (data === undefined) return undefined;
-    const state = meta.cancelled !== undefined || job === undefined ? "cancelled" : await job.getState();
-    const status: JobRecord["status"] =
-      state === "cancelled"
-        ? "cancelled"
-        : state === "active"
-          ? "running"
-          : state === "completed"
-            ? "completed"
-            : state === "failed"
-              ? "failed"
-              : "queued";
-    const number = (value: string | undefined) => (value === undefined || value === "" ? undefined : Number(value));
+    const status = meta.cancelled !== undefined || job === undefined ? "cancelled" : (bullStates[state] ?? "queued");
     const finishedAt = number(meta.finishedAt) ?? (status === "completed" || status === "failed" ? job?.finishedOn : undefined);
     const startedAt = number(meta.startedAt);
     return {
@@ -139,42 +185,75 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     };
   };
 
+  /**
+   * A job's record from one MULTI: BullMQ's hash, Station's hash and the state are read in one
+   * atomic step. (Read one after the other, a job completing in between was reported completed
+   * from a hash read before its result was written: "completed with no result".)
+   */
+  const read = async (id: string): Promise<JobRecord | undefined> => {
+    const name = await queueOf(id);
+    if (name === null) return undefined;
+    const queue = queueFor(name);
+    const bullId = toBullId(id);
+    const replies = await redis
+      .multi()
+      .hgetall(queue.toKey(bullId))
+      .hgetall(metaKey(id))
+      .zscore(queue.keys.completed!, bullId)
+      .zscore(queue.keys.failed!, bullId)
+      .lpos(queue.keys.active!, bullId)
+      .exec();
+    if (replies === null) throw new Error("the read of a job was aborted");
+    for (const [error] of replies) if (error !== null) throw error;
+    const [raw, meta, completed, failed, active] = replies.map(([, value]) => value) as [
+      Record<string, string>,
+      JobMeta,
+      string | null,
+      string | null,
+      number | null,
+    ];
+    const job = raw.data === undefined ? undefined : Job.fromJSON(queue, raw as never, bullId);
+    const state = completed !== null ? "completed" : failed !== null ? "failed" : active !== null ? "active" : "waiting";
+    return record(name, job, meta, id, state);
+  };
+
   /** Adds jobs to BullMQ (idempotent by id); `parkUntil` adds them delayed, to be released by `unpark`. */
   const addAll = async (jobs: NewJob[] | undefined, now: number, parkUntil?: number): Promise<void> => {
     for (const job of jobs ?? []) {
-      const runAt = parkUntil ?? job.runAt ?? now;
-      await redis
-        .multi()
-        .hset(key("queue-of"), job.id, job.queue)
-        .hset(metaKey(job.id), "runAt", String(job.runAt ?? now))
-        .exec();
-      const data: JobData = {
-        payload: job.payload,
-        maxAttempts: job.maxAttempts,
-        ...(job.parentId === undefined ? {} : { parentId: job.parentId }),
-        createdAt: now,
-      };
-      await queueFor(job.queue).add(job.queue, data, {
-        jobId: toBullId(job.id),
-        timestamp: now,
-        delay: Math.max(0, runAt - now),
-        attempts: 1,
-        removeOnComplete: false,
-        removeOnFail: false,
-      });
+      await Promise.all([
+        redis.hset(key("queue-of"), job.id, job.queue),
+        redis.hset(metaKey(job.id), "runAt", String(job.runAt ?? now)),
+        add(job, now, parkUntil ?? job.runAt ?? now),
+      ]);
     }
   };
+  const add = (job: NewJob, now: number, runAt: number): Promise<Job> => {
+    const data: JobData = {
+      payload: job.payload,
+      maxAttempts: job.maxAttempts,
+      ...(job.parentId === undefined ? {} : { parentId: job.parentId }),
+      createdAt: now,
+    };
+    return queueFor(job.queue).add(job.queue, data, {
+      jobId: toBullId(job.id),
+      timestamp: now,
+      delay: Math.max(0, runAt - now),
+      attempts: 1,
+      removeOnComplete: false,
+      removeOnFail: false,
+    });
+  };
+  /** Releases parked follow-ups: BullMQ's promote refuses a job that is not delayed (already released or run). */
   const unpark = async (jobs: NewJob[] | undefined, now: number): Promise<void> => {
-    for (const job of jobs ?? []) {
-      const parked = await queueFor(job.queue).getJob(toBullId(job.id));
-      if (parked === undefined || (await parked.getState()) !== "delayed") continue;
-      if ((job.runAt ?? now) <= now) await parked.promote().catch(() => undefined);
-      else await parked.changeDelay((job.runAt ?? now) - now).catch(() => undefined);
-    }
+    await Promise.all(
+      (jobs ?? []).map(async (job) => {
+        const parked = new Job(queueFor(job.queue), job.queue, {}, {}, toBullId(job.id));
+        if ((job.runAt ?? now) <= now) await parked.promote().catch(() => undefined);
+        else await parked.changeDelay((job.runAt ?? now) - now).catch(() => undefined);
+      }),
+    );
   };
 
-  /** True when `token` is the claim this job's lease was last given to. */
-  const owns = async (id: string, token: string): Promise<boolean> => (await redis.hget(metaKey(id), "leaseToken")) === token;
   const clearLease = async (id: string, fields: Record<string, string> = {}): Promise<void> => {
     await redis
       .multi()
@@ -183,33 +262,15 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       .hset(metaKey(id), { ...fields, _: "1" })
       .exec();
   };
-
-  const withLock = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
-    const lock = key("enqueue-lock", name);
-    const token = randomUUID();
-    // Capacity is checked and the job added under one lock per queue, so two instances can never both take the last slot.
-    for (let spins = 0; (await redis.set(lock, token, "PX", 5000, "NX")) !== "OK"; spins++) {
-      if (spins > 2000) throw new Error("the queue's enqueue lock stayed taken");
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-    try {
-      return await run();
-    } finally {
-      await redis.eval(lockReleaseScript, 1, lock, token);
-    }
-  };
+  /** Clears the lease of claim `token` only (see clearLeaseScript), setting `fields`. */
+  const settleLease = (id: string, token: string, fields: Record<string, string>): Promise<number> =>
+    scripts.stationClearLease(metaKey(id), key("leases"), id, token, ...Object.entries(fields).flat());
 
   const counts = async (name: string): Promise<QueueCounts> => {
-    const bull = await queueFor(name).getJobCounts(
-      "waiting",
-      "delayed",
-      "prioritized",
-      "waiting-children",
-      "active",
-      "completed",
-      "failed",
-    );
-    const cancelled = await redis.scard(key("cancelled", name));
+    const [bull, cancelled] = await Promise.all([
+      queueFor(name).getJobCounts("waiting", "delayed", "prioritized", "waiting-children", "active", "completed", "failed"),
+      redis.scard(key("cancelled", name)),
+    ]);
     return {
       queued: (bull.waiting ?? 0) + (bull.delayed ?? 0) + (bull.prioritized ?? 0) + (bull["waiting-children"] ?? 0),
       running: bull.active ?? 0,
@@ -250,6 +311,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
           await found.job.moveToFailed(new Error(error.message), lock, false);
           await clearLease(id, { error: JSON.stringify(error), finishedAt: String(now) });
         }
+        if (held.get(id)?.token === token) held.delete(id);
         moved++;
       } catch {
         // BullMQ's own stalled check got there first (or the job settled meanwhile): nothing left to move.
@@ -259,54 +321,113 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     return moved;
   };
 
+  /** Turns the job BullMQ just handed out (under `token`) into a Station claim, or undefined when its attempts are spent. */
+  const take = async (name: string, job: Job, token: string, now: number, leaseMs: number): Promise<ClaimedJob | undefined> => {
+    const id = fromBullId(job.id as string);
+    const data = job.data as JobData;
+    const leaseExpiresAt = now + leaseMs;
+    const fields = await scripts.stationTakeClaim(metaKey(id), key("leases"), id, token, String(now), String(leaseExpiresAt));
+    const meta: JobMeta = {};
+    for (let index = 0; index + 1 < fields.length; index += 2) meta[fields[index] as keyof JobMeta] = fields[index + 1];
+    const attempts = Number(meta.attempts);
+    if (attempts > data.maxAttempts) {
+      // Recovered by BullMQ's stalled check after its last attempt: that attempt is spent.
+      const error: JobError = { code: "lease_expired", message: "the worker stopped responding on the last attempt" };
+      await job.moveToFailed(new Error(error.message), token, false).catch(() => undefined);
+      await clearLease(id, { attempts: String(data.maxAttempts), error: JSON.stringify(error), finishedAt: String(now) });
+      return undefined;
+    }
+    if (leaseMs !== defaultLeaseMs) await job.extendLock(token, leaseMs);
+    held.set(id, { queue: name, job, token, attempts });
+    const claimed = record(name, job, meta, id, "active")!;
+    return { ...claimed, status: "running", leaseToken: token, leaseExpiresAt } satisfies ClaimedJob;
+  };
+
   const backend: ReturnType<typeof createBullmqQueueBackend> = {
     async enqueue(job, now, enqueueOptions = {}) {
-      const existing = await backend.get(job.id);
-      if (existing !== undefined) return { accepted: true, job: existing };
-      const accept = async () => {
-        if (enqueueOptions.capacity !== undefined) {
-          const current = await counts(job.queue);
-          const unfinished = current.queued + current.running;
-          if (unfinished >= enqueueOptions.capacity) return { accepted: false as const, reason: "full" as const, unfinished };
-        }
+      const queue = queueFor(job.queue);
+      const runAt = job.runAt ?? now;
+      const [outcome, unfinished] = await scripts.stationReserveSlot(
+        key("queue-of"),
+        metaKey(job.id),
+        key("reservations", job.queue),
+        queue.keys.wait!,
+        queue.keys.paused!,
+        queue.keys.delayed!,
+        queue.keys.prioritized!,
+        queue.keys["waiting-children"]!,
+        queue.keys.active!,
+        job.id,
+        job.queue,
+        enqueueOptions.capacity ?? Number.MAX_SAFE_INTEGER,
+        now,
+        reservationMs,
+        runAt,
+      );
+      if (outcome === -1) {
+        const existing = await read(job.id);
+        if (existing !== undefined) return { accepted: true, job: existing };
+        // Reserved by an enqueue that never reached BullMQ (its instance died): add it now.
         await addAll([job], now);
-        return { accepted: true as const, job: (await backend.get(job.id))! };
+        return { accepted: true, job: (await read(job.id))! };
+      }
+      if (outcome === 0) return { accepted: false, reason: "full", unfinished: unfinished ?? 0 };
+      try {
+        await add(job, now, runAt);
+      } finally {
+        await redis.zrem(key("reservations", job.queue), job.id);
+      }
+      const record: JobRecord = {
+        id: job.id,
+        queue: job.queue,
+        status: "queued",
+        payload: job.payload,
+        attempts: 0,
+        maxAttempts: job.maxAttempts,
+        runAt,
+        ...(job.parentId === undefined ? {} : { parentId: job.parentId }),
+        createdAt: now,
       };
-      return enqueueOptions.capacity === undefined ? accept() : withLock(job.queue, accept);
+      return { accepted: true, job: record };
     },
     async claim(name, now, leaseMs) {
       for (;;) {
         const token = randomUUID();
         const job = await workerFor(name).getNextJob(token, { block: false });
-        if (job === undefined || job.id === undefined) return undefined;
-        const id = fromBullId(job.id);
-        const meta = await readMeta(id);
-        const data = job.data as JobData;
-        const attempts = Number(meta.attempts ?? 0) + 1;
-        if (attempts > data.maxAttempts) {
-          // Recovered by BullMQ's stalled check after its last attempt: that attempt is spent.
-          const error: JobError = { code: "lease_expired", message: "the worker stopped responding on the last attempt" };
-          await job.moveToFailed(new Error(error.message), token, false).catch(() => undefined);
-          await clearLease(id, { error: JSON.stringify(error), finishedAt: String(now) });
-          continue;
-        }
-        await job.extendLock(token, leaseMs);
-        const startedAt = meta.startedAt ?? String(now);
-        await redis
-          .multi()
-          .hset(metaKey(id), { attempts: String(attempts), leaseToken: token, leaseExpiresAt: String(now + leaseMs), startedAt })
-          .zadd(key("leases"), now + leaseMs, id)
-          .exec();
-        const claimed = await record(name, job, { ...meta, attempts: String(attempts), startedAt }, id);
-        return { ...claimed!, status: "running", leaseToken: token, leaseExpiresAt: now + leaseMs } satisfies ClaimedJob;
+        if (job?.id === undefined) return undefined;
+        const claimed = await take(name, job, token, now, leaseMs);
+        if (claimed !== undefined) return claimed;
       }
     },
+    async waitAndClaim(name, clock, leaseMs, signal) {
+      const token = randomUUID();
+      const next = workerFor(name).getNextJob(token, { block: true });
+      let onAbort = (): void => undefined;
+      const stopped = new Promise<undefined>((resolve) => {
+        onAbort = () => resolve(undefined);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+      });
+      const job = await Promise.race([next, stopped]).finally(() => signal.removeEventListener("abort", onAbort));
+      if (job === undefined && signal.aborted) {
+        // Stopping: a job handed out after all goes straight back, its attempt not spent.
+        void next.then(
+          (late) => (late?.id === undefined ? undefined : late.moveToDelayed(clock(), token)),
+          () => undefined,
+        );
+        return undefined;
+      }
+      if (job?.id === undefined) return undefined;
+      return take(name, job, token, clock(), leaseMs);
+    },
     async heartbeat(id, token, now, leaseMs) {
-      if (!(await owns(id, token))) return false;
-      const found = await jobOf(id);
-      if (found?.job === undefined) return false;
-      const extended = await found.job.extendLock(token, leaseMs).catch(() => 0);
-      if (!extended) return false;
+      const claim = await claimOf(id, token);
+      if (claim === undefined) return false;
+      const extended = await claim.job.extendLock(token, leaseMs).catch(() => 0);
+      if (!extended) {
+        held.delete(id);
+        return false;
+      }
       await redis
         .multi()
         .hset(metaKey(id), "leaseExpiresAt", String(now + leaseMs))
@@ -315,56 +436,50 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       return true;
     },
     async complete(id, token, result, now, followUps) {
-      if (!(await owns(id, token))) return false;
-      const found = await jobOf(id);
-      if (found?.job === undefined) return false;
+      const claim = await claimOf(id, token);
+      if (claim === undefined) return false;
+      held.delete(id);
       await addAll(followUps, now, now + parkMs);
-      try {
-        await found.job.moveToCompleted(result ?? null, token, false);
-      } catch {
-        return false;
-      }
-      await clearLease(id, { finishedAt: String(now) });
+      const [moved] = await Promise.allSettled([
+        claim.job.moveToCompleted(result ?? null, token, false),
+        settleLease(id, token, { finishedAt: String(now) }),
+      ]);
+      if (moved.status === "rejected") return false;
       await unpark(followUps, now);
       return true;
     },
     async fail(id, token, error, now, failOptions) {
-      if (!(await owns(id, token))) return "stale";
-      const found = await jobOf(id);
-      if (found?.job === undefined) return "stale";
-      const meta = await readMeta(id);
-      const attempts = Number(meta.attempts ?? 0);
-      const maxAttempts = (found.job.data as JobData).maxAttempts;
-      if (failOptions.retryAt !== undefined && attempts < maxAttempts) {
-        try {
-          await found.job.moveToDelayed(failOptions.retryAt, token);
-        } catch {
-          return "stale";
-        }
-        await clearLease(id, { error: JSON.stringify(error), runAt: String(failOptions.retryAt) });
-        return "retrying";
+      const claim = await claimOf(id, token);
+      if (claim === undefined) return "stale";
+      held.delete(id);
+      const maxAttempts = (claim.job.data as JobData).maxAttempts;
+      const stored = JSON.stringify(error);
+      if (failOptions.retryAt !== undefined && claim.attempts < maxAttempts) {
+        const [moved] = await Promise.allSettled([
+          claim.job.moveToDelayed(failOptions.retryAt, token),
+          settleLease(id, token, { error: stored, runAt: String(failOptions.retryAt) }),
+        ]);
+        return moved.status === "rejected" ? "stale" : "retrying";
       }
       await addAll(failOptions.followUps, now, now + parkMs);
-      try {
-        await found.job.moveToFailed(new Error(error.message), token, false);
-      } catch {
-        return "stale";
-      }
-      await clearLease(id, { error: JSON.stringify(error), finishedAt: String(now) });
+      const [moved] = await Promise.allSettled([
+        claim.job.moveToFailed(new Error(error.message), token, false),
+        settleLease(id, token, { error: stored, finishedAt: String(now) }),
+      ]);
+      if (moved.status === "rejected") return "stale";
       await unpark(failOptions.followUps, now);
       return "failed";
     },
     async release(id, token, now) {
-      if (!(await owns(id, token))) return false;
-      const found = await jobOf(id);
-      if (found?.job === undefined) return false;
+      const claim = await claimOf(id, token);
+      if (claim === undefined) return false;
+      held.delete(id);
       try {
-        await found.job.moveToDelayed(now, token);
+        await claim.job.moveToDelayed(now, token);
       } catch {
         return false;
       }
-      const attempts = Math.max(0, Number((await readMeta(id)).attempts ?? 1) - 1);
-      await clearLease(id, { attempts: String(attempts), runAt: String(now) });
+      await clearLease(id, { attempts: String(Math.max(0, claim.attempts - 1)), runAt: String(now) });
       return true;
     },
     async cancel(id, now, followUps) {
@@ -385,27 +500,26 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
         .sadd(key("cancelled", queue), id)
         .exec();
       await clearLease(id);
+      held.delete(id);
       await job.remove().catch(() => undefined);
       await addAll(followUps, now);
       return true;
     },
-    async get(id) {
-      const found = await jobOf(id);
-      if (found === undefined) return undefined;
-      return record(found.queue, found.job, await readMeta(id), id);
-    },
+    get: read,
     requeueExpired: (now) => requeue(now, now),
     recoverRunning: (now) => requeue(now, Number.MAX_SAFE_INTEGER),
     counts,
     async recentCompletions(name, since, limit) {
-      const completedKey = queueFor(name).keys.completed!;
-      const count = await redis.zcount(completedKey, since, "+inf");
-      const ids = await redis.zrevrangebyscore(completedKey, "+inf", since, "LIMIT", 0, limit);
-      const latenciesMs: number[] = [];
-      for (const bullId of ids) {
-        const [finishedOn, timestamp] = await redis.hmget(queueFor(name).toKey(bullId), "finishedOn", "timestamp");
-        if (finishedOn !== null && timestamp !== null) latenciesMs.push(Number(finishedOn) - Number(timestamp));
-      }
+      const queue = queueFor(name);
+      const completedKey = queue.keys.completed!;
+      const [count, ids] = await Promise.all([
+        redis.zcount(completedKey, since, "+inf"),
+        redis.zrevrangebyscore(completedKey, "+inf", since, "LIMIT", 0, limit),
+      ]);
+      const times = await Promise.all(ids.map((bullId) => redis.hmget(queue.toKey(bullId), "finishedOn", "timestamp")));
+      const latenciesMs = times.flatMap(([finishedOn, timestamp]) =>
+        finishedOn === null || timestamp === null ? [] : [Number(finishedOn) - Number(timestamp)],
+      );
       return { count, latenciesMs };
     },
     async nextRunAt(name) {
@@ -448,28 +562,8 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       const unique = new Map(rows.map((row) => [`${row.deliveryId}:${row.attempt}`, row]));
       return [...unique.values()].sort((a, b) => a.attemptedAt - b.attemptedAt || a.attempt - b.attempt);
     },
-    subscribe(name, onReady) {
-      const queueEvents = new QueueEvents(name, { connection: options.blockingConnection(), prefix, skipVersionCheck: true });
-      queueEvents.on("error", () => undefined);
-      events.push(queueEvents);
-      const timers = new Set<NodeJS.Timeout>();
-      queueEvents.on("waiting", () => onReady());
-      // A delayed job (backoff, a release, a parked follow-up) is due at `delay` (a timestamp): wake then.
-      queueEvents.on("delayed", ({ delay }) => {
-        const timer = setTimeout(
-          () => {
-            timers.delete(timer);
-            onReady();
-          },
-          Math.max(0, Number(delay) - Date.now()),
-        );
-        timer.unref();
-        timers.add(timer);
-      });
-      return () => {
-        for (const timer of timers) clearTimeout(timer);
-        void queueEvents.close();
-      };
+    async ready() {
+      await scriptsDefined;
     },
     async startRecovery(names) {
       for (const name of names) {
@@ -478,24 +572,22 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       }
     },
     async close() {
-      await Promise.all([
-        ...events.map((queueEvents) => queueEvents.close()),
-        ...[...workers.values()].map((worker) => worker.close(true)),
-      ]);
-      await Promise.all([...queues.values()].map((queue) => queue.close()));
+      await Promise.all([...workers.values()].map((worker) => worker.close(true)));
+      await Promise.all([...queues.values(), scriptHolder].map((queue) => queue.close()));
     },
   };
-  return wrapErrors(backend);
+  return wrapErrors(backend, scriptsDefined);
 }
 
-/** Redis failures (down, unreachable, timed out) leave every method as a 503 queue_unavailable. */
-function wrapErrors<T extends object>(backend: T): T {
+/** Redis failures (down, unreachable, timed out) leave every method as a 503 queue_unavailable; each waits for `first`. */
+function wrapErrors<T extends object>(backend: T, first: Promise<unknown>): T {
   const wrapped = {} as Record<string, unknown>;
   for (const [name, value] of Object.entries(backend)) {
     wrapped[name] =
-      typeof value === "function" && name !== "subscribe"
+      typeof value === "function"
         ? async (...args: unknown[]) => {
             try {
+              await first;
               return await (value as (...inner: unknown[]) => Promise<unknown>)(...args);
             } catch (error) {
               throw toQueueUnavailable(error);

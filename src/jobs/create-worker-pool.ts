@@ -23,7 +23,7 @@ export interface WorkerPoolOptions {
   now?: () => number;
   /**
    * How often idle workers look for work enqueued by other processes or due after backoff.
-   * Default 250 ms; with a backend that pushes (`subscribe`), 5 s, a safety net only.
+   * Default 250 ms; unused with a backend that wakes its workers itself (`waitAndClaim`).
    */
   pollIntervalMs?: number;
 }
@@ -47,12 +47,13 @@ export interface WorkerPool {
  */
 export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const now = options.now ?? Date.now;
-  const pushes = options.backend.subscribe !== undefined;
-  const pollIntervalMs = options.pollIntervalMs ?? (pushes ? 5000 : 250);
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const waitAndClaim = options.backend.waitAndClaim?.bind(options.backend);
   // Wakes that found no idle worker (all busy claiming or running): the next sleep is skipped,
   // so a job announced while workers were busy is never left waiting for the poll.
   let pendingWakes = 0;
-  let unsubscribe: (() => void) | undefined;
+  let blockedWorker = false;
+  const stopped = new AbortController();
   const controllers = new Map<string, AbortController>();
   const waiters = new Set<() => void>();
   const workers: Promise<void>[] = [];
@@ -127,6 +128,14 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     }
   };
 
+  const settle = async (job: ClaimedJob): Promise<void> => {
+    try {
+      await run(job);
+    } catch (error) {
+      options.logger.error({ err: error, jobId: job.id }, "settling a job failed; its lease will expire and it will run again");
+    }
+  };
+
   const loop = async (): Promise<void> => {
     while (!stopping) {
       let job: ClaimedJob | undefined;
@@ -139,20 +148,52 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         await sleep(pollIntervalMs);
         continue;
       }
-      try {
-        await run(job);
-      } catch (error) {
-        options.logger.error({ err: error, jobId: job.id }, "settling a job failed; its lease will expire and it will run again");
-      }
+      await settle(job);
     }
+  };
+
+  /**
+   * With a backend that wakes workers (BullMQ), one idle worker at a time blocks in it and the
+   * others sleep until it takes a job and hands the wait on; a worker that finishes a job blocks
+   * in turn only if no other does. No worker polls, and none claims just to find nothing: the
+   * backend's wake-up (BullMQ's marker) is there whenever a job waits.
+   */
+  const blockingLoop = async (waitAndClaim: NonNullable<QueueBackend["waitAndClaim"]>): Promise<void> => {
+    while (!stopping) {
+      if (blockedWorker) {
+        await sleep(60_000);
+        continue;
+      }
+      let job: ClaimedJob | undefined;
+      blockedWorker = true;
+      try {
+        job = await waitAndClaim(options.queue, now, options.leaseMs, stopped.signal);
+      } catch (error) {
+        options.logger.error({ err: error, queue: options.queue }, "waiting for a job failed");
+        await sleep(pollIntervalMs);
+      } finally {
+        blockedWorker = false;
+      }
+      if (job === undefined) continue;
+      wakeOne();
+      await settle(job);
+    }
+  };
+
+  const wakeOne = (): void => {
+    const [idle] = waiters;
+    idle?.();
   };
 
   const pool: WorkerPool = {
     start() {
-      unsubscribe = options.backend.subscribe?.(options.queue, () => pool.wake());
-      for (let index = 0; index < options.concurrency; index++) workers.push(loop());
+      for (let index = 0; index < options.concurrency; index++) {
+        workers.push(waitAndClaim === undefined ? loop() : blockingLoop(waitAndClaim));
+      }
     },
     wake(count = 1) {
+      // The backend's own wake-up reaches the blocked worker of whichever instance is idle.
+      if (waitAndClaim !== undefined) return;
       // One job needs one worker: waking them all would send N claims after every submit.
       const idle = [...waiters].slice(0, count);
       for (const waiter of idle) waiter();
@@ -163,7 +204,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     },
     async stop() {
       stopping = true;
-      unsubscribe?.();
+      stopped.abort();
       for (const waiter of [...waiters]) waiter();
       for (const controller of controllers.values())
         controller.abort(new StationError({ code: "shutting_down", status: 503, message: "Station is stopping" }));

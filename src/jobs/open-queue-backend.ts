@@ -42,7 +42,9 @@ export async function openQueueBackend(config: StationConfig, database: Database
       // A dead instance's jobs come back within about one lease.
       stalledIntervalMs: Math.min(30_000, queue.leaseMs),
       instanceName: `${hostname()}:${process.pid}`,
+      leaseMs: queue.leaseMs,
     });
+    await backend.ready();
     return {
       backend,
       sessionLock: createRedisSessionLock(redis.commands, queue.prefix),

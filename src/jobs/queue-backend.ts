@@ -124,10 +124,10 @@ export interface QueueBackend {
   recordWebhookAttempt(attempt: WebhookAttempt): Promise<void>;
   webhookAttempts(jobId: string): Promise<WebhookAttempt[]>;
   /**
-   * Calls `onReady` whenever a job of `queue` may have become claimable, in any process
-   * (a shared backend's push notification), so idle workers wake without polling. Returns
-   * the unsubscribe function. Absent: the backend is only written by this process, which
-   * wakes its own workers.
+   * A shared backend's wake-up: blocks (a few seconds at most, or until `signal` aborts) until a
+   * job of `queue` may be claimable, pushed by any process, then claims like `claim` at `clock()`.
+   * Idle workers then sleep without polling. Absent: the backend is only written by this process,
+   * which wakes its own workers.
    */
-  subscribe?(queue: string, onReady: () => void): () => void;
+  waitAndClaim?(queue: string, clock: () => number, leaseMs: number, signal: AbortSignal): Promise<ClaimedJob | undefined>;
 }
