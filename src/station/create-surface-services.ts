@@ -7,6 +7,7 @@ import { createImageGenerator } from "../gateway/create-image-generator.ts";
 import type { CaptionQueue } from "../jobs/caption-queue.ts";
 import type { Logger } from "../logging/create-logger.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
+import { ModelAliasStore } from "../protocols/ollama/model-alias-store.ts";
 import { OllamaModels } from "../protocols/ollama/ollama-models.ts";
 import { ResponseStore } from "../protocols/responses/response-store.ts";
 import { loadedLlama } from "../providers/llamacpp/shared-llama.ts";
@@ -39,11 +40,13 @@ export interface SurfaceServicesOptions {
  */
 export async function createSurfaceServices(options: SurfaceServicesOptions): Promise<SurfaceServices> {
   const { config, registry, chat } = options;
+  const ollamaModels = new OllamaModels(registry, config, new ModelAliasStore(options.database));
+  await ollamaModels.load();
   return {
     gateway: createGateway(registry, config, options.chatCore),
     generateImages: createImageGenerator(registry),
     responses: new ResponseStore(options.database),
-    ollamaModels: new OllamaModels(registry, config),
+    ollamaModels,
     realtime: createRealtimeService({
       config,
       registry,
@@ -55,6 +58,8 @@ export async function createSurfaceServices(options: SurfaceServicesOptions): Pr
       audio: options.audio,
       clientVoice: async (clientId) => {
         const { stt, tts } = await chat.clients.get(clientId);
+        const ollamaModels = new OllamaModels(registry, config, new ModelAliasStore(options.database));
+        await ollamaModels.load();
         return {
           transcriptionModel: stt.model ?? undefined,
           language: stt.language === "auto" ? undefined : stt.language.split("-")[0],

@@ -23,6 +23,7 @@ export interface StationTables {
   uploads: UploadsTable;
   upload_blobs: UploadBlobsTable;
   responses: ResponsesTable;
+  model_aliases: ModelAliasesTable;
 }
 
 export interface MetaTable {
@@ -177,5 +178,12 @@ export interface ResponsesTable {
   previous_response_id: string | null;
   input_items: string;
   response: string;
+  created_at: number;
+}
+
+/** Other names for models (Ollama's `/api/copy`). */
+export interface ModelAliasesTable {
+  alias: string;
+  model_id: string;
   created_at: number;
 }

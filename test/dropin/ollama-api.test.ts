@@ -200,6 +200,36 @@ describe("Ollama API", () => {
     expect(fim.at(-1)?.content).toContain("<suffix>\n    return c</suffix>");
   });
 
+  it("generate returns a context that continues the conversation, streamed and not; a foreign context is a 400", async () => {
+    upstream.script({ text: "Paris", chunkSize: 2 });
+    const first = await ollama.generate({ model: "fake/gpt-test", prompt: "Capital of France?" });
+    expect(Array.isArray(first.context) && first.context.every((value) => Number.isInteger(value))).toBe(true);
+    upstream.script({ text: "About 2 million", chunkSize: 4 });
+    const stream = await ollama.generate({ model: "fake/gpt-test", prompt: "Its population?", context: first.context, stream: true });
+    let last: { context?: number[]; done: boolean } | undefined;
+    for await (const chunk of stream) last = chunk;
+    expect(lastChatBody()?.messages).toEqual([
+      { role: "user", content: "Capital of France?" },
+      { role: "assistant", content: "Paris" },
+      { role: "user", content: "Its population?" },
+    ]);
+    expect(last?.done).toBe(true);
+    await ollama.generate({ model: "fake/gpt-test", prompt: "And Germany?", context: last?.context ?? [] });
+    expect(((lastChatBody()?.messages ?? []) as { content: string }[]).map((message) => message.content)).toEqual([
+      "Capital of France?",
+      "Paris",
+      "Its population?",
+      "About 2 million",
+      "And Germany?",
+    ]);
+    const before = upstream.requests.length;
+    const foreign = await ollama
+      .generate({ model: "fake/gpt-test", prompt: "Hi", context: [128006, 882, 128007] })
+      .catch((error: unknown) => error);
+    expect(foreign).toMatchObject({ name: "ResponseError", status_code: 400 });
+    expect(upstream.requests.length).toBe(before);
+  });
+
   it("embed and the legacy embeddings", async () => {
     const embed = await ollama.embed({ model: "fake/text-embedding-test", input: ["one", "two"] });
     expect(embed.embeddings).toHaveLength(2);
@@ -231,6 +261,28 @@ describe("Ollama API", () => {
     const after = (await ollama.list()).models.map((model) => model.name);
     expect(after).not.toContain("local/tiny-pulled:latest");
     expect(after).not.toContain("tiny:7b");
+  });
+
+  it("copy aliases are stored: they survive a restart on the same data directory", async () => {
+    const dataDir = path.join(workDir, "aliases");
+    mkdirSync(dataDir);
+    const config = { providers: [{ id: "fake", type: "openai", baseUrl: upstream.url, retry: { attempts: 1 } }] };
+    const first = await startTestStation({ dataDir, config });
+    await new Ollama({ host: first.url }).copy({ source: "fake/gpt-test", destination: "assistant:latest" });
+    await first.close();
+    const second = await startTestStation({ dataDir, config });
+    try {
+      const client = new Ollama({ host: second.url });
+      expect((await client.list()).models.map((model) => model.name)).toContain("assistant:latest");
+      upstream.script({ text: "still here" });
+      const reply = await client.chat({ model: "assistant", messages: [{ role: "user", content: "Hi" }] });
+      expect(reply.message.content).toBe("still here");
+      expect(lastChatBody()?.model).toBe("gpt-test");
+      await client.delete({ model: "assistant:latest" });
+      expect((await client.list()).models.map((model) => model.name)).not.toContain("assistant:latest");
+    } finally {
+      await second.close();
+    }
   });
 
   it("accepts Ollama's default browser origins (CORS) and refuses others", async () => {

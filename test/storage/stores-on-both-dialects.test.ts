@@ -6,6 +6,7 @@ import { createConversationStore } from "../../src/chat/conversation-store.ts";
 import { createClientStore } from "../../src/clients/client-store.ts";
 import { createMcpServerStore } from "../../src/mcp/mcp-server-store.ts";
 import { createToolPreferencesStore } from "../../src/mcp/tool-preferences-store.ts";
+import { ModelAliasStore } from "../../src/protocols/ollama/model-alias-store.ts";
 import { ResponseStore } from "../../src/protocols/responses/response-store.ts";
 import type { Database } from "../../src/storage/database.ts";
 import { createSuggestionStore } from "../../src/suggestions/suggestion-store.ts";
@@ -143,6 +144,20 @@ describe.each(testDialects)("stores on $dialect", ({ dialect, open }) => {
     expect((await store.history("resp_2")).length).toBe(3);
     expect(await store.delete("resp_2")).toBe(true);
     expect(await store.get("resp_2")).toBeUndefined();
+  });
+
+  it("model aliases: put, replace, list in order, delete", async () => {
+    const store = new ModelAliasStore(database.kysely);
+    await store.put("mine:latest", "local/tiny");
+    await store.put("other", "fake/gpt-test");
+    await store.put("mine:latest", "local/small");
+    expect(await store.all()).toEqual([
+      ["mine:latest", "local/small"],
+      ["other", "fake/gpt-test"],
+    ]);
+    expect(await store.delete("other")).toBe(true);
+    expect(await store.delete("other")).toBe(false);
+    expect(await store.all()).toEqual([["mine:latest", "local/small"]]);
   });
 
   describe.each([{ blobs: "the database" as const }, { blobs: "files" as const }])("uploads with bytes in $blobs", ({ blobs: kind }) => {

@@ -2,8 +2,15 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ChatInput } from "../../chat-core/chat-input.ts";
 import { createEmbeddings } from "../../gateway/create-embeddings.ts";
-import { encodeOllamaStream, type OllamaFlavor, ollamaErrorLine, toOllamaReply } from "../../protocols/ollama/encode-ollama-stream.ts";
+import {
+  type ContextOf,
+  encodeOllamaStream,
+  type OllamaFlavor,
+  ollamaErrorLine,
+  toOllamaReply,
+} from "../../protocols/ollama/encode-ollama-stream.ts";
 import { fromOllamaChat, fromOllamaGenerate } from "../../protocols/ollama/from-ollama-request.ts";
+import { decodeGenerateContext, encodeGenerateContext } from "../../protocols/ollama/generate-context.ts";
 import { ollamaApiVersion, ollamaRunningText } from "../../protocols/ollama/ollama-names.ts";
 import {
   type OllamaChatBody,
@@ -61,6 +68,7 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
   app.get("/api/version", { schema: { tags, summary: "Ollama API version Station speaks" } }, async () => ({ version: ollamaApiVersion }));
 
   app.get("/api/tags", { schema: { tags, summary: "Models (Ollama shape, name:tag)" } }, async () => {
+    await models.load();
     const listed = registry
       .list()
       .filter(
@@ -98,11 +106,12 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
     input: ChatInput,
     stream: boolean,
     model: string,
+    contextOf?: ContextOf,
   ) => {
     const timings = { startedAt: process.hrtime.bigint() };
     return replyWithChat(request, reply, core, input, stream, {
-      whole: (generation) => JSON.stringify(toOllamaReply(flavor, model, generation.result, timings)),
-      stream: (run) => encodeOllamaStream(run.parts, flavor, model, timings),
+      whole: (generation) => JSON.stringify(toOllamaReply(flavor, model, generation.result, timings, contextOf)),
+      stream: (run) => encodeOllamaStream(run.parts, flavor, model, timings, contextOf),
       wholeType: "application/json; charset=utf-8",
       streamType: "application/x-ndjson",
       errorFrame: ollamaErrorLine,
@@ -157,14 +166,14 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
         const reason = await loadOrUnload(body.model, body.keep_alive);
         return { model: body.model, created_at: new Date().toISOString(), response: "", done: true, done_reason: reason };
       }
-      return converse(
-        request,
-        reply,
-        "generate",
-        fromOllamaGenerate(body, models.resolveName(body.model)),
-        body.stream !== false,
-        body.model,
-      );
+      const earlier = decodeGenerateContext(body.context);
+      // Ollama returns no context for raw prompts; a fill-in-the-middle reply continues nothing.
+      const continues = body.raw !== true && (body.suffix === undefined || body.suffix.length === 0);
+      const contextOf = continues
+        ? (response: string) => encodeGenerateContext([...earlier, { prompt: body.prompt, response }])
+        : undefined;
+      const input = fromOllamaGenerate(body, models.resolveName(body.model), earlier);
+      return converse(request, reply, "generate", input, body.stream !== false, body.model, contextOf);
     },
   );
 
@@ -274,7 +283,7 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
 
   app.post(
     "/api/copy",
-    { schema: { tags, summary: "Another name for a model (an alias, kept while the server runs)", body: ollamaCopyBodySchema } },
+    { schema: { tags, summary: "Another name for a model (an alias, stored: it survives restarts)", body: ollamaCopyBodySchema } },
     async (request, reply) => {
       await models.copy(request.body.source, request.body.destination);
       return reply.send();

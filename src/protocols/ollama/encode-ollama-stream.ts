@@ -77,9 +77,19 @@ function line(
   return { model, created_at: createdAt(), message, done };
 }
 
+/** /api/generate's `context` for the reply's text (absent where Ollama sends none: chat, raw, suffix). */
+export type ContextOf = ((response: string) => number[]) | undefined;
+
 /** A whole reply (`stream: false`) as Ollama's single object. */
-export function toOllamaReply(flavor: OllamaFlavor, model: string, result: ChatResult, timings: OllamaTimings): Record<string, unknown> {
+export function toOllamaReply(
+  flavor: OllamaFlavor,
+  model: string,
+  result: ChatResult,
+  timings: OllamaTimings,
+  contextOf?: ContextOf,
+): Record<string, unknown> {
   const reply = line(flavor, model, result.text, result.reasoning ?? "", result.toolCalls, true);
+  if (contextOf !== undefined) reply.context = contextOf(result.text);
   addStatistics(reply, timings, result.usage, result.finishReason);
   return reply;
 }
@@ -100,13 +110,16 @@ export async function* encodeOllamaStream(
   flavor: OllamaFlavor,
   model: string,
   timings: OllamaTimings,
+  contextOf?: ContextOf,
 ): AsyncGenerator<string> {
   const calls: ToolCall[] = [];
   let usage: Usage | undefined;
+  let text = "";
   for await (const part of parts) {
     timings.firstTokenAt ??= process.hrtime.bigint();
     switch (part.type) {
       case "text-delta":
+        if (contextOf !== undefined) text += part.text;
         yield `${JSON.stringify(line(flavor, model, part.text, "", [], false))}\n`;
         break;
       case "reasoning-delta":
@@ -126,6 +139,7 @@ export async function* encodeOllamaStream(
         const finished = calls.filter((call) => call !== undefined);
         if (finished.length > 0 && flavor === "chat") yield `${JSON.stringify(line(flavor, model, "", "", finished, false))}\n`;
         const last = line(flavor, model, "", "", [], true);
+        if (contextOf !== undefined) last.context = contextOf(text);
         addStatistics(last, timings, part.usage ?? usage, part.finishReason);
         yield `${JSON.stringify(last)}\n`;
         return;

@@ -1,6 +1,7 @@
 import type { ChatInput, InputMessage, InputPart } from "../../chat-core/chat-input.ts";
 import { completionPrompt } from "../../chat-core/completion-prompt.ts";
 import type { ResponseFormat } from "../../providers/spec/index.ts";
+import type { GenerateTurn } from "./generate-context.ts";
 import type { OllamaChatBody, OllamaGenerateBody, OllamaMessage, OllamaOptions } from "./ollama-schemas.ts";
 
 /** Ollama /api/chat → the chat core's input. Tool calls get ids when the client sent none. */
@@ -37,13 +38,15 @@ export function fromOllamaChat(body: OllamaChatBody, model: string): ChatInput {
 }
 
 /**
- * Ollama /api/generate → the chat core's input: the prompt is one user turn (`system` before it).
- * With `suffix`, the model is asked for the text between prompt and suffix (fill-in-the-middle
- * over a chat model: Station sends no raw FIM tokens, so any chat model can do it).
+ * Ollama /api/generate → the chat core's input: the prompt is one user turn (`system` before it,
+ * then the earlier turns its `context` brings back). With `suffix`, the model is asked for the
+ * text between prompt and suffix (fill-in-the-middle over a chat model: Station sends no raw FIM
+ * tokens, so any chat model can do it).
  */
-export function fromOllamaGenerate(body: OllamaGenerateBody, model: string): ChatInput {
+export function fromOllamaGenerate(body: OllamaGenerateBody, model: string, earlier: readonly GenerateTurn[] = []): ChatInput {
   const messages: InputMessage[] = [];
   if (body.system !== undefined && body.system.length > 0) messages.push({ role: "system", content: body.system });
+  for (const turn of earlier) messages.push({ role: "user", content: turn.prompt }, { role: "assistant", content: turn.response });
   if (body.suffix !== undefined && body.suffix.length > 0) messages.push(...completionPrompt(body.prompt, body.suffix));
   else {
     const images = body.images ?? [];

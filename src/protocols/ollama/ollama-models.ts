@@ -8,6 +8,7 @@ import { createGuardedFetch } from "../../net/create-guarded-fetch.ts";
 import { llamaCppModelsDirectories } from "../../providers/llamacpp/create-llamacpp-provider.ts";
 import { pullModel } from "../../providers/llamacpp/pull-model.ts";
 import type { ModelInfo } from "../../providers/spec/index.ts";
+import type { ModelAliasStore } from "./model-alias-store.ts";
 import { nameCandidates } from "./ollama-names.ts";
 
 export interface PullProgress {
@@ -19,8 +20,11 @@ export interface PullProgress {
 
 /**
  * What Ollama's model-management calls mean over Station's registry: `name:tag` names resolve
- * to Station ids, `/api/copy` adds an alias (kept while the server runs), `/api/pull` is Station's
- * GGUF pull (hf:… or https:// URIs) and `/api/delete` removes a pulled GGUF file.
+ * to Station ids, `/api/copy` adds an alias (stored in the database, so it survives restarts),
+ * `/api/pull` is Station's GGUF pull (hf:… or https:// URIs) and `/api/delete` removes a pulled
+ * GGUF file. Names resolve on every request, so the aliases are held in memory as well: loaded
+ * at start, and read again for `/api/tags` and before a name is declared unknown (another
+ * instance may have added one).
  */
 export class OllamaModels {
   private readonly aliases = new Map<string, string>();
@@ -29,6 +33,7 @@ export class OllamaModels {
   constructor(
     private readonly registry: ModelRegistry,
     private readonly config: StationConfig,
+    private readonly store: ModelAliasStore,
   ) {
     this.fetch = createGuardedFetch({ allowPrivateNetworks: config.security.allowPrivateNetworks, maxRedirects: 5, param: "model" });
   }
@@ -40,14 +45,27 @@ export class OllamaModels {
       if (alias !== undefined) return alias;
       if (this.registry.lookup(candidate) !== undefined) return candidate;
     }
-    return nameCandidates(name).at(-1) ?? name;
+    // Unknown: the untagged form goes to the registry (Station ids carry no `:latest`).
+    return nameCandidates(name).find((candidate) => !candidate.endsWith(":latest")) ?? name;
+  }
+
+  /** Reads the stored aliases again (start-up, /api/tags, and before a name is declared unknown). */
+  async load(): Promise<void> {
+    const entries = await this.store.all();
+    this.aliases.clear();
+    for (const [alias, id] of entries) this.aliases.set(alias, id);
   }
 
   async info(name: string): Promise<{ id: string; info: ModelInfo | undefined; alias: string | undefined }> {
-    const id = this.resolveName(name);
-    const resolved = await this.registry.resolve(id).catch(() => {
-      throw new StationError({ code: "model_not_found", status: 404, param: "model", message: `model '${name}' not found` });
-    });
+    let id = this.resolveName(name);
+    let resolved = await this.registry.resolve(id).catch(() => undefined);
+    if (resolved === undefined) {
+      await this.load();
+      id = this.resolveName(name);
+      resolved = await this.registry.resolve(id).catch(() => {
+        throw new StationError({ code: "model_not_found", status: 404, param: "model", message: `model '${name}' not found` });
+      });
+    }
     return {
       id,
       info: resolved.info ?? this.registry.get(resolved.targets[0]?.id ?? ""),
@@ -62,11 +80,13 @@ export class OllamaModels {
 
   async copy(source: string, destination: string): Promise<void> {
     const { id } = await this.info(source);
+    await this.store.put(destination, id);
     this.aliases.set(destination, id);
   }
 
   async delete(name: string): Promise<void> {
-    if (this.aliases.delete(name)) return;
+    const removed = await this.store.delete(name);
+    if (this.aliases.delete(name) || removed) return;
     const { info } = await this.info(name);
     const file = info?.metadata?.path;
     const provider = info === undefined ? undefined : this.registry.provider(info.providerId);

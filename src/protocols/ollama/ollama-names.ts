@@ -8,9 +8,13 @@ export function toOllamaName(id: string): string {
   return /:[^/]+$/.test(id) ? id : `${id}${defaultTag}`;
 }
 
-/** The ids an Ollama-style name may mean, most exact first (`llama3.2:latest` may be Station's `llama3.2`). */
+/**
+ * The ids an Ollama-style name may mean, most exact first: `llama3.2:latest` may be Station's
+ * `llama3.2`, and an untagged name is Ollama's `:latest` (an alias `/api/copy` stored with its tag).
+ */
 export function nameCandidates(name: string): string[] {
-  return name.endsWith(defaultTag) ? [name, name.slice(0, -defaultTag.length)] : [name];
+  if (name.endsWith(defaultTag)) return [name, name.slice(0, -defaultTag.length)];
+  return /:[^/]+$/.test(name) ? [name] : [name, `${name}${defaultTag}`];
 }
 
 /** A stable digest per model id (Station has no Ollama manifests; tools only compare them). */

@@ -5,6 +5,7 @@ import { chatMigration } from "./0200-chat.ts";
 import { clientsMigration } from "./0201-clients.ts";
 import { mcpUploadsMigration } from "./0202-mcp-uploads.ts";
 import { uploadBlobsMigration } from "./0203-upload-blobs.ts";
+import { modelAliasesMigration } from "./0300-model-aliases.ts";
 import { responsesMigration } from "./0700-responses.ts";
 
 /**
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   "0201-clients": clientsMigration,
   "0202-mcp-uploads": mcpUploadsMigration,
   "0203-upload-blobs": uploadBlobsMigration,
+  "0300-model-aliases": modelAliasesMigration,
   "0700-responses": responsesMigration,
 };
