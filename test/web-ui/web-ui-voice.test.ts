@@ -166,7 +166,7 @@ describe("web UI: the Voice view over HTTPS with an API key", () => {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  it("asks for the key, then talks over wss:// with the key as the openai-insecure-api-key subprotocol", async () => {
+  it("asks for the key, then talks (Space held) over wss:// with the key as the openai-insecure-api-key subprotocol", async () => {
     // A name that is not loopback: the microphone works because the page is HTTPS.
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
     try {
@@ -180,7 +180,7 @@ describe("web UI: the Voice view over HTTPS with an API key", () => {
       await dialog.getByRole("button", { name: "Save" }).click();
       expect(await page.locator("#voice-mic-note").isHidden()).toBe(true);
       await startSession(page);
-      await holdToTalk(page);
+      await holdToTalk(page, "keyboard");
       await page.locator('.message-user[data-state="transcribed"]', { hasText: "hello station" }).waitFor({ timeout: 30_000 });
       await expectSpokenAnswerWithTool(page);
       expect(pageErrors).toEqual([]);
@@ -228,15 +228,23 @@ async function startSession(page: Page): Promise<void> {
   await page.locator("#voice-status").getByText("Hold the button").waitFor({ timeout: 20_000 });
 }
 
-/** Holds the talk button until 1.5 s of microphone audio has gone to Station, then lets go. */
-async function holdToTalk(page: Page): Promise<void> {
+/** Holds the talk button (with the mouse, or Space when it has the focus) until 1.5 s of microphone audio has gone to Station, then lets go. */
+async function holdToTalk(page: Page, by: "mouse" | "keyboard" = "mouse"): Promise<void> {
   const talk = page.locator("#voice-talk");
-  const box = await talk.boundingBox();
-  if (box === null) throw new Error("the talk button is not on screen");
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.down();
+  if (by === "keyboard") {
+    await talk.focus();
+    await page.keyboard.down("Space");
+  } else {
+    const box = await talk.boundingBox();
+    if (box === null) throw new Error("the talk button is not on screen");
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+  }
+  expect(await talk.getAttribute("aria-pressed")).toBe("true");
   await expect.poll(async () => Number(await talk.getAttribute("data-captured-ms")), { timeout: 20_000 }).toBeGreaterThanOrEqual(1500);
-  await page.mouse.up();
+  if (by === "keyboard") await page.keyboard.up("Space");
+  else await page.mouse.up();
+  expect(await talk.getAttribute("aria-pressed")).toBe("false");
 }
 
 /** The last reply: the MCP tool call with its arguments and result, the text, and all of its audio, played. */

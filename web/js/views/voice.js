@@ -3,13 +3,13 @@ import { loadChatModelOptions } from "../chat-model-options.js";
 import { field, h, replace, viewHeader } from "../dom.js";
 import { readSetting, writeSetting } from "../local-setting.js";
 import { showError } from "../notices.js";
+import { holdToTalk } from "../voice/hold-to-talk.js";
 import { microphoneUnavailableReason, openMicrophone } from "../voice/microphone.js";
 import { createPcmPlayer } from "../voice/pcm-player.js";
 import { bytesToBase64 } from "../voice/pcm16.js";
 import { openRealtimeSocket } from "../voice/realtime-socket.js";
 import { chatClientId } from "./chat.js";
-import { userMessage } from "./chat-transcript.js";
-import { spokenReply, spokenUserTurn } from "./voice-transcript.js";
+import { createVoiceConversation } from "./voice-transcript.js";
 
 const modelStorage = "station.voiceModel";
 const handsFreeStorage = "station.voiceHandsFree";
@@ -46,10 +46,7 @@ export const voiceView = {
     let responseWanted = false;
     /** @type {string | undefined} */
     let sessionModel;
-    /** @type {Map<string, ReturnType<typeof spokenUserTurn>>} */
-    const userTurns = new Map();
-    /** @type {Map<string, ReturnType<typeof spokenReply>>} */
-    const replies = new Map();
+    const conversation = createVoiceConversation();
 
     const modelList = h("datalist", { id: "voice-model-options" });
     const modelInput = /** @type {HTMLInputElement} */ (
@@ -86,7 +83,6 @@ export const voiceView = {
       "Hold to talk",
     );
     const micNote = h("div", { class: "callout", role: "note", id: "voice-mic-note", hidden: true });
-    const transcript = h("div", { class: "transcript", role: "log", "aria-label": "Voice conversation", "aria-live": "polite" });
     const textInput = /** @type {HTMLInputElement} */ (
       h("input", { id: "voice-text", type: "text", placeholder: "Or type a message…", autocomplete: "off", disabled: true })
     );
@@ -116,7 +112,7 @@ export const voiceView = {
           modelList,
           h("label", { class: "check" }, handsFree, " Hands-free (Station detects when you speak)"),
         ),
-        transcript,
+        conversation.element,
         h("div", { class: "voice-controls" }, talkButton, h("div", { class: "voice-state" }, status, level, session)),
         h("div", { class: "composer" }, textForm),
       ),
@@ -140,9 +136,6 @@ export const voiceView = {
             ? "Listening: just talk."
             : "Hold the button (or Space) and talk.",
       );
-    const scrollToEnd = () => {
-      transcript.scrollTop = transcript.scrollHeight;
-    };
     /** @param {unknown} error @param {string} code @param {string} message */
     const voiceError = (error, code, message) =>
       showError(new ApiError(0, code, `${message}${error instanceof Error ? ` (${error.message})` : ""}`), "Voice");
@@ -268,24 +261,7 @@ export const voiceView = {
       requestResponse();
       setStatus("Transcribing…");
     };
-    talkButton.addEventListener("pointerdown", (event) => {
-      if (event.button !== 0) return;
-      talkButton.setPointerCapture(event.pointerId);
-      pressTalk();
-    });
-    talkButton.addEventListener("pointerup", releaseTalk);
-    talkButton.addEventListener("pointercancel", releaseTalk);
-    talkButton.addEventListener("lostpointercapture", releaseTalk);
-    talkButton.addEventListener("keydown", (event) => {
-      if ((event.key === " " || event.key === "Enter") && !event.repeat) {
-        event.preventDefault();
-        pressTalk();
-      }
-    });
-    talkButton.addEventListener("keyup", (event) => {
-      if (event.key === " " || event.key === "Enter") releaseTalk();
-    });
-    talkButton.addEventListener("blur", releaseTalk);
+    holdToTalk(talkButton, { press: pressTalk, release: releaseTalk });
 
     handsFree.addEventListener("change", () => {
       writeSetting(handsFreeStorage, handsFree.checked ? "true" : "");
@@ -304,29 +280,15 @@ export const voiceView = {
       const text = textInput.value.trim();
       if (text === "" || !ready) return;
       interrupt();
-      transcript.querySelector(".empty-state")?.remove();
-      transcript.append(userMessage(text));
-      scrollToEnd();
+      conversation.typed(text);
       socket?.send({ type: "conversation.item.create", item: { type: "message", role: "user", content: [{ type: "input_text", text }] } });
       requestResponse();
       textInput.value = "";
     });
 
-    /** @param {string} itemId */
-    const userTurn = (itemId) => {
-      let turn = userTurns.get(itemId);
-      if (turn === undefined) {
-        turn = spokenUserTurn();
-        userTurns.set(itemId, turn);
-        transcript.querySelector(".empty-state")?.remove();
-        transcript.append(turn.element);
-        scrollToEnd();
-      }
-      return turn;
-    };
-
     /** @param {any} event */
     function onEvent(event) {
+      conversation.render(event, sessionModel);
       switch (event.type) {
         case "session.created": {
           ready = true;
@@ -342,10 +304,7 @@ export const voiceView = {
           talkButton.disabled = microphone === undefined;
           textInput.disabled = false;
           idleStatus();
-          if (transcript.childElementCount === 0)
-            transcript.append(
-              h("div", { class: "empty-state" }, h("p", null, "Say something. Each tool the model calls shows here as in Chat.")),
-            );
+          conversation.greet();
           return;
         }
         case "input_audio_buffer.speech_started":
@@ -354,78 +313,30 @@ export const voiceView = {
           setStatus("Hearing you…");
           return;
         case "input_audio_buffer.committed":
-          userTurn(event.item_id);
           setStatus("Transcribing…");
           return;
-        case "conversation.item.input_audio_transcription.completed":
-          userTurn(event.item_id).complete(String(event.transcript ?? ""));
-          return;
-        case "conversation.item.input_audio_transcription.failed":
-          userTurn(event.item_id).fail(event.error?.message ?? "transcription failed");
-          return;
-        case "response.created": {
+        case "response.created":
           activeResponse = event.response.id;
           responseBusy = true;
-          const reply = spokenReply(sessionModel);
-          replies.set(event.response.id, reply);
-          transcript.querySelector(".empty-state")?.remove();
-          transcript.append(reply.element);
           setStatus("Thinking…");
-          scrollToEnd();
-          return;
-        }
-        case "response.output_text.delta":
-        case "response.output_audio_transcript.delta":
-          replies.get(event.response_id)?.appendText(event.delta);
-          scrollToEnd();
           return;
         case "response.output_audio.delta": {
-          const reply = replies.get(event.response_id);
+          const reply = conversation.reply(event.response_id);
           if (player === undefined || reply === undefined || event.response_id !== activeResponse) return;
           const seconds = player.play(event.delta, (played) => reply.audioPlayed(played));
           reply.audioReceived(seconds, Math.round(seconds * bytesPerSecond));
           setStatus("Speaking…");
           return;
         }
-        case "response.output_item.added":
-          if (event.item?.type === "mcp_call" || event.item?.type === "function_call") {
-            replies.get(event.response_id)?.startTool({ id: event.item.id, name: event.item.name, arguments: event.item.arguments ?? "" });
-            scrollToEnd();
-          }
-          return;
-        case "response.output_item.done": {
-          const reply = replies.get(event.response_id);
-          const item = event.item;
-          if (reply === undefined || item?.type !== "mcp_call") return;
-          if (item.error)
-            reply.toolError({ id: item.id, code: String(item.error.type ?? "tool_error"), message: String(item.error.message ?? "") });
-          else reply.toolResult({ id: item.id, content: String(item.output ?? "") });
-          return;
-        }
-        case "response.done": {
-          const response = event.response;
-          const reply = replies.get(response.id);
-          if (activeResponse === response.id) activeResponse = undefined;
+        case "response.done":
+          if (activeResponse === event.response.id) activeResponse = undefined;
           responseBusy = false;
           if (responseWanted) {
             responseWanted = false;
             requestResponse();
           }
-          if (response.status === "completed") {
-            const usage = response.usage;
-            reply?.finish({
-              model: sessionModel,
-              ...(usage ? { usage: { prompt_tokens: usage.input_tokens, completion_tokens: usage.output_tokens } } : {}),
-            });
-          } else if (response.status === "cancelled") {
-            reply?.stopped();
-          } else {
-            const error = response.status_details?.error;
-            reply?.fail(error ? `${error.code}: ${error.message}` : `The reply ${response.status}.`);
-          }
           if (!talking) idleStatus();
           return;
-        }
         case "error":
           showError(new ApiError(0, String(event.error?.code ?? "realtime_error"), String(event.error?.message ?? "")), "Voice");
           return;
