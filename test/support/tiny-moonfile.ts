@@ -29,6 +29,8 @@ export interface TinyMoonfileOptions {
   /** Leave out these graphs' templates from config.json. */
   withoutSkills?: ("detect" | "point")[];
   shape?: Partial<MoonfileShape>;
+  /** The last word is followed by the first again: captions run until the token limit. */
+  endless?: boolean;
 }
 
 export interface TinyMoonfile {
@@ -62,7 +64,13 @@ export function buildTinyMoonfile(options: TinyMoonfileOptions = {}): TinyMoonfi
     [
       "text_decoder.onnx",
       textDecoder(
-        { vocabulary, wordCount: words.length, regionSteps, promptEnds: [bytes(":")[0] as number, bytes("\n")[0] as number] },
+        {
+          vocabulary,
+          wordCount: words.length,
+          regionSteps,
+          endless: options.endless === true,
+          promptEnds: [bytes(":")[0] as number, bytes("\n")[0] as number],
+        },
         shape,
       ),
     ],
@@ -210,6 +218,7 @@ interface Script {
   vocabulary: number;
   wordCount: number;
   regionSteps: number;
+  endless: boolean;
   /** Tokens a prompt ends with: the caption's first word follows them. */
   promptEnds: number[];
 }
@@ -289,7 +298,9 @@ function textDecoder(script: Script, shape: MoonfileShape): Uint8Array {
     table[(token + 1) * vocabulary + next] = 50;
   };
   for (const token of script.promptEnds) follow(token, firstWord);
-  for (let word = 0; word < script.wordCount; word++) follow(firstWord + word, word + 1 < script.wordCount ? firstWord + word + 1 : eos);
+  const afterLast = script.endless ? firstWord : eos;
+  for (let word = 0; word < script.wordCount; word++)
+    follow(firstWord + word, word + 1 < script.wordCount ? firstWord + word + 1 : afterLast);
   const rows = firstWord + script.wordCount + 1;
   const scripted = graph.node(
     "Gather",

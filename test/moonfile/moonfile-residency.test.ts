@@ -1,0 +1,110 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestStation, type TestStation } from "../support/start-test-station.ts";
+import { writeTinyMoonfile } from "../support/tiny-moonfile.ts";
+import { solidPng, toDataUrl } from "../support/vision-images.ts";
+
+interface PsModel {
+  id: string;
+  loadedAt: string;
+  sequences: { busy: number; waiting: number };
+}
+
+const words = ["and", "on"];
+const maxNewTokens = 600;
+/** What the endless model says in maxNewTokens tokens: the words over and over ("and on and onand on…": the first has no space). */
+const endlessText = Array.from({ length: maxNewTokens }, (_, index) => (index % words.length === 0 ? words[0] : ` ${words[1]}`)).join("");
+
+describe("a Moondream .mf under load: the request bound, client aborts and unload while running", () => {
+  let dataDir: string;
+  let station: TestStation;
+  let image: Buffer;
+
+  const post = (route: string, body: unknown, signal?: AbortSignal) =>
+    fetch(`${station.url}${route}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      ...(signal === undefined ? {} : { signal }),
+    });
+  const ps = async (id: string): Promise<PsModel | undefined> =>
+    ((await (await fetch(`${station.url}/v1/system/ps`)).json()) as { models: PsModel[] }).models.find((model) => model.id === id);
+  const until = async (condition: () => Promise<boolean>, what: string) => {
+    for (let attempt = 0; attempt < 2000; attempt++) {
+      if (await condition()) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`timed out waiting for: ${what}`);
+  };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "station-moonfile-residency-"));
+    const models = path.join(dataDir, "models");
+    mkdirSync(models, { recursive: true });
+    writeTinyMoonfile(path.join(models, "endless.mf"), { words, endless: true });
+    station = await startTestStation({
+      dataDir,
+      config: {
+        providers: [
+          {
+            id: "vision",
+            type: "local-vision",
+            parallelRequests: 1,
+            maxQueue: 1,
+            maxNewTokens,
+            retry: { attempts: 1 },
+            cooldown: { minimumCalls: 1000 },
+          },
+        ],
+      },
+    });
+    image = await solidPng(64, 48);
+  }, 60_000);
+  afterAll(async () => {
+    await station?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("answers 503 with Retry-After past the bound, and an aborted client frees the model", async () => {
+    const controllers = [new AbortController(), new AbortController()];
+    const streaming = (controller: AbortController) =>
+      post("/v1/caption", { image_url: toDataUrl(image), model: "vision/endless", stream: true }, controller.signal).catch(() => undefined);
+    const first = streaming(controllers[0] as AbortController);
+    await until(async () => (await ps("vision/endless"))?.sequences.busy === 1, "one request generating");
+    const second = streaming(controllers[1] as AbortController);
+    await until(async () => (await ps("vision/endless"))?.sequences.waiting === 1, "one request waiting");
+
+    const rejected = await post("/v1/caption", { image_url: toDataUrl(image), model: "vision/endless" });
+    expect(rejected.status).toBe(503);
+    expect(rejected.headers.get("retry-after")).toBe("1");
+    expect(((await rejected.json()) as { error: { code: string } }).error.code).toBe("busy");
+
+    for (const controller of controllers) controller.abort();
+    await Promise.all([first, second]);
+    await until(async () => {
+      const model = await ps("vision/endless");
+      return model?.sequences.busy === 0 && model.sequences.waiting === 0;
+    }, "aborted requests release the model");
+    const points = await post("/v1/point", { image_url: toDataUrl(image), model: "vision/endless", object: "dot" });
+    expect(((await points.json()) as { count: number }).count).toBe(3);
+  });
+
+  it("unloads the model while a request runs on it: the request finishes whole, then the worker is gone", async () => {
+    const running = post("/v1/caption", { image_url: toDataUrl(image), model: "vision/endless", length: "short" });
+    await until(async () => (await ps("vision/endless"))?.sequences.busy === 1, "the caption generating");
+    const loadedAt = (await ps("vision/endless"))?.loadedAt;
+
+    const unloaded = await post("/v1/system/models/unload", { model: "vision/endless" });
+    expect(unloaded.status).toBeLessThan(300);
+    expect(await ps("vision/endless")).toBeUndefined();
+
+    const response = await running;
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { caption: string }).caption).toBe(endlessText);
+    const next = await post("/v1/detect", { image_url: toDataUrl(image), model: "vision/endless", object: "dot" });
+    expect(((await next.json()) as { objects: unknown[] }).objects).toHaveLength(2);
+    expect((await ps("vision/endless"))?.loadedAt).not.toBe(loadedAt);
+  });
+});
