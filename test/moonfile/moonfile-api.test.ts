@@ -115,6 +115,22 @@ describe("a Moondream .mf in the models directory, served by the local-vision pr
     expect(completion.choices[0]?.message.content).toBe(model.text);
   });
 
+  it("completes caption queue jobs on the .mf model", async () => {
+    const accepted = (await (
+      await fetch(`${station.url}/caption/generate`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ image_data: image.toString("base64") }),
+      })
+    ).json()) as { job_id: string };
+    let view: { status: string; result?: { caption: string; model: string } } = { status: "queued" };
+    for (let attempt = 0; attempt < 400 && (view.status === "queued" || view.status === "running"); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      view = (await (await fetch(`${station.url}/caption/job/${accepted.job_id}`)).json()) as typeof view;
+    }
+    expect(view).toMatchObject({ status: "completed", result: { caption: model.text, model: "vision/moondream-tiny" } });
+  });
+
   it("refuses a truncated .mf and a corrupt graph with 422 model_invalid, and stays up", async () => {
     for (const [name, reason] of [
       ["vision/zz-truncated", "truncated"],
