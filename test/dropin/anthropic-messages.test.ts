@@ -1,34 +1,25 @@
 import Anthropic from "@anthropic-ai/sdk";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type FakeOpenAiUpstream, onePixelPng, startFakeOpenAiUpstream } from "../support/fake-openai-upstream.ts";
-import { startTestStation, type TestStation } from "../support/start-test-station.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useDropinStation } from "../support/dropin-station.ts";
+import { onePixelPng } from "../support/fake-openai-upstream.ts";
 
 /** The official Anthropic SDK against Station's /v1/messages, over an OpenAI-compatible upstream. */
 describe("Anthropic Messages API", () => {
-  let upstream: FakeOpenAiUpstream;
-  let station: TestStation;
-  let client: Anthropic;
   const apiKey = "sk-station-anthropic-test";
+  const dropin = useDropinStation({
+    models: ["gpt-test", "gpt-4o-test", "text-embedding-test"],
+    config: { server: { apiKeys: [apiKey] } },
+  });
+  let client: Anthropic;
 
-  beforeAll(async () => {
-    upstream = await startFakeOpenAiUpstream({ models: ["gpt-test", "gpt-4o-test", "text-embedding-test"] });
-    station = await startTestStation({
-      config: { server: { apiKeys: [apiKey] }, providers: [{ id: "fake", type: "openai", baseUrl: upstream.url, retry: { attempts: 1 } }] },
-    });
-    client = new Anthropic({ apiKey, baseURL: station.url, maxRetries: 0 });
+  beforeAll(() => {
+    client = new Anthropic({ apiKey, baseURL: dropin.station.url, maxRetries: 0 });
   });
 
-  afterAll(async () => {
-    await station?.close();
-    await upstream?.close();
-  });
-
-  beforeEach(() => upstream.script({}));
-
-  const lastChatRequest = () => upstream.requests.filter((request) => request.path === "/v1/chat/completions").at(-1);
+  const lastChatRequest = dropin.lastChatRequest;
 
   it("messages.create answers a message, with system, stop_sequences and sampling sent upstream", async () => {
-    upstream.script({ text: "Bonjour" });
+    dropin.upstream.script({ text: "Bonjour" });
     const message = await client.messages.create({
       model: "fake/gpt-test",
       max_tokens: 64,
@@ -69,7 +60,7 @@ describe("Anthropic Messages API", () => {
   });
 
   it("messages.stream() delivers text deltas and a final message", async () => {
-    upstream.script({ text: "Streaming works fine", chunkSize: 3 });
+    dropin.upstream.script({ text: "Streaming works fine", chunkSize: 3 });
     const stream = client.messages.stream({ model: "fake/gpt-test", max_tokens: 64, messages: [{ role: "user", content: "Hi" }] });
     const deltas: string[] = [];
     stream.on("text", (delta) => deltas.push(delta));
@@ -82,7 +73,7 @@ describe("Anthropic Messages API", () => {
   });
 
   it("streams the raw events in the order the SDK expects", async () => {
-    upstream.script({ text: "Hi there" });
+    dropin.upstream.script({ text: "Hi there" });
     const stream = await client.messages.create({
       model: "fake/gpt-test",
       max_tokens: 64,
@@ -98,7 +89,7 @@ describe("Anthropic Messages API", () => {
   });
 
   it("streams reasoning as a thinking block before the text", async () => {
-    upstream.script({ text: "42", reasoning: "Six times seven." });
+    dropin.upstream.script({ text: "42", reasoning: "Six times seven." });
     const message = await client.messages
       .stream({ model: "fake/gpt-test", max_tokens: 64, messages: [{ role: "user", content: "6*7?" }] })
       .finalMessage();
@@ -114,7 +105,7 @@ describe("Anthropic Messages API", () => {
         input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
       },
     ];
-    upstream.script({ toolCalls: [{ id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' }], chunkSize: 5 });
+    dropin.upstream.script({ toolCalls: [{ id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' }], chunkSize: 5 });
     const stream = client.messages.stream({
       model: "fake/gpt-test",
       max_tokens: 64,
@@ -134,7 +125,7 @@ describe("Anthropic Messages API", () => {
       tool_choice: { type: "function", function: { name: "get_weather" } },
     });
 
-    upstream.script({ text: "It is sunny in Paris." });
+    dropin.upstream.script({ text: "It is sunny in Paris." });
     const second = await client.messages.create({
       model: "fake/gpt-test",
       max_tokens: 64,
@@ -155,7 +146,7 @@ describe("Anthropic Messages API", () => {
   });
 
   it("returns tool_use blocks in a non-streamed reply", async () => {
-    upstream.script({ toolCalls: [{ id: "call_9", name: "lookup", arguments: '{"q":"x"}' }] });
+    dropin.upstream.script({ toolCalls: [{ id: "call_9", name: "lookup", arguments: '{"q":"x"}' }] });
     const message = await client.messages.create({
       model: "fake/gpt-test",
       max_tokens: 64,
@@ -189,7 +180,7 @@ describe("Anthropic Messages API", () => {
   });
 
   it("refuses an image for a model that cannot see, with no OCR model, in Anthropic's shape", async () => {
-    const before = upstream.requests.length;
+    const before = dropin.upstream.requests.length;
     const error = await client.messages
       .create({
         model: "fake/gpt-test",
@@ -202,7 +193,7 @@ describe("Anthropic Messages API", () => {
       type: "error",
       error: { type: "invalid_request_error" },
     });
-    expect(upstream.requests.length).toBe(before);
+    expect(dropin.upstream.requests.length).toBe(before);
   });
 
   it("count_tokens estimates the prompt", async () => {
@@ -232,12 +223,12 @@ describe("Anthropic Messages API", () => {
     expect(bad).toBeInstanceOf(Anthropic.BadRequestError);
     expect(((bad as InstanceType<typeof Anthropic.APIError>).error as { error: { message: string } }).error.message).toMatch(/max_tokens/);
 
-    const unauthorized = await new Anthropic({ apiKey: "wrong", baseURL: station.url, maxRetries: 0 }).messages
+    const unauthorized = await new Anthropic({ apiKey: "wrong", baseURL: dropin.station.url, maxRetries: 0 }).messages
       .create({ model: "fake/gpt-test", max_tokens: 8, messages: [{ role: "user", content: "Hi" }] })
       .catch((caught: unknown) => caught);
     expect(unauthorized).toBeInstanceOf(Anthropic.AuthenticationError);
 
-    const response = await fetch(`${station.url}/v1/messages`, {
+    const response = await fetch(`${dropin.station.url}/v1/messages`, {
       method: "POST",
       headers: { "x-api-key": apiKey, "content-type": "application/json" },
       body: "{not json",
@@ -247,8 +238,8 @@ describe("Anthropic Messages API", () => {
   });
 
   it("ends a stream that dies midway with an error event the SDK throws", async () => {
-    upstream.script({ text: "This reply will be cut off somewhere in the middle", chunkSize: 2 });
-    upstream.fail({ kind: "die-midway", afterChunks: 4 });
+    dropin.upstream.script({ text: "This reply will be cut off somewhere in the middle", chunkSize: 2 });
+    dropin.upstream.fail({ kind: "die-midway", afterChunks: 4 });
     const stream = client.messages.stream({ model: "fake/gpt-test", max_tokens: 64, messages: [{ role: "user", content: "Hi" }] });
     const deltas: string[] = [];
     stream.on("text", (delta) => deltas.push(delta));
@@ -259,8 +250,8 @@ describe("Anthropic Messages API", () => {
   });
 
   it("aborts the upstream call when the client disconnects mid-stream", async () => {
-    upstream.script({ text: "x".repeat(400), chunkSize: 1, chunkDelayMs: 5 });
-    const abortsBefore = upstream.aborted;
+    dropin.upstream.script({ text: "x".repeat(400), chunkSize: 1, chunkDelayMs: 5 });
+    const abortsBefore = dropin.upstream.aborted;
     const controller = new AbortController();
     const stream = client.messages.stream(
       { model: "fake/gpt-test", max_tokens: 64, messages: [{ role: "user", content: "Hi" }] },
@@ -270,7 +261,7 @@ describe("Anthropic Messages API", () => {
     await new Promise<void>((resolve) => stream.on("text", () => resolve()));
     controller.abort();
     expect(await ended).toBeInstanceOf(Anthropic.APIUserAbortError);
-    await upstream.waitForAborts(abortsBefore + 1);
-    expect(upstream.aborted).toBe(abortsBefore + 1);
+    await dropin.upstream.waitForAborts(abortsBefore + 1);
+    expect(dropin.upstream.aborted).toBe(abortsBefore + 1);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Ollama } from "ollama";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { lastChatRequest } from "../support/dropin-station.ts";
 import { type FakeOpenAiUpstream, onePixelPng, startFakeOpenAiUpstream } from "../support/fake-openai-upstream.ts";
 import { type FileServer, startFileServer } from "../support/local-file-server.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
@@ -48,7 +49,7 @@ describe("Ollama API", () => {
 
   beforeEach(() => upstream.script({}));
 
-  const lastChatBody = () => upstream.requests.filter((request) => request.path === "/v1/chat/completions").at(-1)?.body;
+  const lastChatBody = () => lastChatRequest(upstream)?.body;
 
   it("version, and GET|HEAD / on server.ollamaPort", async () => {
     const { version } = await ollama.version();

@@ -1,33 +1,20 @@
 import OpenAI from "openai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type FakeOpenAiUpstream, startFakeOpenAiUpstream } from "../support/fake-openai-upstream.ts";
-import { startTestStation, type TestStation } from "../support/start-test-station.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useDropinStation } from "../support/dropin-station.ts";
 
 /** `openai.completions.create` (legacy completions, fill-in-the-middle) against Station over a chat upstream. */
 describe("OpenAI legacy completions", () => {
-  let upstream: FakeOpenAiUpstream;
-  let station: TestStation;
+  const dropin = useDropinStation({ models: ["gpt-test"] });
   let client: OpenAI;
 
-  beforeAll(async () => {
-    upstream = await startFakeOpenAiUpstream({ models: ["gpt-test"] });
-    station = await startTestStation({
-      config: { providers: [{ id: "fake", type: "openai", baseUrl: upstream.url, retry: { attempts: 1 } }] },
-    });
-    client = new OpenAI({ apiKey: "unused", baseURL: `${station.url}/v1`, maxRetries: 0 });
+  beforeAll(() => {
+    client = new OpenAI({ apiKey: "unused", baseURL: `${dropin.station.url}/v1`, maxRetries: 0 });
   });
 
-  afterAll(async () => {
-    await station?.close();
-    await upstream?.close();
-  });
-
-  beforeEach(() => upstream.script({}));
-
-  const lastChatBody = () => upstream.requests.filter((request) => request.path === "/v1/chat/completions").at(-1)?.body;
+  const lastChatBody = () => dropin.lastChatRequest()?.body;
 
   it("completes a prompt with stop and max_tokens sent upstream", async () => {
-    upstream.script({ text: " jumps over the lazy dog" });
+    dropin.upstream.script({ text: " jumps over the lazy dog" });
     const completion = await client.completions.create({
       model: "fake/gpt-test",
       prompt: "The quick brown fox",
@@ -42,7 +29,7 @@ describe("OpenAI legacy completions", () => {
   });
 
   it("fills in the middle with suffix", async () => {
-    upstream.script({ text: "c = a + b" });
+    dropin.upstream.script({ text: "c = a + b" });
     const completion = await client.completions.create({
       model: "fake/gpt-test",
       prompt: "def add(a, b):\n    ",
@@ -54,7 +41,7 @@ describe("OpenAI legacy completions", () => {
   });
 
   it("streams text chunks, a finish and usage", async () => {
-    upstream.script({ text: "streamed completion", chunkSize: 4 });
+    dropin.upstream.script({ text: "streamed completion", chunkSize: 4 });
     const stream = await client.completions.create({
       model: "fake/gpt-test",
       prompt: "Hi",
@@ -75,7 +62,7 @@ describe("OpenAI legacy completions", () => {
   });
 
   it("the OpenAPI document covers every drop-in surface", async () => {
-    const document = (await (await fetch(`${station.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    const document = (await (await fetch(`${dropin.station.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     for (const path of [
       "/v1/completions",
       "/v1/messages",

@@ -1,33 +1,21 @@
 import OpenAI from "openai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type FakeOpenAiUpstream, onePixelPng, startFakeOpenAiUpstream } from "../support/fake-openai-upstream.ts";
-import { startTestStation, type TestStation } from "../support/start-test-station.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useDropinStation } from "../support/dropin-station.ts";
+import { onePixelPng } from "../support/fake-openai-upstream.ts";
 
 /** The official `openai` client's Responses API against Station, over an OpenAI-compatible chat upstream. */
 describe("OpenAI Responses API", () => {
-  let upstream: FakeOpenAiUpstream;
-  let station: TestStation;
+  const dropin = useDropinStation({ models: ["gpt-test", "gpt-4o-test", "text-embedding-test"] });
   let client: OpenAI;
 
-  beforeAll(async () => {
-    upstream = await startFakeOpenAiUpstream({ models: ["gpt-test", "gpt-4o-test", "text-embedding-test"] });
-    station = await startTestStation({
-      config: { providers: [{ id: "fake", type: "openai", baseUrl: upstream.url, retry: { attempts: 1 } }] },
-    });
-    client = new OpenAI({ apiKey: "unused", baseURL: `${station.url}/v1`, maxRetries: 0 });
+  beforeAll(() => {
+    client = new OpenAI({ apiKey: "unused", baseURL: `${dropin.station.url}/v1`, maxRetries: 0 });
   });
 
-  afterAll(async () => {
-    await station?.close();
-    await upstream?.close();
-  });
-
-  beforeEach(() => upstream.script({}));
-
-  const lastChatBody = () => upstream.requests.filter((request) => request.path === "/v1/chat/completions").at(-1)?.body;
+  const lastChatBody = () => dropin.lastChatRequest()?.body;
 
   it("responses.create answers with output_text, usage and the settings sent upstream", async () => {
-    upstream.script({ text: "Paris." });
+    dropin.upstream.script({ text: "Paris." });
     const response = await client.responses.create({
       model: "fake/gpt-test",
       instructions: "Be brief",
@@ -53,7 +41,7 @@ describe("OpenAI Responses API", () => {
   });
 
   it("streams events with increasing sequence numbers in the order the client enforces", async () => {
-    upstream.script({ text: "Hello streaming world", chunkSize: 4 });
+    dropin.upstream.script({ text: "Hello streaming world", chunkSize: 4 });
     const stream = await client.responses.create({ model: "fake/gpt-test", input: "Hi", stream: true });
     const events: { type: string; sequence_number: number }[] = [];
     for await (const event of stream) events.push(event);
@@ -78,7 +66,7 @@ describe("OpenAI Responses API", () => {
   });
 
   it("responses.stream() helper gives deltas and the final response", async () => {
-    upstream.script({ text: "Helper works", chunkSize: 3, reasoning: "Think first." });
+    dropin.upstream.script({ text: "Helper works", chunkSize: 3, reasoning: "Think first." });
     const stream = client.responses.stream({ model: "fake/gpt-test", input: "Hi" });
     const deltas: string[] = [];
     stream.on("response.output_text.delta", (event) => deltas.push(event.delta));
@@ -99,7 +87,7 @@ describe("OpenAI Responses API", () => {
         strict: false,
       },
     ];
-    upstream.script({ toolCalls: [{ id: "call_7", name: "get_weather", arguments: '{"city":"Oslo"}' }], chunkSize: 4 });
+    dropin.upstream.script({ toolCalls: [{ id: "call_7", name: "get_weather", arguments: '{"city":"Oslo"}' }], chunkSize: 4 });
     const stream = client.responses.stream({ model: "fake/gpt-test", input: "Weather in Oslo?", tools });
     const argumentDeltas: string[] = [];
     stream.on("response.function_call_arguments.delta", (event) => argumentDeltas.push(event.delta));
@@ -124,7 +112,7 @@ describe("OpenAI Responses API", () => {
       },
     ]);
 
-    upstream.script({ text: "Cold in Oslo." });
+    dropin.upstream.script({ text: "Cold in Oslo." });
     const second = await client.responses.create({
       model: "fake/gpt-test",
       previous_response_id: first.id,
@@ -145,9 +133,9 @@ describe("OpenAI Responses API", () => {
   });
 
   it("previous_response_id continues a stored conversation", async () => {
-    upstream.script({ text: "Nice to meet you, Ada." });
+    dropin.upstream.script({ text: "Nice to meet you, Ada." });
     const first = await client.responses.create({ model: "fake/gpt-test", input: "My name is Ada." });
-    upstream.script({ text: "Your name is Ada." });
+    dropin.upstream.script({ text: "Your name is Ada." });
     const second = await client.responses.create({ model: "fake/gpt-test", input: "What is my name?", previous_response_id: first.id });
     expect(second.output_text).toBe("Your name is Ada.");
     expect(lastChatBody()?.messages).toEqual([
@@ -213,21 +201,21 @@ describe("OpenAI Responses API", () => {
   });
 
   it("aborts the upstream call when the client goes away mid-stream", async () => {
-    upstream.script({ text: "x".repeat(400), chunkSize: 1, chunkDelayMs: 5 });
-    const before = upstream.aborted;
+    dropin.upstream.script({ text: "x".repeat(400), chunkSize: 1, chunkDelayMs: 5 });
+    const before = dropin.upstream.aborted;
     const controller = new AbortController();
     const stream = await client.responses.create(
       { model: "fake/gpt-test", input: "Hi", stream: true, store: false },
       { signal: controller.signal },
     );
     for await (const event of stream) if (event.type === "response.output_text.delta") controller.abort();
-    await upstream.waitForAborts(before + 1);
-    expect(upstream.aborted).toBe(before + 1);
+    await dropin.upstream.waitForAborts(before + 1);
+    expect(dropin.upstream.aborted).toBe(before + 1);
   });
 
   it("ends a stream that dies midway with response.failed", async () => {
-    upstream.script({ text: "This reply will be cut off midway through", chunkSize: 2 });
-    upstream.fail({ kind: "die-midway", afterChunks: 4 });
+    dropin.upstream.script({ text: "This reply will be cut off midway through", chunkSize: 2 });
+    dropin.upstream.fail({ kind: "die-midway", afterChunks: 4 });
     const stream = await client.responses.create({ model: "fake/gpt-test", input: "Hi", stream: true });
     const events: { type: string; response?: { status: string; error: { code: string } | null } }[] = [];
     for await (const event of stream) events.push(event as (typeof events)[number]);
