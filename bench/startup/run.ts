@@ -9,8 +9,9 @@
  *   - `bin/station --version` against `node -e 0`.
  * Prints medians, Station's ratios to the baseline, and the absolute figures against the
  * targets (/health <= 1 s, idle RSS <= 120 MB, --version <= 0.3 s), with the load average.
+ * `--against DIR` adds another built checkout (e.g. an older commit) to the same rounds.
  *
- *   npm run build && npm run bench:startup [rounds] [idleSeconds]
+ *   npm run build && npm run bench:startup -- [rounds] [idleSeconds] [--against DIR]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -18,13 +19,19 @@ import { get } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 
-const rounds = Number(process.argv[2] ?? 5);
-const idleSeconds = Number(process.argv[3] ?? 3);
+const argumentsGiven = process.argv.slice(2);
+const againstAt = argumentsGiven.indexOf("--against");
+const against = againstAt === -1 ? undefined : path.resolve(argumentsGiven[againstAt + 1] ?? ".");
+const positional = againstAt === -1 ? argumentsGiven : [...argumentsGiven.slice(0, againstAt), ...argumentsGiven.slice(againstAt + 2)];
+const rounds = Number(positional[0] ?? 5);
+const idleSeconds = Number(positional[1] ?? 3);
 const root = path.resolve(import.meta.dirname, "../..");
 const cli = path.join(root, "bin", "station");
+const otherCli = against === undefined ? undefined : path.join(against, "bin", "station");
 const clockTicksPerSecond = 100;
 
-assertBuildIsCurrent();
+assertBuildIsCurrent(root);
+if (against !== undefined) assertBuildIsCurrent(against);
 
 interface StartSample {
   healthMs: number;
@@ -117,7 +124,7 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** bin/station runs the TypeScript sources through tsx when dist/ is stale: that is not what is measured here. */
-function assertBuildIsCurrent(): void {
+function assertBuildIsCurrent(checkout: string): void {
   const newest = (directory: string): number =>
     readdirSync(directory, { withFileTypes: true }).reduce((latest, entry) => {
       const child = path.join(directory, entry.name);
@@ -126,48 +133,61 @@ function assertBuildIsCurrent(): void {
     }, 0);
   let builtAt = 0;
   try {
-    builtAt = statSync(path.join(root, "dist", "cli", "main.js")).mtimeMs;
+    builtAt = statSync(path.join(checkout, "dist", "cli", "main.js")).mtimeMs;
   } catch {}
-  if (builtAt < newest(path.join(root, "src"))) {
-    console.error("bench:startup measures the compiled build: run `npm run build` first (dist/ is missing or older than src/).");
+  if (builtAt < newest(path.join(checkout, "src"))) {
+    console.error(
+      `bench:startup measures the compiled build: run \`npm run build\` in ${checkout} first (dist/ is missing or older than src/).`,
+    );
     process.exit(1);
   }
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-const field = <T, K extends keyof T>(samples: T[], key: K) => median(samples.map((sample) => sample[key] as number));
+const field = (samples: StartSample[], key: keyof StartSample) => median(samples.map((sample) => sample[key]));
+const loadAverage = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" ");
 
-const load = loadavg()
-  .map((value) => value.toFixed(2))
-  .join(" ");
-console.log(`bench:startup, ${rounds} interleaved rounds, idle ${idleSeconds} s before RSS; load average before: ${load}`);
+console.log(`bench:startup, ${rounds} interleaved rounds, idle ${idleSeconds} s before RSS; load average before: ${loadAverage()}`);
 const baseline: StartSample[] = [];
 const station: StartSample[] = [];
+const other: StartSample[] = [];
 const nodeExit: number[] = [];
 const versionExit: number[] = [];
+const otherVersionExit: number[] = [];
+const serve = (bin: string) => (port: number, dataDir: string) => [bin, "serve", "--port", String(port), "--data-dir", dataDir];
 for (let round = 0; round < rounds; round++) {
   baseline.push(await sampleStart((port) => ["-e", baselineServer, String(port)]));
-  station.push(await sampleStart((port, dataDir) => [cli, "serve", "--port", String(port), "--data-dir", dataDir]));
+  station.push(await sampleStart(serve(cli)));
+  if (otherCli !== undefined) other.push(await sampleStart(serve(otherCli)));
   nodeExit.push(await sampleExit(["-e", "0"]));
   versionExit.push(await sampleExit([cli, "--version"]));
+  if (otherCli !== undefined) otherVersionExit.push(await sampleExit([otherCli, "--version"]));
 }
 
-const rows: [string, number, number, string, string][] = [
-  ["/health after spawn (ms)", field(baseline, "healthMs"), field(station, "healthMs"), "<= 1000", "ms"],
-  ["CPU time until then (ms)", field(baseline, "cpuMs"), field(station, "cpuMs"), "", "ms"],
-  ["idle RSS (MB)", field(baseline, "rssMb"), field(station, "rssMb"), "<= 120", "MB"],
-  ["  anonymous (MB)", field(baseline, "anonMb"), field(station, "anonMb"), "", "MB"],
-  ["  file-backed (MB)", field(baseline, "fileMb"), field(station, "fileMb"), "", "MB"],
-  ["--version exit (ms)", median(nodeExit), median(versionExit), "<= 300", "ms"],
+const startRows: [string, keyof StartSample, string][] = [
+  ["/health after spawn (ms)", "healthMs", "<= 1000"],
+  ["CPU time until then (ms)", "cpuMs", ""],
+  ["idle RSS (MB)", "rssMb", "<= 120"],
+  ["  anonymous (MB)", "anonMb", ""],
+  ["  file-backed (MB)", "fileMb", ""],
 ];
-console.log(`${"".padEnd(26)}${"node -e".padStart(10)}${"Station".padStart(10)}${"ratio".padStart(8)}  target`);
-for (const [name, base, value, target] of rows) {
-  console.log(
-    `${name.padEnd(26)}${base.toFixed(1).padStart(10)}${value.toFixed(1).padStart(10)}${(value / base).toFixed(2).padStart(8)}  ${target}`,
-  );
+const rows: [string, number, number, number, string][] = startRows.map(([name, key, target]) => [
+  name,
+  field(baseline, key),
+  field(station, key),
+  field(other, key),
+  target,
+]);
+rows.push(["--version exit (ms)", median(nodeExit), median(versionExit), median(otherVersionExit), "<= 300"]);
+const cell = (value: number, width: number, digits = 1) => value.toFixed(digits).padStart(width);
+const againstHeader = against === undefined ? "" : `${"against".padStart(10)}${"ratio".padStart(8)}`;
+console.log(`${"".padEnd(26)}${"node -e".padStart(10)}${"Station".padStart(10)}${"ratio".padStart(8)}${againstHeader}  target`);
+for (const [name, base, value, otherValue, target] of rows) {
+  const againstCells = against === undefined ? "" : `${cell(otherValue, 10)}${cell(otherValue / base, 8, 2)}`;
+  console.log(`${name.padEnd(26)}${cell(base, 10)}${cell(value, 10)}${cell(value / base, 8, 2)}${againstCells}  ${target}`);
 }
-console.log(
-  `load average after: ${loadavg()
-    .map((value) => value.toFixed(2))
-    .join(" ")}`,
-);
+if (against !== undefined) console.log(`against: ${against}`);
+console.log(`load average after: ${loadAverage()}`);
