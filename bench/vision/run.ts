@@ -10,7 +10,10 @@
  *     (Florence2ForConditionalGeneration + processor + generate), interleaved, a new image each time
  *   - time to first streamed caption piece: a new image vs the same image again (encode once),
  *     and the same image with another task (only the vision encoder skipped)
- *   - event-loop delay (p99) while Station runs inference (the bench's HTTP client shares the loop)
+ *   - event-loop delay (p99) while Station runs inference (its model runs in a worker thread; the
+ *     bench's HTTP client shares the server's loop), against two baselines measured in the same
+ *     rounds: the loop idle for as long (the machine's own noise) and transformers.js called
+ *     directly on this thread (what Station did before the worker)
  *   - captions/s with 2 requests at once vs 1 (parallelRequests 2)
  *   - peak RSS of the process
  */
@@ -75,7 +78,10 @@ const model = await Florence2ForConditionalGeneration.from_pretrained(modelDirec
   dtype: "fp32",
   device: "cpu",
   local_files_only: true,
-  session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+  // The session options Station's worker uses (load-florence2.ts), so the comparison is of the plumbing.
+  session_options: { intraOpNumThreads: threads, interOpNumThreads: 1, extra: { session: { intra_op: { allow_spinning: "0" } } } } as {
+    intraOpNumThreads: number;
+  },
 });
 const processor = (await AutoProcessor.from_pretrained(modelDirectory, { local_files_only: true })) as Florence2Processor;
 const directCaption = async (png: Buffer): Promise<string> => {
@@ -131,12 +137,22 @@ if ((await stationCaption(warm)).trim() !== expected.trim()) console.log(`note: 
 const direct: number[] = [];
 const viaStation: number[] = [];
 const delay = monitorEventLoopDelay({ resolution: 5 });
+const idleDelay = monitorEventLoopDelay({ resolution: 5 });
+const directDelay = monitorEventLoopDelay({ resolution: 5 });
+const during = async <T>(histogram: ReturnType<typeof monitorEventLoopDelay>, run: () => Promise<T>): Promise<T> => {
+  histogram.enable();
+  try {
+    return await run();
+  } finally {
+    histogram.disable();
+  }
+};
 for (let round = 0; round < rounds; round++) {
   const [a, b] = [await newImage(), await newImage()];
-  direct.push(await timed(() => directCaption(a)));
-  delay.enable();
-  viaStation.push(await timed(() => stationCaption(b)));
-  delay.disable();
+  direct.push(await during(directDelay, () => timed(() => directCaption(a))));
+  viaStation.push(await during(delay, () => timed(() => stationCaption(b))));
+  const idleFor = viaStation.at(-1) ?? 0;
+  await during(idleDelay, () => new Promise((resolve) => setTimeout(resolve, idleFor)));
 }
 
 const fresh: number[] = [];
@@ -166,8 +182,12 @@ console.log(
 console.log(
   `first streamed piece: new image ${fixed(sum(fresh) / rounds, 0)} ms, same image again ${fixed(sum(repeated) / rounds, 0)} ms (${fixed(sum(fresh) / sum(repeated), 1)}× faster), same image other task ${fixed(sum(otherTask) / rounds, 0)} ms (${fixed(sum(fresh) / sum(otherTask), 1)}× faster)`,
 );
+const loop = (histogram: ReturnType<typeof monitorEventLoopDelay>) =>
+  `p50 ${fixed(histogram.percentile(50) / 1e6)} ms, p99 ${fixed(histogram.percentile(99) / 1e6)} ms, max ${fixed(histogram.max / 1e6)} ms`;
+console.log(`event-loop delay during Station inference (worker thread): ${loop(delay)}`);
+console.log(`  baselines in the same rounds: loop idle ${loop(idleDelay)}; transformers.js on this thread ${loop(directDelay)}`);
 console.log(
-  `event-loop delay during Station inference: p50 ${fixed(delay.percentile(50) / 1e6)} ms, p99 ${fixed(delay.percentile(99) / 1e6)} ms, max ${fixed(delay.max / 1e6)} ms`,
+  `  p99 during Station inference / idle: ${fixed(delay.percentile(99) / idleDelay.percentile(99))}×; / on this thread: ${fixed(delay.percentile(99) / directDelay.percentile(99), 3)}×`,
 );
 console.log(
   `2 requests at once vs 1: ${fixed((2 * sum(one)) / sum(two))}× the captions/s (1: ${fixed(sum(one) / rounds, 0)} ms each; 2: ${fixed(sum(two) / rounds, 0)} ms for both)`,

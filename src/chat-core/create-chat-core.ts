@@ -31,8 +31,15 @@ export interface ChatCore {
   generate<R>(input: ChatInput, cancellation: Cancellation, relay: ChatRelay<R>): Promise<ChatGeneration | RelayedRun<R>>;
   stream(input: ChatInput, signal: AbortSignal): Promise<ChatStreamRun>;
   stream<R>(input: ChatInput, signal: AbortSignal, relay: ChatRelay<R>): Promise<ChatStreamRun | RelayedRun<R>>;
-  /** Resolves a model id (or defaults.chatModel) and checks that it can chat. */
-  resolve(model: string | undefined, param?: string): Promise<{ modelId: string; resolved: ResolvedModel }>;
+  /**
+   * Resolves a model id (or defaults.chatModel) and checks that it can chat; with `imageTurns`
+   * (a caller whose turns carry images) a vision-only model passes as well.
+   */
+  resolve(
+    model: string | undefined,
+    param?: string,
+    options?: { imageTurns?: boolean },
+  ): Promise<{ modelId: string; resolved: ResolvedModel }>;
   /**
    * Everything a call would check before reaching a model (resolution, capabilities, images and
    * their reading for a model that cannot see), without the call: for turns that must fail with a
@@ -99,9 +106,9 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
     throw errors.unsupported(`The model '${modelId}' cannot chat (it offers: ${capabilities.join(", ")})`, param);
   };
 
-  const resolve = async (model: string | undefined, param = "model") => {
+  const resolve = async (model: string | undefined, param = "model", resolveOptions: { imageTurns?: boolean } = {}) => {
     const found = await resolveModel(model, param);
-    requireChat(found.modelId, found.resolved, param, false);
+    requireChat(found.modelId, found.resolved, param, resolveOptions.imageTurns === true);
     return found;
   };
 

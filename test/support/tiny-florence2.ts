@@ -30,6 +30,8 @@ export interface TinyFlorence2Options {
   feedForward?: number;
   /** Extra filler vocabulary (a real Florence-2 has 51289 tokens). */
   vocabularySize?: number;
+  /** Never emit </s>: the last token of the script repeats until max_new_tokens or an interrupt. */
+  endless?: boolean;
 }
 
 export interface TinyFlorence2 {
@@ -54,7 +56,7 @@ export function writeTinyFlorence2(directory: string, options: TinyFlorence2Opti
     0,
     ...byteTokens(options.text ?? "A red square on a white background"),
     ...(options.locations ?? [250, 250, 750, 750]).map((bin) => firstLocationToken + bin),
-    2,
+    ...(options.endless === true ? [] : [2]),
   ];
 
   mkdirSync(path.join(directory, "onnx"), { recursive: true });

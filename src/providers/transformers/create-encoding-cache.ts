@@ -10,7 +10,7 @@ export interface EncodingCache<Value> {
 }
 
 export interface EncodingCacheBound<Value> {
-  /** Bytes all entries may hold together; the oldest go first beyond it. */
+  /** Bytes all entries may hold together; the oldest go first beyond it (the newest stays even when alone it is larger). */
   maxBytes: number;
   sizeOf(value: Value): number;
 }
@@ -19,6 +19,7 @@ export interface EncodingCacheBound<Value> {
  * Encoded images (vision-encoder output) by image content hash, least recently used dropped
  * first: "encode the image once, ask many questions". One cache per loaded model, so a key is
  * the hash alone and unloading the model frees its entries; `stats` is shared by a provider's caches.
+ * Setting a key again re-measures its value (an entry that grew, e.g. a decoder prefix added).
  */
 export function createEncodingCache<Value>(
   capacity: number,
@@ -26,13 +27,14 @@ export function createEncodingCache<Value>(
   bound?: EncodingCacheBound<Value>,
 ): EncodingCache<Value> {
   const entries = new Map<string, Value>();
+  const sizes = new Map<string, number>();
   let bytes = 0;
   const remove = (key: string) => {
-    const value = entries.get(key);
-    if (value === undefined) return;
     entries.delete(key);
-    if (bound !== undefined) bytes -= bound.sizeOf(value);
+    bytes -= sizes.get(key) ?? 0;
+    sizes.delete(key);
   };
+  const overBound = () => entries.size > capacity || (bound !== undefined && bytes > bound.maxBytes);
   return {
     get(contentHash) {
       const value = entries.get(contentHash);
@@ -50,8 +52,12 @@ export function createEncodingCache<Value>(
       if (capacity <= 0) return;
       remove(contentHash);
       entries.set(contentHash, value);
-      if (bound !== undefined) bytes += bound.sizeOf(value);
-      while (entries.size > capacity || (bound !== undefined && bytes > bound.maxBytes && entries.size > 1)) {
+      if (bound !== undefined) {
+        const size = bound.sizeOf(value);
+        sizes.set(contentHash, size);
+        bytes += size;
+      }
+      while (overBound() && entries.size > 1) {
         const oldest = entries.keys().next().value;
         if (oldest === undefined) break;
         remove(oldest);
@@ -59,6 +65,7 @@ export function createEncodingCache<Value>(
     },
     clear() {
       entries.clear();
+      sizes.clear();
       bytes = 0;
     },
     get size() {

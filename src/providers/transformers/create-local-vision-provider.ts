@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import type { Tensor } from "@huggingface/transformers";
 import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
 import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
@@ -11,13 +10,13 @@ import { createModelResidency, type ModelResidency, type ResidencyHandle, type R
 import { type Scheduler, systemScheduler } from "../residency/scheduler.ts";
 import type { ModelInfo, Provider, RunningModel, VisionModel } from "../spec/index.ts";
 import { createDeferredVisionModel } from "./create-deferred-vision-model.ts";
-import { createEncodingCache, type EncodingCacheStats } from "./create-encoding-cache.ts";
+import type { EncodingCacheStats } from "./create-encoding-cache.ts";
 import { createFlorence2VisionModel } from "./create-florence2-vision-model.ts";
 import { createVisionChatModel } from "./create-vision-chat-model.ts";
 import { findOnnxModelDirectories, type OnnxModelDirectory } from "./find-onnx-model-directories.ts";
 import { inspectVisionModel, type VisionInspection, type VisionModelSummary } from "./inspect-vision-model.ts";
-import type { EncoderState, Florence2Resident } from "./load-florence2.ts";
 import { localVisionThreadCount } from "./local-vision-thread-count.ts";
+import { type Florence2Resident, startFlorence2Worker } from "./start-florence2-worker.ts";
 import { visionModelError } from "./vision-model-error.ts";
 
 /** A loaded model of any family this provider runs. */
@@ -52,9 +51,10 @@ export function localVisionModelsDirectories(providerConfig: LocalVisionProvider
 
 /**
  * The `local-vision` provider: every Hugging Face ONNX vision repository (a directory with
- * config.json and onnx/) in the models directories, run in-process by transformers.js on
- * onnxruntime-node's CPU kernels. ONNX Runtime runs each graph on its own threads, off the
- * event loop; requests per model are bounded (parallelRequests running, maxQueue waiting).
+ * config.json and onnx/) in the models directories, run by transformers.js on onnxruntime-node's
+ * CPU kernels in one worker thread per loaded model (session.run computes on its calling thread,
+ * so in the server's thread it would stall every other request); requests per model are bounded
+ * (parallelRequests running, maxQueue waiting).
  */
 export function createLocalVisionProvider(
   providerConfig: LocalVisionProviderConfig,
@@ -82,9 +82,9 @@ export function createLocalVisionProvider(
     entries: 0,
     capacity: providerConfig.encodeCacheEntries,
   };
-  // The second level (encoder output per image and prompt) counts its hits apart.
-  const promptStats: EncodingCacheStats = { hits: 0, misses: 0, encoderRuns: 0, promptHits: 0, entries: 0, capacity: 0 };
+  // Caches of in-process models (.mf), and entries per Florence-2 worker as it last reported them.
   const caches = new Set<{ readonly size: number }>();
+  const workerCacheEntries = new Map<string, number>();
   const moonfiles = createMoonfileModels({
     providerId: providerConfig.id,
     directories,
@@ -126,30 +126,29 @@ export function createLocalVisionProvider(
     return {
       estimatedBytes: summary.sizeBytes,
       load: async () => {
-        const cache = createEncodingCache<Tensor>(providerConfig.encodeCacheEntries, stats);
-        const encoderOutputs = createEncodingCache<EncoderState>(providerConfig.encodeCacheEntries, promptStats);
         try {
-          // transformers.js and onnxruntime load on first use: a Station without local vision models never pays for them.
-          const { loadFlorence2 } = await import("./load-florence2.ts");
-          const loaded = await loadFlorence2({
+          const loaded = await startFlorence2Worker({
             modelId: modelId(name),
-            directory: model.path,
-            dtypes: summary.dtypes,
+            worker: { directory: model.path, dtypes: summary.dtypes, threads, encodeCacheEntries: providerConfig.encodeCacheEntries },
             sizeBytes: summary.sizeBytes,
-            threads,
             parallelRequests: providerConfig.parallelRequests,
             maxQueue: providerConfig.maxQueue,
-            cache,
-            encoderOutputs,
-            onEncoderRun: () => {
-              stats.encoderRuns++;
+            onCacheReport(report) {
+              stats.hits += report.hits;
+              stats.misses += report.misses;
+              stats.encoderRuns += report.encoderRuns;
+              stats.promptHits += report.promptHits;
+              workerCacheEntries.set(name, report.entries);
+            },
+            onCrash(error) {
+              logger.error({ model: modelId(name), err: error }, "local vision worker stopped; the model reloads on next use");
+              void residency.unload(name);
             },
           });
-          caches.add(cache);
           const dispose = loaded.dispose.bind(loaded);
           return Object.assign(loaded, {
             dispose: async () => {
-              caches.delete(cache);
+              workerCacheEntries.delete(name);
               await dispose();
             },
           });
@@ -276,7 +275,8 @@ export function createLocalVisionProvider(
       }));
     },
     encodeCacheStats() {
-      return { ...stats, entries: [...caches].reduce((sum, cache) => sum + cache.size, 0), promptHits: promptStats.hits };
+      const sum = (sizes: Iterable<number>) => [...sizes].reduce((total, size) => total + size, 0);
+      return { ...stats, entries: sum([...caches].map((cache) => cache.size)) + sum(workerCacheEntries.values()) };
     },
     async close() {
       await residency.close();

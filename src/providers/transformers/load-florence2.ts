@@ -1,5 +1,6 @@
 import {
   AutoProcessor,
+  DynamicCache,
   env,
   Florence2ForConditionalGeneration,
   type Florence2Processor,
@@ -8,9 +9,6 @@ import {
   Tensor,
   TextStreamer,
 } from "@huggingface/transformers";
-import type { Resident } from "../residency/model-residency.ts";
-import type { SequencePool } from "../residency/sequence-pool.ts";
-import { createSequencePool } from "../residency/sequence-pool.ts";
 import type { ImagePart } from "../spec/chat-model.ts";
 import type { EncodingCache } from "./create-encoding-cache.ts";
 import type { OnnxDtype } from "./onnx-dtypes.ts";
@@ -45,6 +43,32 @@ export interface EncoderState {
   inputs_embeds: Tensor;
   attention_mask: Tensor;
   encoder_outputs: Tensor;
+  /**
+   * The decoder's cross-attention keys and values over the encoder output (past_key_values.N.encoder.*),
+   * from the first generate() on this state: a decoder's first step computes them for every image
+   * token, which on Florence-2-base costs several later steps' worth.
+   */
+  crossAttention?: Record<string, Tensor>;
+}
+
+/** Bytes an encoder state holds (its cache is bounded by size: cross-attention entries are large). */
+export function encoderStateBytes(state: EncoderState): number {
+  const tensors = [state.inputs_embeds, state.attention_mask, state.encoder_outputs, ...Object.values(state.crossAttention ?? {})];
+  return tensors.reduce((sum, tensor) => sum + (tensor.data as ArrayBufferView).byteLength, 0);
+}
+
+type GenerateResult = Tensor | { sequences: Tensor; past_key_values: Record<string, Tensor> };
+
+/** A decoder cache whose self-attention part is empty and whose cross-attention part is `crossAttention`. */
+function prefilledCache(crossAttention: Record<string, Tensor>): DynamicCache {
+  const entries: Record<string, Tensor> = {};
+  for (const [name, tensor] of Object.entries(crossAttention)) {
+    entries[name] = tensor;
+    const [batch = 1, heads = 1, , width = 1] = tensor.dims;
+    const empty = new (tensor.data.constructor as new (length: number) => ArrayBufferView)(0);
+    entries[name.replace(".encoder.", ".decoder.")] = new Tensor(tensor.type as "float32", empty as Float32Array, [batch, heads, 0, width]);
+  }
+  return new DynamicCache(entries);
 }
 
 interface PreparesEncoderState {
@@ -56,21 +80,16 @@ interface PreparesEncoderState {
   }): Promise<Record<string, Tensor>>;
 }
 
-export interface Florence2Resident extends Resident {
-  readonly threads: number;
-  /** Bounds requests running on this model (503 past the queue). */
-  readonly slots: SequencePool<number>;
+/** A loaded Florence-2 on the calling thread (ONNX Runtime computes there: see florence2-worker.ts). */
+export interface Florence2Engine {
   run(task: Florence2Task): Promise<Florence2Answer>;
+  dispose(): Promise<void>;
 }
 
 export interface LoadFlorence2Options {
-  modelId: string;
   directory: string;
   dtypes: Record<string, OnnxDtype>;
-  sizeBytes: number;
   threads: number;
-  parallelRequests: number;
-  maxQueue: number;
   cache: EncodingCache<Tensor>;
   /** Encoder output by image hash and prompt. */
   encoderOutputs: EncodingCache<EncoderState>;
@@ -85,8 +104,14 @@ export interface LoadFlorence2Options {
  * asks `encode_image` for features, and a cached image is passed as a one-element "ticket"
  * tensor that the wrapped `encode_image` maps back to its features.
  */
-export async function loadFlorence2(options: LoadFlorence2Options): Promise<Florence2Resident> {
-  const sessionOptions = { intraOpNumThreads: options.threads, interOpNumThreads: 1 };
+export async function loadFlorence2(options: LoadFlorence2Options): Promise<Florence2Engine> {
+  // No spin-waiting between graph runs: a spinning pool thread takes the core the server's event
+  // loop needs (bench/vision A/B on the shared 2-core VM: 1.9× faster captions, 1.5× less CPU without it).
+  const sessionOptions = {
+    intraOpNumThreads: options.threads,
+    interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: "0" } } },
+  };
   const model = await Florence2ForConditionalGeneration.from_pretrained(options.directory, {
     dtype: options.dtypes as Record<string, "fp32">,
     device: "cpu",
@@ -130,8 +155,9 @@ export async function loadFlorence2(options: LoadFlorence2Options): Promise<Flor
    * transformers.js's own preparation step (an internal method of the pinned 4.x release) so the
    * cached state is exactly what generate() would have built.
    */
+  const encoderKey = (task: Florence2Task, prompt: string) => `${task.contentHash}\u0000${prompt}`;
   const encoderState = async (task: Florence2Task, prompt: string): Promise<EncoderState> => {
-    const key = `${task.contentHash}\u0000${prompt}`;
+    const key = encoderKey(task, prompt);
     const cached = options.encoderOutputs.get(key);
     if (cached !== undefined) return cached;
     const features = await imageFeatures(task);
@@ -154,9 +180,6 @@ export async function loadFlorence2(options: LoadFlorence2Options): Promise<Flor
   };
 
   return {
-    sizeBytes: options.sizeBytes,
-    threads: options.threads,
-    slots: createSequencePool({ size: options.parallelRequests, maxQueue: options.maxQueue, modelId: options.modelId, create: () => 0 }),
     async run(task) {
       task.signal?.throwIfAborted();
       const prompt = processor.construct_prompts(task.input === undefined ? task.task : `${task.task}${task.input}`)[0] ?? "";
@@ -169,14 +192,25 @@ export async function loadFlorence2(options: LoadFlorence2Options): Promise<Flor
           task.onText === undefined
             ? undefined
             : new TextStreamer(tokenizer, { skip_special_tokens: true, callback_function: task.onText });
-        const generated = (await model.generate({
-          ...encoderInputs,
+        const { crossAttention, ...encoded } = encoderInputs;
+        const result = (await model.generate({
+          ...encoded,
+          // Known cross-attention: the first step only attends (use_cache_branch); else ask generate() for its cache.
+          ...(crossAttention === undefined ? { return_dict_in_generate: true } : { past_key_values: prefilledCache(crossAttention) }),
           max_new_tokens: task.maxNewTokens,
           do_sample: false,
           num_beams: 1,
           stopping_criteria: stopping,
           ...(streamer === undefined ? {} : { streamer }),
-        } as Parameters<typeof model.generate>[0])) as Tensor;
+        } as Parameters<typeof model.generate>[0])) as GenerateResult;
+        const generated = result instanceof Tensor ? result : result.sequences;
+        if (crossAttention === undefined && !(result instanceof Tensor)) {
+          encoderInputs.crossAttention = Object.fromEntries(
+            Object.entries(result.past_key_values).filter(([name]) => name.includes(".encoder.")),
+          );
+          // Set again so the bounded cache measures the entry with its decoder prefix.
+          options.encoderOutputs.set(encoderKey(task, prompt), encoderInputs);
+        }
         task.signal?.throwIfAborted();
         const raw = processor.batch_decode(generated, { skip_special_tokens: false })[0] ?? "";
         // Coordinates come back relative to a 1×1 image: the vision API wants them normalised.

@@ -1,0 +1,150 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectRealtime, ofType } from "../realtime/realtime-client.ts";
+import { startTestStation, type TestStation } from "../support/start-test-station.ts";
+import { writeTinyFlorence2 } from "../support/tiny-florence2.ts";
+import { solidPng, toDataUrl } from "../support/vision-images.ts";
+
+const caption = "A red square on a white background";
+// Long enough that a request is still generating while the test looks at /v1/system/ps.
+const longText = `${"The boat drifts on the lake. ".repeat(14)}The end.`;
+
+interface PsModel {
+  id: string;
+  loadedAt: string;
+  sequences: { total: number; busy: number; waiting: number };
+}
+
+describe("local vision models: concurrency bound, unload, realtime, resilience", () => {
+  let dataDir: string;
+  let station: TestStation;
+  let image: Buffer;
+
+  const post = (route: string, body: unknown, signal?: AbortSignal) =>
+    fetch(`${station.url}${route}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      ...(signal === undefined ? {} : { signal }),
+    });
+  const ps = async (id: string): Promise<PsModel | undefined> =>
+    ((await (await fetch(`${station.url}/v1/system/ps`)).json()) as { models: PsModel[] }).models.find((model) => model.id === id);
+  const until = async (condition: () => Promise<boolean>, what: string) => {
+    for (let attempt = 0; attempt < 2000; attempt++) {
+      if (await condition()) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`timed out waiting for: ${what}`);
+  };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "station-local-vision-residency-"));
+    const models = path.join(dataDir, "models");
+    writeTinyFlorence2(path.join(models, "tiny-florence"), { text: caption });
+    writeTinyFlorence2(path.join(models, "endless-florence"), { text: "and on", locations: [], endless: true });
+    writeTinyFlorence2(path.join(models, "long-florence"), { text: longText, locations: [] });
+    station = await startTestStation({
+      dataDir,
+      config: {
+        providers: [
+          {
+            id: "vision",
+            type: "local-vision",
+            parallelRequests: 1,
+            maxQueue: 1,
+            maxNewTokens: 1000,
+            retry: { attempts: 1 },
+            cooldown: { minimumCalls: 1000 },
+          },
+        ],
+      },
+    });
+    image = await solidPng(64, 48);
+  }, 60_000);
+  afterAll(async () => {
+    await station?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("answers 503 with Retry-After past the bound (1 running, 1 waiting), and serves again once they end", async () => {
+    const controllers = [new AbortController(), new AbortController()];
+    const endless = (controller: AbortController) =>
+      post("/v1/caption", { image_url: toDataUrl(image), model: "vision/endless-florence", stream: true }, controller.signal).catch(
+        () => undefined,
+      );
+    const first = endless(controllers[0] as AbortController);
+    await until(async () => (await ps("vision/endless-florence"))?.sequences.busy === 1, "one request generating");
+    const second = endless(controllers[1] as AbortController);
+    await until(async () => (await ps("vision/endless-florence"))?.sequences.waiting === 1, "one request waiting");
+
+    const rejected = await post("/v1/caption", { image_url: toDataUrl(image), model: "vision/endless-florence" });
+    expect(rejected.status).toBe(503);
+    expect(rejected.headers.get("retry-after")).toBe("1");
+    expect(((await rejected.json()) as { error: { code: string } }).error.code).toBe("busy");
+
+    for (const controller of controllers) controller.abort();
+    await Promise.all([first, second]);
+    await until(async () => {
+      const model = await ps("vision/endless-florence");
+      return model?.sequences.busy === 0 && model.sequences.waiting === 0;
+    }, "aborted requests release the model");
+    const again = await post("/v1/caption", { image_url: toDataUrl(image), model: "vision/tiny-florence" });
+    expect(((await again.json()) as { caption: string }).caption).toBe(caption);
+  });
+
+  it("unloads a model while a request runs on it: the request finishes whole, then the model is gone", async () => {
+    const running = post("/v1/caption", { image_url: toDataUrl(image), model: "vision/long-florence", length: "short" });
+    await until(async () => (await ps("vision/long-florence"))?.sequences.busy === 1, "the long caption generating");
+    const loadedAt = (await ps("vision/long-florence"))?.loadedAt;
+
+    const unloaded = await post("/v1/system/models/unload", { model: "vision/long-florence" });
+    expect(unloaded.status).toBeLessThan(300);
+    expect(await ps("vision/long-florence")).toBeUndefined();
+
+    const response = await running;
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { caption: string }).caption).toBe(longText);
+    // The next request loads it afresh (a new worker): the old one was released after the request.
+    const next = await post("/v1/caption", { image_url: toDataUrl(image), model: "vision/long-florence", length: "short" });
+    expect(((await next.json()) as { caption: string }).caption).toBe(longText);
+    const reloaded = await ps("vision/long-florence");
+    expect(reloaded).toBeDefined();
+    expect(reloaded?.loadedAt).not.toBe(loadedAt);
+  });
+
+  it("answers realtime frames with the local vision model as the session's model", async () => {
+    const client = await connectRealtime(station.url);
+    client.send({ type: "session.update", session: { model: "vision/tiny-florence" } });
+    expect((await client.next("session.updated")).session.model).toBe("vision/tiny-florence");
+    client.send({ type: "image", event_id: "frame", image: toDataUrl(image) });
+    await client.next("frame.accepted");
+    client.send({ type: "text", event_id: "look", text: "What is in front of the camera?" });
+    const events = await client.untilResponseDone();
+    expect(ofType(events, "response.created")[0]?.frames).toBe(1);
+    expect(ofType(events, "text.delta").length).toBeGreaterThan(0);
+    expect(ofType(events, "response.done")[0]).toMatchObject({ status: "completed", text: caption });
+    await client.close();
+  });
+
+  it("counts every local vision call in the resilience layer's provider metrics", async () => {
+    const operations = async () => {
+      const metrics = (await (await fetch(`${station.url}/v1/system/metrics`)).json()) as {
+        providers: { id: string; operations: { operation: string; ok: number; error: number }[]; errorCodes: Record<string, number> }[];
+      };
+      const vision = metrics.providers.find((provider) => provider.id === "vision");
+      return { byName: new Map(vision?.operations.map((entry) => [entry.operation, entry])), errorCodes: vision?.errorCodes ?? {} };
+    };
+    const before = await operations();
+    await post("/v1/caption", { image_url: toDataUrl(image), model: "vision/tiny-florence" });
+    await post("/v1/detect", { image_url: toDataUrl(image), model: "vision/tiny-florence", object: "square" });
+    await post("/v1/point", { image_url: toDataUrl(image), model: "vision/tiny-florence", object: "square" });
+    const after = await operations();
+    for (const operation of ["caption", "detect", "point"]) {
+      expect(after.byName.get(operation)?.ok ?? 0).toBe((before.byName.get(operation)?.ok ?? 0) + 1);
+    }
+    // The 503 of the first test went through it too.
+    expect(after.errorCodes.busy).toBeGreaterThanOrEqual(1);
+  });
+});
