@@ -9,7 +9,13 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { Tensor } from "@huggingface/transformers";
 import { createEncodingCache, type EncodingCacheStats } from "./create-encoding-cache.ts";
 import type { EncodingCacheReport, Florence2WorkerData, FromFlorence2Worker, ToFlorence2Worker } from "./florence2-worker-protocol.ts";
-import { type EncoderState, type Florence2Engine, loadFlorence2 } from "./load-florence2.ts";
+import { type EncoderState, encoderStateBytes, type Florence2Engine, loadFlorence2 } from "./load-florence2.ts";
+
+/**
+ * Bytes for encoder states with their decoder cross-attention (Florence-2-base: ~25 MB per image
+ * and prompt, of which 21 MB cross-attention): a few repeated tasks, not the whole image cache.
+ */
+const encoderStateBudgetBytes = 128 * 1024 * 1024;
 
 const port = parentPort;
 if (port === null) throw new Error("florence2-worker.ts runs only as a worker thread");
@@ -19,7 +25,10 @@ const send = (message: FromFlorence2Worker) => port.postMessage(message);
 const stats: EncodingCacheStats = { hits: 0, misses: 0, encoderRuns: 0, promptHits: 0, entries: 0, capacity: data.encodeCacheEntries };
 const promptStats: EncodingCacheStats = { ...stats };
 const cache = createEncodingCache<Tensor>(data.encodeCacheEntries, stats);
-const encoderOutputs = createEncodingCache<EncoderState>(data.encodeCacheEntries, promptStats);
+const encoderOutputs = createEncodingCache<EncoderState>(data.encodeCacheEntries, promptStats, {
+  maxBytes: encoderStateBudgetBytes,
+  sizeOf: encoderStateBytes,
+});
 let reported = { hits: 0, misses: 0, encoderRuns: 0, promptHits: 0 };
 const report = (): EncodingCacheReport => {
   const now = { hits: stats.hits, misses: stats.misses, encoderRuns: stats.encoderRuns, promptHits: promptStats.hits };
