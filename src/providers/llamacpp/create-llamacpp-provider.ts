@@ -1,12 +1,13 @@
-import path from "node:path";
 import type { Llama } from "node-llama-cpp";
 import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
 import { errors } from "../../errors/errors.ts";
 import type { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
 import { defaultThreadCount } from "../residency/default-thread-count.ts";
-import { createModelResidency, type ModelResidency, type ResidencyHandle, type Resident } from "../residency/model-residency.ts";
-import { type Scheduler, systemScheduler } from "../residency/scheduler.ts";
+import { engineModelsDirectories, engineResidency } from "../residency/engine-residency.ts";
+import type { ModelResidency, ResidencyHandle, Resident } from "../residency/model-residency.ts";
+import { createResidencyControls } from "../residency/residency-controls.ts";
+import type { Scheduler } from "../residency/scheduler.ts";
 import type { Capability, ChatModel, EmbeddingModel, ModelInfo, Provider, RunningModel } from "../spec/index.ts";
 import { findGgufFiles, type GgufFile } from "./find-gguf-files.ts";
 import { type GgufSummary, inspectGgufFile } from "./inspect-gguf-file.ts";
@@ -43,9 +44,7 @@ export interface LlamaCppProvider extends Provider {
 
 /** Where `bin/station pull` puts models and where discovery looks first. */
 export function llamaCppModelsDirectories(providerConfig: LlamaCppProviderConfig, config: StationConfig): string[] {
-  const dataModels = path.join(config.dataDir, "models");
-  const configured = providerConfig.modelsDir === undefined ? [] : [path.resolve(providerConfig.modelsDir)];
-  return [...new Set([...configured, dataModels])];
+  return engineModelsDirectories(providerConfig.modelsDir, config.dataDir);
 }
 
 /** The `llamacpp` provider: every *.gguf in the models directories, run in-process by node-llama-cpp. */
@@ -54,17 +53,7 @@ export function createLlamaCppProvider(providerConfig: LlamaCppProviderConfig, o
   const directories = llamaCppModelsDirectories(providerConfig, options.config);
   const threads = providerConfig.threads > 0 ? providerConfig.threads : defaultThreadCount();
   const getLlama = options.llama ?? (() => sharedLlama(logger));
-  const residency =
-    options.residency?.scope<LlamaResident>(providerConfig.id, {
-      defaultKeepAliveMs: providerConfig.keepAliveMs,
-      memoryBudgetBytes: providerConfig.memoryBudgetBytes,
-    }) ??
-    createModelResidency<LlamaResident>({
-      scheduler: options.scheduler ?? systemScheduler,
-      defaultKeepAliveMs: providerConfig.keepAliveMs,
-      memoryBudgetBytes: providerConfig.memoryBudgetBytes,
-      logger,
-    });
+  const residency = engineResidency<LlamaResident>(providerConfig, options);
   // Header inspections are cached per file version: discovery runs on every registry refresh.
   const inspections = new Map<string, { key: string; result: Awaited<ReturnType<typeof inspectGgufFile>> }>();
 
@@ -114,7 +103,16 @@ export function createLlamaCppProvider(providerConfig: LlamaCppProviderConfig, o
 
   const capabilitiesOf = (summary: GgufSummary): Capability[] => (summary.embeddingOnly ? ["embeddings"] : ["chat", "tools", "embeddings"]);
 
-  const iso = (ms: number) => new Date(ms).toISOString();
+  const controls = createResidencyControls({
+    providerId: providerConfig.id,
+    residency,
+    prepare,
+    describe: (model) => ({
+      contextSize: model.contextSize,
+      threads: model.threads,
+      sequences: { total: model.sequences.size, busy: model.sequences.busy(), waiting: model.sequences.waiting() },
+    }),
+  });
 
   return {
     id: providerConfig.id,
@@ -179,27 +177,7 @@ export function createLlamaCppProvider(providerConfig: LlamaCppProviderConfig, o
     embeddingModel(modelName) {
       return createLlamaCppEmbeddingModel({ id: `${providerConfig.id}/${modelName}`, acquire: () => acquire(modelName) });
     },
-    async loadModel(modelName, loadOptions = {}) {
-      await residency.preload(modelName, prepare(modelName), loadOptions.keepAliveMs);
-    },
-    async unloadModel(modelName) {
-      await residency.unload(modelName);
-    },
-    runningModels() {
-      return residency.entries().map((entry) => ({
-        id: `${providerConfig.id}/${entry.name}`,
-        providerId: providerConfig.id,
-        name: entry.name,
-        sizeBytes: entry.model.sizeBytes,
-        contextSize: entry.model.contextSize,
-        threads: entry.model.threads,
-        sequences: { total: entry.model.sequences.size, busy: entry.model.sequences.busy(), waiting: entry.model.sequences.waiting() },
-        loadedAt: iso(entry.loadedAt),
-        lastUsedAt: iso(entry.lastUsedAt),
-        expiresAt: entry.expiresAt === undefined ? null : iso(entry.expiresAt),
-        keepAliveMs: entry.keepAliveMs,
-      }));
-    },
+    ...controls,
     async close() {
       await residency.close();
     },

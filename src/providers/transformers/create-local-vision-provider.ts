@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
-import path from "node:path";
 import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
 import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
 import { createMoonfileModels } from "../moonfile/create-moonfile-models.ts";
 import type { MoonfileResident } from "../moonfile/start-moonfile-worker.ts";
-import { createModelResidency, type ModelResidency, type ResidencyHandle, type Resident } from "../residency/model-residency.ts";
-import { type Scheduler, systemScheduler } from "../residency/scheduler.ts";
+import { engineModelsDirectories, engineResidency } from "../residency/engine-residency.ts";
+import type { ModelResidency, ResidencyHandle, Resident } from "../residency/model-residency.ts";
+import { createResidencyControls } from "../residency/residency-controls.ts";
+import type { Scheduler } from "../residency/scheduler.ts";
 import type { ModelInfo, Provider, RunningModel, VisionModel } from "../spec/index.ts";
 import { createDeferredVisionModel } from "./create-deferred-vision-model.ts";
 import type { EncodingCacheStats } from "./create-encoding-cache.ts";
@@ -44,9 +45,7 @@ export interface LocalVisionProvider extends Provider {
 
 /** Where pulled Hugging Face ONNX repositories go and where discovery looks. */
 export function localVisionModelsDirectories(providerConfig: LocalVisionProviderConfig, config: StationConfig): string[] {
-  const dataModels = path.join(config.dataDir, "models");
-  const configured = providerConfig.modelsDir === undefined ? [] : [path.resolve(providerConfig.modelsDir)];
-  return [...new Set([...configured, dataModels])];
+  return engineModelsDirectories(providerConfig.modelsDir, config.dataDir);
 }
 
 /**
@@ -63,17 +62,7 @@ export function createLocalVisionProvider(
   const { logger } = options;
   const directories = localVisionModelsDirectories(providerConfig, options.config);
   const threads = providerConfig.threads > 0 ? providerConfig.threads : localVisionThreadCount();
-  const residency =
-    options.residency?.scope<LocalVisionResident>(providerConfig.id, {
-      defaultKeepAliveMs: providerConfig.keepAliveMs,
-      memoryBudgetBytes: providerConfig.memoryBudgetBytes,
-    }) ??
-    createModelResidency<LocalVisionResident>({
-      scheduler: options.scheduler ?? systemScheduler,
-      defaultKeepAliveMs: providerConfig.keepAliveMs,
-      memoryBudgetBytes: providerConfig.memoryBudgetBytes,
-      logger,
-    });
+  const residency = engineResidency<LocalVisionResident>(providerConfig, options);
   const stats: EncodingCacheStats = {
     hits: 0,
     misses: 0,
@@ -205,7 +194,17 @@ export function createLocalVisionProvider(
       (await isMoonfile(modelName)) ? moonfiles.visionModel(modelName) : florence2VisionModel(modelName),
     );
 
-  const iso = (ms: number) => new Date(ms).toISOString();
+  const controls = createResidencyControls({
+    providerId: providerConfig.id,
+    residency,
+    // A Hugging Face directory of that name first; else a `<name>.mf`.
+    prepare: (name) => async () => ((await isMoonfile(name)) ? moonfiles.prepare(name) : prepare(name))(),
+    describe: (model) => ({
+      contextSize: 0,
+      threads: model.threads,
+      sequences: { total: model.slots.size, busy: model.slots.busy(), waiting: model.slots.waiting() },
+    }),
+  });
 
   return {
     id: providerConfig.id,
@@ -252,28 +251,7 @@ export function createLocalVisionProvider(
     },
     chatModel: (modelName) => createVisionChatModel(providerConfig.id, modelName, visionModel(modelName)),
     visionModel: (modelName) => visionModel(modelName),
-    async loadModel(modelName, loadOptions = {}) {
-      const prepareLoad = (await isMoonfile(modelName)) ? moonfiles.prepare(modelName) : prepare(modelName);
-      await residency.preload(modelName, prepareLoad, loadOptions.keepAliveMs);
-    },
-    async unloadModel(modelName) {
-      await residency.unload(modelName);
-    },
-    runningModels() {
-      return residency.entries().map((entry) => ({
-        id: modelId(entry.name),
-        providerId: providerConfig.id,
-        name: entry.name,
-        sizeBytes: entry.model.sizeBytes,
-        contextSize: 0,
-        threads: entry.model.threads,
-        sequences: { total: entry.model.slots.size, busy: entry.model.slots.busy(), waiting: entry.model.slots.waiting() },
-        loadedAt: iso(entry.loadedAt),
-        lastUsedAt: iso(entry.lastUsedAt),
-        expiresAt: entry.expiresAt === undefined ? null : iso(entry.expiresAt),
-        keepAliveMs: entry.keepAliveMs,
-      }));
-    },
+    ...controls,
     encodeCacheStats() {
       const sum = (sizes: Iterable<number>) => [...sizes].reduce((total, size) => total + size, 0);
       return { ...stats, entries: sum([...caches].map((cache) => cache.size)) + sum(workerCacheEntries.values()) };
