@@ -1,7 +1,5 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { workerEntry } from "../moonfile/worker-entry.ts";
 import type { Resident } from "../residency/model-residency.ts";
 import { createSequencePool, type SequencePool } from "../residency/sequence-pool.ts";
 import type { EncodingCacheReport, Florence2WorkerData, FromFlorence2Worker, ToFlorence2Worker } from "./florence2-worker-protocol.ts";
@@ -34,34 +32,13 @@ interface Pending {
 }
 
 /**
- * The worker script: the compiled .js beside this file, or from the TypeScript sources (tsx,
- * vitest) the .ts through tsx's API, since a worker does not inherit the parent's loader.
- */
-function workerEntry(): { entry: string | URL; eval: boolean } {
-  const here = import.meta.url;
-  if (!here.endsWith(".ts")) return { entry: new URL("./florence2-worker.js", here), eval: false };
-  const tsx = tsxEsmApi(here);
-  const target = new URL("./florence2-worker.ts", here).href;
-  const source = `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(target)}, ${JSON.stringify(here)}));`;
-  return { entry: source, eval: true };
-}
-
-/** tsx's ESM API by its package's export map (require.resolve would give the CommonJS build). */
-function tsxEsmApi(from: string): string {
-  const manifestPath = createRequire(from).resolve("tsx/package.json");
-  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { exports: Record<string, { import: { default: string } }> };
-  const entry = manifest.exports["./esm/api"]?.import.default ?? "./dist/esm/api/index.mjs";
-  return new URL(entry, pathToFileURL(manifestPath)).href;
-}
-
-/**
  * Starts a worker thread that loads the model, and resolves once it is ready (or rejects with
  * the loader's own reason: a corrupt graph is an error message, never a crash). The worker is
  * never terminated: dispose interrupts running tasks, waits for them, then asks the worker to
  * release its sessions and end (terminating a worker inside session.run aborts the process).
  */
 export async function startFlorence2Worker(options: StartFlorence2WorkerOptions): Promise<Florence2Resident> {
-  const { entry, eval: isSource } = workerEntry();
+  const { entry, eval: isSource } = workerEntry(import.meta.url, "florence2-worker");
   const worker = new Worker(entry, { eval: isSource, workerData: options.worker });
   const pending = new Map<number, Pending>();
   let nextId = 0;
