@@ -31,13 +31,18 @@ function cpuMicros(pid: number | undefined): number | undefined {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
-function startChild(script: string, args: string[]): Promise<{ port: number; pid: number | undefined }> {
+function startChild(
+  script: string,
+  args: string[],
+  options: { tsx: boolean } = { tsx: true },
+): Promise<{ port: number; pid: number | undefined }> {
   // Children's stdout goes to /dev/null (Station's request log is written there at full cost, as
   // in production) and never to this process, which also runs the load generator.
-  // .mjs children (the production build of Station) run on plain Node; .ts ones through tsx.
-  const loader = script.endsWith(".mjs") ? [] : ["--import", "tsx"];
+  const loader = options.tsx ? ["--import", "tsx"] : [];
   const child = spawn(process.execPath, [...loader, path.join(import.meta.dirname, script), ...args], {
     stdio: ["ignore", "ignore", "inherit", "ipc"],
+    // The compiled build runs on plain Node (as `npm start` runs it); the sources through tsx.
+    env: { ...process.env, STATION_BENCH_SOURCE: options.tsx ? "1" : "0" },
   });
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -147,11 +152,7 @@ async function main(): Promise<void> {
     // Station as `npm start` runs it: the compiled build when there is one (`npm run build`), else the sources.
     const built = existsSync(path.join(import.meta.dirname, "../../dist/station/create-station.js")) && !process.argv.includes("--source");
     console.log(`station: ${built ? "compiled build (dist/, plain node)" : "TypeScript sources through tsx"}`);
-    const stationServer = await startChild(built ? "station-server-built.mjs" : "station-server.ts", [
-      String(fast.port),
-      String(slowPort),
-      dataDir,
-    ]);
+    const stationServer = await startChild("station-server.mjs", [String(fast.port), String(slowPort), dataDir], { tsx: !built });
     const targets: Target[] = [
       { name: "direct", ...fast, model: "bench-model", slowModel: "bench-model" },
       { name: "bare proxy", ...bareProxy, model: "fast/bench-model", slowModel: "slow/bench-model" },

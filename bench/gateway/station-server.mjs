@@ -1,10 +1,17 @@
 /**
  * Child process: a real Station (default settings: request log at info, metrics on) with two
- * OpenAI-compatible providers. argv: <fastUpstreamPort> <slowUpstreamPort> <dataDir>. Reports "ready <port>" over IPC.
+ * OpenAI-compatible providers. argv: <fastUpstreamPort> <slowUpstreamPort> <dataDir> [<logLevel>].
+ * Reports "ready <port>" over IPC.
+ *
+ * Plain JavaScript, so one file serves both ways run.ts starts Station: the compiled build
+ * (dist/, plain Node, as `npm start` runs it) by default, or the TypeScript sources with
+ * STATION_BENCH_SOURCE=1 (run.ts then loads tsx into this process).
  */
-import { parseConfig } from "../../src/config/load-config.ts";
-import { startServer } from "../../src/http/start-server.ts";
-import { createStation } from "../../src/station/create-station.ts";
+const source = process.env.STATION_BENCH_SOURCE === "1";
+const modulePath = (name) => (source ? `../../src/${name}.ts` : `../../dist/${name}.js`);
+const { parseConfig } = await import(modulePath("config/load-config"));
+const { startServer } = await import(modulePath("http/start-server"));
+const { createStation } = await import(modulePath("station/create-station"));
 
 const config = parseConfig(
   {
