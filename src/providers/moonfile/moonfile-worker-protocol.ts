@@ -16,31 +16,10 @@ interface WorkerTaskBase {
   contentHash: string;
 }
 
-/** A task as it crosses the thread boundary: no signal, no callback; `stream` asks for text messages. */
+/** A task as it crosses the thread boundary (no signal, no callback). */
 export type MoonfileWorkerTask =
-  | (WorkerTaskBase & { skill: "caption"; length: string; maxTokens: number; stream: boolean })
-  | (WorkerTaskBase & { skill: "query"; question: string; maxTokens: number; stream: boolean })
+  | (WorkerTaskBase & { skill: "caption"; length: string; maxTokens: number })
+  | (WorkerTaskBase & { skill: "query"; question: string; maxTokens: number })
   | (WorkerTaskBase & { skill: "detect" | "point"; object: string });
 
 export type MoonfileWorkerResult = MoonfileAnswer | BoundingBox[] | Point[];
-
-/** Encoding-cache counters since the worker's previous report (entries: the current count). */
-export interface MoonfileCacheReport {
-  hits: number;
-  misses: number;
-  encoderRuns: number;
-  entries: number;
-}
-
-export type ToMoonfileWorker =
-  | { type: "run"; id: number; task: MoonfileWorkerTask }
-  | { type: "abort"; id: number }
-  /** Sent only when no run is in flight: the worker releases its sessions, then ends by itself. */
-  | { type: "dispose" };
-
-export type FromMoonfileWorker =
-  | { type: "ready" }
-  | { type: "load-failed"; message: string }
-  | { type: "text"; id: number; text: string }
-  | { type: "done"; id: number; result: MoonfileWorkerResult; cache: MoonfileCacheReport }
-  | { type: "failed"; id: number; message: string; cache: MoonfileCacheReport };
