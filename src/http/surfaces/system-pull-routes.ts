@@ -5,15 +5,18 @@ import { z } from "zod";
 import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
 import { isMoonfileUri } from "../../providers/moonfile/pull-moonfile.ts";
+import { type LocalSpeechProviderConfig, localSpeechModelsDirectories } from "../../providers/speech/create-local-speech-provider.ts";
 import { type LocalVisionProviderConfig, localVisionModelsDirectories } from "../../providers/transformers/create-local-vision-provider.ts";
 import { onnxDtypes } from "../../providers/transformers/onnx-dtypes.ts";
 import {
   isRepositoryUri,
+  type OnnxModelKind,
   type PullOnnxRepositoryResult,
   type PullProgress,
   pullOnnxRepository,
 } from "../../providers/transformers/pull-onnx-repository.ts";
 import type { Station } from "../../station/station.ts";
+import { abortOnDisconnect } from "./abort-on-disconnect.ts";
 import { pullMoonfileForApi } from "./pull-moonfile-for-api.ts";
 import type { SseEvent } from "./write-sse-events.ts";
 import { writeSseEvents } from "./write-sse-events.ts";
@@ -60,8 +63,10 @@ export const systemPullRoutes: FastifyPluginAsync<{ station: Station }> = async 
       );
     }
     const vision = config.providers?.find((provider): provider is LocalVisionProviderConfig => provider.type === "local-vision");
-    if (vision === undefined) throw errors.unsupported("No local-vision provider is configured to serve a pulled model", "model");
+    const speech = config.providers?.find((provider): provider is LocalSpeechProviderConfig => provider.type === "local-speech");
+    const dataModels = path.join(config.dataDir, "models");
     if (moonfile) {
+      if (vision === undefined) throw errors.unsupported("No local-vision provider is configured to serve a pulled model", "model");
       const directory = localVisionModelsDirectories(vision, config)[0] ?? path.join(config.dataDir, "models");
       const file =
         body.model
@@ -86,17 +91,37 @@ export const systemPullRoutes: FastifyPluginAsync<{ station: Station }> = async 
         alreadyPresent: pulled.alreadyPresent,
       };
     }
+    // A provider of the model's kind must be there to serve it: known once its config.json is read.
+    const providerFor = (kind: OnnxModelKind): { id: string; directory: string } => {
+      if (kind === "speech") {
+        if (speech === undefined)
+          throw errors.unsupported("No local-speech provider is configured to serve a pulled speech model", "model");
+        return { id: speech.id, directory: localSpeechModelsDirectories(speech, config)[0] ?? dataModels };
+      }
+      if (vision === undefined) throw errors.unsupported("No local-vision provider is configured to serve a pulled model", "model");
+      return { id: vision.id, directory: localVisionModelsDirectories(vision, config)[0] ?? dataModels };
+    };
     const result: PullOnnxRepositoryResult = await pullOnnxRepository({
       uri: body.model,
-      directory: localVisionModelsDirectories(vision, config)[0] ?? path.join(config.dataDir, "models"),
+      // config.json is staged before the kind is known: in the vision directory, or wherever a provider looks.
+      directory: (kind) =>
+        kind !== undefined
+          ? providerFor(kind).directory
+          : vision !== undefined
+            ? providerFor("vision").directory
+            : speech !== undefined
+              ? providerFor("speech").directory
+              : dataModels,
       dtype: body.dtype,
       huggingFaceEndpoint: config.huggingFace.endpoint,
       ...(config.huggingFace.token === undefined ? {} : { headers: { authorization: `Bearer ${config.huggingFace.token}` } }),
       onProgress,
       signal,
     });
-    await station.registry.refresh(vision.id);
-    return { ...result, model: `${vision.id}/${result.modelName}` };
+    const { id } = providerFor(result.kind);
+    await station.registry.refresh(id);
+    const { kind: _kind, ...described } = result;
+    return { ...described, model: `${id}/${result.modelName}` };
   };
 
   app.post(
@@ -104,16 +129,15 @@ export const systemPullRoutes: FastifyPluginAsync<{ station: Station }> = async 
     {
       schema: {
         tags: ["system"],
-        summary: "Download a Hugging Face ONNX vision repository or a Moondream .mf (progress as server-sent events)",
+        summary: "Download a Hugging Face ONNX vision or speech repository or a Moondream .mf (progress as server-sent events)",
         body: pullBody,
         response: { 200: pullResult },
       },
     },
     async (request, reply) => {
       if (!request.body.stream) {
-        const controller = new AbortController();
-        request.raw.once("close", () => controller.abort());
-        const { path: modelPath, ...result } = await pull(request.body, () => undefined, controller.signal);
+        // Not the request's 'close': Node emits it once the body has been read, which aborted every pull at once.
+        const { path: modelPath, ...result } = await pull(request.body, () => undefined, abortOnDisconnect(reply));
         return { ...result, path: modelPath };
       }
       await writeSseEvents(request, reply, (signal) => progressEvents(request.body, pull, signal));

@@ -11,17 +11,24 @@ import { systemScheduler } from "../residency/scheduler.ts";
 import type { ModelInfo, Provider, RunningModel, SpeechModel, TranscriptionModel } from "../spec/index.ts";
 import { findOnnxModelDirectories, type OnnxModelDirectory } from "../transformers/find-onnx-model-directories.ts";
 import { localVisionThreadCount } from "../transformers/local-vision-thread-count.ts";
+import { runnableSpeechTypes } from "../transformers/speech-families.ts";
 import type { SpeechToTextResident } from "./load-moonshine.ts";
 import type { TextToSpeechResident } from "./load-vits.ts";
 
 export type LocalSpeechProviderConfig = Extract<ProviderConfig, { type: "local-speech" }>;
 
 /** Speech architectures this engine runs, by config.json's model_type. */
-const speechToTextTypes = new Set(["moonshine"]);
-const textToSpeechTypes = new Set(["vits"]);
+const speechToTextTypes = runnableSpeechTypes("transcribe");
+const textToSpeechTypes = runnableSpeechTypes("speak");
 
 type LocalSpeechResident = SpeechToTextResident | TextToSpeechResident;
 const configSchema = z.looseObject({ model_type: z.string() });
+
+/** Where the provider looks for models: its modelsDir first (pulls go there), then <dataDir>/models. */
+export function localSpeechModelsDirectories(providerConfig: LocalSpeechProviderConfig, config: StationConfig): string[] {
+  const dataModels = path.join(config.dataDir, "models");
+  return [...new Set([...(providerConfig.modelsDir === undefined ? [] : [path.resolve(providerConfig.modelsDir)]), dataModels])];
+}
 
 /**
  * The `local-speech` provider: Hugging Face ONNX speech repositories (Moonshine to transcribe, VITS to speak) in the
@@ -33,10 +40,7 @@ export function createLocalSpeechProvider(
   providerConfig: LocalSpeechProviderConfig,
   options: { config: StationConfig; logger: Logger; residency?: ModelResidency<Resident> },
 ): Provider {
-  const dataModels = path.join(options.config.dataDir, "models");
-  const directories = [
-    ...new Set([...(providerConfig.modelsDir === undefined ? [] : [path.resolve(providerConfig.modelsDir)]), dataModels]),
-  ];
+  const directories = localSpeechModelsDirectories(providerConfig, options.config);
   const threads = providerConfig.threads > 0 ? providerConfig.threads : localVisionThreadCount();
   const residency =
     options.residency?.scope<LocalSpeechResident>(providerConfig.id, {

@@ -1,4 +1,4 @@
-import { readFile, rename, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { errors } from "../../errors/errors.ts";
@@ -6,6 +6,7 @@ import { downloadFile, pullError } from "../download/download-file.ts";
 import { findOnnxModelDirectories } from "./find-onnx-model-directories.ts";
 import { inspectVisionModel } from "./inspect-vision-model.ts";
 import { type OnnxDtype, onnxDtypes } from "./onnx-dtypes.ts";
+import { speechFamilyOf } from "./speech-families.ts";
 import { familyOf } from "./vision-families.ts";
 
 export interface PullProgress {
@@ -19,8 +20,12 @@ export interface PullProgress {
 export interface PullOnnxRepositoryOptions {
   /** hf:<user>/<repo> or hf:<user>/<repo>@<revision> */
   uri: string;
-  /** Models directory; the repository lands in <directory>/<repo>. */
-  directory: string;
+  /**
+   * Models directory; the repository lands in <directory>/<repo>. A function: per kind of model,
+   * asked with undefined for where config.json is staged before the kind is known (it may throw
+   * once it knows the kind: no provider would serve it).
+   */
+  directory: string | ((kind: OnnxModelKind | undefined) => string);
   /** Precision to fetch; "auto" prefers fp32, then 8-bit, then whatever every component has. */
   dtype?: OnnxDtype | "auto";
   huggingFaceEndpoint?: string;
@@ -30,7 +35,11 @@ export interface PullOnnxRepositoryOptions {
   signal?: AbortSignal;
 }
 
+/** Which local engine a repository is for. */
+export type OnnxModelKind = "vision" | "speech";
+
 export interface PullOnnxRepositoryResult {
+  kind: OnnxModelKind;
   path: string;
   modelName: string;
   family: string;
@@ -61,6 +70,8 @@ const supportFiles = [
   "added_tokens.json",
   "chat_template.json",
   "chat_template.jinja",
+  // VITS (MMS-TTS) tokenizers keep their characters here.
+  "vocab.json",
 ];
 
 /** A `hf:<user>/<repo>` URI with no file part names a whole repository. */
@@ -69,8 +80,9 @@ export function isRepositoryUri(uri: string): boolean {
 }
 
 /**
- * `station pull hf:onnx-community/Florence-2-base-ft`: lists the repository (Hugging Face's tree
- * API), reads config.json to learn the family, and downloads only what the engine needs — the
+ * `station pull hf:onnx-community/Florence-2-base-ft` (or a Moonshine / VITS speech repository):
+ * lists the repository (Hugging Face's tree API), reads config.json to learn the family, and
+ * downloads only what the engine needs — the
  * support files and, for each component the family runs, one precision of its ONNX graph (plus
  * external data) — each resumable and checked against the listed size and LFS SHA-256. Files go
  * to a hidden staging directory that is renamed into place once the model inspects as servable.
@@ -84,8 +96,10 @@ export async function pullOnnxRepository(options: PullOnnxRepositoryOptions): Pr
   }
   const base = (options.huggingFaceEndpoint ?? "https://huggingface.co").replace(/\/+$/, "");
   const doFetch = options.fetch ?? fetch;
-  const target = path.join(options.directory, repo);
-  const staging = path.join(options.directory, `.${repo}.partial`);
+  const directoryFor = (kind: OnnxModelKind | undefined) =>
+    typeof options.directory === "string" ? options.directory : options.directory(kind);
+  // config.json is read before the kind is known: staged where the caller says, then moved with the rest.
+  const firstDirectory = directoryFor(undefined);
   const encoded = `${encodeURIComponent(user)}/${encodeURIComponent(repo)}`;
 
   let listing: z.infer<typeof treeSchema>;
@@ -108,6 +122,8 @@ export async function pullOnnxRepository(options: PullOnnxRepositoryOptions): Pr
   const files = new Map(listing.filter((entry) => entry.type === "file").map((entry) => [entry.path, entry]));
   if (!files.has("config.json")) throw pullError(`${user}/${repo} has no config.json: not a Hugging Face model repository`);
 
+  let directory = firstDirectory;
+  let staging = path.join(directory, `.${repo}.partial`);
   let completedBytes = 0;
   let totalBytes = 0;
   const fetched = new Set<string>();
@@ -135,27 +151,56 @@ export async function pullOnnxRepository(options: PullOnnxRepositoryOptions): Pr
   };
 
   // config.json first: the family says which graphs to fetch.
-  const present = (await findOnnxModelDirectories([options.directory])).find((model) => model.name === repo);
-  const configSource = present === undefined ? undefined : path.join(target, "config.json");
+  let present = (await findOnnxModelDirectories([directory])).find((model) => model.name === repo);
+  const configSource = present === undefined ? undefined : path.join(directory, repo, "config.json");
   if (configSource === undefined) await fetchFile("config.json");
   const config = JSON.parse(await readFile(configSource ?? path.join(staging, "config.json"), "utf8")) as { model_type?: unknown };
-  const family = typeof config.model_type === "string" ? familyOf(config.model_type) : undefined;
+  const modelType = typeof config.model_type === "string" ? config.model_type : "";
+  const visionFamily = familyOf(modelType);
+  const speechFamily = visionFamily === undefined ? speechFamilyOf(modelType) : undefined;
+  const family = visionFamily ?? speechFamily;
   if (family === undefined) {
-    throw pullError(`${user}/${repo} is a '${String(config.model_type)}' model, not a vision family Station can run (Florence-2)`);
-  }
-  const [familyName, definition] = family;
-  if (definition.runner === undefined) {
     throw pullError(
-      `${user}/${repo} is a ${familyName} model ('${String(config.model_type)}'), which this Station version cannot run yet (Florence-2 it can)`,
+      `${user}/${repo} is a '${String(config.model_type)}' model, not a family Station can run (Florence-2 for vision, Moonshine and VITS for speech)`,
     );
   }
+  const [familyName, definition] = family;
+  const kind: OnnxModelKind = speechFamily === undefined ? "vision" : "speech";
+  if (definition.runner === undefined) {
+    throw pullError(
+      `${user}/${repo} is a ${familyName} model ('${String(config.model_type)}'), which this Station version cannot run yet (${kind === "vision" ? "Florence-2 it can" : "Moonshine and VITS it can"})`,
+    );
+  }
+  const kindDirectory = directoryFor(kind);
+  if (kindDirectory !== directory) {
+    // The model lives where its engine looks: the staged config.json moves there.
+    const kindStaging = path.join(kindDirectory, `.${repo}.partial`);
+    await mkdir(kindStaging, { recursive: true });
+    if (configSource === undefined) {
+      await rename(path.join(staging, "config.json"), path.join(kindStaging, "config.json"));
+      await rm(staging, { recursive: true, force: true });
+    } else await copyFile(configSource, path.join(kindStaging, "config.json"));
+    directory = kindDirectory;
+    staging = kindStaging;
+    present = (await findOnnxModelDirectories([directory])).find((model) => model.name === repo);
+  }
+  const target = path.join(directory, repo);
   const available = (dtype: OnnxDtype) =>
     definition.components.every((component) =>
       files.has(`onnx/${component}${onnxDtypes.find((entry) => entry.dtype === dtype)?.suffix}.onnx`),
     );
   const requested = options.dtype ?? "auto";
+  if (kind === "speech" && requested !== "auto" && requested !== "fp32")
+    throw pullError(`The local speech engine loads full-precision graphs only: pull ${user}/${repo} with --dtype fp32 (or auto)`);
   const dtype =
-    requested === "auto" ? onnxDtypes.map((entry) => entry.dtype).find(available) : available(requested) ? requested : undefined;
+    requested === "auto"
+      ? onnxDtypes
+          .map((entry) => entry.dtype)
+          .filter((candidate) => kind === "vision" || candidate === "fp32")
+          .find(available)
+      : available(requested)
+        ? requested
+        : undefined;
   if (dtype === undefined) {
     throw pullError(
       requested === "auto"
@@ -178,18 +223,22 @@ export async function pullOnnxRepository(options: PullOnnxRepositoryOptions): Pr
     const missing = [];
     for (const file of wanted) if (!(await exists(path.join(target, file)))) missing.push(file);
     if (missing.length === 0) {
-      return { path: target, modelName: repo, family: familyName, dtype, files: wanted, sizeBytes: totalBytes, alreadyPresent: true };
+      return { kind, path: target, modelName: repo, family: familyName, dtype, files: wanted, sizeBytes: totalBytes, alreadyPresent: true };
     }
     throw pullError(`${target} exists but lacks ${missing.join(", ")}: remove it (or pull another --dtype into another directory)`);
   }
 
   for (const file of wanted) await fetchFile(file);
   const staged = { name: repo, path: staging, sizeBytes: totalBytes, modifiedMs: Date.now() };
-  const inspection = await inspectVisionModel(`${user}/${repo}`, staged);
-  if (!inspection.ok) throw pullError(`${user}/${repo} downloaded but cannot be served: ${inspection.error.message}`);
+  if (kind === "vision") {
+    const inspection = await inspectVisionModel(`${user}/${repo}`, staged);
+    if (!inspection.ok) throw pullError(`${user}/${repo} downloaded but cannot be served: ${inspection.error.message}`);
+  } else if (!(await exists(path.join(staging, "tokenizer.json"))) && !(await exists(path.join(staging, "vocab.json")))) {
+    throw pullError(`${user}/${repo} downloaded but cannot be served: it has no tokenizer (tokenizer.json or vocab.json)`);
+  }
   await rm(target, { recursive: true, force: true });
   await rename(staging, target);
-  return { path: target, modelName: repo, family: familyName, dtype, files: wanted, sizeBytes: totalBytes, alreadyPresent: false };
+  return { kind, path: target, modelName: repo, family: familyName, dtype, files: wanted, sizeBytes: totalBytes, alreadyPresent: false };
 }
 
 async function exists(filePath: string): Promise<boolean> {
