@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { workerEntry } from "../moonfile/worker-entry.ts";
+import { workerEntry } from "../engine-worker/worker-entry.ts";
 import type { Resident } from "../residency/model-residency.ts";
 import { createSequencePool, type SequencePool } from "../residency/sequence-pool.ts";
 import type { EncodingCacheReport, Florence2WorkerData, FromFlorence2Worker, ToFlorence2Worker } from "./florence2-worker-protocol.ts";
