@@ -9,7 +9,7 @@ import { solidPng, toDataUrl } from "../support/vision-images.ts";
 
 const caption = "A red square on a white background";
 // Long enough that a request is still generating while the test looks at /v1/system/ps.
-const longText = `${"The boat drifts on the lake. ".repeat(14)}The end.`;
+const longText = `${"The boat drifts on the lake. ".repeat(7)}The end.`;
 
 interface PsModel {
   id: string;
@@ -146,5 +146,40 @@ describe("local vision models: concurrency bound, unload, realtime, resilience",
     }
     // The 503 of the first test went through it too.
     expect(after.errorCodes.busy).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("closing the engine while a local vision model is generating", () => {
+  it("interrupts the request, lets the worker release its sessions, and the process lives on", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "station-local-vision-shutdown-"));
+    try {
+      writeTinyFlorence2(path.join(dataDir, "models", "endless-florence"), { text: "and on", locations: [], endless: true });
+      const station = await startTestStation({
+        dataDir,
+        config: {
+          server: { shutdownTimeoutMs: 100 },
+          providers: [{ id: "vision", type: "local-vision", maxNewTokens: 1000, retry: { attempts: 1 } }],
+        },
+      });
+      const image = await solidPng(32, 32);
+      const response = await fetch(`${station.url}/v1/caption`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ image_url: toDataUrl(image), model: "vision/endless-florence", stream: true }),
+      });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      expect((await reader.read()).done).toBe(false); // generating
+      // Terminating the worker inside session.run would abort this very process (Napi::Error).
+      await station.close({ keepDataDir: true });
+      let ended = false;
+      while (!ended)
+        ended = await reader.read().then(
+          ({ done }) => done,
+          () => true,
+        );
+      expect(ended).toBe(true);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
