@@ -10,10 +10,8 @@
  *  4. encoding cache: repeated /v1/query on one 1024×768 photo-like JPEG, cache on vs off, and
  *     the same at the intake level without HTTP.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -23,6 +21,7 @@ import { openDatabase } from "../../src/storage/database.ts";
 import { migrate } from "../../src/storage/migrate.ts";
 import { createImageIntake } from "../../src/vision/create-image-intake.ts";
 import { bareSqliteInsertAndClaim } from "./bare-sqlite-floor.ts";
+import { benchImageBase64, fmt, startBenchReceiver, startStationServer, stopStationServers } from "./bench-support.ts";
 
 const quick = process.argv.includes("--quick");
 const storageJobs = quick ? 3000 : 10_000;
@@ -32,29 +31,11 @@ const intakeRepeats = quick ? 20 : 50;
 const workDir = mkdtempSync(path.join(tmpdir(), "station-bench-queue-"));
 const children: ChildProcess[] = [];
 const rows: [string, string, string][] = [];
-const fmt = (value: number, digits = 0): string =>
-  value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-function startStation(name: string, cacheEntries: number): Promise<number> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", path.join(import.meta.dirname, "station-server.ts"), path.join(workDir, name), String(cacheEntries)],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /ready (\d+)/.exec(output);
-      if (match !== null) {
-        child.stdout?.removeAllListeners("data");
-        child.stdout?.resume();
-        resolve(Number(match[1]));
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`station-server exited with ${code}`)));
-  });
+async function startStation(name: string, cacheEntries: number): Promise<number> {
+  const station = await startStationServer({ dataDir: path.join(workDir, name), cacheEntries });
+  children.push(station.child);
+  return station.port;
 }
 
 async function storageLoop(jobs: number): Promise<number> {
@@ -90,21 +71,11 @@ async function storageLoop(jobs: number): Promise<number> {
 async function endToEnd(port: number, jobs: number): Promise<{ jobsPerSecond: number; submitPerSecond: number; errors: number }> {
   let delivered = 0;
   let onDelivered: () => void = () => undefined;
-  const receiver = createServer((request, response) => {
-    request.resume();
-    request.on("end", () => {
-      response.end("ok");
-      delivered++;
-      if (delivered >= jobs) onDelivered();
-    });
+  const receiver = await startBenchReceiver(() => {
+    delivered++;
+    if (delivered >= jobs) onDelivered();
   });
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  const image = (
-    await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 90, g: 10, b: 200 } } })
-      .png()
-      .toBuffer()
-  ).toString("base64");
+  const image = await benchImageBase64();
   const allDelivered = new Promise<void>((resolve) => {
     onDelivered = resolve;
   });
@@ -113,14 +84,13 @@ async function endToEnd(port: number, jobs: number): Promise<{ jobsPerSecond: nu
     url: `http://127.0.0.1:${port}/caption/generate`,
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ image_data: image, webhook_url: hookUrl }),
+    body: JSON.stringify({ image_data: image, webhook_url: receiver.url }),
     connections: 16,
     amount: jobs,
   });
   const submitSeconds = (performance.now() - started) / 1000;
   await allDelivered;
   const seconds = (performance.now() - started) / 1000;
-  receiver.closeAllConnections();
   receiver.close();
   return { jobsPerSecond: jobs / seconds, submitPerSecond: jobs / submitSeconds, errors: submitted.non2xx + submitted.errors };
 }
@@ -203,7 +173,6 @@ try {
   console.log(`\nbench:queue (${quick ? "quick" : "full"}) on ${process.platform}/${process.arch}, node ${process.version}\n`);
   for (const [name, value, ratio] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(16)}  ${ratio}`);
 } finally {
-  for (const child of children) child.kill("SIGTERM");
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await stopStationServers(children);
   rmSync(workDir, { recursive: true, force: true });
 }

@@ -1,80 +1,41 @@
 /**
- * Shared-backend bench (issue 14), all in one run: the same batch of caption jobs (instant vision
- * provider, signed webhook to a local receiver) on
- *   (a) SQLite embedded, (b) one instance on PostgreSQL + BullMQ, (c) two instances on them;
- * jobs/s, submit→webhook latency p50/p99, errors / lost jobs, and CPU time per job from
- * /proc/<pid>/stat (utime+stime) summed over the Station process(es), redis-server and every
- * postgres process. On a 2-core machine the instances compete, so CPU per job is the figure to
- * judge: target (b), (c) ≤ 2× (a).
- *   node --import tsx bench/queue/scale-out.ts [--jobs N]
+ * Shared-backend bench (issue 14), all in one run, variants interleaved round by round:
+ *   (a) SQLite embedded, (b) one instance on PostgreSQL + BullMQ, (c) two instances on them.
+ * Per variant: a batch of caption jobs (instant vision provider, signed webhook to a local
+ * receiver): jobs/s, submit→webhook p50/p99, errors / lost jobs; then chat turns in sessions
+ * (instant scripted model, each session's turns in order, spread over the instances): turns/s.
+ * Both with CPU time from /proc/<pid>/stat (utime+stime) summed over the Station process(es),
+ * redis-server and every postgres process. On a 2-core machine the instances compete, so CPU
+ * per job is the figure to judge: target (b), (c) ≤ 2× (a). Medians over the rounds.
+ *   npm run bench:scale-out [-- --jobs N --turns N --rounds N --variants abc --cpu-prof DIR]
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
-import sharp from "sharp";
+import { percentile } from "../../src/jobs/percentile.ts";
+import { benchImageBase64, fmt, startBenchReceiver, startStationServer, stopStationServers } from "./bench-support.ts";
 
-const jobsFlag = process.argv.indexOf("--jobs");
-const jobs = jobsFlag >= 0 ? Number(process.argv[jobsFlag + 1]) : 600;
+const flag = (name: string, fallback: string): string => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+};
+const jobs = Number(flag("jobs", "600"));
+const turns = Number(flag("turns", "240"));
+const rounds = Number(flag("rounds", "1"));
+const chosen = flag("variants", "abc");
+const profileDir = process.argv.includes("--cpu-prof") ? path.resolve(flag("cpu-prof", "cpu-profiles")) : undefined;
 const connections = 16;
-const profileFlag = process.argv.indexOf("--cpu-prof");
-const profileDir = profileFlag >= 0 ? path.resolve(process.argv[profileFlag + 1] ?? "cpu-profiles") : undefined;
+const sessions = 8;
 const postgresServer = process.env.STATION_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432";
 const redisUrl = process.env.STATION_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
 const workDir = mkdtempSync(path.join(tmpdir(), "station-bench-scale-"));
 const children: ChildProcess[] = [];
-const fmt = (value: number, digits = 0): string =>
-  value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
-function startStation(name: string, extra: object): Promise<{ port: number; pid: number }> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...(profileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", profileDir]),
-      "--import",
-      "tsx",
-      path.join(import.meta.dirname, "station-server.ts"),
-      path.join(workDir, name),
-      "64",
-      JSON.stringify(extra),
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /ready (\d+)/.exec(output);
-      if (match !== null) {
-        child.stdout?.removeAllListeners("data");
-        child.stdout?.resume();
-        resolve({ port: Number(match[1]), pid: child.pid as number });
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`station-server exited with ${code}`)));
-  });
-}
-
-async function stopStations(): Promise<void> {
-  await Promise.all(
-    children.splice(0).map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.removeAllListeners("exit");
-          child.once("exit", () => resolve());
-          child.kill("SIGTERM");
-        }),
-    ),
-  );
-}
 
 /** CPU seconds (utime+stime) of each pid now; a pid gone since is simply absent. */
 function cpuSeconds(pids: number[]): Map<number, number> {
@@ -109,20 +70,33 @@ function spent(before: Map<number, number>, after: Map<number, number>): number 
   return total;
 }
 
-interface Outcome {
+/** Measures `run` (which does `count` units of work): Station and services CPU per unit, in ms. */
+async function measured<T>(
+  stationPids: number[],
+  count: number,
+  run: () => Promise<T>,
+): Promise<T & { stationMs: number; servicesMs: number }> {
+  const stationBefore = cpuSeconds(stationPids);
+  const servicesBefore = cpuSeconds(servicePids());
+  const outcome = await run();
+  const stationAfter = cpuSeconds(stationPids);
+  const servicesAfter = cpuSeconds([...new Set([...servicePids(), ...servicesBefore.keys()])]);
+  return {
+    ...outcome,
+    stationMs: (spent(stationBefore, stationAfter) / count) * 1000,
+    servicesMs: (spent(servicesBefore, servicesAfter) / count) * 1000,
+  };
+}
+
+interface CaptionOutcome {
   jobsPerSecond: number;
   p50: number;
   p99: number;
   errors: number;
   lost: number;
-  stationCpu: number;
-  servicesCpu: number;
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-
-async function batch(ports: number[], stationPids: number[], count: number): Promise<Outcome> {
+async function captionBatch(ports: number[], count: number): Promise<CaptionOutcome> {
   const started = new Map<string, number>();
   const arrived = new Map<string, number>();
   let expected = count;
@@ -130,28 +104,12 @@ async function batch(ports: number[], stationPids: number[], count: number): Pro
   const allArrived = new Promise<void>((resolve) => {
     onAll = resolve;
   });
-  const receiver = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      const at = performance.now();
-      response.end("ok");
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as { job_id?: string };
-      if (body.job_id !== undefined && !arrived.has(body.job_id)) arrived.set(body.job_id, at);
-      if (arrived.size >= expected) onAll();
-    });
+  const receiver = await startBenchReceiver((body, at) => {
+    const id = (JSON.parse(body.toString()) as { job_id?: string }).job_id;
+    if (id !== undefined && !arrived.has(id)) arrived.set(id, at);
+    if (arrived.size >= expected) onAll();
   });
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  const image = (
-    await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 90, g: 10, b: 200 } } })
-      .png()
-      .toBuffer()
-  ).toString("base64");
-  const body = JSON.stringify({ image_data: image, webhook_url: hookUrl });
-  const pids = [...stationPids, ...servicePids()];
-  const stationBefore = cpuSeconds(stationPids);
-  const servicesBefore = cpuSeconds(pids.filter((pid) => !stationPids.includes(pid)));
+  const body = JSON.stringify({ image_data: await benchImageBase64(), webhook_url: receiver.url });
   const begin = performance.now();
   let next = 0;
   let errors = 0;
@@ -181,24 +139,50 @@ async function batch(ports: number[], stationPids: number[], count: number): Pro
   await Promise.all(Array.from({ length: connections }, submitter));
   expected = count - errors;
   if (errors > 0) console.error(`submissions that failed: ${JSON.stringify(Object.fromEntries(reasons))}`);
-  if (arrived.size < expected) {
-    await Promise.race([allArrived, new Promise((resolve) => setTimeout(resolve, 60_000))]);
-  }
+  if (arrived.size < expected) await Promise.race([allArrived, new Promise((resolve) => setTimeout(resolve, 60_000))]);
   const seconds = (performance.now() - begin) / 1000;
-  const stationAfter = cpuSeconds(stationPids);
-  const servicesAfter = cpuSeconds([...new Set([...servicePids(), ...servicesBefore.keys()])]);
-  receiver.closeAllConnections();
   receiver.close();
-  const latencies = [...started].flatMap(([id, t0]) => (arrived.has(id) ? [(arrived.get(id) as number) - t0] : [])).sort((x, y) => x - y);
+  const latencies = [...started].flatMap(([id, t0]) => (arrived.has(id) ? [(arrived.get(id) as number) - t0] : []));
   return {
     jobsPerSecond: latencies.length / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
+    p50: percentile(latencies, 0.5) ?? Number.NaN,
+    p99: percentile(latencies, 0.99) ?? Number.NaN,
     errors,
     lost: started.size - latencies.length,
-    stationCpu: spent(stationBefore, stationAfter),
-    servicesCpu: spent(servicesBefore, servicesAfter),
   };
+}
+
+/** `count` chat turns in `sessions` sessions, each session's turns one after another, turn i on instance i mod n. */
+async function chatBatch(ports: number[], count: number): Promise<{ turnsPerSecond: number; errors: number }> {
+  let errors = 0;
+  const perSession = Math.ceil(count / sessions);
+  const begin = performance.now();
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: sessions }, async (_, session) => {
+      let sessionId: string | undefined;
+      for (let turn = 0; turn < perSession; turn++) {
+        const port = ports[(session + turn) % ports.length];
+        const response = await fetch(`http://127.0.0.1:${port}/api/chat/stream`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            client_id: `bench-${session}`,
+            message: `turn ${turn}`,
+            ...(sessionId === undefined ? {} : { session_id: sessionId }),
+          }),
+        });
+        const text = await response.text();
+        if (response.status !== 200 || !text.includes("event: done")) {
+          errors++;
+          continue;
+        }
+        sessionId ??= /"session_id":"([^"]+)"/.exec(text)?.[1];
+        done++;
+      }
+    }),
+  );
+  return { turnsPerSecond: done / ((performance.now() - begin) / 1000), errors };
 }
 
 async function admin(statement: string): Promise<void> {
@@ -225,7 +209,13 @@ async function cleanRedis(prefix: string): Promise<void> {
   }
 }
 
-async function variant(name: string, instances: number, shared: boolean): Promise<Outcome> {
+type Outcome = CaptionOutcome & {
+  stationMs: number;
+  servicesMs: number;
+  chat: { turnsPerSecond: number; errors: number; stationMs: number; servicesMs: number };
+};
+
+async function variant(name: string, instances: number, shared: boolean, round: number): Promise<Outcome> {
   const database = `station_bench_${randomBytes(5).toString("hex")}`;
   const prefix = `station-bench-${randomBytes(5).toString("hex")}`;
   if (shared) await admin(`CREATE DATABASE ${database}`);
@@ -237,13 +227,25 @@ async function variant(name: string, instances: number, shared: boolean): Promis
         }
       : {};
     const started = [];
-    for (let index = 0; index < instances; index++) started.push(await startStation(`${name}-${index}`, extra));
+    for (let index = 0; index < instances; index++) {
+      const station = await startStationServer({
+        dataDir: path.join(workDir, `${name}-${round}-${index}`),
+        cacheEntries: 64,
+        extra,
+        ...(profileDir === undefined ? {} : { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profileDir] }),
+      });
+      children.push(station.child);
+      started.push(station);
+    }
     const ports = started.map((station) => station.port);
     const pids = started.map((station) => station.pid);
-    await batch(ports, pids, 50); // warm-up: connections, JIT, BullMQ scripts
-    return await batch(ports, pids, jobs);
+    await captionBatch(ports, 50); // warm-up: connections, JIT, BullMQ scripts
+    await chatBatch(ports, sessions * 2);
+    const captions = await measured(pids, jobs, () => captionBatch(ports, jobs));
+    const chat = await measured(pids, turns, () => chatBatch(ports, turns));
+    return { ...captions, chat };
   } finally {
-    await stopStations();
+    await stopStationServers(children);
     if (shared) {
       await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await cleanRedis(prefix);
@@ -251,30 +253,58 @@ async function variant(name: string, instances: number, shared: boolean): Promis
   }
 }
 
-const variantsFlag = process.argv.indexOf("--variants");
-const chosen = variantsFlag >= 0 ? (process.argv[variantsFlag + 1] ?? "") : "abc";
+const variants = [
+  { key: "a", name: "(a) SQLite embedded, 1 instance", id: "sqlite", instances: 1, shared: false },
+  { key: "b", name: "(b) PostgreSQL + BullMQ, 1 instance", id: "shared1", instances: 1, shared: true },
+  { key: "c", name: "(c) PostgreSQL + BullMQ, 2 instances", id: "shared2", instances: 2, shared: true },
+].filter((entry) => entry.key === "a" || chosen.includes(entry.key));
+
 try {
-  const results: [string, Outcome][] = [];
-  results.push(["(a) SQLite embedded, 1 instance", await variant("sqlite", 1, false)]);
-  if (chosen.includes("b")) results.push(["(b) PostgreSQL + BullMQ, 1 instance", await variant("shared1", 1, true)]);
-  if (chosen.includes("c")) results.push(["(c) PostgreSQL + BullMQ, 2 instances", await variant("shared2", 2, true)]);
-  const baseline = results[0]![1];
-  const baselineCpu = baseline.stationCpu / jobs;
-  console.log(`\nbench:queue scale-out, ${jobs} caption jobs, ${connections} submitters, node ${process.version}`);
-  console.log("CPU/job = Station process(es) + redis-server + all postgres processes (utime+stime);");
-  console.log("(a)'s redis+postgres CPU is other activity on the server, shown but not counted in its baseline.\n");
-  for (const [name, outcome] of results) {
-    const isBaseline = outcome === baseline;
-    const cpuPerJob = (outcome.stationCpu + (isBaseline ? 0 : outcome.servicesCpu)) / jobs;
+  const results = new Map<string, Outcome[]>(variants.map((entry) => [entry.key, []]));
+  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  for (let round = 0; round < rounds; round++) {
+    for (const entry of variants) results.get(entry.key)?.push(await variant(entry.id, entry.instances, entry.shared, round));
+  }
+  const median = (key: string, pick: (outcome: Outcome) => number): number => percentile(results.get(key)!.map(pick), 0.5)!;
+  // (a) runs no Redis or PostgreSQL: what they spent meanwhile was other activity, not counted.
+  const cpu = (key: string) => median(key, (outcome) => outcome.stationMs + (key === "a" ? 0 : outcome.servicesMs));
+  const chatCpu = (key: string) => median(key, (outcome) => outcome.chat.stationMs + (key === "a" ? 0 : outcome.chat.servicesMs));
+  const endLoad = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  console.log(
+    `\nbench:scale-out, ${jobs} caption jobs (${connections} submitters) and ${turns} chat turns (${sessions} sessions) per variant, ` +
+      `${rounds} interleaved round(s), medians; node ${process.version}; load average ${load} at the start, ${endLoad} at the end`,
+  );
+  console.log("CPU = Station process(es) + redis-server + all postgres processes (utime+stime); (a) counts Station only.\n");
+  for (const entry of variants) {
+    const all = results.get(entry.key)!;
+    const ratio = cpu(entry.key) / cpu("a");
     console.log(
-      `${name.padEnd(38)} ${fmt(outcome.jobsPerSecond).padStart(6)} jobs/s  p50 ${fmt(outcome.p50, 1).padStart(7)} ms  p99 ${fmt(outcome.p99, 1).padStart(7)} ms  errors ${outcome.errors} lost ${outcome.lost}  ` +
-        `CPU/job ${fmt(cpuPerJob * 1000, 2)} ms (station ${fmt((outcome.stationCpu / jobs) * 1000, 2)}, redis+pg ${fmt((outcome.servicesCpu / jobs) * 1000, 2)})  ` +
-        (isBaseline
-          ? "1.00× (baseline)"
-          : `${fmt(cpuPerJob / baselineCpu, 2)}× (a), target ≤ 2×: ${cpuPerJob / baselineCpu <= 2 ? "met" : "NOT met"}`),
+      `${entry.name.padEnd(38)} captions ${fmt(median(entry.key, (o) => o.jobsPerSecond)).padStart(5)} jobs/s  ` +
+        `p50 ${fmt(
+          median(entry.key, (o) => o.p50),
+          1,
+        ).padStart(7)} ms  p99 ${fmt(
+          median(entry.key, (o) => o.p99),
+          1,
+        ).padStart(7)} ms  ` +
+        `errors ${all.reduce((sum, o) => sum + o.errors, 0)} lost ${all.reduce((sum, o) => sum + o.lost, 0)}  ` +
+        `CPU/job ${fmt(cpu(entry.key), 2)} ms (station ${fmt(
+          median(entry.key, (o) => o.stationMs),
+          2,
+        )}, redis+pg ${fmt(
+          median(entry.key, (o) => o.servicesMs),
+          2,
+        )})  ` +
+        (entry.key === "a" ? "1.00× (baseline)" : `${fmt(ratio, 2)}× (a), target ≤ 2×: ${ratio <= 2 ? "met" : "NOT met"}`),
+    );
+    console.log(
+      `${"".padEnd(38)} chat     ${fmt(median(entry.key, (o) => o.chat.turnsPerSecond)).padStart(5)} turns/s ` +
+        `(${fmt(median(entry.key, (o) => o.chat.turnsPerSecond) / median("a", (o) => o.chat.turnsPerSecond), 2)}× (a))  ` +
+        `errors ${all.reduce((sum, o) => sum + o.chat.errors, 0)}  CPU/turn ${fmt(chatCpu(entry.key), 2)} ms ` +
+        `(${fmt(chatCpu(entry.key) / chatCpu("a"), 2)}× (a))`,
     );
   }
 } finally {
-  await stopStations();
+  await stopStationServers(children);
   rmSync(workDir, { recursive: true, force: true });
 }

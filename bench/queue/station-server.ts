@@ -1,6 +1,7 @@
 /**
- * Station for the queue bench, in its own process: an instant vision provider, concurrency
- * 16, room for every job. Prints "ready <port>" once listening.
+ * Station for the queue benches, in its own process: an instant vision provider and an instant
+ * scripted chat model (bench/scripted, the default), concurrency 16, room for every job.
+ * Prints "ready <port>" once listening.
  *   node --import tsx bench/queue/station-server.ts <dataDir> <cacheEntries> [<extra config JSON>]
  * The optional JSON (e.g. `{"storage":{...},"queue":{...}}`) selects the shared backends.
  */
@@ -8,6 +9,7 @@ import { parseConfig } from "../../src/config/load-config.ts";
 import { startServer } from "../../src/http/start-server.ts";
 import { createLogger } from "../../src/logging/create-logger.ts";
 import { createStation } from "../../src/station/create-station.ts";
+import { createScriptedChatProvider } from "../../test/support/chat-scripted-provider.ts";
 import { createInstantVisionProvider } from "./instant-vision-provider.ts";
 
 const [dataDir = "./.bench-queue", cacheEntries = "64", extra = "{}"] = process.argv.slice(2);
@@ -23,10 +25,16 @@ const config = parseConfig(
     webhooks: { concurrency: 16, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
     vision: { cacheEntries: Number(cacheEntries) },
     security: { allowPrivateNetworks: true },
+    defaults: { chatModel: "bench/scripted" },
   },
   "bench config",
 );
-const station = await createStation(config, { logger: createLogger("warn"), providers: [createInstantVisionProvider()] });
+const chat = createScriptedChatProvider("bench", () => {
+  // The bench must not keep every request in memory.
+  chat.requests.length = 0;
+  return { text: "An instant answer." };
+});
+const station = await createStation(config, { logger: createLogger("warn"), providers: [createInstantVisionProvider(), chat] });
 const running = await startServer(station);
 process.stdout.write(`ready ${new URL(running.url).port}\n`);
 process.once("SIGTERM", () => {

@@ -47,6 +47,9 @@ export async function connectRedis(url: string, options: { connectTimeoutMs?: nu
     openBlocking() {
       const connection = new Redis(url, {
         maxRetriesPerRequest: null,
+        // Several workers completing at once batch their scripts into one write. Only BullMQ
+        // sends on these connections, always after defining its scripts, so no batch lacks them.
+        enableAutoPipelining: true,
         retryStrategy: (times) => Math.min(times * 100, 2000),
       });
       connection.on("error", () => undefined);

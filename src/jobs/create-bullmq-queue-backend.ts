@@ -375,7 +375,8 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       try {
         await add(job, now, runAt);
       } finally {
-        await redis.zrem(key("reservations", job.queue), job.id);
+        // Not waited for: it rides in the next batch, and a reservation lapses by itself anyway.
+        redis.zrem(key("reservations", job.queue), job.id).catch(() => undefined);
       }
       const record: JobRecord = {
         id: job.id,
