@@ -63,7 +63,11 @@ export function createChatCompletions(core: ChatCore) {
           };
         },
       });
-      if ("relayed" in run) return { ...run.relayed, upstreamMs: run.upstreamMs, done: noop };
+      if ("relayed" in run) {
+        // Field by field: on Node 20 keys after a spread ({ ...run.relayed, upstreamMs }) take V8's slow path (~1 µs).
+        const { status, body: whole, contentType } = run.relayed;
+        return { status, contentType, body: whole, upstreamMs: run.upstreamMs, done: noop };
+      }
       return {
         status: 200,
         contentType: "application/json",
