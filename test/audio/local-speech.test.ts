@@ -4,6 +4,9 @@ import path from "node:path";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { floatToG711, g711ToPcm16 } from "../../src/audio/g711.ts";
+import { pcm16ToFloat } from "../../src/audio/pcm16.ts";
+import { resample } from "../../src/audio/resample.ts";
 import { createScriptedChatProvider, lastMessage, textOf } from "../support/chat-scripted-provider.ts";
 import { espeakPcm24k, espeakWav } from "../support/espeak-speech.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
@@ -124,6 +127,68 @@ describe("local speech (Moonshine and VITS on transformers.js, in-process)", () 
         .filter((event) => event.type === "response.output_audio.delta")
         .map((event) => Buffer.from(String(event.delta), "base64"));
       expect(Buffer.concat(audio).length).toBe((23 + 2) * 400 * 2 * 1.5);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("telephony audio in realtime: G.711 μ-law in at 8 kHz, A-law out at 8 kHz, one byte per sample", async () => {
+    const socket = new WebSocket(`${station.url.replace(/^http/, "ws")}/v1/realtime?model=fake/scripted`, ["realtime"]);
+    const events: { type: string; [key: string]: unknown }[] = [];
+    socket.on("message", (data) => events.push(JSON.parse(String(data))));
+    await new Promise((resolve, reject) => {
+      socket.once("open", resolve);
+      socket.once("error", reject);
+    });
+    const waitFor = async (type: string) => {
+      const deadline = Date.now() + 30_000;
+      while (!events.some((event) => event.type === type) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      return events.find((event) => event.type === type);
+    };
+    try {
+      socket.send(
+        JSON.stringify({
+          type: "session.update",
+          event_id: "bad_rate",
+          session: { type: "realtime", audio: { input: { format: { type: "audio/pcmu", rate: 16_000 } } } },
+        }),
+      );
+      expect(await waitFor("error")).toMatchObject({ error: { code: "unsupported", event_id: "bad_rate" } });
+      socket.send(
+        JSON.stringify({
+          type: "session.update",
+          session: {
+            type: "realtime",
+            output_modalities: ["audio"],
+            audio: { input: { format: { type: "audio/pcmu" } }, output: { format: { type: "audio/pcma" } } },
+          },
+        }),
+      );
+      const updated = await waitFor("session.updated");
+      expect((updated?.session as { audio: unknown }).audio).toMatchObject({
+        input: { format: { type: "audio/pcmu" } },
+        output: { format: { type: "audio/pcma" } },
+      });
+      // A phone line: espeak-ng speech at 8 kHz in μ-law, 20 ms (160 bytes) per append.
+      const speech = pcm16ToFloat(espeakPcm24k("Hello there, station."));
+      const line = floatToG711(resample(speech, 24_000, 8000), "mu");
+      const silence = (seconds: number) => new Uint8Array(seconds * 8000).fill(0xff);
+      const ulaw = Buffer.concat([silence(1), line, silence(2)]);
+      for (let offset = 0; offset < ulaw.length; offset += 160) {
+        socket.send(JSON.stringify({ type: "input_audio_buffer.append", audio: ulaw.subarray(offset, offset + 160).toString("base64") }));
+      }
+      expect(await waitFor("response.done")).toMatchObject({ response: { status: "completed" } });
+      expect(events.find((event) => event.type === "input_audio_buffer.speech_stopped")).toBeDefined();
+      expect(events.find((event) => event.type === "conversation.item.input_audio_transcription.completed")?.transcript).toBe(
+        "hello station",
+      );
+      // VITS made (23 + 2) * 400 samples at 16 kHz: half as many at 8 kHz, one A-law byte each.
+      const alaw = Buffer.concat(
+        events.filter((event) => event.type === "response.output_audio.delta").map((event) => Buffer.from(String(event.delta), "base64")),
+      );
+      expect(alaw.length).toBe(((23 + 2) * 400) / 2);
+      const decoded = g711ToPcm16(alaw, "a");
+      expect(decoded.some((sample) => Math.abs(sample) > 1000)).toBe(true);
     } finally {
       socket.close();
     }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { floatToG711, g711ToPcm16 } from "../../audio/g711.ts";
 import { floatToPcm16, pcm16ToFloat } from "../../audio/pcm16.ts";
 import { resample } from "../../audio/resample.ts";
 import type { VoiceActivityDetector } from "../../audio/vad/voice-activity-detector.ts";
@@ -19,9 +20,12 @@ import {
 } from "./openai-client-events.ts";
 import type { OpenAiRealtimeDependencies } from "./openai-realtime-dependencies.ts";
 import {
+  type AudioFormat,
   applySessionPatch,
   defaultTurnDetection,
+  describeFormat,
   describeSession,
+  formatRate,
   type OpenAiSessionConfig,
   UnsupportedSetting,
 } from "./openai-session-config.ts";
@@ -30,9 +34,8 @@ import { responseError, runOpenAiResponse } from "./run-openai-response.ts";
 /** The subprotocol OpenAI's clients offer (with `openai-insecure-api-key.<key>` in browsers). */
 export const openAiRealtimeSubprotocol = "realtime";
 
-const inputRate = 24_000;
 /** OpenAI refuses to commit less than 100 ms of audio. */
-const minCommitBytes = (inputRate * 2) / 10;
+const minCommitMs = 100;
 
 type Transmit = (event: Record<string, unknown>) => void;
 type ClientErrorSource = { code: string; message: string; param?: string | undefined; status?: number };
@@ -88,6 +91,8 @@ export function createOpenAiRealtimeSession(
     speechModel: undefined,
     voice: "alloy",
     speed: 1,
+    inputFormat: "audio/pcm",
+    outputFormat: "audio/pcm",
     tools: [],
     toolChoice: "auto",
     maxOutputTokens: "inf",
@@ -100,7 +105,16 @@ export function createOpenAiRealtimeSession(
   };
   let buffer: Buffer[] = [];
   let bufferBytes = 0;
-  const maxBufferBytes = dependencies.maxBufferSeconds * inputRate * 2;
+  // The buffer holds PCM16 at the input format's rate (G.711 is decoded on arrival).
+  const inputRate = () => formatRate(config.inputFormat);
+  const maxBufferBytes = () => dependencies.maxBufferSeconds * inputRate() * 2;
+  /** Client audio on the wire → PCM16 at the input rate; undefined when it cannot be that format. */
+  const toPcm16 = (bytes: Buffer): Buffer | undefined => {
+    if (config.inputFormat === "audio/pcm") return bytes.byteLength === 0 || bytes.byteLength % 2 !== 0 ? undefined : bytes;
+    if (bytes.byteLength === 0) return undefined;
+    const samples = g711ToPcm16(bytes, config.inputFormat === "audio/pcmu" ? "mu" : "a");
+    return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+  };
   let vad: VoiceActivityDetector | undefined;
   let vadStarting: Promise<VoiceActivityDetector> | undefined;
   let speechItemId: string | undefined;
@@ -197,18 +211,21 @@ export function createOpenAiRealtimeSession(
   };
 
   const appendAudio = async (base64: string, eventId: string | undefined) => {
-    const bytes = Buffer.from(base64, "base64");
-    if (bytes.byteLength === 0 || bytes.byteLength % 2 !== 0) {
+    const bytes = toPcm16(Buffer.from(base64, "base64"));
+    if (bytes === undefined) {
       return fail(
         {
           code: "invalid_audio",
-          message: "audio must be base64 of 16-bit little-endian PCM (an even, non-zero number of bytes)",
+          message:
+            config.inputFormat === "audio/pcm"
+              ? "audio must be base64 of 16-bit little-endian PCM (an even, non-zero number of bytes)"
+              : `audio must be base64 of ${config.inputFormat} (G.711, one byte per sample)`,
           param: "audio",
         },
         eventId,
       );
     }
-    if (bufferBytes + bytes.byteLength > maxBufferBytes) {
+    if (bufferBytes + bytes.byteLength > maxBufferBytes()) {
       return fail(
         {
           code: "input_audio_buffer_full",
@@ -221,7 +238,7 @@ export function createOpenAiRealtimeSession(
     buffer.push(bytes);
     bufferBytes += bytes.byteLength;
     const detector = await ensureVad();
-    if (detector !== undefined) await detector.push(resample(pcm16ToFloat(bytes), inputRate, 16_000));
+    if (detector !== undefined) await detector.push(resample(pcm16ToFloat(bytes), inputRate(), 16_000));
   };
 
   const createItem = async (item: ConversationItemInput, eventId: string | undefined) => {
@@ -260,7 +277,15 @@ export function createOpenAiRealtimeSession(
         } else if (part.type === "input_audio" || part.type === "output_audio") {
           if (part.transcript !== undefined && part.transcript !== null) parts.push({ type: "text", text: part.transcript });
           else if (part.audio !== undefined) {
-            const spoken = audio.decoder.fromPcm16(Buffer.from(part.audio, "base64"), inputRate);
+            const pcm = toPcm16(Buffer.from(part.audio, "base64"));
+            if (pcm === undefined)
+              throw new StationError({
+                code: "invalid_audio",
+                status: 400,
+                param: `item.content[${index}].audio`,
+                message: `The audio is not ${config.inputFormat}`,
+              });
+            const spoken = audio.decoder.fromPcm16(pcm, inputRate());
             const text = (await audio.transcribe({ model: config.transcriptionModel || undefined, audio: spoken, task: "transcribe" }))
               .result.text;
             parts.push({ type: "text", text });
@@ -293,6 +318,7 @@ export function createOpenAiRealtimeSession(
     const current = { id: responseId, controller, reason: "client_cancelled" as "client_cancelled" | "turn_detected" };
     active = current;
     const modalities = overrides?.output_modalities ?? config.outputModalities;
+    const outputFormat = config.outputFormat;
     const spoken = modalities.includes("audio");
     const summary = (status: string, extra: Record<string, unknown> = {}) => ({
       id: responseId,
@@ -301,7 +327,7 @@ export function createOpenAiRealtimeSession(
       conversation_id: `conv_${id.slice(5)}`,
       output_modalities: modalities,
       max_output_tokens: overrides?.max_output_tokens ?? config.maxOutputTokens,
-      audio: { output: { format: { type: "audio/pcm", rate: 24_000 }, voice: config.voice } },
+      audio: { output: { format: describeFormat(outputFormat), voice: config.voice } },
       metadata: null,
       ...extra,
     });
@@ -343,16 +369,19 @@ export function createOpenAiRealtimeSession(
           maxToolRounds: dependencies.maxToolRounds,
           audio: spoken,
           speak: async (text, signal) =>
-            (
-              await audio.speak({
-                model: speechModel(),
-                input: text,
-                voice: config.voice,
-                format: "pcm",
-                speed: config.speed === 1 ? undefined : config.speed,
-                signal,
-              })
-            ).chunks,
+            toWireAudio(
+              (
+                await audio.speak({
+                  model: speechModel(),
+                  input: text,
+                  voice: config.voice,
+                  format: "pcm",
+                  speed: config.speed === 1 ? undefined : config.speed,
+                  signal,
+                })
+              ).chunks,
+              outputFormat,
+            ),
           mcp: dependencies.mcp,
           newItemId: () => nextId("item"),
           addItem,
@@ -418,6 +447,8 @@ export function createOpenAiRealtimeSession(
       case "session.update": {
         const next = applySessionPatch(config, event.session);
         const detectionChanged = JSON.stringify(next.turnDetection) !== JSON.stringify(config.turnDetection);
+        // Buffered audio is in the old format's rate: it cannot be read as the new one.
+        if (next.inputFormat !== config.inputFormat) clearBuffer();
         config = next;
         if (detectionChanged) closeVad();
         send({ type: "session.updated", session: describeSession(id, config) });
@@ -426,11 +457,11 @@ export function createOpenAiRealtimeSession(
       case "input_audio_buffer.append":
         return appendAudio(event.audio, eventId);
       case "input_audio_buffer.commit": {
-        if (bufferBytes < minCommitBytes) {
+        if (bufferBytes < (inputRate() * 2 * minCommitMs) / 1000) {
           return fail(
             {
               code: "input_audio_buffer_commit_empty",
-              message: `Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has ${Math.round((bufferBytes / (inputRate * 2)) * 1000)}ms of audio.`,
+              message: `Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has ${Math.round((bufferBytes / (inputRate() * 2)) * 1000)}ms of audio.`,
             },
             eventId,
           );
@@ -440,7 +471,7 @@ export function createOpenAiRealtimeSession(
         vad?.reset();
         const itemId = speechItemId ?? nextId("item");
         speechItemId = undefined;
-        commitTurn(itemId, audio.decoder.fromPcm16(pcm, inputRate));
+        commitTurn(itemId, audio.decoder.fromPcm16(pcm, inputRate()));
         return;
       }
       case "input_audio_buffer.clear":
@@ -520,6 +551,16 @@ export function createOpenAiRealtimeSession(
       closeVad();
     },
   };
+}
+
+/** The speech model's 24 kHz PCM16 as the session's output format: G.711 at 8 kHz for audio/pcmu and audio/pcma. */
+async function* toWireAudio(chunks: AsyncIterable<Uint8Array>, format: AudioFormat): AsyncGenerator<Uint8Array> {
+  if (format === "audio/pcm") {
+    yield* chunks;
+    return;
+  }
+  const law = format === "audio/pcmu" ? "mu" : "a";
+  for await (const chunk of chunks) yield floatToG711(resample(pcm16ToFloat(chunk), 24_000, 8000), law);
 }
 
 function toToolChoice(choice: OpenAiSessionConfig["toolChoice"]): ToolChoice {

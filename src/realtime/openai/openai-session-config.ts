@@ -20,11 +20,22 @@ export interface OpenAiSessionConfig {
   speechModel: string | undefined;
   voice: string;
   speed: number;
+  /** Audio on the wire: PCM16 at 24 kHz, or G.711 μ-law / A-law at 8 kHz (telephony). */
+  inputFormat: AudioFormat;
+  outputFormat: AudioFormat;
   tools: FunctionTool[];
   toolChoice: "auto" | "none" | "required" | { name: string };
   maxOutputTokens: number | "inf";
   temperature: number | undefined;
 }
+
+export type AudioFormat = "audio/pcm" | "audio/pcmu" | "audio/pcma";
+
+/** Samples per second of a wire format. */
+export const formatRate = (format: AudioFormat): number => (format === "audio/pcm" ? 24_000 : 8000);
+
+/** OpenAI's format object for a wire format. */
+export const describeFormat = (format: AudioFormat) => (format === "audio/pcm" ? { type: format, rate: 24_000 } : { type: format });
 
 export const defaultTurnDetection = {
   threshold: 0.5,
@@ -41,11 +52,18 @@ export function applySessionPatch(config: OpenAiSessionConfig, patch: SessionPat
   if (patch.instructions !== undefined) next.instructions = patch.instructions;
   if (patch.output_modalities !== undefined) next.outputModalities = [...new Set(patch.output_modalities)];
   const input = patch.audio?.input;
-  for (const format of [input?.format, patch.audio?.output?.format]) {
-    if (format !== undefined && (format.type !== "audio/pcm" || (format.rate !== undefined && format.rate !== 24_000))) {
-      throw new UnsupportedSetting("session.audio.input.format", "Station speaks audio/pcm at 24000 Hz only (16-bit little-endian mono)");
+  for (const [format, param] of [
+    [input?.format, "session.audio.input.format"],
+    [patch.audio?.output?.format, "session.audio.output.format"],
+  ] as const) {
+    if (format === undefined) continue;
+    const rate = (format as { rate?: unknown }).rate;
+    if (format.type === "audio/pcm" ? rate !== undefined && rate !== 24_000 : rate !== undefined && rate !== 8000) {
+      throw new UnsupportedSetting(param, "audio/pcm is 24000 Hz (16-bit little-endian mono); audio/pcmu and audio/pcma are 8000 Hz");
     }
   }
+  if (input?.format !== undefined) next.inputFormat = input.format.type;
+  if (patch.audio?.output?.format !== undefined) next.outputFormat = patch.audio.output.format.type;
   if (input?.transcription !== undefined) {
     next.transcriptionModel = input.transcription === null ? null : (input.transcription.model ?? config.transcriptionModel ?? "");
     next.transcriptionLanguage = input.transcription?.language;
@@ -113,7 +131,7 @@ export function describeSession(id: string, config: OpenAiSessionConfig): Record
     include: null,
     audio: {
       input: {
-        format: { type: "audio/pcm", rate: 24_000 },
+        format: describeFormat(config.inputFormat),
         transcription:
           config.transcriptionModel === null
             ? null
@@ -135,7 +153,7 @@ export function describeSession(id: string, config: OpenAiSessionConfig): Record
                 idle_timeout_ms: null,
               },
       },
-      output: { format: { type: "audio/pcm", rate: 24_000 }, voice: config.voice, speed: config.speed },
+      output: { format: describeFormat(config.outputFormat), voice: config.voice, speed: config.speed },
     },
   };
 }
