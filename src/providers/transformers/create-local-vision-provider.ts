@@ -13,15 +13,17 @@ import type { ModelInfo, Provider, RunningModel, VisionModel } from "../spec/ind
 import { createDeferredVisionModel } from "./create-deferred-vision-model.ts";
 import type { EncodingCacheStats } from "./create-encoding-cache.ts";
 import { createFlorence2VisionModel } from "./create-florence2-vision-model.ts";
+import { createSmolVlmVisionModel } from "./create-smolvlm-vision-model.ts";
 import { createVisionChatModel } from "./create-vision-chat-model.ts";
 import { findOnnxModelDirectories, type OnnxModelDirectory } from "./find-onnx-model-directories.ts";
 import { inspectVisionModel, type VisionInspection, type VisionModelSummary } from "./inspect-vision-model.ts";
 import { localVisionThreadCount } from "./local-vision-thread-count.ts";
 import { type Florence2Resident, startFlorence2Worker } from "./start-florence2-worker.ts";
+import { type SmolVlmResident, startSmolVlmWorker } from "./start-smolvlm-worker.ts";
 import { visionModelError } from "./vision-model-error.ts";
 
 /** A loaded model of any family this provider runs. */
-type LocalVisionResident = Florence2Resident | MoonfileResident;
+type LocalVisionResident = Florence2Resident | MoonfileResident | SmolVlmResident;
 
 export type LocalVisionProviderConfig = Extract<ProviderConfig, { type: "local-vision" }>;
 
@@ -114,8 +116,21 @@ export function createLocalVisionProvider(
     const { model, summary } = await resolveModel(name);
     return {
       estimatedBytes: summary.sizeBytes,
-      load: async () => {
+      load: async (): Promise<LocalVisionResident> => {
         try {
+          if (summary.runner === "smolvlm") {
+            return await startSmolVlmWorker({
+              modelId: modelId(name),
+              load: { directory: model.path, dtypes: summary.dtypes, threads },
+              sizeBytes: summary.sizeBytes,
+              parallelRequests: providerConfig.parallelRequests,
+              maxQueue: providerConfig.maxQueue,
+              onCrash(error) {
+                logger.error({ model: modelId(name), err: error }, "local vision worker stopped; the model reloads on next use");
+                void residency.unload(name);
+              },
+            });
+          }
           const loaded = await startFlorence2Worker({
             modelId: modelId(name),
             worker: { directory: model.path, dtypes: summary.dtypes, threads, encodeCacheEntries: providerConfig.encodeCacheEntries },
@@ -156,10 +171,35 @@ export function createLocalVisionProvider(
     const handle = await residency.acquire(name, prepare(name));
     if ("family" in handle.model) {
       handle.release();
-      throw errors.internal(`'${modelId(name)}' is loaded as a Moondream .mf model`);
+      throw errors.internal(`'${modelId(name)}' is loaded as another family (${handle.model.family})`);
     }
     return handle as ResidencyHandle<Florence2Resident>;
   };
+
+  const smolVlmVisionModel = (modelName: string): VisionModel =>
+    createSmolVlmVisionModel({
+      id: modelId(modelName),
+      maxNewTokens: providerConfig.maxNewTokens,
+      async withModel(request, work) {
+        const handle = await residency.acquire(modelName, prepare(modelName));
+        try {
+          const model = handle.model;
+          if (!("family" in model) || model.family !== "smolvlm")
+            throw errors.internal(`'${modelId(modelName)}' is loaded as another family`);
+          const slot = await model.slots.acquire(request.signal);
+          try {
+            return await work(model);
+          } finally {
+            slot.release();
+          }
+        } catch (error) {
+          if (error instanceof StationError || request.signal?.aborted) throw error;
+          throw errors.internal(`The local vision model '${modelId(modelName)}' failed: ${(error as Error).message}`, error);
+        } finally {
+          handle.release();
+        }
+      },
+    });
 
   /** A Hugging Face directory of that name is served first; else a `<name>.mf`. */
   const isMoonfile = async (name: string): Promise<boolean> =>
@@ -190,9 +230,11 @@ export function createLocalVisionProvider(
     });
 
   const visionModel = (modelName: string): VisionModel =>
-    createDeferredVisionModel(modelId(modelName), async () =>
-      (await isMoonfile(modelName)) ? moonfiles.visionModel(modelName) : florence2VisionModel(modelName),
-    );
+    createDeferredVisionModel(modelId(modelName), async () => {
+      if (await isMoonfile(modelName)) return moonfiles.visionModel(modelName);
+      const { summary } = await resolveModel(modelName);
+      return summary.runner === "smolvlm" ? smolVlmVisionModel(modelName) : florence2VisionModel(modelName);
+    });
 
   const controls = createResidencyControls({
     providerId: providerConfig.id,
@@ -239,7 +281,7 @@ export function createLocalVisionProvider(
             family: summary.family,
             architecture: summary.modelType,
             dtypes: summary.dtypes,
-            visionSkills: ["caption", "query", "detect", "point"],
+            visionSkills: summary.runner === "smolvlm" ? ["caption", "query"] : ["caption", "query", "detect", "point"],
           },
         });
       }

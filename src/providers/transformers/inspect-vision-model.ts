@@ -37,11 +37,12 @@ export async function inspectVisionModel(modelId: string, model: OnnxModelDirect
     return fail("config.json is not readable JSON", undefined, error);
   }
   const match = familyOf(config.model_type);
-  if (match === undefined) return fail(`the architecture '${config.model_type}' is not a vision family Station can run (Florence-2)`);
+  if (match === undefined)
+    return fail(`the architecture '${config.model_type}' is not a vision family Station can run (Florence-2, SmolVLM)`);
   const [family, definition] = match;
   if (definition.runner === undefined) {
     return fail(
-      `the ${family} family ('${config.model_type}') is recognised but not supported by this Station version yet (Florence-2 is)`,
+      `the ${family} family ('${config.model_type}') is recognised but not supported by this Station version yet (Florence-2 and SmolVLM are)`,
       family,
     );
   }

@@ -6,12 +6,12 @@ export interface VisionFamily {
   /** ONNX graphs (onnx/<component>.onnx) the engine needs. */
   components: readonly string[];
   capabilities: Capability[];
-  /** What the engine does with it: "florence2" is run; others are recognised but refused at load. */
-  runner: "florence2" | undefined;
+  /** What the engine does with it: "florence2" and "smolvlm" are run; others are recognised but refused at load. */
+  runner: "florence2" | "smolvlm" | undefined;
 }
 
 /**
- * The Hugging Face ONNX vision families Station recognises. Florence-2 runs; the others are
+ * The Hugging Face ONNX vision families Station recognises. Florence-2 and SmolVLM run; the others are
  * listed with the reason they cannot be served yet, so a request gets a clear 422, never a crash.
  */
 export const visionFamilies: Record<string, VisionFamily> = {
@@ -31,7 +31,7 @@ export const visionFamilies: Record<string, VisionFamily> = {
     modelTypes: ["smolvlm", "idefics3"],
     components: ["vision_encoder", "embed_tokens", "decoder_model_merged"],
     capabilities: ["vision"],
-    runner: undefined,
+    runner: "smolvlm",
   },
   qwen2vl: {
     modelTypes: ["qwen2_vl"],

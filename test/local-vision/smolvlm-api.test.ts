@@ -1,0 +1,94 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { vl } from "moondream";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestStation, type TestStation } from "../support/start-test-station.ts";
+import { writeTinySmolVlm } from "../support/tiny-smolvlm.ts";
+import { solidPng, toDataUrl } from "../support/vision-images.ts";
+
+describe("a SmolVLM (transformers.js, in a worker thread) through the vision API", () => {
+  let dataDir: string;
+  let station: TestStation;
+  let client: vl;
+  let image: Buffer;
+  let expected: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "station-smolvlm-"));
+    expected = writeTinySmolVlm(path.join(dataDir, "models", "tiny-smolvlm"), { words: ["A", "red", "square", "here"] }).text;
+    // The same model with its decoder cut short: ONNX Runtime cannot parse it.
+    const broken = path.join(dataDir, "models", "zz-broken-smolvlm");
+    writeTinySmolVlm(broken);
+    const decoder = path.join(broken, "onnx", "decoder_model_merged.onnx");
+    writeFileSync(decoder, readFileSync(decoder).subarray(0, 60));
+    station = await startTestStation({ dataDir, config: { providers: [{ id: "vision", type: "local-vision" }] } });
+    client = new vl({ endpoint: `${station.url}/v1` });
+    image = await solidPng(96, 64);
+  }, 60_000);
+  afterAll(async () => {
+    await station?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("is listed with caption and query only, and is the default vision model", async () => {
+    const { models } = (await (await fetch(`${station.url}/api/models`)).json()) as {
+      models: { id: string; capabilities: string[]; metadata: { family?: string; visionSkills?: string[] } }[];
+    };
+    const listed = models.find((model) => model.id === "vision/tiny-smolvlm");
+    expect(listed).toMatchObject({ capabilities: ["vision"], metadata: { family: "smolvlm", visionSkills: ["caption", "query"] } });
+    expect(await (await fetch(`${station.url}/model/info`)).json()).toMatchObject({ model: "vision/tiny-smolvlm" });
+  });
+
+  it("the official moondream client captions, streams and queries; detect is refused with 400", async () => {
+    expect((await client.caption({ image, length: "short" })).caption).toBe(expected);
+    const streamed = await client.caption({ image, length: "normal", stream: true });
+    let text = "";
+    let pieces = 0;
+    for await (const piece of streamed.caption as AsyncGenerator<string>) {
+      text += piece;
+      pieces++;
+    }
+    expect(text).toBe(expected);
+    expect(pieces).toBeGreaterThan(1);
+    expect((await client.query({ image, question: "What is it?" })).answer).toBe(expected);
+    const detect = await fetch(`${station.url}/v1/detect`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ image_url: toDataUrl(image), object: "square" }),
+    });
+    expect(detect.status).toBe(400);
+    expect(((await detect.json()) as { error: { code: string } }).error.code).toBe("unsupported");
+  });
+
+  it("answers /v1/chat/completions with an image_url part through the official openai client", async () => {
+    const openai = new OpenAI({ baseURL: `${station.url}/v1`, apiKey: "unused" });
+    const completion = await openai.chat.completions.create({
+      model: "vision/tiny-smolvlm",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is this?" },
+            { type: "image_url", image_url: { url: toDataUrl(image) } },
+          ],
+        },
+      ],
+    });
+    expect(completion.choices[0]?.message.content).toBe(expected);
+    const ps = (await (await fetch(`${station.url}/v1/system/ps`)).json()) as { models: { id: string }[] };
+    expect(ps.models.map((model) => model.id)).toContain("vision/tiny-smolvlm");
+  });
+
+  it("refuses a corrupt graph with 422 model_invalid, and stays up", async () => {
+    const response = await fetch(`${station.url}/v1/caption`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ image_url: toDataUrl(image), model: "vision/zz-broken-smolvlm" }),
+    });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("model_invalid");
+    expect((await client.caption({ image, length: "short" })).caption).toBe(expected);
+  });
+});
