@@ -3,6 +3,8 @@ export interface EngineCacheReport {
   hits: number;
   misses: number;
   encoderRuns: number;
+  /** Engines that also keep the encoder's output per image and prompt: reuses of it. */
+  promptHits?: number;
   entries: number;
 }
 

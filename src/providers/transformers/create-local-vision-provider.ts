@@ -141,7 +141,7 @@ export function createLocalVisionProvider(
               stats.hits += report.hits;
               stats.misses += report.misses;
               stats.encoderRuns += report.encoderRuns;
-              stats.promptHits += report.promptHits;
+              stats.promptHits += report.promptHits ?? 0;
               workerCacheEntries.set(name, report.entries);
             },
             onCrash(error) {
