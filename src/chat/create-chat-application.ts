@@ -5,6 +5,7 @@ import { type ClientStore, createClientStore } from "../clients/client-store.ts"
 import type { StationConfig } from "../config/schema.ts";
 import type { Logger } from "../logging/create-logger.ts";
 import { createMcpRegistry } from "../mcp/create-mcp-registry.ts";
+import type { McpChangeFeed } from "../mcp/mcp-change-feed.ts";
 import type { McpRegistry } from "../mcp/mcp-registry.ts";
 import { createMcpServerStore } from "../mcp/mcp-server-store.ts";
 import type { McpServerDefinition } from "../mcp/mcp-types.ts";
@@ -37,8 +38,10 @@ export interface ChatApplication {
 export interface ChatApplicationOptions {
   config: StationConfig;
   database: StationDatabase;
-  /** Shared mode: how often to pick up MCP servers added through other instances. */
+  /** Shared mode: how often to pick up MCP servers added through other instances (a safety net with `mcpChanges`). */
   mcpSyncIntervalMs?: number;
+  /** Shared mode: MCP server changes announced to and by every instance. */
+  mcpChanges?: McpChangeFeed;
   /** One turn at a time per chat session (default: in this process). */
   sessionLock?: SessionLock;
   /** Where upload bytes go (default: files under <dataDir>/uploads). */
@@ -68,6 +71,7 @@ export function createChatApplication(options: ChatApplicationOptions): ChatAppl
     clientInfo: { name: "station", version: options.version },
     servers: options.mcpServers ?? [],
     ...(options.mcpSyncIntervalMs === undefined ? {} : { syncIntervalMs: options.mcpSyncIntervalMs }),
+    ...(options.mcpChanges === undefined ? {} : { changes: options.mcpChanges }),
   });
   const conversations = createConversationStore(database);
   const clients = createClientStore(database);

@@ -1,6 +1,8 @@
 import { hostname } from "node:os";
 import type { SessionLock } from "../chat/session-lock.ts";
 import type { StationConfig } from "../config/schema.ts";
+import { createRedisMcpChangeFeed } from "../mcp/create-redis-mcp-change-feed.ts";
+import type { McpChangeFeed } from "../mcp/mcp-change-feed.ts";
 import type { Database } from "../storage/database.ts";
 import { createSqliteQueueBackend } from "./create-sqlite-queue-backend.ts";
 import type { QueueBackend } from "./queue-backend.ts";
@@ -17,6 +19,8 @@ export interface OpenedQueueBackend {
   backend: QueueBackend;
   /** Shared mode: the chat session lock across instances. */
   sessionLock?: SessionLock;
+  /** Shared mode: MCP server changes announced to every instance (Redis pub/sub). */
+  mcpChanges?: McpChangeFeed;
   /** Starts recovery of jobs left by dead instances (BullMQ's stalled check); SQLite recovers at start-up instead. */
   startRecovery(queues: string[]): Promise<void>;
   health(): Promise<QueueHealth>;
@@ -48,6 +52,7 @@ export async function openQueueBackend(config: StationConfig, database: Database
     return {
       backend,
       sessionLock: createRedisSessionLock(redis.commands, queue.prefix),
+      mcpChanges: createRedisMcpChangeFeed(redis.commands, redis.openBlocking(), queue.prefix),
       startRecovery: (queues) => backend.startRecovery(queues),
       async health() {
         return { backend: "bullmq", ...(await redis.ping()) };

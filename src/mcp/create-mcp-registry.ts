@@ -8,6 +8,7 @@ import { createGuardedFetch, type GuardedFetch } from "../net/create-guarded-fet
 import { redactUrl } from "../net/url-not-allowed.ts";
 import { discoverMcpServers } from "./discover-mcp-servers.ts";
 import { formatToolResult, truncateUtf8 } from "./format-tool-result.ts";
+import type { McpChangeFeed } from "./mcp-change-feed.ts";
 import { createMcpConnection, type McpBackoff, type McpConnection } from "./mcp-connection.ts";
 import type { McpRegistry } from "./mcp-registry.ts";
 import type { McpServerStore } from "./mcp-server-store.ts";
@@ -28,8 +29,11 @@ export interface McpRegistryOptions {
   /**
    * Shared mode: re-read the stored servers this often, so a server added or toggled through
    * another instance's API is connected (or disabled) here too. Absent: only this process writes them.
+   * With `changes` it is only the safety net for an announcement that was lost.
    */
   syncIntervalMs?: number;
+  /** Shared mode: announces this instance's changes to the stored servers and hears the others'. */
+  changes?: McpChangeFeed;
 }
 
 const serverIdPattern = /^[A-Za-z0-9_-]{1,48}$/;
@@ -167,6 +171,17 @@ export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
     return added;
   };
   let syncTimer: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => void) | undefined;
+  const syncNow = (): void => {
+    syncFromStore().then(
+      (added) => Promise.all(added.map((connection) => connection.start())),
+      (error: unknown) => logger.warn({ err: error }, "reading the stored MCP servers failed"),
+    );
+  };
+  /** Tells the other instances; a lost announcement is caught by their poll. */
+  const announce = async (): Promise<void> => {
+    await options.changes?.publish().catch((error: unknown) => logger.warn({ err: error }, "announcing an MCP server change failed"));
+  };
 
   const registry: McpRegistry = {
     async start() {
@@ -174,13 +189,9 @@ export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
       for (const definition of options.servers ?? []) add(definition);
       await syncFromStore();
       await Promise.all([...connections.values()].map((connection) => connection.start()));
+      unsubscribe = options.changes?.subscribe(syncNow);
       if (options.syncIntervalMs !== undefined) {
-        syncTimer = setInterval(() => {
-          syncFromStore().then(
-            (added) => Promise.all(added.map((connection) => connection.start())),
-            (error: unknown) => logger.warn({ err: error }, "reading the stored MCP servers failed"),
-          );
-        }, options.syncIntervalMs);
+        syncTimer = setInterval(syncNow, options.syncIntervalMs);
         syncTimer.unref();
       }
     },
@@ -223,6 +234,7 @@ export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
       }
       await options.store.addServer({ id, source: "api", url: url.toString(), headers: request.headers });
       const connection = add(definition);
+      await announce();
       await connection.start();
       return statusOf(connection);
     },
@@ -230,6 +242,7 @@ export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
       const connection = requireConnection(id);
       if (connection.definition.source !== "test") await options.store.setEnabled(id, connection.definition.source, enabled);
       await connection.setEnabled(enabled);
+      if (connection.definition.source !== "test") await announce();
       return statusOf(connection);
     },
     async refresh(id) {
@@ -256,6 +269,7 @@ export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
           const id = idFromUrl(new URL(server.url), new Set(connections.keys()));
           await options.store.addServer({ id, source: "discovered", url: server.url });
           const connection = add({ id, source: "discovered", enabled: true, transport: { kind: "http", url: server.url } });
+          await announce();
           await connection.start();
           server.registeredAs = id;
         }
@@ -268,6 +282,7 @@ export function createMcpRegistry(options: McpRegistryOptions): McpRegistry {
     },
     async close() {
       clearInterval(syncTimer);
+      unsubscribe?.();
       await Promise.all([...connections.values()].map((connection) => connection.close()));
       await guardedFetch.close();
     },

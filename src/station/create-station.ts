@@ -127,7 +127,9 @@ export async function createStation(config: StationConfig, options: CreateStatio
   const chat = createChatApplication({
     config,
     database: database.kysely,
-    ...(queueBackend.sessionLock === undefined ? {} : { sessionLock: queueBackend.sessionLock, mcpSyncIntervalMs: 2000 }),
+    // Shared mode: MCP server changes arrive at once through Redis; the 30 s poll only catches an announcement lost while Redis was away.
+    ...(queueBackend.sessionLock === undefined ? {} : { sessionLock: queueBackend.sessionLock, mcpSyncIntervalMs: 30_000 }),
+    ...(queueBackend.mcpChanges === undefined ? {} : { mcpChanges: queueBackend.mcpChanges }),
     ...(blobs === undefined ? {} : { blobs }),
     registry,
     chatCore,

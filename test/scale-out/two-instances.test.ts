@@ -133,7 +133,9 @@ describe("two Station instances on PostgreSQL + Redis (BullMQ)", () => {
     expect(served.status).toBe(200);
     expect(Buffer.compare(Buffer.from(await served.arrayBuffer()), bytes)).toBe(0);
 
-    // An MCP server connected through A is listed by B, with its tools.
+    // An MCP server connected through A is listed by B, with its tools. B hears of it through
+    // Redis at once: its poll (30 s) would come after this test's 20 s wait. A disable through B
+    // reaches A the same way.
     const connected = await fetch(`${a.url}/api/mcp/servers/connect`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -146,6 +148,18 @@ describe("two Station instances on PostgreSQL + Redis (BullMQ)", () => {
       return list.find((server) => server.id === "everything" && server.state === "connected");
     }, 20_000);
     expect(listed).toBeDefined();
+    const disabled = await fetch(`${b.url}/api/mcp/servers/everything`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ enabled: false }),
+    });
+    expect(disabled.status).toBe(200);
+    const onA = await eventually(async () => {
+      const servers = (await (await fetch(`${a.url}/api/mcp/servers/`)).json()) as { servers?: { id: string; enabled: boolean }[] };
+      const list = Array.isArray(servers) ? (servers as { id: string; enabled: boolean }[]) : (servers.servers ?? []);
+      return list.find((server) => server.id === "everything" && !server.enabled);
+    }, 20_000);
+    expect(onA).toBeDefined();
   }, 60_000);
 
   it("runs jobs submitted to A on both; after SIGKILL of A, B completes every job once and every webhook verifies", async () => {
