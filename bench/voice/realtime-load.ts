@@ -14,6 +14,9 @@ export interface LoadResult {
   turnsExpected: number;
   rssBaseline: number;
   rssPeak: number;
+  /** Station's CPU time over the run, and the seconds of audio all sessions streamed in it. */
+  stationCpuMs: number;
+  audioSeconds: number;
 }
 
 /**
@@ -33,7 +36,8 @@ export async function measureRealtimeLoad(
   const padded = Buffer.concat([speech, Buffer.alloc((chunkBytes - (speech.length % chunkBytes)) % chunkBytes)]);
   const turnAudio = Buffer.concat([padded, Buffer.alloc(chunkBytes * 50 * 2)]);
   const speechChunks = padded.length / chunkBytes;
-  const rssBaseline = (await askChild<{ rss: number }>(child, "memory", "memory")).rss;
+  const baseline = await askChild<{ rss: number; cpuMs: number }>(child, "memory", "memory");
+  const rssBaseline = baseline.rss;
   let rssPeak = rssBaseline;
   const sampler = setInterval(() => {
     void askChild<{ rss: number }>(child, "memory", "memory").then(({ rss }) => {
@@ -50,6 +54,8 @@ export async function measureRealtimeLoad(
     turnsExpected: sessions * turns,
     rssBaseline,
     rssPeak,
+    stationCpuMs: 0,
+    audioSeconds: (sessions * turns * turnAudio.length) / 2 / 24_000,
   };
   try {
     await Promise.all(
@@ -91,7 +97,9 @@ export async function measureRealtimeLoad(
     );
   } finally {
     clearInterval(sampler);
-    result.rssPeak = Math.max(rssPeak, (await askChild<{ rss: number }>(child, "memory", "memory")).rss);
+    const end = await askChild<{ rss: number; cpuMs: number }>(child, "memory", "memory");
+    result.rssPeak = Math.max(rssPeak, end.rss);
+    result.stationCpuMs = end.cpuMs - baseline.cpuMs;
     await Promise.all(clients.map((client) => client.close()));
   }
   return result;

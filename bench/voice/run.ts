@@ -126,6 +126,10 @@ try {
         line("end of turn beyond the window:", load.endOfTurn);
         line("end of speech → first audio:", load.firstAudio);
         console.log(`  replies completed: ${load.turnsAnswered}/${load.turnsExpected}`);
+        const cpuPerAudioSecond = load.stationCpuMs / load.audioSeconds;
+        console.log(
+          `  Station CPU: ${(load.stationCpuMs / 1000).toFixed(1)} s for ${load.audioSeconds.toFixed(0)} s of audio in = ${ms(cpuPerAudioSecond)} per session-second (VAD, STT, LLM, TTS and all; one core keeps up with ~${Math.floor(1000 / cpuPerAudioSecond)} sessions)`,
+        );
         console.log(
           `  RSS: ${(load.rssBaseline / 2 ** 20).toFixed(0)} MiB with the models loaded, peak ${(load.rssPeak / 2 ** 20).toFixed(0)} MiB: ${((load.rssPeak - load.rssBaseline) / sessions / 2 ** 20).toFixed(2)} MiB per session`,
         );

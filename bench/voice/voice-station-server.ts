@@ -4,7 +4,7 @@
  * `local-speech` engine and a fast fake chat model in-process. Every engine call is timed here, at
  * the provider (what a model costs, apart from what Station does around it), and sent to the
  * parent on request. argv: <dataDir> <llmFirstTokenMs> <llmTokenMs>. IPC: "ready <port>" first;
- * then answers "timings" (the engine times since the last ask) and "memory" (RSS).
+ * then answers "timings" (the engine times since the last ask) and "memory" (RSS, CPU time so far).
  */
 import { parseConfig } from "../../src/config/load-config.ts";
 import { startServer } from "../../src/http/start-server.ts";
@@ -110,7 +110,8 @@ process.on("message", (message) => {
     process.send?.({ type: "timings", times });
     times = { stt: [], llmFirstToken: [], ttsFirstChunk: [] };
   } else if (message === "memory") {
-    process.send?.({ type: "memory", rss: process.memoryUsage().rss });
+    const cpu = process.cpuUsage();
+    process.send?.({ type: "memory", rss: process.memoryUsage().rss, cpuMs: (cpu.user + cpu.system) / 1000 });
   }
 });
 process.send?.(`ready ${new URL(running.url).port}`);
