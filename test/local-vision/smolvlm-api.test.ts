@@ -62,6 +62,21 @@ describe("a SmolVLM (transformers.js, in a worker thread) through the vision API
     expect(((await detect.json()) as { error: { code: string } }).error.code).toBe("unsupported");
   });
 
+  it("encodes an image once: another question about it does not run the vision encoder", async () => {
+    const metrics = async () =>
+      ((await (await fetch(`${station.url}/v1/system/metrics`)).json()) as { visionEncodeCache: { hits: number; encoderRuns: number } })
+        .visionEncodeCache;
+    const fresh = await solidPng(70, 70, { r: 0, g: 90, b: 250 });
+    const before = await metrics();
+    await client.caption({ image: fresh, length: "short" });
+    const afterFirst = await metrics();
+    expect(afterFirst.encoderRuns).toBe(before.encoderRuns + 1);
+    expect((await client.query({ image: fresh, question: "And now?" })).answer).toBe(expected);
+    const afterSecond = await metrics();
+    expect(afterSecond.encoderRuns).toBe(afterFirst.encoderRuns);
+    expect(afterSecond.hits).toBe(afterFirst.hits + 1);
+  });
+
   it("answers /v1/chat/completions with an image_url part through the official openai client", async () => {
     const openai = new OpenAI({ baseURL: `${station.url}/v1`, apiKey: "unused" });
     const completion = await openai.chat.completions.create({

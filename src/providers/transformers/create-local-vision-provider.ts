@@ -119,15 +119,28 @@ export function createLocalVisionProvider(
       load: async (): Promise<LocalVisionResident> => {
         try {
           if (summary.runner === "smolvlm") {
-            return await startSmolVlmWorker({
+            const loaded = await startSmolVlmWorker({
               modelId: modelId(name),
-              load: { directory: model.path, dtypes: summary.dtypes, threads },
+              load: { directory: model.path, dtypes: summary.dtypes, threads, encodeCacheEntries: providerConfig.encodeCacheEntries },
               sizeBytes: summary.sizeBytes,
               parallelRequests: providerConfig.parallelRequests,
               maxQueue: providerConfig.maxQueue,
+              onCacheReport(report) {
+                stats.hits += report.hits;
+                stats.misses += report.misses;
+                stats.encoderRuns += report.encoderRuns;
+                workerCacheEntries.set(name, report.entries);
+              },
               onCrash(error) {
                 logger.error({ model: modelId(name), err: error }, "local vision worker stopped; the model reloads on next use");
                 void residency.unload(name);
+              },
+            });
+            const disposeSmolVlm = loaded.dispose.bind(loaded);
+            return Object.assign(loaded, {
+              dispose: async () => {
+                workerCacheEntries.delete(name);
+                await disposeSmolVlm();
               },
             });
           }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { streamFromCallback } from "../moonfile/stream-from-callback.ts";
 import type { CaptionLength, VisionModel, VisionRequestBase } from "../spec/vision-model.ts";
 import type { SmolVlmResident } from "./start-smolvlm-worker.ts";
@@ -24,7 +25,16 @@ export function createSmolVlmVisionModel(options: SmolVlmVisionModelOptions): Vi
   const ask = (request: VisionRequestBase, prompt: string) =>
     streamFromCallback((onText) =>
       options.withModel(request, (model) =>
-        model.ask({ prompt, image: request.image, maxNewTokens: options.maxNewTokens }, request.signal, onText),
+        model.ask(
+          {
+            prompt,
+            image: request.image,
+            contentHash: request.contentHash ?? createHash("sha256").update(request.image.data).digest("hex"),
+            maxNewTokens: options.maxNewTokens,
+          },
+          request.signal,
+          onText,
+        ),
       ),
     );
   return {

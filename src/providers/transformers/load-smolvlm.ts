@@ -9,6 +9,7 @@ import {
   type Tensor,
   TextStreamer,
 } from "@huggingface/transformers";
+import type { EncodingCache } from "./create-encoding-cache.ts";
 import type { OnnxDtype } from "./onnx-dtypes.ts";
 
 // Station never lets transformers.js reach the network: models come from `station pull`.
@@ -18,6 +19,8 @@ export interface SmolVlmTask {
   /** The user's words after the image (a caption request or a question). */
   prompt: string;
   image: { data: Uint8Array; mediaType: string };
+  /** Content hash of the image bytes: the encoding cache key. */
+  contentHash: string;
   maxNewTokens: number;
 }
 
@@ -37,6 +40,13 @@ export interface LoadSmolVlmOptions {
   threads: number;
 }
 
+export interface SmolVlmCaching {
+  /** Vision-encoder output by image content hash. */
+  cache: EncodingCache<Tensor>;
+  /** Counts runs of the vision encoder (tests and metrics see that a cached image skips it). */
+  onEncoderRun(): void;
+}
+
 interface ChatProcessor extends Processor {
   apply_chat_template(messages: unknown[], options: { add_generation_prompt: boolean }): string;
   (text: string, images: RawImage[]): Promise<Record<string, Tensor>>;
@@ -46,8 +56,10 @@ interface ChatProcessor extends Processor {
  * SmolVLM / Idefics3 through transformers.js: its processor builds the chat prompt with the
  * image (resize or split, <image> tokens expanded to the image's features), the model merges the
  * vision encoder's features into the text embeddings and generates greedily with its cache.
+ * Encode once: transformers.js asks `encode_image` for the image's features; the wrapped one
+ * looks the pixel tensor's image up by content hash and hands back the features it kept.
  */
-export async function loadSmolVlm(options: LoadSmolVlmOptions): Promise<SmolVlmEngine> {
+export async function loadSmolVlm(options: LoadSmolVlmOptions, caching: SmolVlmCaching): Promise<SmolVlmEngine> {
   const model = (await AutoModelForVision2Seq.from_pretrained(options.directory, {
     dtype: options.dtypes as Record<string, "fp32">,
     device: "cpu",
@@ -63,6 +75,18 @@ export async function loadSmolVlm(options: LoadSmolVlmOptions): Promise<SmolVlmE
     throw error;
   }
   const tokenizer = processor.tokenizer;
+  const imageOf = new WeakMap<object, string>();
+  const withEncoder = model as unknown as { encode_image(inputs: { pixel_values: Tensor }): Promise<Tensor> };
+  const encodeImage = withEncoder.encode_image.bind(model);
+  withEncoder.encode_image = async (inputs) => {
+    const hash = imageOf.get(inputs.pixel_values);
+    const cached = hash === undefined ? undefined : caching.cache.get(hash);
+    if (cached !== undefined) return cached;
+    caching.onEncoderRun();
+    const features = await encodeImage(inputs);
+    if (hash !== undefined) caching.cache.set(hash, features);
+    return features;
+  };
   return {
     async run(task, signal, onText) {
       signal.throwIfAborted();
@@ -70,6 +94,7 @@ export async function loadSmolVlm(options: LoadSmolVlmOptions): Promise<SmolVlmE
       const prompt = processor.apply_chat_template(messages, { add_generation_prompt: true });
       const image = await RawImage.fromBlob(new Blob([task.image.data as Uint8Array<ArrayBuffer>], { type: task.image.mediaType }));
       const inputs = await processor(prompt, [image]);
+      if (inputs.pixel_values !== undefined) imageOf.set(inputs.pixel_values, task.contentHash);
       const stopping = new InterruptableStoppingCriteria();
       const abort = () => stopping.interrupt();
       signal.addEventListener("abort", abort, { once: true });
@@ -108,6 +133,7 @@ export async function loadSmolVlm(options: LoadSmolVlmOptions): Promise<SmolVlmE
       }
     },
     async dispose() {
+      caching.cache.clear();
       await model.dispose();
     },
   };

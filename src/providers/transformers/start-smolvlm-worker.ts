@@ -1,7 +1,9 @@
+import type { EngineCacheReport } from "../engine-worker/engine-worker-protocol.ts";
 import { startEngineWorker } from "../engine-worker/start-engine-worker.ts";
 import type { Resident } from "../residency/model-residency.ts";
 import { createSequencePool, type SequencePool } from "../residency/sequence-pool.ts";
-import type { LoadSmolVlmOptions, SmolVlmAnswer, SmolVlmTask } from "./load-smolvlm.ts";
+import type { SmolVlmAnswer, SmolVlmTask } from "./load-smolvlm.ts";
+import type { SmolVlmWorkerData } from "./smolvlm-worker.ts";
 
 /** A resident SmolVLM: its ONNX sessions live in a worker thread of their own. */
 export interface SmolVlmResident extends Resident {
@@ -13,10 +15,11 @@ export interface SmolVlmResident extends Resident {
 
 export interface StartSmolVlmWorkerOptions {
   modelId: string;
-  load: LoadSmolVlmOptions;
+  load: SmolVlmWorkerData;
   sizeBytes: number;
   parallelRequests: number;
   maxQueue: number;
+  onCacheReport(report: EngineCacheReport): void;
   onCrash?(error: Error): void;
 }
 
@@ -26,7 +29,7 @@ export async function startSmolVlmWorker(options: StartSmolVlmWorkerOptions): Pr
     from: import.meta.url,
     module: "smolvlm-worker",
     workerData: options.load,
-    onCacheReport: () => undefined,
+    onCacheReport: options.onCacheReport,
     ...(options.onCrash === undefined ? {} : { onCrash: options.onCrash }),
   });
   return {
