@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely, SqliteDialect } from "./kysely.ts";
 import type { StationTables } from "./station-tables.ts";
 
 /** Station's database as every store sees it: one Kysely type, whichever dialect is behind it. */

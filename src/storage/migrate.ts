@@ -1,5 +1,6 @@
-import { type Migration, Migrator } from "kysely";
+import type { Migration } from "kysely";
 import type { Database } from "./database.ts";
+import { Migrator } from "./kysely.ts";
 import { migrations as allMigrations } from "./migrations/index.ts";
 
 /**

@@ -1,8 +1,8 @@
-import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { ConfigError } from "../config/config-error.ts";
 import type { Logger } from "../logging/create-logger.ts";
 import { type PostgresDatabase, round } from "./database.ts";
+import { Kysely, PostgresDialect, sql } from "./kysely.ts";
 import { redactUrl } from "./redact-url.ts";
 import type { StationTables } from "./station-tables.ts";
 

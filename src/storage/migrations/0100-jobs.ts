@@ -1,4 +1,5 @@
-import { type Kysely, type Migration, sql } from "kysely";
+import type { Kysely, Migration } from "kysely";
+import { sql } from "../kysely.ts";
 import { withoutRowId } from "./portable-ddl.ts";
 
 /** The durable job queue (caption jobs, webhook deliveries) and the record of every webhook attempt. */

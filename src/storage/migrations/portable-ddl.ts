@@ -1,4 +1,5 @@
-import { type CreateTableBuilder, type Kysely, PostgresAdapter, sql } from "kysely";
+import type { CreateTableBuilder, Kysely } from "kysely";
+import { PostgresAdapter, sql } from "../kysely.ts";
 
 /**
  * The few places where SQLite and PostgreSQL need different DDL, behind one helper each, so
