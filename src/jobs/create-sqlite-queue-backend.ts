@@ -1,35 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type BetterSqlite3 from "better-sqlite3";
+import type { JobsTable, WebhookAttemptsTable } from "../storage/station-tables.ts";
 import type { ClaimedJob, EnqueueOutcome, JobRecord, JobStatus, NewJob, QueueBackend, WebhookAttempt } from "./queue-backend.ts";
 
-interface JobRow {
-  id: string;
-  queue: string;
-  status: JobStatus;
-  result: string | null;
-  error: string | null;
-  attempts: number;
-  max_attempts: number;
-  run_at: number;
-  lease_token: string | null;
-  lease_expires_at: number | null;
-  parent_id: string | null;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-}
-
-interface AttemptRow {
-  job_id: string;
-  delivery_id: string;
-  attempt: number;
-  url: string;
-  attempted_at: number;
-  duration_ms: number;
-  status_code: number | null;
-  error: string | null;
-  ok: number;
-}
+/** The rows as stored: the tables' one definition, shared with the PostgreSQL schema's typing. */
+type JobRow = JobsTable;
+type AttemptRow = WebhookAttemptsTable;
 
 /**
  * The queue on SQLite through the raw better-sqlite3 handle: each operation is one
