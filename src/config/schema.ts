@@ -68,6 +68,15 @@ export const providerSchema = z.discriminatedUnion("type", [
   z.strictObject({ ...remoteBase, type: z.literal("openrouter") }),
   z.strictObject({ ...remoteBase, type: z.literal("lmstudio") }),
   z.strictObject({ ...remoteBase, type: z.literal("ollama") }),
+  z.strictObject({
+    ...remoteBase,
+    type: z.literal("anthropic"),
+    baseUrl: remoteBase.baseUrl.default("https://api.anthropic.com"),
+    /** The `anthropic-version` header every call carries. */
+    anthropicVersion: z.string().min(1).default("2023-06-01"),
+    /** Messages requires max_tokens: sent when the client names none. */
+    defaultMaxTokens: z.number().int().positive().default(4096),
+  }),
   z.strictObject({ ...remoteBase, type: z.literal("moondream"), baseUrl: remoteBase.baseUrl.default("https://api.moondream.ai/v1") }),
   z.strictObject({
     ...providerBase,

@@ -24,6 +24,10 @@ export async function createProvider(providerConfig: ProviderConfig, context: Pr
       const { createOpenAiCompatibleProvider } = await import("./openai-compatible/create-openai-compatible-provider.ts");
       return createOpenAiCompatibleProvider(providerConfig);
     }
+    case "anthropic": {
+      const { createAnthropicProvider } = await import("./anthropic/create-anthropic-provider.ts");
+      return createAnthropicProvider(providerConfig);
+    }
     case "lmstudio": {
       const { createLmStudioProvider } = await import("./lmstudio/create-lmstudio-provider.ts");
       return createLmStudioProvider(providerConfig);
