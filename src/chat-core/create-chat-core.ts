@@ -53,19 +53,26 @@ const defaultParams: InputParams = { model: "model", messages: "messages", tools
 interface Prepared {
   modelId: string;
   resolved: ResolvedModel;
-  request: Omit<ChatRequest, "model">;
+  input: ChatInput;
+  messages: ChatMessage[];
+  /** Built on the first translated attempt: a relayed call never needs it. */
+  request: Omit<ChatRequest, "model"> | undefined;
   images: PreparedImages | undefined;
-  engineOptions: Record<string, unknown> | undefined;
 }
 
 /** Provider types whose adapters read Ollama-style `options` and `keep_alive`. */
 const engineOptionTypes = new Set(["ollama", "llamacpp"]);
 
 function requestFor(prepared: Prepared, target: ModelTarget): ChatRequest {
+  if (prepared.request === undefined) {
+    const { model: _model, messages: _messages, params: _params, engineOptions: _engine, stationTools: _tools, ...rest } = prepared.input;
+    prepared.request = { messages: prepared.messages, ...rest };
+  }
   // New keys before the spread: on Node 20 `{ ...object, key }` (a key after a spread) cost ~1 µs.
   const request: ChatRequest = { model: target.modelName, ...prepared.request };
-  if (prepared.engineOptions !== undefined && engineOptionTypes.has(target.provider.type)) {
-    request.providerOptions = { ...request.providerOptions, ...prepared.engineOptions };
+  const { engineOptions } = prepared.input;
+  if (engineOptions !== undefined && engineOptionTypes.has(target.provider.type)) {
+    request.providerOptions = { ...request.providerOptions, ...engineOptions };
   }
   return request;
 }
@@ -129,14 +136,12 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
         throw errors.invalidRequest(`tool_choice names '${choice.name}', which is not among the tools`, "tool_choice");
       }
     }
-    const { model: _model, messages: _messages, params: _params, engineOptions, stationTools: _stationTools, ...rest } = input;
-    if (!withImages)
-      return { modelId, resolved, request: { messages: input.messages as ChatMessage[], ...rest }, images: undefined, engineOptions };
+    if (!withImages) return { modelId, resolved, input, messages: input.messages as ChatMessage[], request: undefined, images: undefined };
     const canSee = !known || capabilities.includes("vision");
     const messages = await Promise.all(
       input.messages.map((message) => takeImagesIn(message, { modelId, canSee, param: params.messages, signal })),
     );
-    return { modelId, resolved, request: { messages, ...rest }, images: { messages, read: !canSee }, engineOptions };
+    return { modelId, resolved, input, messages, request: undefined, images: { messages, read: !canSee } };
   };
 
   const takeImagesIn = async (

@@ -1,8 +1,8 @@
-import type { ChatRelay } from "../chat-core/chat-relay.ts";
+import type { ChatRelay, PreparedImages } from "../chat-core/chat-relay.ts";
 import type { ChatCore } from "../chat-core/create-chat-core.ts";
 import type { ModelTarget } from "../models/resilience/model-target.ts";
 import type { Cancellation } from "../net/cancellation.ts";
-import type { PassthroughReply } from "../providers/spec/index.ts";
+import type { OpenAiPassthrough, PassthroughReply } from "../providers/spec/index.ts";
 import { fromChatCompletionBody } from "./from-chat-completion-body.ts";
 import type { GatewayReply } from "./gateway-reply.ts";
 import type { ChatCompletionBody } from "./openai-schemas.ts";
@@ -13,19 +13,53 @@ type WholeRelay = { status: number; body: Buffer; contentType: string };
 
 const chatPath = "/chat/completions";
 
-/** One serialisation per distinct upstream model name (a retry reuses it). */
-type Payloads = Map<string, string>;
+/**
+ * The relay's attempts for one request: the client's body with only `model` rewritten, one
+ * serialisation per distinct upstream model name (a retry reuses it), the core's images written
+ * back once. A class, not closures: its methods are made once, not per request.
+ */
+class BodyRelay {
+  private readonly payloads = new Map<string, string>();
+  private imagesWritten = false;
 
-function payloadFor(body: ChatCompletionBody, target: ModelTarget, payloads: Payloads): string {
-  let payload = payloads.get(target.modelName);
-  if (payload === undefined) {
-    const original = body.model;
-    body.model = target.modelName;
-    payload = JSON.stringify(body);
-    body.model = original;
-    payloads.set(target.modelName, payload);
+  constructor(
+    private readonly body: ChatCompletionBody,
+    protected readonly cancellation: Cancellation,
+  ) {}
+
+  payload(target: ModelTarget, images: PreparedImages | undefined): string {
+    if (images !== undefined && !this.imagesWritten) {
+      writePreparedImages(this.body, images);
+      this.imagesWritten = true;
+    }
+    let payload = this.payloads.get(target.modelName);
+    if (payload === undefined) {
+      const original = this.body.model;
+      this.body.model = target.modelName;
+      payload = JSON.stringify(this.body);
+      this.body.model = original;
+      this.payloads.set(target.modelName, payload);
+    }
+    return payload;
   }
-  return payload;
+}
+
+/** Non-streamed: one whole-reply exchange (no AbortController); remainingMs caps the wait at the request's deadline. */
+class WholeBodyRelay extends BodyRelay implements ChatRelay<WholeRelay> {
+  async attempt(passthrough: OpenAiPassthrough, target: ModelTarget, images: PreparedImages | undefined, remainingMs: number | undefined) {
+    const reply = await passthrough.exchange(chatPath, this.payload(target, images), this.cancellation, remainingMs);
+    if (reply.statusCode >= 300) throw passthrough.replyError(reply, chatPath);
+    const contentType = reply.headers["content-type"];
+    return { status: reply.statusCode, body: reply.body, contentType: typeof contentType === "string" ? contentType : "application/json" };
+  }
+}
+
+class StreamedBodyRelay extends BodyRelay implements ChatRelay<PassthroughReply> {
+  async attempt(passthrough: OpenAiPassthrough, target: ModelTarget, images: PreparedImages | undefined, remainingMs: number | undefined) {
+    const reply = await passthrough.post(chatPath, this.payload(target, images), this.cancellation.signal, remainingMs);
+    if (reply.statusCode >= 300) throw await passthrough.statusError(reply, chatPath);
+    return reply;
+  }
 }
 
 function noop(): void {}
@@ -39,33 +73,11 @@ function noop(): void {}
 export function createChatCompletions(core: ChatCore) {
   return async function chatCompletion(body: ChatCompletionBody, cancellation: Cancellation): Promise<GatewayReply> {
     const input = fromChatCompletionBody(body);
-    const payloads: Payloads = new Map();
-    let imagesWritten = false;
-    const payload = (target: ModelTarget, images: Parameters<ChatRelay<unknown>["attempt"]>[2]): string => {
-      if (images !== undefined && !imagesWritten) {
-        writePreparedImages(body, images);
-        imagesWritten = true;
-      }
-      return payloadFor(body, target, payloads);
-    };
-
     if (body.stream !== true) {
-      // remainingMs caps the upstream's wait at the request's deadline (a hung upstream: 504).
-      const run = await core.generate<WholeRelay>(input, cancellation, {
-        attempt: async (passthrough, target, images, remainingMs) => {
-          const reply = await passthrough.exchange(chatPath, payload(target, images), cancellation, remainingMs);
-          if (reply.statusCode >= 300) throw passthrough.replyError(reply, chatPath);
-          const contentType = reply.headers["content-type"];
-          return {
-            status: reply.statusCode,
-            body: reply.body,
-            contentType: typeof contentType === "string" ? contentType : "application/json",
-          };
-        },
-      });
+      const run = await core.generate(input, cancellation, new WholeBodyRelay(body, cancellation));
       if ("relayed" in run) {
         // Field by field: on Node 20 keys after a spread ({ ...run.relayed, upstreamMs }) take V8's slow path (~1 µs).
-        const { status, body: whole, contentType } = run.relayed;
+        const { status, contentType, body: whole } = run.relayed;
         return { status, contentType, body: whole, upstreamMs: run.upstreamMs, done: noop };
       }
       return {
@@ -76,14 +88,7 @@ export function createChatCompletions(core: ChatCore) {
         done: noop,
       };
     }
-
-    const run = await core.stream<PassthroughReply>(input, cancellation.signal, {
-      attempt: async (passthrough, target, images, remainingMs) => {
-        const reply = await passthrough.post(chatPath, payload(target, images), cancellation.signal, remainingMs);
-        if (reply.statusCode >= 300) throw await passthrough.statusError(reply, chatPath);
-        return reply;
-      },
-    });
+    const run = await core.stream(input, cancellation.signal, new StreamedBodyRelay(body, cancellation));
     if ("relayed" in run) {
       const contentType = run.relayed.headers["content-type"];
       return {
