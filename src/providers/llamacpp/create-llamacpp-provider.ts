@@ -3,6 +3,7 @@ import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
 import { errors } from "../../errors/errors.ts";
 import type { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
+import { createInspectionCache } from "../residency/create-inspection-cache.ts";
 import { defaultThreadCount } from "../residency/default-thread-count.ts";
 import { engineModelsDirectories, engineResidency } from "../residency/engine-residency.ts";
 import type { ModelResidency, ResidencyHandle, Resident } from "../residency/model-residency.ts";
@@ -54,18 +55,13 @@ export function createLlamaCppProvider(providerConfig: LlamaCppProviderConfig, o
   const threads = providerConfig.threads > 0 ? providerConfig.threads : defaultThreadCount();
   const getLlama = options.llama ?? (() => sharedLlama(logger));
   const residency = engineResidency<LlamaResident>(providerConfig, options);
-  // Header inspections are cached per file version: discovery runs on every registry refresh.
-  const inspections = new Map<string, { key: string; result: Awaited<ReturnType<typeof inspectGgufFile>> }>();
-
-  const inspect = async (file: GgufFile) => {
-    const key = `${file.path}:${file.sizeBytes}:${file.modifiedMs}`;
-    const cached = inspections.get(file.name);
-    if (cached?.key === key) return cached.result;
-    const result = await inspectGgufFile(file.name, file.path);
-    if (!result.ok) logger.warn({ model: `${providerConfig.id}/${file.name}`, reason: result.error.message }, "GGUF file skipped");
-    inspections.set(file.name, { key, result });
-    return result;
-  };
+  const inspections = createInspectionCache(
+    (file: GgufFile) => inspectGgufFile(file.name, file.path),
+    (file, result) => {
+      if (!result.ok) logger.warn({ model: `${providerConfig.id}/${file.name}`, reason: result.error.message }, "GGUF file skipped");
+    },
+  );
+  const inspect = (file: GgufFile) => inspections.inspect(file);
 
   /** Finds and validates a model file, or throws the clear reason it cannot be served. */
   const resolveModel = async (name: string): Promise<{ file: GgufFile; summary: GgufSummary }> => {

@@ -5,6 +5,7 @@ import { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
 import { createMoonfileModels } from "../moonfile/create-moonfile-models.ts";
 import type { MoonfileResident } from "../moonfile/start-moonfile-worker.ts";
+import { createInspectionCache } from "../residency/create-inspection-cache.ts";
 import { engineModelsDirectories, engineResidency } from "../residency/engine-residency.ts";
 import type { ModelResidency, ResidencyHandle, Resident } from "../residency/model-residency.ts";
 import { createResidencyControls } from "../residency/residency-controls.ts";
@@ -90,19 +91,15 @@ export function createLocalVisionProvider(
     unload: (name) => residency.unload(name),
     logger,
   });
-  const inspections = new Map<string, { key: string; result: VisionInspection }>();
   const modelId = (name: string) => `${providerConfig.id}/${name}`;
 
-  const inspectionKey = (model: OnnxModelDirectory) => `${model.path}:${model.sizeBytes}:${model.modifiedMs}`;
-  const inspect = async (model: OnnxModelDirectory): Promise<VisionInspection> => {
-    const key = inspectionKey(model);
-    const cached = inspections.get(model.name);
-    if (cached?.key === key) return cached.result;
-    const result = await inspectVisionModel(modelId(model.name), model);
-    if (!result.ok) logger.warn({ model: modelId(model.name), reason: result.error.message }, "local vision model skipped");
-    inspections.set(model.name, { key, result });
-    return result;
-  };
+  const inspections = createInspectionCache<OnnxModelDirectory, VisionInspection>(
+    (model) => inspectVisionModel(modelId(model.name), model),
+    (model, result) => {
+      if (!result.ok) logger.warn({ model: modelId(model.name), reason: result.error.message }, "local vision model skipped");
+    },
+  );
+  const inspect = (model: OnnxModelDirectory) => inspections.inspect(model);
 
   const resolveModel = async (name: string): Promise<{ model: OnnxModelDirectory; summary: VisionModelSummary }> => {
     const model = (await findOnnxModelDirectories(directories)).find((candidate) => candidate.name === name);
@@ -173,7 +170,7 @@ export function createLocalVisionProvider(
           // onnxruntime's "protobuf parsing failed", a graph whose inputs do not match: the files are bad, not the request.
           const invalid = visionModelError(modelId(name), model.path, (error as Error).message, error);
           // Remembered for this version of the files: listed with the reason, no longer a default candidate.
-          inspections.set(name, { key: inspectionKey(model), result: { ok: false, error: invalid, family: summary.family } });
+          inspections.remember(model, { ok: false, error: invalid, family: summary.family });
           throw invalid;
         }
       },
