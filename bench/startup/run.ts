@@ -18,6 +18,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { get } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
+import { freePort } from "../../test/support/station-process.ts";
 
 const argumentsGiven = process.argv.slice(2);
 const againstAt = argumentsGiven.indexOf("--against");
@@ -47,10 +48,9 @@ require("node:http").createServer((request, response) => {
   response.end('{"status":"ok"}');
 }).listen(Number(process.argv[1]), "127.0.0.1");`;
 
-let nextPort = 21_000 + Math.floor(Math.random() * 20_000);
-
 async function sampleStart(command: (port: number, dataDir: string) => string[]): Promise<StartSample> {
-  const port = nextPort++;
+  // A port free a moment ago (the machine is shared: a fixed range collides with other servers).
+  const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), "bench-startup-"));
   const started = performance.now();
   const child = spawn(process.execPath, command(port, dataDir), {
