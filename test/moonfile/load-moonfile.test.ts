@@ -51,6 +51,25 @@ describe("loading and running a Moondream .mf (onnx_vl.py's pipeline in TypeScri
     expect(caption.text).toBe(written.text);
   });
 
+  it("stops at the 2048 positions the client's cache holds, whatever the token limit", async () => {
+    const endlessFile = path.join(directory, "endless.mf");
+    writeTinyMoonfile(endlessFile, { words: ["on"], endless: true });
+    const endless = await loadMoonfile({
+      path: endlessFile,
+      index: await readMoonfileIndex(endlessFile),
+      threads: 1,
+      cache: createEncodingCache<EncodedImage>(1, stats),
+    });
+    try {
+      const image = { data: await solidPng(32, 32), mediaType: "image/png" };
+      const answer = await endless.caption({ image, contentHash: "e", length: "normal", maxTokens: 4096 });
+      // 1 + 729 positions for the initial cache and the image, 10 for "\n\nCaption:", then one per token.
+      expect(answer.tokens).toBe(2048 - 740 + 1);
+    } finally {
+      await endless.dispose();
+    }
+  });
+
   it("detects two boxes and points at three places, every coordinate inside the image", async () => {
     const image = { data: await solidPng(64, 48), mediaType: "image/png" };
     const boxes = await model.detect({ image, contentHash: "a", object: "square" });

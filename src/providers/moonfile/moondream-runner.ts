@@ -40,6 +40,8 @@ export interface MoondreamRunnerOptions {
 
 /** onnx_vl.py stops detect and point after 50 objects. */
 const maxObjects = 50;
+/** The client's cache holds 2048 positions (prepare_kv_cache): the models were not run past it. */
+const maxPositions = 2048;
 /** preprocess.py's crop size, when the vision encoder's input does not fix it. */
 const defaultPatchSize = 378;
 
@@ -101,7 +103,8 @@ export function createMoondreamRunner(options: MoondreamRunnerOptions): Moondrea
     let hidden = await encodeText(prompt);
     let cache = image.cache;
     const found: { x: number; y: number; width: number; height: number }[] = [];
-    while (found.length < maxObjects) {
+    // An object takes 3 positions (x, y, size), a point 2; the first step also holds the prompt.
+    while (found.length < maxObjects && cache.positions + (hidden.dims.at(-2) ?? 1) + 3 <= maxPositions) {
       signal?.throwIfAborted();
       const step = await decode(hidden, cache, ["hidden", "new_kv_cache", "logits"]);
       cache = step.cache;
@@ -153,7 +156,7 @@ export function createMoondreamRunner(options: MoondreamRunnerOptions): Moondrea
       let cache = image.cache;
       const ids: number[] = [];
       let text = "";
-      while (ids.length < maxTokens) {
+      while (ids.length < maxTokens && cache.positions + (embeds.dims.at(-2) ?? 1) <= maxPositions) {
         signal?.throwIfAborted();
         const step = await decode(embeds, cache, ["logits", "new_kv_cache"]);
         cache = step.cache;
