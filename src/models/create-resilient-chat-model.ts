@@ -45,9 +45,15 @@ export function createResilientChatModel(id: string, targets: (signal?: AbortSig
           part = await iterator.next();
         }
         completed = true;
+      } catch (error) {
+        failure = error;
+        throw error;
       } finally {
         if (!completed) await iterator.return?.();
-        delivered.done(failure ?? (completed ? undefined : new Error("stream abandoned")));
+        // A consumer that stopped reading early (its client left, a barge-in, a tool loop that
+        // had enough) says nothing about the target: a cancel, not a failure.
+        if (completed || failure !== undefined) delivered.done(failure);
+        else delivered.abandon();
       }
     },
   };
