@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
+import { createInspectionCache } from "../residency/create-inspection-cache.ts";
 import type { PrepareLoad, ResidencyHandle, Resident } from "../residency/model-residency.ts";
 import type { ModelInfo } from "../spec/provider.ts";
 import type { VisionModel } from "../spec/vision-model.ts";
@@ -50,18 +51,13 @@ const isMoonfileResident = (model: Resident): model is MoonfileResident => (mode
  */
 export function createMoonfileModels(options: MoonfileModelsOptions): MoonfileModels {
   const modelId = (name: string) => `${options.providerId}/${name}`;
-  const inspections = new Map<string, { key: string; result: MoonfileInspection }>();
-  const versionKey = (file: MoonfileOnDisk) => `${file.path}:${file.sizeBytes}:${file.modifiedMs}`;
-
-  const inspect = async (file: MoonfileOnDisk): Promise<MoonfileInspection> => {
-    const key = versionKey(file);
-    const cached = inspections.get(file.name);
-    if (cached?.key === key) return cached.result;
-    const result = await inspectMoonfile(modelId(file.name), file.path);
-    if (!result.ok) options.logger.warn({ model: modelId(file.name), reason: result.error.message }, "Moondream .mf model skipped");
-    inspections.set(file.name, { key, result });
-    return result;
-  };
+  const inspections = createInspectionCache<MoonfileOnDisk, MoonfileInspection>(
+    (file) => inspectMoonfile(modelId(file.name), file.path),
+    (file, result) => {
+      if (!result.ok) options.logger.warn({ model: modelId(file.name), reason: result.error.message }, "Moondream .mf model skipped");
+    },
+  );
+  const inspect = (file: MoonfileOnDisk) => inspections.inspect(file);
 
   const find = async (name: string) => (await findMoonfiles(options.directories)).find((file) => file.name === name);
 
@@ -113,7 +109,7 @@ export function createMoonfileModels(options: MoonfileModelsOptions): MoonfileMo
           } catch (error) {
             // A graph ONNX Runtime cannot parse, a tokenizer it cannot build: the file is bad, not the request.
             const invalid = visionModelError(modelId(name), file.path, (error as Error).message, error);
-            inspections.set(name, { key: versionKey(file), result: { ok: false, error: invalid } });
+            inspections.remember(file, { ok: false, error: invalid });
             throw invalid;
           }
         },
