@@ -1,6 +1,6 @@
-/** How a codec whose clients speak OpenAI's chat protocol relays to upstreams that speak it too. Types only. */
+/** How a codec relays its client's own body to upstreams that speak the client's protocol natively. Types only. */
 import type { ModelTarget } from "../models/resilience/model-target.ts";
-import type { ChatMessage, OpenAiPassthrough } from "../providers/spec/index.ts";
+import type { ChatMessage, OpenAiPassthrough, Provider } from "../providers/spec/index.ts";
 
 /** The messages after the core took the request's images in; absent when there were none. */
 export interface PreparedImages {
@@ -12,9 +12,15 @@ export interface PreparedImages {
 
 export interface ChatRelay<R> {
   /**
-   * One attempt on a target with an OpenAI-compatible passthrough: the codec sends its client's
-   * own body (only what the core changed rewritten) instead of the core's translation.
-   * `remainingMs` is what is left of the request's deadline.
+   * The raw exchange of a target's provider that speaks the codec's protocol natively (OpenAI
+   * chat: `openAiPassthrough`; Anthropic Messages: `anthropicPassthrough`), or undefined to let the
+   * core translate. `images` is what the core made of the request's images.
+   */
+  passthroughOf(provider: Provider, images: PreparedImages | undefined): OpenAiPassthrough | undefined;
+  /**
+   * One attempt on such a target: the codec sends its client's own body (only what the core
+   * changed rewritten) instead of the core's translation. `remainingMs` is what is left of the
+   * request's deadline.
    */
   attempt(
     passthrough: OpenAiPassthrough,

@@ -24,7 +24,7 @@ export interface ChatCoreOptions {
  * model, checks what it can do (chat, tools, vision), takes the images in (a model that cannot see
  * gets them read by OCR instead), and runs the call through the resilience layer (retries,
  * fallback, breaker) until the first part is ready. Codecs only translate; one whose clients speak
- * OpenAI's chat protocol may relay its own body to OpenAI-compatible upstreams (`relay`).
+ * a protocol an upstream speaks natively may relay its own body there (`relay`).
  */
 export interface ChatCore {
   generate(input: ChatInput, cancellation: Cancellation): Promise<ChatGeneration>;
@@ -185,10 +185,9 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
     const delivered = await registry.call(
       prepared.resolved.targets,
       async (target, remainingMs): Promise<ChatGeneration["result"] | { relayed: R }> => {
+        const native = relay?.passthroughOf(target.provider, prepared.images);
+        if (native !== undefined && relay !== undefined) return relayed(await relay.attempt(native, target, prepared.images, remainingMs));
         const passthrough = target.provider.openAiPassthrough;
-        if (passthrough !== undefined && relay !== undefined) {
-          return relayed(await relay.attempt(passthrough, target, prepared.images, remainingMs));
-        }
         const request = requestFor(prepared, target);
         // OpenAI-compatible upstreams: one whole-reply exchange, no AbortController (see docs/architecture.md).
         if (passthrough !== undefined)
@@ -210,10 +209,8 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
     const delivered = await registry.call(
       prepared.resolved.targets,
       async (target, remainingMs) => {
-        const passthrough = target.provider.openAiPassthrough;
-        if (passthrough !== undefined && relay !== undefined) {
-          return relayed(await relay.attempt(passthrough, target, prepared.images, remainingMs));
-        }
+        const native = relay?.passthroughOf(target.provider, prepared.images);
+        if (native !== undefined && relay !== undefined) return relayed(await relay.attempt(native, target, prepared.images, remainingMs));
         const rest = chatModelOf(target)
           .stream({ ...requestFor(prepared, target), signal })
           [Symbol.asyncIterator]();

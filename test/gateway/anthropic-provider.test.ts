@@ -103,6 +103,30 @@ describe("anthropic provider", () => {
     expect(lastMessagesBody()?.body).toMatchObject({ max_tokens: 32, stream: true });
   });
 
+  it("relays /v1/messages to it natively: the client's body with only model rewritten, the upstream's reply back", async () => {
+    upstream.script({ text: "Relayed." });
+    const client = new Anthropic({ apiKey: "unused", baseURL: station.url, maxRetries: 0 });
+    const message = await client.messages.create({
+      model: "claude/claude-test",
+      max_tokens: 20,
+      metadata: { user_id: "user-7" },
+      messages: [{ role: "user", content: [{ type: "text", text: "Hi", cache_control: { type: "ephemeral" } }] }],
+    });
+    // The upstream's own message id: the reply was relayed, not rebuilt by Station.
+    expect(message.id).toMatch(/^msg_fake/);
+    expect(message.content[0]).toMatchObject({ type: "text", text: "Relayed." });
+    expect(lastMessagesBody()?.body).toEqual({
+      model: "claude-test",
+      max_tokens: 20,
+      metadata: { user_id: "user-7" },
+      messages: [{ role: "user", content: [{ type: "text", text: "Hi", cache_control: { type: "ephemeral" } }] }],
+    });
+    const unknown = await client.messages
+      .create({ model: "claude/claude-missing", max_tokens: 5, messages: [{ role: "user", content: "Hi" }] })
+      .catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(Anthropic.APIError);
+  });
+
   it("ends a stream that the upstream fails midway with an error, and maps upstream refusals", async () => {
     upstream.script({ text: "partial answer", chunkSize: 4, failMidStream: true });
     const failed = await (async () => {

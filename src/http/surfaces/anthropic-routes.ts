@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import { estimateTokens } from "../../chat-core/estimate-tokens.ts";
 import { anthropicErrorBody } from "../../protocols/anthropic/anthropic-error-body.ts";
+import { anthropicMessagesRelay } from "../../protocols/anthropic/anthropic-messages-relay.ts";
 import {
   type AnthropicCountTokensBody,
   type AnthropicMessagesBody,
@@ -44,6 +45,7 @@ export const anthropicRoutes: FastifyPluginAsync<{ station: Station }> = async (
         whole: (generation) => JSON.stringify(toAnthropicMessage(generation.result, body.model)),
         stream: (run) => encodeAnthropicStream(run.parts, body.model),
         errorFrame: anthropicErrorEvent,
+        relay: { protocol: anthropicMessagesRelay, body },
       });
     },
   );

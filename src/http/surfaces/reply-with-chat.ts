@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { type RelayProtocol, StreamedBodyRelay, WholeBodyRelay } from "../../chat-core/body-relay.ts";
 import type { ChatInput } from "../../chat-core/chat-input.ts";
 import type { ChatGeneration, ChatStreamRun } from "../../chat-core/chat-run.ts";
 import type { ChatCore } from "../../chat-core/create-chat-core.ts";
@@ -17,6 +18,8 @@ export interface ChatReplyCodec {
   streamType?: string;
   /** How this protocol ends a stream that fails midway (default: OpenAI's SSE `error` event). */
   errorFrame?: GatewayReply["errorFrame"];
+  /** The client's own body, relayed byte for byte to upstreams that speak the protocol natively. */
+  relay?: { protocol: RelayProtocol<{ model?: string | undefined }>; body: { model?: string | undefined } };
 }
 
 const jsonType = "application/json";
@@ -35,8 +38,16 @@ export async function replyWithChat(
   codec: ChatReplyCodec,
 ): Promise<FastifyReply | undefined> {
   const cancellation = cancelOnDisconnect(reply);
+  const { relay } = codec;
   if (!stream) {
-    const generation = await core.generate(input, cancellation);
+    const generation =
+      relay === undefined
+        ? await core.generate(input, cancellation)
+        : await core.generate(input, cancellation, new WholeBodyRelay(relay.protocol, relay.body, cancellation));
+    if ("relayed" in generation) {
+      const { status, contentType, body } = generation.relayed;
+      return writeGatewayReply(request, reply, { status, contentType, body, upstreamMs: generation.upstreamMs, done: noop });
+    }
     return writeGatewayReply(request, reply, {
       status: 200,
       contentType: codec.wholeType ?? jsonType,
@@ -45,7 +56,21 @@ export async function replyWithChat(
       done: noop,
     });
   }
-  const run = await core.stream(input, cancellation.signal);
+  const run =
+    relay === undefined
+      ? await core.stream(input, cancellation.signal)
+      : await core.stream(input, cancellation.signal, new StreamedBodyRelay(relay.protocol, relay.body, cancellation));
+  if ("relayed" in run) {
+    const contentType = run.relayed.headers["content-type"];
+    return writeGatewayReply(request, reply, {
+      status: run.relayed.statusCode,
+      contentType: typeof contentType === "string" ? contentType : eventStreamType,
+      body: run.relayed.body,
+      upstreamMs: run.upstreamMs,
+      ...(codec.errorFrame === undefined ? {} : { errorFrame: codec.errorFrame }),
+      done: run.done,
+    });
+  }
   return writeGatewayReply(request, reply, {
     status: 200,
     contentType: codec.streamType ?? eventStreamType,

@@ -2,7 +2,7 @@ import type { ProviderConfig } from "../../config/schema.ts";
 import { probeHealth } from "../http/probe-health.ts";
 import { UpstreamClient } from "../http/upstream-client.ts";
 import { memoizeByName } from "../memoize-by-name.ts";
-import type { ModelInfo, Provider } from "../spec/index.ts";
+import type { ModelInfo, OpenAiPassthrough, PassthroughReply, Provider } from "../spec/index.ts";
 import { createAnthropicChatModel } from "./create-anthropic-chat-model.ts";
 
 type AnthropicConfig = Extract<ProviderConfig, { type: "anthropic" }>;
@@ -43,9 +43,17 @@ export function createAnthropicProvider(config: AnthropicConfig): Provider {
     state: "available",
     ...(entry.display_name === undefined ? {} : { metadata: { displayName: entry.display_name } }),
   });
+  const passthrough: OpenAiPassthrough = {
+    post: (path, body, signal, timeoutMs) => client.send({ method: "POST", path, body, signal, timeoutMs }) as Promise<PassthroughReply>,
+    exchange: (path, body, cancellation, timeoutMs) => client.exchange({ method: "POST", path, body, timeoutMs }, cancellation),
+    replyError: (reply, path) => client.replyError(reply.statusCode, reply.headers, reply.body.toString("utf8"), path),
+    statusError: (reply, path) => client.statusError(reply as Parameters<UpstreamClient["statusError"]>[0], path),
+  };
   return {
     id: config.id,
     type: config.type,
+    // /v1/messages relays its clients' bodies here untouched.
+    anthropicPassthrough: passthrough,
     async listModels(signal) {
       const list = await client.json<{ data?: AnthropicModelEntry[] }>("GET", "/models", undefined, signal);
       return (list.data ?? []).filter((entry) => typeof entry.id === "string").map(toModelInfo);

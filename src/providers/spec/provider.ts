@@ -66,6 +66,8 @@ export interface Provider {
   encodeCacheStats?(): EncodeCacheStats;
   /** Fast path for OpenAI-compatible upstreams (the gateway relays bytes instead of re-encoding). */
   readonly openAiPassthrough?: OpenAiPassthrough;
+  /** The same raw exchange for an upstream that speaks Anthropic's Messages API (POST /messages): /v1/messages relays to it. */
+  readonly anthropicPassthrough?: OpenAiPassthrough;
   /** Release sockets, child processes, native memory. */
   close?(): Promise<void>;
 }
