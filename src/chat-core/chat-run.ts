@@ -21,4 +21,6 @@ export interface ChatStreamRun {
   upstreamMs: number;
   /** Reports how delivery ended to the resilience layer. Idempotent. */
   done(error?: unknown): void;
+  /** The consumer stopped reading (a barge-in, a tool loop that had enough): a cancel, not the target's failure. */
+  abandon(): void;
 }

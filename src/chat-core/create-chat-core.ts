@@ -229,6 +229,7 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
       parts: replay(value.first, value.rest),
       upstreamMs,
       done: delivered.done,
+      abandon: delivered.abandon,
     };
   }
 

@@ -10,7 +10,8 @@ export type CoreCallSettings = Pick<ChatInput, "params" | "stationTools">;
  * A ChatModel whose every call is one whole chat-core operation (resolution, capability checks,
  * image intake and the OCR reading for a model that cannot see, resilience): for the loops that
  * call a model round after round (the /api/chat tool loop, realtime responses). As the resilient
- * model does, a stream that cannot open is an `error` part, not a throw.
+ * model does, a stream that cannot open is an `error` part, not a throw, and a stream its consumer
+ * stops reading is a cancel, not the target's failure.
  */
 export function createCoreChatModel(core: ChatCore, modelId: string, settings: CoreCallSettings = {}): ChatModel {
   const inputOf = ({ model: _model, signal: _signal, ...request }: ChatRequest): ChatInput => ({ ...request, ...settings, model: modelId });
@@ -50,7 +51,8 @@ export function createCoreChatModel(core: ChatCore, modelId: string, settings: C
         }
         completed = true;
       } finally {
-        run.done(failure ?? (completed ? undefined : new Error("stream abandoned")));
+        if (failure !== undefined || completed) run.done(failure);
+        else run.abandon();
       }
     },
   };
