@@ -5,6 +5,12 @@ import { redactUrl } from "../storage/redact-url.ts";
 export interface RedisConnections {
   /** For commands: fails fast while Redis is down (a 503 to the caller, never a hung request). */
   commands: Redis;
+  /**
+   * For BullMQ's queues (adding, promoting jobs): fails fast like `commands`, but is not
+   * auto-pipelined. BullMQ defines some eighty scripts on its connection, and ioredis copies
+   * every defined script onto each batch it creates: on `commands` that cost more than it saved.
+   */
+  queueCommands: Redis;
   /** For BullMQ's workers (their blocking wait for jobs is a copy BullMQ makes): each retries for ever and resumes by itself. */
   openBlocking(): Redis;
   /** Round-trip time of a PING, or the reason it failed. */
@@ -19,37 +25,38 @@ export interface RedisConnections {
 export async function connectRedis(url: string, options: { connectTimeoutMs?: number } = {}): Promise<RedisConnections> {
   const location = redactUrl(url);
   const timeout = options.connectTimeoutMs ?? 5000;
-  const commands = new Redis(url, {
+  const failFast = {
     lazyConnect: true,
     connectTimeout: timeout,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
-    // Commands sent in the same tick (several workers settling at once, a job's meta next to
-    // BullMQ's script) go out in one write: each write and read costs Station and Redis CPU.
-    enableAutoPipelining: true,
     // Keep reconnecting after start-up (Redis restarted); each attempt a little later, at most 2 s apart.
-    retryStrategy: (times) => Math.min(times * 100, 2000),
-  });
+    retryStrategy: (times: number) => Math.min(times * 100, 2000),
+  };
+  // Commands sent in the same tick (several workers settling at once) go out in one write:
+  // each write and read costs Station and Redis CPU.
+  const commands = new Redis(url, { ...failFast, enableAutoPipelining: true });
+  const queueCommands = new Redis(url, failFast);
+  queueCommands.on("error", () => undefined);
   commands.on("error", () => undefined);
   try {
     await Promise.race([
-      commands.connect(),
+      Promise.all([commands.connect(), queueCommands.connect()]),
       new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeout} ms`)), timeout).unref()),
     ]);
     await commands.ping();
   } catch (error) {
     commands.disconnect();
+    queueCommands.disconnect();
     throw new ConfigError(`key 'queue.redisUrl': cannot connect to Redis at ${location}: ${(error as Error).message}`);
   }
   const blocking: Redis[] = [];
   return {
     commands,
+    queueCommands,
     openBlocking() {
       const connection = new Redis(url, {
         maxRetriesPerRequest: null,
-        // Several workers completing at once batch their scripts into one write. Only BullMQ
-        // sends on these connections, always after defining its scripts, so no batch lacks them.
-        enableAutoPipelining: true,
         retryStrategy: (times) => Math.min(times * 100, 2000),
       });
       connection.on("error", () => undefined);
@@ -68,6 +75,7 @@ export async function connectRedis(url: string, options: { connectTimeoutMs?: nu
     async close() {
       for (const connection of blocking) connection.disconnect();
       commands.disconnect();
+      queueCommands.disconnect();
     },
   };
 }

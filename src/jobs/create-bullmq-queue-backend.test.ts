@@ -31,7 +31,12 @@ afterAll(() => {
 describeQueueBackendConformance("bullmq (Redis)", async () => {
   const { prefix, clean } = uniqueRedisPrefix();
   const redis = await connectRedis(testRedisUrl);
-  const backend = createBullmqQueueBackend({ redis: redis.commands, blockingConnection: () => redis.openBlocking(), prefix });
+  const backend = createBullmqQueueBackend({
+    redis: redis.commands,
+    queueConnection: redis.queueCommands,
+    blockingConnection: () => redis.openBlocking(),
+    prefix,
+  });
   const clocked = {} as Record<string, unknown>;
   for (const [name, method] of Object.entries(backend)) {
     const at = clockArgument[name as keyof QueueBackend];
@@ -82,7 +87,8 @@ describe("reading a job while it completes", () => {
     const unique = uniqueRedisPrefix();
     clean = unique.clean;
     redis = await connectRedis(testRedisUrl);
-    const commands = redis.commands;
+    // Both of the backend's command connections in one: whichever carries a read, it is seen.
+    const commands = redis.queueCommands;
     const watched = new Proxy(commands, {
       get(target, property, receiver) {
         if (property === "hgetall") {
@@ -106,7 +112,12 @@ describe("reading a job while it completes", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    backend = createBullmqQueueBackend({ redis: watched, blockingConnection: () => redis.openBlocking(), prefix: unique.prefix });
+    backend = createBullmqQueueBackend({
+      redis: watched,
+      queueConnection: watched,
+      blockingConnection: () => redis.openBlocking(),
+      prefix: unique.prefix,
+    });
   });
   afterEach(async () => {
     await backend.close();

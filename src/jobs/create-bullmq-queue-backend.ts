@@ -6,8 +6,10 @@ import type { ClaimedJob, JobError, JobRecord, NewJob, QueueBackend, QueueCounts
 import { toQueueUnavailable } from "./queue-unavailable.ts";
 
 export interface BullmqQueueBackendOptions {
-  /** Commands (fail fast when Redis is down: a submission gets a 503, not a hang). */
+  /** Station's own commands (fail fast when Redis is down: a submission gets a 503, not a hang); auto-pipelined at best. */
   redis: Redis;
+  /** BullMQ's queues' connection (fails fast too); no other commands are sent on it. */
+  queueConnection: Redis;
   /** Opens the connections BullMQ blocks on (the workers' wait for new jobs): they retry for ever. */
   blockingConnection: () => Redis;
   prefix: string;
@@ -86,14 +88,14 @@ const bullStates: Record<string, JobRecord["status"]> = {
  * script (capacity, id, meta) plus BullMQ's add.
  */
 export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): QueueBackend & {
-  /** Resolves once BullMQ's scripts are defined on the connection: before anything else uses it. */
-  ready(): Promise<void>;
   /** Starts BullMQ's stalled-job checkers (jobs of a dead instance go back to waiting). */
   startRecovery(queues: string[]): Promise<void>;
   close(): Promise<void>;
 } {
   const { redis, prefix } = options;
   const scripts = redis as Redis & StationScripts;
+  // Defined before anything is sent through this backend: an auto-pipelined batch created
+  // before a script is defined lacks it, and ioredis then fails the whole batch.
   if (!("stationReserveSlot" in redis)) {
     redis.defineCommand("stationReserveSlot", { numberOfKeys: 9, lua: reserveSlotScript });
     redis.defineCommand("stationClearLease", { numberOfKeys: 2, lua: clearLeaseScript });
@@ -105,19 +107,10 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
   const queues = new Map<string, Queue>();
   const workers = new Map<string, Worker>();
   const held = new Map<string, Held>();
-  // BullMQ defines its scripts on a connection when the first Queue on it connects. A command
-  // ioredis auto-pipelined just before joins a batch created without them, and a BullMQ call
-  // landing in that batch then fails it whole (an uncaught TypeError in ioredis). So they are
-  // defined once, first, and every method waits for that.
-  const scriptHolder = new Queue("station-scripts", { connection: redis, prefix, skipVersionCheck: true });
-  const scriptsDefined = scriptHolder.waitUntilReady();
-  // Redis going away reaches callers as 503s from the methods; BullMQ would print it besides.
-  scriptHolder.on("error", () => undefined);
-
   const queueFor = (name: string): Queue => {
     let queue = queues.get(name);
     if (queue === undefined) {
-      queue = new Queue(name, { connection: redis, prefix, skipVersionCheck: true });
+      queue = new Queue(name, { connection: options.queueConnection, prefix, skipVersionCheck: true });
       queue.on("error", () => undefined);
       queues.set(name, queue);
     }
@@ -563,9 +556,6 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       const unique = new Map(rows.map((row) => [`${row.deliveryId}:${row.attempt}`, row]));
       return [...unique.values()].sort((a, b) => a.attemptedAt - b.attemptedAt || a.attempt - b.attempt);
     },
-    async ready() {
-      await scriptsDefined;
-    },
     async startRecovery(names) {
       for (const name of names) {
         const worker = workerFor(name);
@@ -574,21 +564,20 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     },
     async close() {
       await Promise.all([...workers.values()].map((worker) => worker.close(true)));
-      await Promise.all([...queues.values(), scriptHolder].map((queue) => queue.close()));
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
     },
   };
-  return wrapErrors(backend, scriptsDefined);
+  return wrapErrors(backend);
 }
 
-/** Redis failures (down, unreachable, timed out) leave every method as a 503 queue_unavailable; each waits for `first`. */
-function wrapErrors<T extends object>(backend: T, first: Promise<unknown>): T {
+/** Redis failures (down, unreachable, timed out) leave every method as a 503 queue_unavailable. */
+function wrapErrors<T extends object>(backend: T): T {
   const wrapped = {} as Record<string, unknown>;
   for (const [name, value] of Object.entries(backend)) {
     wrapped[name] =
       typeof value === "function"
         ? async (...args: unknown[]) => {
             try {
-              await first;
               return await (value as (...inner: unknown[]) => Promise<unknown>)(...args);
             } catch (error) {
               throw toQueueUnavailable(error);

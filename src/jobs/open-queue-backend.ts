@@ -40,6 +40,7 @@ export async function openQueueBackend(config: StationConfig, database: Database
     const redis = await connectRedis(queue.redisUrl);
     const backend = createBullmqQueueBackend({
       redis: redis.commands,
+      queueConnection: redis.queueCommands,
       blockingConnection: () => redis.openBlocking(),
       prefix: queue.prefix,
       parkMs: queue.leaseMs,
@@ -48,7 +49,6 @@ export async function openQueueBackend(config: StationConfig, database: Database
       instanceName: `${hostname()}:${process.pid}`,
       leaseMs: queue.leaseMs,
     });
-    await backend.ready();
     return {
       backend,
       sessionLock: createRedisSessionLock(redis.commands, queue.prefix),
