@@ -178,7 +178,9 @@ describe("open connections", () => {
     const url = station.url;
     const status = await eventually(async () => {
       try {
-        return (await fetch(`${url}/health`)).status;
+        // An attempt that races the server's close can be dropped on arrival while undici waits
+        // on it: each attempt gets its own short deadline.
+        return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })).status;
       } catch {
         return undefined; // the server has not seen the close yet
       }
