@@ -1,8 +1,9 @@
 import type { ProviderConfig } from "../../config/schema.ts";
+import { createPassthrough } from "../http/create-passthrough.ts";
 import { probeHealth } from "../http/probe-health.ts";
 import { UpstreamClient } from "../http/upstream-client.ts";
 import { memoizeByName } from "../memoize-by-name.ts";
-import type { ModelInfo, OpenAiPassthrough, PassthroughReply, Provider } from "../spec/index.ts";
+import type { ModelInfo, Provider } from "../spec/index.ts";
 import { createAnthropicChatModel } from "./create-anthropic-chat-model.ts";
 
 type AnthropicConfig = Extract<ProviderConfig, { type: "anthropic" }>;
@@ -43,12 +44,7 @@ export function createAnthropicProvider(config: AnthropicConfig): Provider {
     state: "available",
     ...(entry.display_name === undefined ? {} : { metadata: { displayName: entry.display_name } }),
   });
-  const passthrough: OpenAiPassthrough = {
-    post: (path, body, signal, timeoutMs) => client.send({ method: "POST", path, body, signal, timeoutMs }) as Promise<PassthroughReply>,
-    exchange: (path, body, cancellation, timeoutMs) => client.exchange({ method: "POST", path, body, timeoutMs }, cancellation),
-    replyError: (reply, path) => client.replyError(reply.statusCode, reply.headers, reply.body.toString("utf8"), path),
-    statusError: (reply, path) => client.statusError(reply as Parameters<UpstreamClient["statusError"]>[0], path),
-  };
+  const passthrough = createPassthrough(client);
   return {
     id: config.id,
     type: config.type,

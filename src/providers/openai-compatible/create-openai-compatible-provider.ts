@@ -1,16 +1,9 @@
 import type { ProviderConfig } from "../../config/schema.ts";
+import { createPassthrough } from "../http/create-passthrough.ts";
 import { probeHealth } from "../http/probe-health.ts";
 import { UpstreamClient } from "../http/upstream-client.ts";
 import { memoizeByName } from "../memoize-by-name.ts";
-import type {
-  Capability,
-  EmbeddingModel,
-  ModelInfo,
-  OpenAiPassthrough,
-  PassthroughReply,
-  Provider,
-  ProviderHealth,
-} from "../spec/index.ts";
+import type { Capability, EmbeddingModel, ModelInfo, Provider, ProviderHealth } from "../spec/index.ts";
 import { createOpenAiChatModel } from "./create-openai-chat-model.ts";
 import { createOpenAiImageModel } from "./create-openai-image-model.ts";
 import { createOpenAiSpeechModel } from "./create-openai-speech-model.ts";
@@ -61,12 +54,7 @@ export function createOpenAiCompatibleProvider(config: RemoteProviderConfig, opt
     ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
   });
 
-  const passthrough: OpenAiPassthrough = {
-    post: (path, body, signal, timeoutMs) => client.send({ method: "POST", path, body, signal, timeoutMs }) as Promise<PassthroughReply>,
-    exchange: (path, body, cancellation, timeoutMs) => client.exchange({ method: "POST", path, body, timeoutMs }, cancellation),
-    replyError: (reply, path) => client.replyError(reply.statusCode, reply.headers, reply.body.toString("utf8"), path),
-    statusError: (reply, path) => client.statusError(reply as Parameters<UpstreamClient["statusError"]>[0], path),
-  };
+  const passthrough = createPassthrough(client);
 
   // What reaches /images/generations beyond OpenAI's own parameters; only `openai` providers choose.
   const imageDialect = (config.type === "openai" ? config.imageParameters : undefined) ?? "openai";
