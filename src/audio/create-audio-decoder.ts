@@ -82,7 +82,7 @@ export function createAudioDecoder(options: AudioDecoderOptions): AudioDecoder {
         if (wav === undefined) samples = await decodeWithFfmpeg(data, signal);
         else {
           checkDuration(wav.samples.length / wav.sampleRate);
-          samples = resample(wav.samples, wav.sampleRate, modelSampleRate);
+          samples = resample(wav.samples, wav.sampleRate, modelSampleRate, wav.scale);
         }
       } else samples = await decodeWithFfmpeg(data, signal);
       const durationSeconds = samples.length / modelSampleRate;
@@ -113,7 +113,7 @@ export function createAudioDecoder(options: AudioDecoderOptions): AudioDecoder {
  * loops, 16-bit mono, the common case, straight from an Int16Array); other encodings (ADPCM,
  * A-law, ...) return undefined and go to ffmpeg.
  */
-function decodeWav(data: Uint8Array): { samples: Float32Array; sampleRate: number } | undefined {
+function decodeWav(data: Uint8Array): { samples: Float32Array | Int16Array; sampleRate: number; scale: number } | undefined {
   let wav: WavContainer;
   try {
     wav = readWavContainer(data);
@@ -136,14 +136,13 @@ function decodeWav(data: Uint8Array): { samples: Float32Array; sampleRate: numbe
     );
   const frames = Math.floor(bytes.byteLength / frameBytes);
   if (frames === 0) throw badAudio("The WAV file holds no audio samples", "empty_audio");
-  const samples = new Float32Array(frames);
   if (bits === 16 && channels === 1 && !isFloat) {
-    // Int16Array needs an even offset; a copy of the bytes is cheaper than DataView reads.
+    // Int16Array needs an even offset; a copy of the bytes is cheaper than DataView reads. The
+    // resampler scales it to floats as it goes: no float copy of the whole file at its own rate.
     const aligned = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice(0, frames * 2);
-    const pcm = new Int16Array(aligned.buffer, aligned.byteOffset, frames);
-    for (let frame = 0; frame < frames; frame++) samples[frame] = (pcm[frame] as number) / 32768;
-    return { samples, sampleRate };
+    return { samples: new Int16Array(aligned.buffer, aligned.byteOffset, frames), sampleRate, scale: 1 / 32768 };
   }
+  const samples = new Float32Array(frames);
   const view = new DataView(bytes.buffer, bytes.byteOffset, frames * frameBytes);
   const read = sampleReader(view, bits, isFloat);
   for (let frame = 0; frame < frames; frame++) {
@@ -151,7 +150,7 @@ function decodeWav(data: Uint8Array): { samples: Float32Array; sampleRate: numbe
     for (let channel = 0; channel < channels; channel++) sum += read(frame * frameBytes + (channel * bits) / 8);
     samples[frame] = sum / channels;
   }
-  return { samples, sampleRate };
+  return { samples, sampleRate, scale: 1 };
 }
 
 function sampleReader(view: DataView, bits: number, isFloat: boolean): (offset: number) => number {
