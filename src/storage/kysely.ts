@@ -10,6 +10,6 @@ import type * as KyselyModule from "kysely";
  */
 const kysely = createRequire(import.meta.url)("kysely") as typeof KyselyModule;
 
-export const { Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql } = kysely;
+export const { CompiledQuery, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql } = kysely;
 export const Kysely = kysely.Kysely;
 export type Kysely<Tables> = KyselyModule.Kysely<Tables>;

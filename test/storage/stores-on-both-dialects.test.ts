@@ -146,6 +146,26 @@ describe.each(testDialects)("stores on $dialect", ({ dialect, open }) => {
     expect(await store.get("resp_2")).toBeUndefined();
   });
 
+  it("stored responses saved together: one batch, each readable once its save resolves, a repeated id keeps its first inputs", async () => {
+    const store = new ResponseStore(database.kysely);
+    const item = (text: string) => ({ type: "message", role: "user", content: [{ type: "input_text", text }] });
+    const save = (id: string, input: string, output: string, previousResponseId: string | null = null) =>
+      store.save({ id, previousResponseId, inputItems: [item(input)] as never, response: { output: [item(output)] } as never });
+    await Promise.all([save("batch_1", "a", "b"), save("batch_2", "c", "d", "batch_1"), save("batch_1", "x", "e", "batch_2")]);
+    expect(await store.get("batch_1")).toEqual({
+      id: "batch_1",
+      previousResponseId: null,
+      inputItems: [item("a")],
+      response: { output: [item("e")] },
+    });
+    expect((await store.history("batch_2")).map((entry) => (entry as unknown as { content: { text: string }[] }).content[0]?.text)).toEqual(
+      ["a", "e", "c", "d"],
+    );
+    await save("batch_2", "y", "f");
+    expect((await store.get("batch_2"))?.response).toEqual({ output: [item("f")] });
+    expect((await store.get("batch_2"))?.previousResponseId).toBe("batch_1");
+  });
+
   it("model aliases: put, replace, list in order, delete", async () => {
     const store = new ModelAliasStore(database.kysely);
     await store.put("mine:latest", "local/tiny");

@@ -1,5 +1,6 @@
 import { StationError } from "../../errors/station-error.ts";
 import type { StationDatabase } from "../../storage/database.ts";
+import { CompiledQuery } from "../../storage/kysely.ts";
 import type { ResponseItem } from "./response-items.ts";
 
 export interface StoredResponse {
@@ -9,30 +10,73 @@ export interface StoredResponse {
   response: Record<string, unknown> & { output: ResponseItem[] };
 }
 
+/** Batch sizes whose compiled insert is kept: building and compiling it through Kysely cost more than SQLite's insert. */
+const cachedBatchSizes = 32;
+
 /** How many earlier responses a `previous_response_id` chain may reach back (a loop guard). */
 const maxChainLength = 1000;
 
-/** Stored responses (`store: true`, the default) in Station's database, through Kysely. */
+interface ResponseRow {
+  id: string;
+  previous_response_id: string | null;
+  input_items: string;
+  response: string;
+  created_at: number;
+}
+
+/**
+ * Stored responses (`store: true`, the default) in Station's database, through Kysely.
+ * Saves made in the same turn of the event loop go in as one multi-row insert (one transaction):
+ * under concurrency a commit per response was most of a stored response's CPU. Each save still
+ * resolves only once its row is committed, so a reply sent after it can be read back at once.
+ */
 export class ResponseStore {
   private readonly db: StationDatabase;
+  private readonly pending = new Map<string, ResponseRow>();
+  private batch: Promise<void> | undefined;
+  private readonly compiledInserts = new Map<number, string>();
 
   constructor(database: StationDatabase) {
     this.db = database;
   }
 
-  async save(stored: StoredResponse): Promise<void> {
-    const row = {
-      id: stored.id,
-      previous_response_id: stored.previousResponseId,
-      input_items: JSON.stringify(stored.inputItems),
-      response: JSON.stringify(stored.response),
-      created_at: Date.now(),
-    };
-    await this.db
+  save(stored: StoredResponse): Promise<void> {
+    const response = JSON.stringify(stored.response);
+    const waiting = this.pending.get(stored.id);
+    // A second save of the same id before the first is written only replaces the response, as the upsert does.
+    if (waiting !== undefined) waiting.response = response;
+    else {
+      this.pending.set(stored.id, {
+        id: stored.id,
+        previous_response_id: stored.previousResponseId,
+        input_items: JSON.stringify(stored.inputItems),
+        response,
+        created_at: Date.now(),
+      });
+    }
+    this.batch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writePending());
+    return this.batch;
+  }
+
+  private async writePending(): Promise<void> {
+    const rows = [...this.pending.values()];
+    this.pending.clear();
+    this.batch = undefined;
+    let sqlText = this.compiledInserts.get(rows.length);
+    if (sqlText === undefined) {
+      sqlText = this.insert(rows).compile().sql;
+      if (rows.length <= cachedBatchSizes) this.compiledInserts.set(rows.length, sqlText);
+    }
+    // The parameters in the order the compiled insert takes them: row by row, columns as in ResponseRow.
+    const parameters = rows.flatMap((row) => [row.id, row.previous_response_id, row.input_items, row.response, row.created_at]);
+    await this.db.executeQuery(CompiledQuery.raw(sqlText, parameters));
+  }
+
+  private insert(rows: ResponseRow[]) {
+    return this.db
       .insertInto("responses")
-      .values(row)
-      .onConflict((conflict) => conflict.column("id").doUpdateSet({ response: row.response }))
-      .execute();
+      .values(rows)
+      .onConflict((conflict) => conflict.column("id").doUpdateSet((update) => ({ response: update.ref("excluded.response") })));
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {
