@@ -46,18 +46,26 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
         status: "in_progress",
         output: [],
       };
+      const saveObject = async (response: Record<string, unknown>, json: string): Promise<void> => {
+        if (body.store === false) return;
+        const stored = response as Record<string, unknown> & { output: ResponseItem[] };
+        await store.save({ id: state.id, previousResponseId: body.previous_response_id ?? null, inputItems, response: stored }, json);
+      };
       const save = async (finished: ResponseState): Promise<void> => {
         if (body.store === false) return;
-        const response = toResponseObject(finished, body) as Record<string, unknown> & { output: ResponseItem[] };
-        await store.save({ id: finished.id, previousResponseId: body.previous_response_id ?? null, inputItems, response });
+        const response = toResponseObject(finished, body);
+        await saveObject(response, JSON.stringify(response));
       };
       return replyWithChat(request, reply, core, input, body.stream === true, {
         whole: async (generation) => {
           state.output = toOutputItems(generation.result);
           state.usage = generation.result.usage;
           state.status = generation.result.finishReason === "length" ? "incomplete" : "completed";
-          await save(state);
-          return JSON.stringify(toResponseObject(state, body));
+          // One object and one serialization serve both the store and the reply.
+          const response = toResponseObject(state, body);
+          const json = JSON.stringify(response);
+          await saveObject(response, json);
+          return json;
         },
         stream: (run) => encodeResponsesStream(run.parts, { body, state, onEnd: save, fail: run.done }),
       });

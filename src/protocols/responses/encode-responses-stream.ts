@@ -29,11 +29,16 @@ export interface ResponsesStreamOptions {
 export async function* encodeResponsesStream(parts: AsyncIterable<StreamPart>, options: ResponsesStreamOptions): AsyncGenerator<string> {
   const { body, state } = options;
   let sequence = 0;
-  // Events are built as literals: on Node 20 a spread followed by more keys (`{ ...at, text }`) cost ~1 µs per object.
+  // The same bytes as JSON.stringify({ type, sequence_number, ...data }) (data always has a key),
+  // without copying each event's fields into another object first.
   const event = (type: string, data: Record<string, unknown>): string =>
-    `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`;
+    `event: ${type}\ndata: {"type":${JSON.stringify(type)},"sequence_number":${sequence++},${JSON.stringify(data).slice(1)}\n\n`;
   const snapshot = () => toResponseObject(state, body);
-  yield event("response.created", { response: snapshot() }) + event("response.in_progress", { response: snapshot() });
+  const withResponse = (type: string, response: string): string =>
+    `event: ${type}\ndata: {"type":${JSON.stringify(type)},"sequence_number":${sequence++},"response":${response}}\n\n`;
+  // Nothing changes between these two events: one snapshot, serialized once.
+  const started = JSON.stringify(snapshot());
+  yield withResponse("response.created", started) + withResponse("response.in_progress", started);
 
   let open: Open | undefined;
   const close = (): string => {

@@ -40,8 +40,9 @@ export class ResponseStore {
     this.db = database;
   }
 
-  save(stored: StoredResponse): Promise<void> {
-    const response = JSON.stringify(stored.response);
+  /** `responseJson`: `stored.response` already serialized, where the caller has it. */
+  save(stored: StoredResponse, responseJson?: string): Promise<void> {
+    const response = responseJson ?? JSON.stringify(stored.response);
     const waiting = this.pending.get(stored.id);
     // A second save of the same id before the first is written only replaces the response, as the upsert does.
     if (waiting !== undefined) waiting.response = response;
