@@ -64,6 +64,8 @@ export const providerSchema = z.discriminatedUnion("type", [
     type: z.literal("openai"),
     /** How image options beyond OpenAI's (steps, scheduler, seed, ...) reach /images/generations. */
     imageParameters: z.enum(["openai", "diffusers", "sd-cpp"]).default("openai"),
+    /** The server has OpenAI's Responses API (POST /responses): /v1/responses relays to it natively. Most compatible servers lack it. */
+    responses: z.boolean().default(false),
   }),
   z.strictObject({ ...remoteBase, type: z.literal("openrouter") }),
   z.strictObject({ ...remoteBase, type: z.literal("lmstudio") }),

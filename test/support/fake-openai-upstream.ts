@@ -1,6 +1,7 @@
 /**
  * A fake OpenAI-compatible server (OpenAI, vLLM, llama.cpp server, LM Studio /v1) that speaks the
  * wire format byte for byte: chat completions (JSON and SSE, tool-call deltas, usage chunks),
+ * Responses (POST /responses, JSON and its event stream: see fake-responses-reply.ts),
  * embeddings (float and base64), image generations and the model list. Faults can be queued to
  * exercise retries, fallback and cooldown.
  *
@@ -15,6 +16,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { fakeResponseEvents, fakeResponseObject } from "./fake-responses-reply.ts";
 
 export interface FakeToolCall {
   id: string;
@@ -197,6 +199,17 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
       if (body.stream === true) return streamChat(response, body, dieAfter);
       if (dieAfter !== undefined) return sendHalfThenDie(response, chatCompletion(body));
       return sendJson(response, 200, chatCompletion(body));
+    }
+    if (method === "POST" && route === "/responses" && body !== undefined) {
+      const model = String(body.model);
+      if (!models.includes(model)) return sendJson(response, 404, notFound(model));
+      const { text } = replyFor(body);
+      const id = `resp_fake${++sequence}`;
+      if (body.stream !== true) return sendJson(response, 200, fakeResponseObject(id, body, text, "completed"));
+      response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+      for (const event of fakeResponseEvents(id, body, text, chatScript.chunkSize ?? 4)) response.write(event);
+      response.end();
+      return;
     }
     if (method === "POST" && route === "/embeddings" && body !== undefined) {
       return sendJson(response, 200, embeddings(body));

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import type { ModelTarget } from "../../models/resilience/model-target.ts";
 import { encodeResponsesStream } from "../../protocols/responses/encode-responses-stream.ts";
 import { fromResponsesRequest } from "../../protocols/responses/from-responses-request.ts";
 import { itemId, type ResponseItem, toInputItems, toOutputItems } from "../../protocols/responses/response-items.ts";
+import { responsesRelay } from "../../protocols/responses/responses-relay.ts";
 import { inputItemsQuerySchema, type ResponsesBody, responsesBodySchema } from "../../protocols/responses/responses-schemas.ts";
 import { type ResponseState, toResponseObject } from "../../protocols/responses/to-response-object.ts";
 import { toJsonSchema } from "../../protocols/to-json-schema.ts";
@@ -16,10 +18,18 @@ import { replyWithChat } from "./reply-with-chat.ts";
 const responsesJsonSchema = () => toJsonSchema(responsesBodySchema);
 const idParams = z.object({ id: z.string().min(1) });
 
+const relaysNatively = (target: ModelTarget): boolean => target.provider.responsesPassthrough !== undefined;
+
+function hasImages(items: readonly ResponseItem[]): boolean {
+  return items.some((item) => Array.isArray(item.content) && item.content.some((part: { type?: unknown }) => part.type === "input_image"));
+}
+
 /**
  * OpenAI's Responses API over any model: POST /v1/responses (JSON or its event stream), and for
  * stored responses GET and DELETE /v1/responses/{id} and GET /v1/responses/{id}/input_items.
- * `previous_response_id` continues a stored conversation. Errors in OpenAI's shape.
+ * `previous_response_id` continues a stored conversation. Errors in OpenAI's shape. To an `openai`
+ * provider with `responses: true` a request Station need not translate (no images, no previous
+ * response Station stored) is relayed natively; such a response is the upstream's, not stored here.
  */
 export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (fastify, { station }) => {
   registerSurfaceErrors(fastify, (error) => errorBody("openai", error));
@@ -36,9 +46,18 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
     async (request, reply: FastifyReply) => {
       const body = request.body as ResponsesBody;
       const inputItems = toInputItems(body.input);
-      const earlier = body.previous_response_id == null ? [] : await store.history(body.previous_response_id);
+      const { modelId, resolved } = await core.resolve(body.model);
+      const previousId = body.previous_response_id;
+      // A previous response Station did not store may be a relaying upstream's own: relayed with it, when every target relays.
+      const upstreamsOwn =
+        previousId != null &&
+        resolved.targets.every(relaysNatively) &&
+        !hasImages(inputItems) &&
+        (await store.get(previousId)) === undefined;
+      const earlier = previousId == null || upstreamsOwn ? [] : await store.history(previousId);
       const input = fromResponsesRequest(body, [...earlier, ...inputItems]);
-      const { modelId } = await core.resolve(body.model);
+      const relay =
+        (previousId == null && resolved.targets.some(relaysNatively)) || upstreamsOwn ? { protocol: responsesRelay, body } : undefined;
       const state: ResponseState = {
         id: itemId("resp"),
         createdAt: Math.floor(Date.now() / 1000),
@@ -68,6 +87,7 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
           return json;
         },
         stream: (run) => encodeResponsesStream(run.parts, { body, state, onEnd: save, fail: run.done }),
+        ...(relay === undefined ? {} : { relay }),
       });
     },
   );

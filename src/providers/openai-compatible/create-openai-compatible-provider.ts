@@ -63,6 +63,8 @@ export function createOpenAiCompatibleProvider(config: RemoteProviderConfig, opt
     id: config.id,
     type: config.type,
     openAiPassthrough: passthrough,
+    // Only an `openai` provider that says its server has /responses: most compatible servers do not.
+    ...(config.type === "openai" && config.responses ? { responsesPassthrough: passthrough } : {}),
     async listModels(signal) {
       const list = await client.json<{ data?: OpenAiModelEntry[] }>("GET", "/models", undefined, signal);
       return (list.data ?? []).map((entry) => toModelInfo(config.id, entry));

@@ -68,6 +68,8 @@ export interface Provider {
   readonly openAiPassthrough?: OpenAiPassthrough;
   /** The same raw exchange for an upstream that speaks Anthropic's Messages API (POST /messages): /v1/messages relays to it. */
   readonly anthropicPassthrough?: OpenAiPassthrough;
+  /** The same raw exchange for an upstream that has OpenAI's Responses API (POST /responses): /v1/responses relays to it. */
+  readonly responsesPassthrough?: OpenAiPassthrough;
   /** Release sockets, child processes, native memory. */
   close?(): Promise<void>;
 }
