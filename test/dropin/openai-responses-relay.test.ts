@@ -86,6 +86,39 @@ describe("OpenAI Responses native relay", () => {
     expect(requestsTo("/v1/responses").at(-1)?.body).toEqual({ model: "gpt-test", input: "Hi", stream: true });
   });
 
+  it("ends a relayed stream cut midway with the Responses error event, which the official client raises", async () => {
+    upstream.script({ text: "Cut short here", chunkSize: 4 });
+    upstream.fail({ kind: "die-midway", afterChunks: 5 });
+    const stream = await client.responses.create({ model: "native/gpt-test", input: "Hi", stream: true });
+    const seen: string[] = [];
+    const failure = await (async () => {
+      for await (const event of stream) seen.push(event.type);
+    })().catch((error: unknown) => error);
+    expect(seen.slice(0, 5)).toEqual([
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.content_part.added",
+      "response.output_text.delta",
+    ]);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect((failure as InstanceType<typeof OpenAI.APIError>).message).toMatch(/upstream/i);
+
+    upstream.fail({ kind: "die-midway", afterChunks: 5 });
+    const raw = await fetch(`${station.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "native/gpt-test", input: "Hi", stream: true }),
+    });
+    const frames = (await raw.text()).split("\n\n").filter((frame) => frame.trim() !== "");
+    const last = frames.at(-1) ?? "";
+    expect(last.startsWith("event: error\ndata: ")).toBe(true);
+    const data = JSON.parse(last.slice("event: error\ndata: ".length)) as { type: string; error: { code: string; message: string } };
+    expect(data.type).toBe("error");
+    expect(data.error.code).toBeTruthy();
+    expect(data.error.message).toMatch(/upstream/i);
+  });
+
   it("retries a failed relay through the resilience layer", async () => {
     upstream.script({ text: "After a retry." });
     const before = requestsTo("/v1/responses").length;

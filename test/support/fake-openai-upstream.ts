@@ -207,7 +207,15 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
       const id = `resp_fake${++sequence}`;
       if (body.stream !== true) return sendJson(response, 200, fakeResponseObject(id, body, text, "completed"));
       response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
-      for (const event of fakeResponseEvents(id, body, text, chatScript.chunkSize ?? 4)) response.write(event);
+      const events = fakeResponseEvents(id, body, text, chatScript.chunkSize ?? 4);
+      if (fault?.kind === "die-midway") {
+        // Before dying, make sure the events really left: the client must see a stream cut midway.
+        for (const event of events.slice(0, fault.afterChunks)) await new Promise((resolve) => response.write(event, resolve));
+        await delay(20);
+        response.socket?.destroy();
+        return;
+      }
+      for (const event of events) response.write(event);
       response.end();
       return;
     }

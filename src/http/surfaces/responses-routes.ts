@@ -5,6 +5,7 @@ import type { ModelTarget } from "../../models/resilience/model-target.ts";
 import { encodeResponsesStream } from "../../protocols/responses/encode-responses-stream.ts";
 import { fromResponsesRequest } from "../../protocols/responses/from-responses-request.ts";
 import { itemId, type ResponseItem, toInputItems, toOutputItems } from "../../protocols/responses/response-items.ts";
+import { responsesErrorEvent } from "../../protocols/responses/responses-error-event.ts";
 import { responsesRelay } from "../../protocols/responses/responses-relay.ts";
 import { inputItemsQuerySchema, type ResponsesBody, responsesBodySchema } from "../../protocols/responses/responses-schemas.ts";
 import { type ResponseState, toResponseObject } from "../../protocols/responses/to-response-object.ts";
@@ -87,6 +88,7 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
           return json;
         },
         stream: (run) => encodeResponsesStream(run.parts, { body, state, onEnd: save, fail: run.done }),
+        errorFrame: responsesErrorEvent,
         ...(relay === undefined ? {} : { relay }),
       });
     },
