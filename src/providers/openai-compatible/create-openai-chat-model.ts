@@ -33,6 +33,11 @@ interface OpenAiChunk {
   error?: unknown;
 }
 
+/** Whether the upstream has sent the whole body (Node's readable state: no more chunks will come). */
+function bodyAtEnd(body: object): boolean {
+  return (body as { _readableState?: { ended?: boolean } })._readableState?.ended === true;
+}
+
 /** A chat model behind an OpenAI-compatible `/chat/completions`. */
 export function createOpenAiChatModel(client: UpstreamClient, providerId: string, modelName: string): ChatModel {
   return {
@@ -71,8 +76,16 @@ export function createOpenAiChatModel(client: UpstreamClient, providerId: string
       let finishReason: string | null | undefined;
       let usage: OpenAiUsage | null | undefined;
       try {
+        let done = false;
         for await (const data of serverSentEventData(response.body)) {
-          if (data === "[DONE]") break;
+          if (done) continue;
+          if (data === "[DONE]") {
+            // Leaving the loop before the body's end is emitted makes Node destroy it with an
+            // AbortError, stack trace and all (~10 µs a stream); a body already at its end is read out instead.
+            if (!bodyAtEnd(response.body)) break;
+            done = true;
+            continue;
+          }
           let chunk: OpenAiChunk;
           try {
             chunk = JSON.parse(data) as OpenAiChunk;
