@@ -146,7 +146,14 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
           done: true,
         };
       }
-      return converse(request, reply, "chat", fromOllamaChat(body, models.resolveName(body.model)), body.stream !== false, body.model);
+      return converse(
+        request,
+        reply,
+        "chat",
+        fromOllamaChat(body, await models.resolveFreshName(body.model)),
+        body.stream !== false,
+        body.model,
+      );
     },
   );
 
@@ -172,7 +179,7 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
       const contextOf = continues
         ? (response: string) => encodeGenerateContext([...earlier, { prompt: body.prompt, response }])
         : undefined;
-      const input = fromOllamaGenerate(body, models.resolveName(body.model), earlier);
+      const input = fromOllamaGenerate(body, await models.resolveFreshName(body.model), earlier);
       return converse(request, reply, "generate", input, body.stream !== false, body.model, contextOf);
     },
   );
@@ -185,7 +192,7 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
       const body = request.body;
       const result = (await embeddings(
         {
-          model: models.resolveName(body.model),
+          model: await models.resolveFreshName(body.model),
           input: body.input,
           ...(body.dimensions === undefined ? {} : { dimensions: body.dimensions }),
         },
@@ -206,7 +213,10 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
     { schema: { tags, summary: "One embedding (Ollama's older endpoint)", body: ollamaEmbeddingsBodySchema } },
     async (request, reply) => {
       const body = request.body;
-      const result = (await embeddings({ model: models.resolveName(body.model), input: body.prompt }, abortOnDisconnect(reply))) as {
+      const result = (await embeddings(
+        { model: await models.resolveFreshName(body.model), input: body.prompt },
+        abortOnDisconnect(reply),
+      )) as {
         data: { embedding: number[] }[];
       };
       return { embedding: result.data[0]?.embedding ?? [] };

@@ -49,6 +49,16 @@ export class OllamaModels {
     return nameCandidates(name).find((candidate) => !candidate.endsWith(":latest")) ?? name;
   }
 
+  /**
+   * `resolveName` for a request that is about to run: a name that is neither an alias here nor a
+   * model the registry knows reads the stored aliases again first (another instance may have made it).
+   */
+  async resolveFreshName(name: string): Promise<string> {
+    const known = nameCandidates(name).some((candidate) => this.aliases.has(candidate) || this.registry.lookup(candidate) !== undefined);
+    if (!known) await this.load();
+    return this.resolveName(name);
+  }
+
   /** Reads the stored aliases again (start-up, /api/tags, and before a name is declared unknown). */
   async load(): Promise<void> {
     const entries = await this.store.all();
