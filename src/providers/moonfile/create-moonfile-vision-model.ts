@@ -1,6 +1,6 @@
 import type { VisionModel, VisionRequestBase } from "../spec/vision-model.ts";
+import { streamFromCallback } from "../stream-from-callback.ts";
 import type { MoonfileResident } from "./start-moonfile-worker.ts";
-import { streamFromCallback } from "./stream-from-callback.ts";
 
 export interface MoonfileVisionModelOptions {
   id: string;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { BoundingBox, CaptionLength, Point, VisionModel, VisionRequestBase } from "../spec/vision-model.ts";
+import { streamFromCallback } from "../stream-from-callback.ts";
 import type { Florence2Answer, Florence2Task } from "./load-florence2.ts";
 
 export interface Florence2VisionModelOptions {
@@ -26,49 +27,17 @@ const withoutLocations = (text: string) => text.replace(/<loc_\d+>/g, "");
  * get short, caption-like answers), detect by phrase grounding, point at the centres of the boxes.
  */
 export function createFlorence2VisionModel(options: Florence2VisionModelOptions): VisionModel {
-  async function* stream(request: VisionRequestBase, task: string, input?: string): AsyncIterable<string> {
-    const chunks: string[] = [];
-    let wake: (() => void) | undefined;
-    let finished = false;
-    let failure: unknown;
-    const running = options
-      .run({
+  const stream = (request: VisionRequestBase, task: string, input?: string): AsyncIterable<string> =>
+    streamFromCallback((onText) =>
+      options.run({
         task,
         ...(input === undefined ? {} : { input }),
         image: request.image,
         contentHash: request.contentHash,
         signal: request.signal,
-        onText: (text) => {
-          const clean = withoutLocations(text);
-          if (clean !== "") chunks.push(clean);
-          wake?.();
-        },
-      })
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          failure = error;
-        },
-      )
-      .finally(() => {
-        finished = true;
-        wake?.();
-      });
-    while (true) {
-      const next = chunks.shift();
-      if (next !== undefined) {
-        yield next;
-        continue;
-      }
-      if (finished) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-      wake = undefined;
-    }
-    await running;
-    if (failure !== undefined) throw failure;
-  }
+        onText: (text) => onText(withoutLocations(text)),
+      }),
+    );
 
   const boxes = async (request: VisionRequestBase & { object: string }): Promise<BoundingBox[]> => {
     const answer = await options.run({

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { streamFromCallback } from "../moonfile/stream-from-callback.ts";
 import type { CaptionLength, VisionModel, VisionRequestBase } from "../spec/vision-model.ts";
+import { streamFromCallback } from "../stream-from-callback.ts";
 import type { SmolVlmResident } from "./start-smolvlm-worker.ts";
 
 export interface SmolVlmVisionModelOptions {
