@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { recordingResilience } from "../../test/support/recording-resilience.ts";
 import type { ChatModel, Provider, StreamPart } from "../providers/spec/index.ts";
-import type { GatewayMetrics } from "../system/metrics/create-gateway-metrics.ts";
 import { createResilientChatModel } from "./create-resilient-chat-model.ts";
-import { Resilience } from "./resilience/resilience.ts";
 
 /** A provider whose one chat model streams `parts` text deltas, throwing at `throwAt` if set. */
 function streamingProvider(parts: number, throwAt?: number): Provider {
@@ -22,23 +21,6 @@ function streamingProvider(parts: number, throwAt?: number): Provider {
     },
   };
   return { id: "up", type: "test", listModels: async () => [], health: async () => ({ status: "ok" }), chatModel: () => chat };
-}
-
-function recordingResilience() {
-  const outcomes: string[] = [];
-  const metrics = {
-    recordCall: (_provider: string, _operation: string, outcome: string) => outcomes.push(outcome),
-    callStarted: () => {},
-    callEnded: () => {},
-  } as unknown as GatewayMetrics;
-  const resilience = new Resilience({
-    settingsFor: () => ({
-      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, deadlineMs: 60_000 },
-      cooldown: { failureRate: 0.5, minimumCalls: 1, windowMs: 60_000, cooldownMs: 60_000 },
-    }),
-    metrics,
-  });
-  return { outcomes, resilience };
 }
 
 describe("createResilientChatModel: how a chat stream ended is counted", () => {
