@@ -3,6 +3,7 @@ import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
 import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
+import type { EngineCacheReport } from "../engine-worker/engine-worker-protocol.ts";
 import { createMoonfileModels } from "../moonfile/create-moonfile-models.ts";
 import type { MoonfileResident } from "../moonfile/start-moonfile-worker.ts";
 import { createInspectionCache } from "../residency/create-inspection-cache.ts";
@@ -115,50 +116,33 @@ export function createLocalVisionProvider(
       estimatedBytes: summary.sizeBytes,
       load: async (): Promise<LocalVisionResident> => {
         try {
-          if (summary.runner === "smolvlm") {
-            const loaded = await startSmolVlmWorker({
-              modelId: modelId(name),
-              load: { directory: model.path, dtypes: summary.dtypes, threads, encodeCacheEntries: providerConfig.encodeCacheEntries },
-              sizeBytes: summary.sizeBytes,
-              parallelRequests: providerConfig.parallelRequests,
-              maxQueue: providerConfig.maxQueue,
-              onCacheReport(report) {
-                stats.hits += report.hits;
-                stats.misses += report.misses;
-                stats.encoderRuns += report.encoderRuns;
-                workerCacheEntries.set(name, report.entries);
-              },
-              onCrash(error) {
-                logger.error({ model: modelId(name), err: error }, "local vision worker stopped; the model reloads on next use");
-                void residency.unload(name);
-              },
-            });
-            const disposeSmolVlm = loaded.dispose.bind(loaded);
-            return Object.assign(loaded, {
-              dispose: async () => {
-                workerCacheEntries.delete(name);
-                await disposeSmolVlm();
-              },
-            });
-          }
-          const loaded = await startFlorence2Worker({
+          const workerLoad = {
+            directory: model.path,
+            dtypes: summary.dtypes,
+            threads,
+            encodeCacheEntries: providerConfig.encodeCacheEntries,
+          };
+          const residentWorker = {
             modelId: modelId(name),
-            worker: { directory: model.path, dtypes: summary.dtypes, threads, encodeCacheEntries: providerConfig.encodeCacheEntries },
             sizeBytes: summary.sizeBytes,
             parallelRequests: providerConfig.parallelRequests,
             maxQueue: providerConfig.maxQueue,
-            onCacheReport(report) {
+            onCacheReport(report: EngineCacheReport) {
               stats.hits += report.hits;
               stats.misses += report.misses;
               stats.encoderRuns += report.encoderRuns;
               stats.promptHits += report.promptHits ?? 0;
               workerCacheEntries.set(name, report.entries);
             },
-            onCrash(error) {
+            onCrash(error: Error) {
               logger.error({ model: modelId(name), err: error }, "local vision worker stopped; the model reloads on next use");
               void residency.unload(name);
             },
-          });
+          };
+          const loaded =
+            summary.runner === "smolvlm"
+              ? await startSmolVlmWorker({ ...residentWorker, load: workerLoad })
+              : await startFlorence2Worker({ ...residentWorker, worker: workerLoad });
           const dispose = loaded.dispose.bind(loaded);
           return Object.assign(loaded, {
             dispose: async () => {
