@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { byteCharacters, byteLevelTokenizer, specialToken } from "./byte-level-tokenizer.ts";
 import { OnnxGraph } from "./onnx/onnx-graph.ts";
 import { applyMask, attend, feedForward, layerNorm, toHeads } from "./onnx/transformer-blocks.ts";
 
@@ -254,16 +255,6 @@ function decoderGraph(shape: DecoderShape): OnnxGraph {
   return graph;
 }
 
-/** GPT-2's byte → printable character table (what ByteLevel pre-tokenizers and decoders use). */
-function byteCharacters(): string[] {
-  const printable = new Set<number>();
-  for (let code = 33; code <= 126; code++) printable.add(code);
-  for (let code = 161; code <= 172; code++) printable.add(code);
-  for (let code = 174; code <= 255; code++) printable.add(code);
-  let next = 256;
-  return Array.from({ length: 256 }, (_, byte) => String.fromCodePoint(printable.has(byte) ? byte : next++));
-}
-
 export function byteTokens(text: string): number[] {
   return [...new TextEncoder().encode(text)].map((byte) => firstByteToken + byte);
 }
@@ -276,15 +267,7 @@ export function tokenizer(vocabulary: number) {
   byteCharacters().forEach((character, byte) => {
     vocab[character] = firstByteToken + byte;
   });
-  const added = specials.map((content, id) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  }));
+  const added = specials.map((content, id) => specialToken(id, content));
   for (let bin = 0; bin < 1000; bin++) {
     const content = `<loc_${bin}>`;
     vocab[content] = firstLocationToken + bin;
@@ -299,27 +282,10 @@ export function tokenizer(vocabulary: number) {
     });
   }
   for (let id = firstLocationToken + 1000; id < vocabulary; id++) vocab[`tok${id}`] = id;
-  return {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: added,
-    normalizer: null,
-    pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor: { type: "RobertaProcessing", sep: ["</s>", 2], cls: ["<s>", 0], trim_offsets: true, add_prefix_space: false },
-    decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: "",
-      end_of_word_suffix: "",
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab,
-      merges: [],
-    },
-  };
+  return byteLevelTokenizer(vocab, added, {
+    postProcessor: { type: "RobertaProcessing", sep: ["</s>", 2], cls: ["<s>", 0], trim_offsets: true, add_prefix_space: false },
+    decoderAddsPrefixSpace: true,
+  });
 }
 
 /** Florence-2's processor settings (CLIP-style resize and normalisation, the task prompts). */

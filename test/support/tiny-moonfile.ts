@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { toFloat16Array } from "../../src/providers/moonfile/float16.ts";
+import { byteCharacters, byteLevelTokenizer, specialToken } from "./byte-level-tokenizer.ts";
 import { OnnxGraph } from "./onnx/onnx-graph.ts";
 import { attend, feedForward, layerNorm, toHeads } from "./onnx/transformer-blocks.ts";
 
@@ -338,16 +339,6 @@ function initialCache(shape: MoonfileShape): Buffer {
   return Buffer.concat([prefix, Buffer.from(padded, "latin1"), Buffer.from(toFloat16Array(values).buffer)]);
 }
 
-/** GPT-2's byte → printable character table (what ByteLevel pre-tokenizers and decoders use). */
-function byteCharacters(): string[] {
-  const printable = new Set<number>();
-  for (let code = 33; code <= 126; code++) printable.add(code);
-  for (let code = 161; code <= 172; code++) printable.add(code);
-  for (let code = 174; code <= 255; code++) printable.add(code);
-  let next = 256;
-  return Array.from({ length: 256 }, (_, byte) => String.fromCodePoint(printable.has(byte) ? byte : next++));
-}
-
 /** A GPT-2-style byte-level BPE without merges (text encodes byte by byte), plus whole-word tokens for the script. */
 function tokenizer(wordTokens: string[], filler: number) {
   const vocab: Record<string, number> = { "<|endoftext|>": eos };
@@ -358,27 +349,5 @@ function tokenizer(wordTokens: string[], filler: number) {
     vocab[token] = firstWord + index;
   });
   for (let index = 0; index < filler; index++) vocab[`<filler_${index}>`] = firstWord + wordTokens.length + index;
-  return {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: [
-      { id: eos, content: "<|endoftext|>", single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
-    ],
-    normalizer: null,
-    pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor: null,
-    decoder: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: "",
-      end_of_word_suffix: "",
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab,
-      merges: [],
-    },
-  };
+  return byteLevelTokenizer(vocab, [specialToken(eos, "<|endoftext|>")]);
 }

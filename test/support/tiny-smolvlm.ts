@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { byteCharacters, byteLevelTokenizer, specialToken } from "./byte-level-tokenizer.ts";
 import { OnnxGraph } from "./onnx/onnx-graph.ts";
 import { attend, feedForward, layerNorm, toHeads } from "./onnx/transformer-blocks.ts";
 
@@ -209,15 +210,6 @@ function decoder(vocabulary: number, wordCount: number, promptEnd: number): Uint
   return graph.toBytes();
 }
 
-function byteCharacters(): string[] {
-  const printable = new Set<number>();
-  for (let code = 33; code <= 126; code++) printable.add(code);
-  for (let code = 161; code <= 172; code++) printable.add(code);
-  for (let code = 174; code <= 255; code++) printable.add(code);
-  let next = 256;
-  return Array.from({ length: 256 }, (_, byte) => String.fromCodePoint(printable.has(byte) ? byte : next++));
-}
-
 function tokenizer(words: string[]) {
   const vocab: Record<string, number> = {};
   specials.forEach((token, id) => {
@@ -229,33 +221,8 @@ function tokenizer(words: string[]) {
   words.forEach((word, index) => {
     vocab[index === 0 ? `Ġ${word}` : `Ġ${word}`] = firstWord + index;
   });
-  return {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: specials.map((content, id) => ({
-      id,
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
-    normalizer: null,
-    pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor: null,
-    decoder: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: "",
-      end_of_word_suffix: "",
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab,
-      merges: [],
-    },
-  };
+  return byteLevelTokenizer(
+    vocab,
+    specials.map((content, id) => specialToken(id, content)),
+  );
 }
