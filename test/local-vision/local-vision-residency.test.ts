@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectRealtime, ofType } from "../realtime/realtime-client.ts";
+import { residencyProbe } from "../support/residency-probe.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyFlorence2 } from "../support/tiny-florence2.ts";
 import { solidPng, toDataUrl } from "../support/vision-images.ts";
@@ -11,33 +12,12 @@ const caption = "A red square on a white background";
 // Long enough that a request is still generating while the test looks at /v1/system/ps.
 const longText = `${"The boat drifts on the lake. ".repeat(7)}The end.`;
 
-interface PsModel {
-  id: string;
-  loadedAt: string;
-  sequences: { total: number; busy: number; waiting: number };
-}
-
 describe("local vision models: concurrency bound, unload, realtime, resilience", () => {
   let dataDir: string;
   let station: TestStation;
   let image: Buffer;
 
-  const post = (route: string, body: unknown, signal?: AbortSignal) =>
-    fetch(`${station.url}${route}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-      ...(signal === undefined ? {} : { signal }),
-    });
-  const ps = async (id: string): Promise<PsModel | undefined> =>
-    ((await (await fetch(`${station.url}/v1/system/ps`)).json()) as { models: PsModel[] }).models.find((model) => model.id === id);
-  const until = async (condition: () => Promise<boolean>, what: string) => {
-    for (let attempt = 0; attempt < 2000; attempt++) {
-      if (await condition()) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`timed out waiting for: ${what}`);
-  };
+  const { post, ps, until } = residencyProbe(() => station.url);
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "station-local-vision-residency-"));

@@ -2,15 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { residencyProbe } from "../support/residency-probe.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyMoonfile } from "../support/tiny-moonfile.ts";
 import { solidPng, toDataUrl } from "../support/vision-images.ts";
-
-interface PsModel {
-  id: string;
-  loadedAt: string;
-  sequences: { busy: number; waiting: number };
-}
 
 const words = ["and", "on"];
 const maxNewTokens = 600;
@@ -22,22 +17,7 @@ describe("a Moondream .mf under load: the request bound, client aborts and unloa
   let station: TestStation;
   let image: Buffer;
 
-  const post = (route: string, body: unknown, signal?: AbortSignal) =>
-    fetch(`${station.url}${route}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-      ...(signal === undefined ? {} : { signal }),
-    });
-  const ps = async (id: string): Promise<PsModel | undefined> =>
-    ((await (await fetch(`${station.url}/v1/system/ps`)).json()) as { models: PsModel[] }).models.find((model) => model.id === id);
-  const until = async (condition: () => Promise<boolean>, what: string) => {
-    for (let attempt = 0; attempt < 2000; attempt++) {
-      if (await condition()) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`timed out waiting for: ${what}`);
-  };
+  const { post, ps, until } = residencyProbe(() => station.url);
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "station-moonfile-residency-"));
