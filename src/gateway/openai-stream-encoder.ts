@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { StationError } from "../errors/station-error.ts";
+import { streamFailure } from "../errors/stream-failure.ts";
 import type { ChatResult, StreamPart, Usage } from "../providers/spec/index.ts";
 
 export function completionId(): string {
@@ -45,9 +46,7 @@ export function toChatCompletion(result: ChatResult, model: string): Record<stri
 
 /** An SSE `error` event as OpenAI's clients read it (they throw an APIError from it). */
 export function sseErrorEvent(error: unknown): string {
-  const stationError = error instanceof StationError ? error : undefined;
-  const message = stationError?.message ?? "The upstream stream failed";
-  const code = stationError?.code ?? "upstream_error";
+  const { message, code } = streamFailure(error);
   return `data: ${JSON.stringify({ error: { message, type: "server_error", code, param: null } })}\n\n`;
 }
 

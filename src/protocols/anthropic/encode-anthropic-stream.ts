@@ -1,4 +1,5 @@
 import { StationError } from "../../errors/station-error.ts";
+import { streamFailure } from "../../errors/stream-failure.ts";
 import type { StreamPart, Usage } from "../../providers/spec/index.ts";
 import { anthropicErrorBody } from "./anthropic-error-body.ts";
 import { anthropicMessageId, anthropicStopReason, anthropicUsage } from "./to-anthropic-message.ts";
@@ -9,11 +10,7 @@ function event(type: string, data: unknown): string {
 
 /** Anthropic's in-stream error event (the SDK throws an APIError of that `type`). */
 export function anthropicErrorEvent(error: unknown): string {
-  const stationError =
-    error instanceof StationError
-      ? error
-      : new StationError({ code: "upstream_error", status: 502, message: "The upstream stream failed" });
-  return event("error", anthropicErrorBody(stationError));
+  return event("error", anthropicErrorBody(streamFailure(error)));
 }
 
 type OpenBlock = { kind: "text" } | { kind: "thinking" } | { kind: "tool"; callIndex: number };

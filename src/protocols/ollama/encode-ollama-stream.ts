@@ -1,4 +1,5 @@
 import { StationError } from "../../errors/station-error.ts";
+import { streamFailure } from "../../errors/stream-failure.ts";
 import type { ChatResult, FinishReason, StreamPart, ToolCall, Usage } from "../../providers/spec/index.ts";
 
 export type OllamaFlavor = "chat" | "generate";
@@ -96,8 +97,7 @@ export function toOllamaReply(
 
 /** The NDJSON line Ollama ends a failed stream with (the client throws it). */
 export function ollamaErrorLine(error: unknown): string {
-  const message = error instanceof StationError ? error.message : "The upstream stream failed";
-  return `${JSON.stringify({ error: message })}\n`;
+  return `${JSON.stringify({ error: streamFailure(error).message })}\n`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { StationError } from "../../errors/station-error.ts";
+import { streamFailure } from "../../errors/stream-failure.ts";
 
 /**
  * How a Responses stream that fails midway ends when Station cannot write `response.failed` (a
@@ -7,15 +7,7 @@ import { StationError } from "../../errors/station-error.ts";
  * frame the upstream left half written.
  */
 export function responsesErrorEvent(error: unknown): string {
-  const stationError = error instanceof StationError ? error : undefined;
-  const data = {
-    type: "error",
-    error: {
-      type: "server_error",
-      code: stationError?.code ?? "upstream_error",
-      message: stationError?.message ?? "The upstream stream failed",
-      param: null,
-    },
-  };
+  const { code, message } = streamFailure(error);
+  const data = { type: "error", error: { type: "server_error", code, message, param: null } };
   return `\n\nevent: error\ndata: ${JSON.stringify(data)}\n\n`;
 }
