@@ -138,3 +138,152 @@ describe("reading a job while it completes", () => {
     expect(await backend.get("a")).toMatchObject({ status: "completed", result: { caption: "cat" } });
   });
 });
+
+/** Two backends on one prefix: two instances of Station sharing the queue. */
+async function openPair() {
+  const unique = uniqueRedisPrefix();
+  const connections = [await connectRedis(testRedisUrl), await connectRedis(testRedisUrl)];
+  const [a, b] = connections.map((redis) =>
+    createBullmqQueueBackend({
+      redis: redis.commands,
+      queueConnection: redis.queueCommands,
+      blockingConnection: () => redis.openBlocking(),
+      prefix: unique.prefix,
+    }),
+  ) as [ReturnType<typeof createBullmqQueueBackend>, ReturnType<typeof createBullmqQueueBackend>];
+  return {
+    a,
+    b,
+    connections,
+    async close() {
+      await Promise.all([a.close(), b.close()]);
+      await Promise.all(connections.map((redis) => redis.close()));
+      await unique.clean();
+    },
+  };
+}
+
+/** Runs `step` with Date at `time`: BullMQ reads Date.now() inside, the backend gets `time` as its clock. */
+const at = <T>(time: number, step: (now: number) => Promise<T>): Promise<T> => {
+  vi.setSystemTime(time);
+  return step(time);
+};
+
+/**
+ * A stale claim's follow-up (issue 14): instance A's claim lost its lease, B took the job over.
+ * A's handler then finished: its settle parked the webhook before BullMQ refused the move, and
+ * that parked webhook (of an attempt that never counted) fired when its park ended, telling the
+ * receiver what A saw, even "failed" for a job B completed. The refused settle takes it back.
+ */
+describe("a stale claim's settle", () => {
+  let pair: Awaited<ReturnType<typeof openPair>>;
+  beforeEach(async () => {
+    pair = await openPair();
+  });
+  afterEach(async () => {
+    await pair.close();
+  });
+
+  const hook = (body: string) => ({ id: "a:webhook", queue: "hooks", payload: { body }, maxAttempts: 5, parentId: "a" });
+  const takeOver = async () => {
+    const { a, b } = pair;
+    await at(1, (now) => a.enqueue({ id: "a", queue: "q", payload: {}, maxAttempts: 3 }, now));
+    const stale = (await at(10, (now) => a.claim("q", now, 100)))!;
+    await b.counts("q");
+    expect(await at(200, (now) => b.requeueExpired(now))).toBe(1);
+    const current = (await at(210, (now) => b.claim("q", now, 1000)))!;
+    expect(current.attempts).toBe(2);
+    return { stale, current };
+  };
+
+  it("completing: leaves no webhook behind, and the current claim's webhook is the one sent", async () => {
+    const { a, b } = pair;
+    const { stale, current } = await takeOver();
+    expect(await at(220, (now) => a.complete("a", stale.leaseToken, "stale", now, [hook("stale")]))).toBe(false);
+    expect(await b.get("a:webhook")).toBeUndefined();
+    expect((await b.counts("hooks")).queued).toBe(0);
+    expect(await at(230, (now) => b.complete("a", current.leaseToken, "fresh", now, [hook("fresh")]))).toBe(true);
+    expect(await b.get("a")).toMatchObject({ status: "completed", result: "fresh" });
+    expect(await b.get("a:webhook")).toMatchObject({ status: "queued", payload: { body: "fresh" } });
+    expect((await at(231, (now) => b.claim("hooks", now, 1000)))?.payload).toEqual({ body: "fresh" });
+  });
+
+  it("failing for good: leaves no 'failed' webhook behind for a job that then completes", async () => {
+    const { a, b } = pair;
+    const { stale, current } = await takeOver();
+    const error = { code: "job_timeout", message: "too slow" };
+    expect(await at(220, (now) => a.fail("a", stale.leaseToken, error, now, { followUps: [hook("failed")] }))).toBe("stale");
+    expect(await b.get("a:webhook")).toBeUndefined();
+    expect(await at(230, (now) => b.complete("a", current.leaseToken, "fresh", now, [hook("completed")]))).toBe(true);
+    expect(await b.get("a:webhook")).toMatchObject({ status: "queued", payload: { body: "completed" } });
+  });
+
+  it("never takes back a webhook the current claim added", async () => {
+    const { a, b } = pair;
+    const { stale, current } = await takeOver();
+    expect(await at(220, (now) => b.complete("a", current.leaseToken, "fresh", now, [hook("fresh")]))).toBe(true);
+    expect(await at(230, (now) => a.complete("a", stale.leaseToken, "stale", now, [hook("stale")]))).toBe(false);
+    expect(await b.get("a:webhook")).toMatchObject({ status: "queued", payload: { body: "fresh" } });
+  });
+});
+
+/**
+ * What a caption job with a webhook costs in Redis calls, every connection counted: BullMQ's
+ * scripts (add, claim, finish, for the job and its webhook, the webhook parked and released),
+ * Station's capacity script and a handful of plain commands. Station keeps no hash of its own
+ * per job: its fields go into BullMQ's hash, and only on the paths that put a job back.
+ */
+describe("the Redis calls of one job", () => {
+  it("stays within its budget and leaves no Station hash per job", async () => {
+    const unique = uniqueRedisPrefix();
+    const redis = await connectRedis(testRedisUrl);
+    let calls = 0;
+    const counted = <T extends { sendCommand: (...args: never[]) => unknown }>(connection: T): T => {
+      const send = connection.sendCommand.bind(connection) as (...args: unknown[]) => unknown;
+      (connection as { sendCommand: unknown }).sendCommand = (...args: unknown[]) => {
+        calls++;
+        return send(...args);
+      };
+      return connection;
+    };
+    const backend = createBullmqQueueBackend({
+      redis: counted(redis.commands),
+      queueConnection: counted(redis.queueCommands),
+      blockingConnection: () => counted(redis.openBlocking()),
+      prefix: unique.prefix,
+    });
+    try {
+      const cycle = async (id: string) => {
+        const now = Date.now();
+        vi.setSystemTime(now);
+        await backend.enqueue({ id, queue: "caption", payload: {}, maxAttempts: 3 }, now, { capacity: 100 });
+        const job = (await backend.claim("caption", now, 30_000))!;
+        const followUp = { id: `msg_${id}`, queue: "webhook", payload: {}, maxAttempts: 5, parentId: id };
+        expect(await backend.complete(id, job.leaseToken, { caption: "cat" }, now, [followUp])).toBe(true);
+        const delivery = (await backend.claim("webhook", now, 30_000))!;
+        await backend.recordWebhookAttempt({
+          jobId: id,
+          deliveryId: delivery.id,
+          attempt: 1,
+          url: "x",
+          attemptedAt: now,
+          durationMs: 1,
+          ok: true,
+        });
+        expect(await backend.complete(delivery.id, delivery.leaseToken, { statusCode: 200 }, now)).toBe(true);
+      };
+      await cycle("warm-up"); // connections, scripts loaded
+      calls = 0;
+      for (let index = 0; index < 5; index++) await cycle(`job-${index}`);
+      // 7 scripts (reserve, add, claim, park, finish, release, then the webhook's claim and finish:
+      // 8 with reserve) and 3 commands (drop the reservation, the webhook's queue, its attempt).
+      expect(calls / 5).toBeLessThanOrEqual(11);
+      const keys = await redis.commands.keys(`${unique.prefix}:station:job:*`);
+      expect(keys).toEqual([]);
+    } finally {
+      await backend.close();
+      await redis.close();
+      await unique.clean();
+    }
+  });
+});

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { clearLeaseScript, reserveSlotScript, takeClaimScript } from "./bullmq-station-scripts.ts";
+import { attemptsOf, type BullmqJobData, bullmqJobRecord, type CancelledMeta, leaseEndOf, stationField } from "./bullmq-job-record.ts";
+import { removeStaleParkedScript, reserveSlotScript } from "./bullmq-station-scripts.ts";
 import type { ClaimedJob, JobError, JobRecord, NewJob, QueueBackend, QueueCounts, WebhookAttempt } from "./queue-backend.ts";
 import { toQueueUnavailable } from "./queue-unavailable.ts";
 
@@ -23,69 +24,48 @@ export interface BullmqQueueBackendOptions {
   instanceName?: string;
 }
 
-/** What BullMQ keeps of a job: the parts that never change after enqueue. */
-interface JobData {
-  payload: unknown;
-  maxAttempts: number;
-  parentId?: string;
-  createdAt: number;
-}
-
-/** Station's own fields per job, in a Redis hash next to BullMQ's (attempt counting, leases, tombstones). */
-interface JobMeta {
-  attempts?: string;
-  runAt?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  leaseToken?: string;
-  leaseExpiresAt?: string;
-  error?: string;
-  /** Set once a job is cancelled: BullMQ's copy is removed and this hash is the record. */
-  cancelled?: string;
-}
-
 /** A claim this process holds: settling it needs no look-up. */
 interface Held {
   queue: string;
   job: Job;
   token: string;
   attempts: number;
+  startedAt: number;
 }
 
-/** The commands `defineCommand` adds for Station's two scripts. */
+/** The commands `defineCommand` adds for Station's scripts. */
 interface StationScripts {
   stationReserveSlot(...args: (string | number)[]): Promise<[number, number?]>;
-  stationClearLease(...args: string[]): Promise<number>;
-  stationTakeClaim(...args: string[]): Promise<string[]>;
+  stationRemoveStaleParked(...args: string[]): Promise<number>;
 }
 
 /** BullMQ reserves ':' in job ids (Station's follow-ups are "<job>:webhook"-like): escaped both ways. */
 const toBullId = (id: string) => id.replaceAll("%", "%25").replaceAll(":", "%3A");
 const fromBullId = (id: string) => id.replaceAll("%3A", ":").replaceAll("%25", "%");
 const reservationMs = 10_000;
-const bullStates: Record<string, JobRecord["status"]> = {
-  active: "running",
-  completed: "completed",
-  failed: "failed",
-};
+const leaseExpired: JobError = { code: "lease_expired", message: "the worker stopped responding on the last attempt" };
 
 /**
  * The queue on Redis through BullMQ, for several Station instances: BullMQ stores and hands
- * out jobs (FIFO, delays for backoff, per-claim lock tokens, stalled-job recovery when an
- * instance dies, the marker that wakes blocked workers). Station adds what BullMQ has no notion
- * of, in a hash per job: its attempt count (a release on shutdown does not spend one), the lease
- * it reports, and cancellation (BullMQ cannot fail a waiting job, so a cancelled job is removed
- * from BullMQ and its hash becomes the record). Every time comes from the caller.
+ * out jobs (FIFO, delays for backoff, per-claim lock tokens, its count of claims started,
+ * stalled-job recovery when an instance dies, the marker that wakes blocked workers). What
+ * BullMQ has no notion of (a release on shutdown does not spend an attempt, the first start,
+ * the error of an attempt that is retried, a lease on the caller's clock) Station writes into
+ * BullMQ's own job hash, in the same script as the move that needs it (`fieldsToUpdate`), and
+ * only when a job is put back or failed: a job that runs once costs BullMQ's calls alone.
+ * Cancellation is the exception: BullMQ cannot fail a waiting job, so a cancelled job is
+ * removed from BullMQ and a hash of Station's becomes its record. Every time comes from the caller.
  *
  * A result is written once: completion goes through BullMQ's lock token, so a worker whose
  * lease was lost cannot overwrite the attempt that replaced it. Follow-up jobs (webhooks) are
  * added, parked, before the job completes and released right after: a crash in between
  * leaves a parked follow-up that runs when its park ends, never a finished job without one.
+ * A completion that is refused (the claim was stale) takes its parked follow-ups back.
  *
  * Round trips are what a job costs here (each is a write and a read for Station and for
  * Redis), so the hot path keeps them few: the connection pipelines what is sent in one tick,
  * a claim this process holds is settled without looking it up again, and a submission is one
- * script (capacity, id, meta) plus BullMQ's add.
+ * script (capacity, id) plus BullMQ's add.
  */
 export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): QueueBackend & {
   /** Starts BullMQ's stalled-job checkers (jobs of a dead instance go back to waiting). */
@@ -97,9 +77,8 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
   // Defined before anything is sent through this backend: an auto-pipelined batch created
   // before a script is defined lacks it, and ioredis then fails the whole batch.
   if (!("stationReserveSlot" in redis)) {
-    redis.defineCommand("stationReserveSlot", { numberOfKeys: 9, lua: reserveSlotScript });
-    redis.defineCommand("stationClearLease", { numberOfKeys: 2, lua: clearLeaseScript });
-    redis.defineCommand("stationTakeClaim", { numberOfKeys: 2, lua: takeClaimScript });
+    redis.defineCommand("stationReserveSlot", { numberOfKeys: 8, lua: reserveSlotScript });
+    redis.defineCommand("stationRemoveStaleParked", { numberOfKeys: 3, lua: removeStaleParkedScript });
   }
   const parkMs = options.parkMs ?? 30_000;
   const defaultLeaseMs = options.leaseMs ?? 30_000;
@@ -135,57 +114,27 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     }
     return worker;
   };
+  /** Station's hash of a cancelled job (BullMQ's copy is gone). */
   const metaKey = (id: string) => key("job", id);
-  const readMeta = async (id: string): Promise<JobMeta> => (await redis.hgetall(metaKey(id))) as JobMeta;
+  const lockKey = (name: string, id: string) => `${queueFor(name).toKey(toBullId(id))}:lock`;
   const queueOf = async (id: string): Promise<string | null> => redis.hget(key("queue-of"), id);
-  const jobOf = async (id: string): Promise<{ queue: string; job: Job | undefined } | undefined> => {
-    const name = await queueOf(id);
-    if (name === null) return undefined;
-    return { queue: name, job: await queueFor(name).getJob(toBullId(id)) };
-  };
-  /** The claim `token` of job `id`, from this process's claims or else from Redis; undefined when it is not the current one. */
+  /** The claim `token` of job `id`, from this process's claims or else from BullMQ's lock; undefined when it is not the current one. */
   const claimOf = async (id: string, token: string): Promise<Held | undefined> => {
     const mine = held.get(id);
     if (mine !== undefined) return mine.token === token ? mine : undefined;
-    const meta = await readMeta(id);
-    if (meta.leaseToken !== token) return undefined;
-    const found = await jobOf(id);
-    if (found?.job === undefined) return undefined;
-    return { queue: found.queue, job: found.job, token, attempts: Number(meta.attempts ?? 0) };
-  };
-
-  const number = (value: string | undefined) => (value === undefined || value === "" ? undefined : Number(value));
-  const record = (queue: string, job: Job | undefined, meta: JobMeta, id: string, state: string): JobRecord | undefined => {
-    const data = (job?.data ?? (meta.cancelled === undefined ? undefined : JSON.parse(meta.cancelled))) as JobData | undefined;
-    if (data === undefined) return undefined;
-    const status = meta.cancelled !== undefined || job === undefined ? "cancelled" : (bullStates[state] ?? "queued");
-    const finishedAt = number(meta.finishedAt) ?? (status === "completed" || status === "failed" ? job?.finishedOn : undefined);
-    const startedAt = number(meta.startedAt);
-    return {
-      id,
-      queue,
-      status,
-      payload: data.payload,
-      ...(status === "completed" && job !== undefined ? { result: job.returnvalue } : {}),
-      ...(meta.error === undefined ? {} : { error: JSON.parse(meta.error) as JobError }),
-      attempts: number(meta.attempts) ?? 0,
-      maxAttempts: data.maxAttempts,
-      runAt: number(meta.runAt) ?? data.createdAt,
-      ...(data.parentId === undefined ? {} : { parentId: data.parentId }),
-      createdAt: data.createdAt,
-      ...(startedAt === undefined ? {} : { startedAt }),
-      ...(finishedAt === undefined ? {} : { finishedAt }),
-    };
-  };
-
-  /**
-   * A job's record from one MULTI: BullMQ's hash, Station's hash and the state are read in one
-   * atomic step. (Read one after the other, a job completing in between was reported completed
-   * from a hash read before its result was written: "completed with no result".)
-   */
-  const read = async (id: string): Promise<JobRecord | undefined> => {
     const name = await queueOf(id);
-    if (name === null) return undefined;
+    if (name === null || (await redis.get(lockKey(name, id))) !== token) return undefined;
+    const job = await queueFor(name).getJob(toBullId(id));
+    const current = await read(id);
+    if (job === undefined || current === undefined) return undefined;
+    return { queue: name, job, token, attempts: current.attempts, startedAt: current.startedAt ?? 0 };
+  };
+
+  /** A job's hash and state as BullMQ has them, with Station's hash of a cancelled one, in one MULTI. */
+  const readRaw = async (
+    name: string,
+    id: string,
+  ): Promise<{ hash: Record<string, string>; cancelled: CancelledMeta; state: "active" | "completed" | "failed" | "waiting" }> => {
     const queue = queueFor(name);
     const bullId = toBullId(id);
     const replies = await redis
@@ -198,34 +147,45 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       .exec();
     if (replies === null) throw new Error("the read of a job was aborted");
     for (const [error] of replies) if (error !== null) throw error;
-    const [raw, meta, completed, failed, active] = replies.map(([, value]) => value) as [
+    const [hash, cancelled, completed, failed, active] = replies.map(([, value]) => value) as [
       Record<string, string>,
-      JobMeta,
+      CancelledMeta,
       string | null,
       string | null,
       number | null,
     ];
-    const job = raw.data === undefined ? undefined : Job.fromJSON(queue, raw as never, bullId);
     const state = completed !== null ? "completed" : failed !== null ? "failed" : active !== null ? "active" : "waiting";
-    return record(name, job, meta, id, state);
+    return { hash, cancelled, state };
+  };
+  /**
+   * A job's record from one MULTI: BullMQ's hash and the state are read in one atomic step.
+   * (Read one after the other, a job completing in between was reported completed from a hash
+   * read before its result was written: "completed with no result".)
+   */
+  const read = async (id: string): Promise<JobRecord | undefined> => {
+    const name = await queueOf(id);
+    if (name === null) return undefined;
+    const { hash, cancelled, state } = await readRaw(name, id);
+    return bullmqJobRecord(name, id, hash, cancelled, state);
   };
 
-  /** Adds jobs to BullMQ (idempotent by id); `parkUntil` adds them delayed, to be released by `unpark`. */
-  const addAll = async (jobs: NewJob[] | undefined, now: number, parkUntil?: number): Promise<void> => {
+  /** Adds jobs to BullMQ (idempotent by id); `parked` adds them delayed by parkMs, to be released by `unpark`. */
+  const addAll = async (jobs: NewJob[] | undefined, now: number, parked?: { by: string }): Promise<void> => {
     for (const job of jobs ?? []) {
       await Promise.all([
         redis.hset(key("queue-of"), job.id, job.queue),
-        redis.hset(metaKey(job.id), "runAt", String(job.runAt ?? now)),
-        add(job, now, parkUntil ?? job.runAt ?? now),
+        add(job, now, parked === undefined ? (job.runAt ?? now) : now + parkMs, parked?.by),
       ]);
     }
   };
-  const add = (job: NewJob, now: number, runAt: number): Promise<Job> => {
-    const data: JobData = {
+  const add = (job: NewJob, now: number, runAt: number, parkedBy?: string): Promise<Job> => {
+    const data: BullmqJobData = {
       payload: job.payload,
       maxAttempts: job.maxAttempts,
       ...(job.parentId === undefined ? {} : { parentId: job.parentId }),
       createdAt: now,
+      runAt: job.runAt ?? now,
+      ...(parkedBy === undefined ? {} : { parkedBy }),
     };
     return queueFor(job.queue).add(job.queue, data, {
       jobId: toBullId(job.id),
@@ -246,18 +206,44 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       }),
     );
   };
-
-  const clearLease = async (id: string, fields: Record<string, string> = {}): Promise<void> => {
-    await redis
-      .multi()
-      .hdel(metaKey(id), "leaseToken", "leaseExpiresAt")
-      .zrem(key("leases"), id)
-      .hset(metaKey(id), { ...fields, _: "1" })
-      .exec();
+  /** Takes back the follow-ups claim `token` parked, its completion refused: a stale attempt's webhook must never fire. */
+  const unparkStale = async (jobs: NewJob[] | undefined, token: string): Promise<void> => {
+    await Promise.all(
+      (jobs ?? []).map((job) => {
+        const queue = queueFor(job.queue);
+        const bullId = toBullId(job.id);
+        const member = `"parkedBy":${JSON.stringify(token)}`;
+        return scripts.stationRemoveStaleParked(queue.keys.delayed!, queue.toKey(bullId), key("queue-of"), bullId, member, job.id);
+      }),
+    );
   };
-  /** Clears the lease of claim `token` only (see clearLeaseScript), setting `fields`. */
-  const settleLease = (id: string, token: string, fields: Record<string, string>): Promise<number> =>
-    scripts.stationClearLease(metaKey(id), key("leases"), id, token, ...Object.entries(fields).flat());
+
+  /** What Station writes into BullMQ's hash when it puts claim `claim` back: the first start kept, the lease cleared. */
+  const putBackFields = (claim: { startedAt: number }, runAt: number, extra: Record<string, string> = {}) => ({
+    [stationField.runAt]: String(runAt),
+    [stationField.startedAt]: String(claim.startedAt),
+    [stationField.lease]: "",
+    ...extra,
+  });
+  /** Moves an active job back to delayed until `runAt` under lock `token` ("0": its lock lapsed), writing `fields`. */
+  const moveBack = (name: string, id: string, token: string, now: number, runAt: number, fields: Record<string, string>) =>
+    queueFor(name).backend.moveToDelayed(toBullId(id), now, Math.max(0, runAt - now), token, { skipAttempt: true, fieldsToUpdate: fields });
+  /** Fails an active job for good under lock `token`, writing `fields` with Station's error. */
+  const moveToFailed = (name: string, job: Job, token: string, error: JobError, fields: Record<string, string> = {}) =>
+    queueFor(name).backend.moveToFailed(job, error.message, false, token, false, {
+      ...fields,
+      [stationField.error]: JSON.stringify(error),
+    });
+
+  /** Puts a job BullMQ handed out back, as if never claimed: one more claim given back, its first start kept. */
+  const giveBack = async (name: string, job: Job, token: string, now: number): Promise<void> => {
+    const [released, first] = await redis.hmget(queueFor(name).toKey(job.id as string), stationField.released, stationField.startedAt);
+    await moveBack(name, fromBullId(job.id as string), token, now, now, {
+      [stationField.released]: String(Number(released || 0) + 1),
+      [stationField.runAt]: String(now),
+      ...(job.attemptsStarted > 1 ? {} : { [stationField.startedAt]: first || String(job.processedOn ?? now) }),
+    });
+  };
 
   const counts = async (name: string): Promise<QueueCounts> => {
     const [bull, cancelled] = await Promise.all([
@@ -273,42 +259,34 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     };
   };
 
-  /** Leases that ended before `cutoff` go back to queued at `now`, or fail when out of attempts. */
+  /**
+   * Active jobs of the queues this process uses whose lease ended before `cutoff` go back to
+   * queued at `now`, or fail when out of attempts. The lease is on the caller's clock: the
+   * claim's start plus the default lease, or what a heartbeat or another length recorded.
+   */
   const requeue = async (now: number, cutoff: number): Promise<number> => {
-    const expired = await redis.zrangebyscore(key("leases"), "-inf", `(${cutoff}`);
     let moved = 0;
-    for (const id of expired) {
-      const found = await jobOf(id);
-      const meta = await readMeta(id);
-      const token = meta.leaseToken;
-      if (found?.job === undefined || token === undefined) {
-        await clearLease(id);
-        continue;
-      }
-      const attempts = Number(meta.attempts ?? 0);
-      const maxAttempts = (found.job.data as JobData).maxAttempts;
-      // The lease is Station's (the caller's clock); BullMQ's lock may have lapsed already
-      // while the job still sits in active: then nobody holds it, and "0" moves it without one.
-      const lock = (await redis.exists(`${queueFor(found.queue).toKey(toBullId(id))}:lock`)) === 1 ? token : "0";
-      // Finished meanwhile (its instance died before clearing the lease): nothing to move.
-      if (lock === "0" && (await found.job.getState()) !== "active") {
-        await clearLease(id);
-        continue;
-      }
-      try {
-        if (attempts < maxAttempts) {
-          await found.job.moveToDelayed(now, lock);
-          await clearLease(id, { runAt: String(now) });
-        } else {
-          const error: JobError = { code: "lease_expired", message: "the worker stopped responding on the last attempt" };
-          await found.job.moveToFailed(new Error(error.message), lock, false);
-          await clearLease(id, { error: JSON.stringify(error), finishedAt: String(now) });
+    for (const name of new Set([...queues.keys(), ...workers.keys()])) {
+      const queue = queueFor(name);
+      for (const bullId of await redis.lrange(queue.keys.active!, 0, -1)) {
+        const id = fromBullId(bullId);
+        const [hash, lock] = await Promise.all([redis.hgetall(queue.toKey(bullId)), redis.get(`${queue.toKey(bullId)}:lock`)]);
+        if (hash.data === undefined || !(leaseEndOf(hash, defaultLeaseMs) < cutoff)) continue;
+        const job = Job.fromJSON(queue, hash as never, bullId);
+        const attempts = attemptsOf(hash);
+        const startedAt = Number(hash[stationField.startedAt] || hash.processedOn || now);
+        // The lease is Station's (the caller's clock); BullMQ's lock may have lapsed already
+        // while the job still sits in active: then nobody holds it, and "0" moves it without one.
+        const token = lock ?? "0";
+        try {
+          if (attempts < (job.data as BullmqJobData).maxAttempts)
+            await moveBack(name, id, token, now, now, putBackFields({ startedAt }, now));
+          else await moveToFailed(name, job, token, leaseExpired, { [stationField.lease]: "" });
+          held.delete(id);
+          moved++;
+        } catch {
+          // BullMQ's own stalled check got there first (or the job settled meanwhile): nothing left to move.
         }
-        if (held.get(id)?.token === token) held.delete(id);
-        moved++;
-      } catch {
-        // BullMQ's own stalled check got there first (or the job settled meanwhile): nothing left to move.
-        await clearLease(id);
       }
     }
     return moved;
@@ -317,23 +295,45 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
   /** Turns the job BullMQ just handed out (under `token`) into a Station claim, or undefined when its attempts are spent. */
   const take = async (name: string, job: Job, token: string, now: number, leaseMs: number): Promise<ClaimedJob | undefined> => {
     const id = fromBullId(job.id as string);
-    const data = job.data as JobData;
+    const data = job.data as BullmqJobData;
     const leaseExpiresAt = now + leaseMs;
-    const fields = await scripts.stationTakeClaim(metaKey(id), key("leases"), id, token, String(now), String(leaseExpiresAt));
-    const meta: JobMeta = {};
-    for (let index = 0; index + 1 < fields.length; index += 2) meta[fields[index] as keyof JobMeta] = fields[index + 1];
-    const attempts = Number(meta.attempts);
-    if (attempts > data.maxAttempts) {
-      // Recovered by BullMQ's stalled check after its last attempt: that attempt is spent.
-      const error: JobError = { code: "lease_expired", message: "the worker stopped responding on the last attempt" };
-      await job.moveToFailed(new Error(error.message), token, false).catch(() => undefined);
-      await clearLease(id, { attempts: String(data.maxAttempts), error: JSON.stringify(error), finishedAt: String(now) });
-      return undefined;
+    let attempts = job.attemptsStarted;
+    let startedAt = job.processedOn ?? now;
+    if (attempts > 1 || leaseMs !== defaultLeaseMs) {
+      // Claimed before (or asking another lease): Station's fields say what BullMQ's count and
+      // start do not, and the lease a former claim recorded must not stand for this one.
+      const jobKey = queueFor(name).toKey(job.id as string);
+      const [[, fields]] = (await redis
+        .multi()
+        .hmget(jobKey, stationField.released, stationField.startedAt)
+        .hset(jobKey, stationField.lease, String(leaseExpiresAt))
+        .exec()) as [[Error | null, (string | null)[]]];
+      const [released, first] = fields ?? [];
+      attempts = attemptsOf({ ats: String(attempts), [stationField.released]: released ?? undefined });
+      if (first !== null && first !== undefined && first !== "") startedAt = Number(first);
+      if (attempts > data.maxAttempts) {
+        // Recovered by BullMQ's stalled check after its last attempt: that attempt is spent.
+        const spent = { [stationField.released]: String(job.attemptsStarted - data.maxAttempts), [stationField.lease]: "" };
+        await moveToFailed(name, job, token, leaseExpired, spent).catch(() => undefined);
+        return undefined;
+      }
+      if (leaseMs !== defaultLeaseMs) await job.extendLock(token, leaseMs);
     }
-    if (leaseMs !== defaultLeaseMs) await job.extendLock(token, leaseMs);
-    held.set(id, { queue: name, job, token, attempts });
-    const claimed = record(name, job, meta, id, "active")!;
-    return { ...claimed, status: "running", leaseToken: token, leaseExpiresAt } satisfies ClaimedJob;
+    held.set(id, { queue: name, job, token, attempts, startedAt });
+    return {
+      id,
+      queue: name,
+      status: "running",
+      payload: data.payload,
+      attempts,
+      maxAttempts: data.maxAttempts,
+      runAt: data.runAt ?? data.createdAt,
+      ...(data.parentId === undefined ? {} : { parentId: data.parentId }),
+      createdAt: data.createdAt,
+      startedAt,
+      leaseToken: token,
+      leaseExpiresAt,
+    } satisfies ClaimedJob;
   };
 
   const backend: ReturnType<typeof createBullmqQueueBackend> = {
@@ -342,7 +342,6 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       const runAt = job.runAt ?? now;
       const [outcome, unfinished] = await scripts.stationReserveSlot(
         key("queue-of"),
-        metaKey(job.id),
         key("reservations", job.queue),
         queue.keys.wait!,
         queue.keys.paused!,
@@ -355,7 +354,6 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
         enqueueOptions.capacity ?? Number.MAX_SAFE_INTEGER,
         now,
         reservationMs,
-        runAt,
       );
       if (outcome === -1) {
         const existing = await read(job.id);
@@ -406,7 +404,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       if (job === undefined && signal.aborted) {
         // Stopping: a job handed out after all goes straight back, its attempt not spent.
         void next.then(
-          (late) => (late?.id === undefined ? undefined : late.moveToDelayed(clock(), token)),
+          (late) => (late?.id === undefined ? undefined : giveBack(name, late, token, clock())),
           () => undefined,
         );
         return undefined;
@@ -422,23 +420,20 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
         held.delete(id);
         return false;
       }
-      await redis
-        .multi()
-        .hset(metaKey(id), "leaseExpiresAt", String(now + leaseMs))
-        .zadd(key("leases"), now + leaseMs, id)
-        .exec();
+      await redis.hset(queueFor(claim.queue).toKey(toBullId(id)), stationField.lease, String(now + leaseMs));
       return true;
     },
     async complete(id, token, result, now, followUps) {
       const claim = await claimOf(id, token);
       if (claim === undefined) return false;
       held.delete(id);
-      await addAll(followUps, now, now + parkMs);
-      const [moved] = await Promise.allSettled([
-        claim.job.moveToCompleted(result ?? null, token, false),
-        settleLease(id, token, { finishedAt: String(now) }),
-      ]);
-      if (moved.status === "rejected") return false;
+      await addAll(followUps, now, { by: token });
+      try {
+        await claim.job.moveToCompleted(result ?? null, token, false);
+      } catch {
+        await unparkStale(followUps, token);
+        return false;
+      }
       await unpark(followUps, now);
       return true;
     },
@@ -446,21 +441,23 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       const claim = await claimOf(id, token);
       if (claim === undefined) return "stale";
       held.delete(id);
-      const maxAttempts = (claim.job.data as JobData).maxAttempts;
-      const stored = JSON.stringify(error);
+      const maxAttempts = (claim.job.data as BullmqJobData).maxAttempts;
       if (failOptions.retryAt !== undefined && claim.attempts < maxAttempts) {
-        const [moved] = await Promise.allSettled([
-          claim.job.moveToDelayed(failOptions.retryAt, token),
-          settleLease(id, token, { error: stored, runAt: String(failOptions.retryAt) }),
-        ]);
-        return moved.status === "rejected" ? "stale" : "retrying";
+        const fields = putBackFields(claim, failOptions.retryAt, { [stationField.error]: JSON.stringify(error) });
+        try {
+          await moveBack(claim.queue, id, token, now, failOptions.retryAt, fields);
+        } catch {
+          return "stale";
+        }
+        return "retrying";
       }
-      await addAll(failOptions.followUps, now, now + parkMs);
-      const [moved] = await Promise.allSettled([
-        claim.job.moveToFailed(new Error(error.message), token, false),
-        settleLease(id, token, { error: stored, finishedAt: String(now) }),
-      ]);
-      if (moved.status === "rejected") return "stale";
+      await addAll(failOptions.followUps, now, { by: token });
+      try {
+        await moveToFailed(claim.queue, claim.job, token, error, { [stationField.lease]: "" });
+      } catch {
+        await unparkStale(failOptions.followUps, token);
+        return "stale";
+      }
       await unpark(failOptions.followUps, now);
       return "failed";
     },
@@ -468,32 +465,34 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       const claim = await claimOf(id, token);
       if (claim === undefined) return false;
       held.delete(id);
+      const released = claim.job.attemptsStarted - Math.max(0, claim.attempts - 1);
       try {
-        await claim.job.moveToDelayed(now, token);
+        await moveBack(claim.queue, id, token, now, now, putBackFields(claim, now, { [stationField.released]: String(released) }));
       } catch {
         return false;
       }
-      await clearLease(id, { attempts: String(Math.max(0, claim.attempts - 1)), runAt: String(now) });
       return true;
     },
     async cancel(id, now, followUps) {
-      const found = await jobOf(id);
-      if (found?.job === undefined) return false;
-      const { job, queue } = found;
-      const state = await job.getState();
-      if (state === "completed" || state === "failed" || state === "unknown") return false;
-      const meta = await readMeta(id);
-      if (state === "active") {
-        // The lock is the running claim's; failing the job with it frees it, then BullMQ's copy can go.
-        if (meta.leaseToken === undefined) return false;
-        await job.moveToFailed(new Error("cancelled"), meta.leaseToken, false).catch(() => undefined);
+      const name = await queueOf(id);
+      if (name === null) return false;
+      const [current, lock] = await Promise.all([read(id), redis.get(lockKey(name, id))]);
+      if (current === undefined || !(current.status === "queued" || current.status === "running")) return false;
+      const job = await queueFor(name).getJob(toBullId(id));
+      if (job === undefined) return false;
+      if (current.status === "running") {
+        // The lock is the running claim's ("0" once it lapsed); failing the job with it frees it, then BullMQ's copy can go.
+        await moveToFailed(name, job, lock ?? "0", { code: "cancelled", message: "cancelled" }).catch(() => undefined);
       }
-      await redis
-        .multi()
-        .hset(metaKey(id), { cancelled: JSON.stringify(job.data), finishedAt: String(now) })
-        .sadd(key("cancelled", queue), id)
-        .exec();
-      await clearLease(id);
+      const meta: Record<string, string> = {
+        cancelled: JSON.stringify(job.data),
+        finishedAt: String(now),
+        attempts: String(current.attempts),
+        runAt: String(current.runAt),
+        ...(current.startedAt === undefined ? {} : { startedAt: String(current.startedAt) }),
+        ...(current.error === undefined ? {} : { error: JSON.stringify(current.error) }),
+      };
+      await redis.multi().hset(metaKey(id), meta).sadd(key("cancelled", name), id).exec();
       held.delete(id);
       await job.remove().catch(() => undefined);
       await addAll(followUps, now);
@@ -521,7 +520,10 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       const oldestWaiting = await redis.lindex(queue.keys.wait!, -1);
       const [firstDelayed] = await queue.getDelayed(0, 0);
       const candidates: number[] = [];
-      if (oldestWaiting !== null) candidates.push(Number((await redis.hget(metaKey(fromBullId(oldestWaiting)), "runAt")) ?? 0));
+      if (oldestWaiting !== null) {
+        const record = await read(fromBullId(oldestWaiting));
+        if (record !== undefined) candidates.push(record.runAt);
+      }
       if (firstDelayed !== undefined) candidates.push(firstDelayed.timestamp + firstDelayed.delay);
       return candidates.length === 0 ? undefined : Math.min(...candidates);
     },

@@ -139,6 +139,21 @@ export function describeQueueBackendConformance(name: string, open: () => Promis
       expect((await backend.claim("q", 5, 1000))?.attempts).toBe(1);
     });
 
+    it("keeps the first start across a retry and a release", async () => {
+      await backend.enqueue(job("a"), 1);
+      const first = (await backend.claim("q", 2, 1000))!;
+      expect(first.startedAt).toBe(2);
+      expect(await backend.fail("a", first.leaseToken, { code: "upstream_error", message: "boom" }, 3, { retryAt: 4 })).toBe("retrying");
+      const second = (await backend.claim("q", 5, 1000))!;
+      expect(second).toMatchObject({ attempts: 2, startedAt: 2 });
+      expect(await backend.release("a", second.leaseToken, 6)).toBe(true);
+      expect(await backend.get("a")).toMatchObject({ status: "queued", attempts: 1, startedAt: 2, runAt: 6 });
+      const third = (await backend.claim("q", 7, 1000))!;
+      expect(third).toMatchObject({ attempts: 2, startedAt: 2 });
+      await backend.complete("a", third.leaseToken, "ok", 8);
+      expect(await backend.get("a")).toMatchObject({ status: "completed", attempts: 2, startedAt: 2, finishedAt: 8, result: "ok" });
+    });
+
     it("cancels queued and running jobs, never finished ones", async () => {
       await backend.enqueue(job("queued"), 1);
       await backend.enqueue(job("running"), 2);
