@@ -137,9 +137,10 @@ function decodeWav(data: Uint8Array): { samples: Float32Array | Int16Array; samp
   const frames = Math.floor(bytes.byteLength / frameBytes);
   if (frames === 0) throw badAudio("The WAV file holds no audio samples", "empty_audio");
   if (bits === 16 && channels === 1 && !isFloat) {
-    // Int16Array needs an even offset; a copy of the bytes is cheaper than DataView reads. The
-    // resampler scales it to floats as it goes: no float copy of the whole file at its own rate.
-    const aligned = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice(0, frames * 2);
+    // Int16Array needs an even offset (a file inside a multipart body is a view at any offset); a
+    // copy of the bytes (new Uint8Array: Buffer's slice would be another view) is cheaper than
+    // DataView reads. The resampler scales to floats as it goes: no float copy at the file's rate.
+    const aligned = bytes.byteOffset % 2 === 0 ? bytes : new Uint8Array(bytes.subarray(0, frames * 2));
     return { samples: new Int16Array(aligned.buffer, aligned.byteOffset, frames), sampleRate, scale: 1 / 32768 };
   }
   const samples = new Float32Array(frames);

@@ -1,14 +1,12 @@
 import { Readable } from "node:stream";
-import multipart from "@fastify/multipart";
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { formatTranscription } from "../../audio/format-transcription.ts";
 import { errors } from "../../errors/errors.ts";
-import { StationError } from "../../errors/station-error.ts";
 import type { Station } from "../../station/station.ts";
 import { abortOnDisconnect } from "./abort-on-disconnect.ts";
-import { toMultipartError } from "./to-multipart-error.ts";
+import { registerMultipartForms } from "./register-multipart-forms.ts";
 
 const transcriptionFieldsSchema = z.object({
   model: z.string().min(1).max(256).optional(),
@@ -43,53 +41,56 @@ export const audioRoutes: FastifyPluginAsync<{ station: Station }> = async (fast
   const { audio } = station;
   const maxBytes = station.config.audio.maxBytes;
   const maxChars = station.config.audio.maxSpeechChars;
-  await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 20, parts: 30, fieldSize: 64 * 1024 } });
+  const forms = registerMultipartForms(app, { maxFileBytes: maxBytes, fields: 20, parts: 30, fieldBytes: 64 * 1024 });
 
-  const transcriptionHandler =
-    (task: "transcribe" | "translate") => async (request: FastifyRequest, reply: import("fastify").FastifyReply) => {
-      const form = await readForm(request, maxBytes);
-      const parsed = transcriptionFieldsSchema.safeParse(form.fields);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw errors.invalidRequest(issue?.message ?? "invalid form field", issue?.path.join(".") || undefined);
-      }
-      const fields = parsed.data;
-      if (form.file === undefined) throw errors.invalidRequest("No audio file: send it in a multipart field named 'file'", "file");
-      const granularities = fields.timestamp_granularities;
-      if (granularities !== undefined && fields.response_format !== "verbose_json")
-        throw errors.invalidRequest("timestamp_granularities needs response_format 'verbose_json'", "timestamp_granularities");
-      const wantsSegments =
-        fields.response_format === "verbose_json" || fields.response_format === "srt" || fields.response_format === "vtt";
-      const timestamps = granularities ?? (wantsSegments ? ["segment" as const] : undefined);
-      const signal = abortOnDisconnect(reply);
-      const { result, audio: decoded } = await audio.transcribe({
-        model: fields.model,
-        file: { data: form.file.data, fileName: form.file.fileName },
-        task,
-        language: task === "transcribe" ? fields.language : undefined,
-        prompt: fields.prompt,
-        temperature: fields.temperature,
-        timestamps,
-        signal,
-      });
-      if (fields.stream === "true" && task === "transcribe") {
-        // OpenAI's transcript stream: deltas (one per segment here), then the whole text.
-        const pieces =
-          result.segments !== undefined && result.segments.length > 0 ? result.segments.map((segment) => segment.text) : [result.text];
-        const lines = [
-          ...pieces.map((delta) => ({ type: "transcript.text.delta", delta })),
-          { type: "transcript.text.done", text: result.text.trim() },
-        ].map((event) => `data: ${JSON.stringify(event)}\n\n`);
-        return reply.header("content-type", "text/event-stream; charset=utf-8").header("cache-control", "no-cache").send(lines.join(""));
-      }
-      const formatted = formatTranscription(result, fields.response_format, {
-        task,
-        durationSeconds: decoded.durationSeconds,
-        words: granularities?.includes("word") ?? false,
-        segments: granularities === undefined || granularities.includes("segment"),
-      });
-      return reply.header("content-type", formatted.contentType).send(formatted.body);
-    };
+  const transcriptionHandler = (task: "transcribe" | "translate") => async (request: FastifyRequest, reply: FastifyReply) => {
+    const form = await forms.read(request, "the audio with a 'file' field");
+    const { timestamp_granularities: single, ...named } = form.fields;
+    const granularityList = form.lists.timestamp_granularities ?? (single === undefined ? undefined : [single]);
+    const parsed = transcriptionFieldsSchema.safeParse(
+      granularityList === undefined ? named : { ...named, timestamp_granularities: granularityList },
+    );
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw errors.invalidRequest(issue?.message ?? "invalid form field", issue?.path.join(".") || undefined);
+    }
+    const fields = parsed.data;
+    if (form.file === undefined || form.file.fieldname !== "file")
+      throw errors.invalidRequest("No audio file: send it in a multipart field named 'file'", "file");
+    const granularities = fields.timestamp_granularities;
+    if (granularities !== undefined && fields.response_format !== "verbose_json")
+      throw errors.invalidRequest("timestamp_granularities needs response_format 'verbose_json'", "timestamp_granularities");
+    const wantsSegments = fields.response_format === "verbose_json" || fields.response_format === "srt" || fields.response_format === "vtt";
+    const timestamps = granularities ?? (wantsSegments ? ["segment" as const] : undefined);
+    const signal = abortOnDisconnect(reply);
+    const { result, audio: decoded } = await audio.transcribe({
+      model: fields.model,
+      file: { data: form.file.bytes, fileName: form.file.filename },
+      task,
+      language: task === "transcribe" ? fields.language : undefined,
+      prompt: fields.prompt,
+      temperature: fields.temperature,
+      timestamps,
+      signal,
+    });
+    if (fields.stream === "true" && task === "transcribe") {
+      // OpenAI's transcript stream: deltas (one per segment here), then the whole text.
+      const pieces =
+        result.segments !== undefined && result.segments.length > 0 ? result.segments.map((segment) => segment.text) : [result.text];
+      const lines = [
+        ...pieces.map((delta) => ({ type: "transcript.text.delta", delta })),
+        { type: "transcript.text.done", text: result.text.trim() },
+      ].map((event) => `data: ${JSON.stringify(event)}\n\n`);
+      return reply.header("content-type", "text/event-stream; charset=utf-8").header("cache-control", "no-cache").send(lines.join(""));
+    }
+    const formatted = formatTranscription(result, fields.response_format, {
+      task,
+      durationSeconds: decoded.durationSeconds,
+      words: granularities?.includes("word") ?? false,
+      segments: granularities === undefined || granularities.includes("segment"),
+    });
+    return reply.header("content-type", formatted.contentType).send(formatted.body);
+  };
 
   app.post(
     "/v1/audio/transcriptions",
@@ -156,51 +157,3 @@ export const audioRoutes: FastifyPluginAsync<{ station: Station }> = async (fast
     },
   );
 };
-
-interface ParsedForm {
-  fields: Record<string, string | string[]>;
-  file: { data: Buffer; fileName: string | undefined } | undefined;
-}
-
-/** Reads a multipart form whole: the one file and the text fields (`name[]` fields collect into arrays). */
-async function readForm(request: FastifyRequest, maxBytes: number): Promise<ParsedForm> {
-  if (!request.isMultipart())
-    throw new StationError({
-      code: "unsupported_media_type",
-      status: 415,
-      message: "Send the audio as multipart/form-data with a 'file' field",
-    });
-  const fields: Record<string, string | string[]> = {};
-  let file: ParsedForm["file"];
-  try {
-    for await (const part of request.parts()) {
-      if (part.type === "file") {
-        if (part.fieldname !== "file") {
-          await part.toBuffer();
-          continue;
-        }
-        file = { data: await part.toBuffer(), fileName: part.filename || undefined };
-        continue;
-      }
-      const value = typeof part.value === "string" ? part.value : String(part.value);
-      const arrayName = part.fieldname.endsWith("[]") ? part.fieldname.slice(0, -2) : undefined;
-      if (arrayName !== undefined || part.fieldname === "timestamp_granularities") {
-        const name = arrayName ?? part.fieldname;
-        const list = fields[name];
-        fields[name] = Array.isArray(list) ? [...list, value] : [value];
-      } else fields[part.fieldname] = value;
-    }
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "FST_REQ_FILE_TOO_LARGE")
-      throw new StationError({
-        code: "payload_too_large",
-        status: 413,
-        param: "file",
-        message: `The audio file is larger than ${maxBytes} bytes (audio.maxBytes)`,
-      });
-    if (code?.startsWith("FST_") === true) throw errors.invalidRequest(`Bad multipart form: ${(error as Error).message}`, "file");
-    throw toMultipartError(error, maxBytes);
-  }
-  return { fields, file };
-}

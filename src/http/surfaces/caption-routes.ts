@@ -1,4 +1,3 @@
-import multipart from "@fastify/multipart";
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -7,7 +6,7 @@ import type { Station } from "../../station/station.ts";
 import { collectText } from "../../vision/collect-text.ts";
 import type { PreparedImage } from "../../vision/prepared-image.ts";
 import { abortOnDisconnect } from "./abort-on-disconnect.ts";
-import { readMultipartForm } from "./read-multipart-form.ts";
+import { registerMultipartForms } from "./register-multipart-forms.ts";
 
 const imageData = z.string().min(1).describe("base64 of the image (a data: URL or an http(s) URL also works)");
 const prompt = z.string().min(1).max(4000).optional().describe("Ask this instead of the default caption prompt");
@@ -21,7 +20,12 @@ const jobParams = z.object({ job_id: z.string().min(1).max(200) });
  * /model/info.
  */
 export const captionRoutes: FastifyPluginAsync<{ station: Station }> = async (fastify, { station }) => {
-  await fastify.register(multipart, { limits: { fileSize: station.config.vision.maxImageBytes, files: 1, fields: 10 } });
+  const forms = registerMultipartForms(fastify, {
+    maxFileBytes: station.config.vision.maxImageBytes,
+    fields: 10,
+    parts: 20,
+    fieldBytes: 64 * 1024,
+  });
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { vision, captionQueue } = station;
   const tags = ["captions"];
@@ -113,8 +117,7 @@ export const captionRoutes: FastifyPluginAsync<{ station: Station }> = async (fa
       },
     },
     async (request, reply) => {
-      if (!request.isMultipart()) throw errors.invalidRequest("Send multipart/form-data with the image in a 'file' field", "file");
-      const { file, fields } = await readMultipartForm(request, station.config.vision.maxImageBytes);
+      const { file, fields } = await forms.read(request, "the image in a 'file' field");
       if (file === undefined) throw errors.invalidRequest("The multipart body has no file part", "file");
       const options = z.object({ prompt, model, length }).safeParse(fields);
       if (!options.success)

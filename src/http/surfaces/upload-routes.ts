@@ -1,12 +1,10 @@
-import multipart from "@fastify/multipart";
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errors } from "../../errors/errors.ts";
-import { StationError } from "../../errors/station-error.ts";
 import type { Station } from "../../station/station.ts";
 import { isImageType, isTextType } from "../../uploads/sniff-media-type.ts";
-import { readMultipartForm } from "./read-multipart-form.ts";
+import { registerMultipartForms } from "./register-multipart-forms.ts";
 
 const uploadParams = z.object({ id: z.string().min(1).max(128) });
 
@@ -16,15 +14,13 @@ export const uploadRoutes: FastifyPluginAsync<{ station: Station }> = async (fas
   const { uploads } = station.chat;
   const maxBytes = station.config.uploads.maxBytes;
   // Registered inside this plugin only, so other surfaces keep their own multipart settings.
-  await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 10, parts: 20 } });
+  const forms = registerMultipartForms(app, { maxFileBytes: maxBytes, fields: 10, parts: 20, fieldBytes: 64 * 1024 });
 
   app.post(
     "/api/uploads",
     { schema: { tags: ["uploads"], summary: `Upload one file (multipart/form-data, field 'file', at most ${maxBytes} bytes)` } },
     async (request, reply) => {
-      if (!request.isMultipart())
-        throw new StationError({ code: "unsupported_media_type", status: 415, message: "Send the file as multipart/form-data" });
-      const { file } = await readMultipartForm(request, maxBytes);
+      const { file } = await forms.read(request, "the file");
       if (file === undefined) throw errors.invalidRequest("No file in the form: send it in a field named 'file'", "file");
       const record = await uploads.save(file.bytes, file.filename);
       return reply.code(201).send({ ...record, url: `/api/uploads/${record.id}/content` });
