@@ -7,7 +7,9 @@ import { startTestStation, type TestStation } from "../support/start-test-statio
 
 /**
  * Two Station instances on one PostgreSQL database: an `/api/copy` alias made on one is served by
- * chat, generate and embed on the other at once (an unknown name reads the stored aliases again).
+ * chat, generate and embed on the other at once (an unknown name reads the stored aliases again),
+ * and one deleted or moved on one is gone or moved on the other at once (an alias is read again
+ * before it is used).
  */
 describe("Ollama copy aliases across instances", () => {
   let database: PostgresTestDatabase;
@@ -19,7 +21,7 @@ describe("Ollama copy aliases across instances", () => {
   beforeAll(async () => {
     database = await createPostgresTestDatabase();
     redisPrefix = uniqueRedisPrefix();
-    upstream = await startFakeOpenAiUpstream({ models: ["gpt-test", "text-embedding-test"] });
+    upstream = await startFakeOpenAiUpstream({ models: ["gpt-test", "gpt-other", "text-embedding-test"] });
     const config = {
       storage: { backend: "postgres", url: database.url, poolSize: 2 },
       // Shared backends want a shared queue and one webhook secret.
@@ -61,5 +63,37 @@ describe("Ollama copy aliases across instances", () => {
 
     const unknown = await client.chat({ model: "nobody", messages: [{ role: "user", content: "Hi" }] }).catch((error: unknown) => error);
     expect(unknown).toMatchObject({ status_code: 404 });
+  });
+
+  it("stops serving an alias deleted on the other instance, and follows one moved there", async () => {
+    const onA = new Ollama({ host: a.url });
+    const onB = new Ollama({ host: b.url });
+    await onA.copy({ source: "fake/gpt-test", destination: "mover:latest" });
+    await onA.copy({ source: "fake/gpt-test", destination: "goner:latest" });
+    upstream.script({ text: "Still here." });
+    // B uses both, so it holds them in memory.
+    expect((await onB.chat({ model: "mover", messages: [{ role: "user", content: "Hi" }] })).message.content).toBe("Still here.");
+    expect((await onB.chat({ model: "goner", messages: [{ role: "user", content: "Hi" }] })).message.content).toBe("Still here.");
+
+    // Deleted on A by its untagged name (as `ollama rm goner` sends it).
+    await onA.delete({ model: "goner" });
+    const chat = await onB.chat({ model: "goner", messages: [{ role: "user", content: "Hi" }] }).catch((error: unknown) => error);
+    expect(chat).toMatchObject({ status_code: 404 });
+    const generate = await onB.generate({ model: "goner:latest", prompt: "Hi" }).catch((error: unknown) => error);
+    expect(generate).toMatchObject({ status_code: 404 });
+    const show = await onB.show({ model: "goner" }).catch((error: unknown) => error);
+    expect(show).toMatchObject({ status_code: 404 });
+    expect((await onB.list()).models.map((model) => model.name)).not.toContain("goner:latest");
+    // Deleting it again, on B, which still held it: gone for Ollama's client too.
+    const again = await onB.delete({ model: "goner" }).catch((error: unknown) => error);
+    expect(again).toMatchObject({ status_code: 404 });
+
+    // Moved on A to another model: B follows at once.
+    await onA.copy({ source: "fake/gpt-other", destination: "mover:latest" });
+    await onB.chat({ model: "mover", messages: [{ role: "user", content: "Hi" }] });
+    expect(upstream.requests.filter((request) => request.path === "/v1/chat/completions").at(-1)?.body).toMatchObject({
+      model: "gpt-other",
+    });
+    expect((await onB.show({ model: "mover" })).model_info).toBeDefined();
   });
 });

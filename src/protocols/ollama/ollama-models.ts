@@ -23,8 +23,8 @@ export interface PullProgress {
  * to Station ids, `/api/copy` adds an alias (stored in the database, so it survives restarts),
  * `/api/pull` is Station's GGUF pull (hf:… or https:// URIs) and `/api/delete` removes a pulled
  * GGUF file. Names resolve on every request, so the aliases are held in memory as well: loaded
- * at start, and read again for `/api/tags` and before a name is declared unknown (another
- * instance may have added one).
+ * at start, and read again for `/api/tags`, before a name is declared unknown (another instance
+ * may have added one) and before an alias is used (another instance may have deleted or moved it).
  */
 export class OllamaModels {
   private readonly aliases = new Map<string, string>();
@@ -50,12 +50,17 @@ export class OllamaModels {
   }
 
   /**
-   * `resolveName` for a request that is about to run: a name that is neither an alias here nor a
-   * model the registry knows reads the stored aliases again first (another instance may have made it).
+   * `resolveName` for a request that is about to run, reading the stored aliases again first when
+   * the name is an alias here (another instance may have deleted it or pointed it elsewhere) or is
+   * neither an alias nor a model the registry knows (another instance may have made it). A
+   * registry model's name costs no query.
    */
   async resolveFreshName(name: string): Promise<string> {
-    const known = nameCandidates(name).some((candidate) => this.aliases.has(candidate) || this.registry.lookup(candidate) !== undefined);
-    if (!known) await this.load();
+    const candidates = nameCandidates(name);
+    const stale =
+      candidates.some((candidate) => this.aliases.has(candidate)) ||
+      !candidates.some((candidate) => this.registry.lookup(candidate) !== undefined);
+    if (stale) await this.load();
     return this.resolveName(name);
   }
 
@@ -67,7 +72,7 @@ export class OllamaModels {
   }
 
   async info(name: string): Promise<{ id: string; info: ModelInfo | undefined; alias: string | undefined }> {
-    let id = this.resolveName(name);
+    let id = await this.resolveFreshName(name);
     let resolved = await this.registry.resolve(id).catch(() => undefined);
     if (resolved === undefined) {
       await this.load();
@@ -94,9 +99,13 @@ export class OllamaModels {
     this.aliases.set(destination, id);
   }
 
+  /** Deletes an alias (as named, or untagged for one stored with `:latest`), else a pulled GGUF file. */
   async delete(name: string): Promise<void> {
-    const removed = await this.store.delete(name);
-    if (this.aliases.delete(name) || removed) return;
+    for (const candidate of nameCandidates(name)) {
+      // The store decides: another instance may have deleted the alias this one still holds.
+      this.aliases.delete(candidate);
+      if (await this.store.delete(candidate)) return;
+    }
     const { info } = await this.info(name);
     const file = info?.metadata?.path;
     const provider = info === undefined ? undefined : this.registry.provider(info.providerId);
