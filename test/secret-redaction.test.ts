@@ -96,6 +96,32 @@ describe("an upstream error that quotes the credentials it received", () => {
     }
   });
 
+  it("is redacted inside replies relayed byte for byte with 200 (a whole reply, an error event and content in a stream)", async () => {
+    const chat = { model: "up/gpt-test", messages: [{ role: "user", content: "hi" }] };
+    upstream.fail({ kind: "body", body: JSON.stringify({ error: { message: echo } }) });
+    const whole = await post("/v1/chat/completions", chat);
+    expect(whole.status).toBe(200);
+    expect(whole.text).toContain("Incorrect API key provided: [redacted]");
+    expectNoSecret(whole.text);
+
+    upstream.fail({ kind: "stream-tail", afterChunks: 2, tail: `data: ${JSON.stringify({ error: { message: echo } })}\n\n` });
+    const broken = await post("/v1/chat/completions", { ...chat, stream: true });
+    expect(broken.text).toContain("Incorrect API key provided: [redacted]");
+    expectNoSecret(broken.text);
+
+    // A model that repeats the key it saw, in one content chunk.
+    upstream.script({ text: `the key is ${providerKey}, header ${headerSecret}`, chunkSize: 200 });
+    try {
+      const streamed = await post("/v1/chat/completions", { ...chat, stream: true });
+      expect(streamed.status).toBe(200);
+      expect(streamed.text).toContain("the key is [redacted], header [redacted]");
+      expect(streamed.text).toContain("data: [DONE]");
+      expectNoSecret(streamed.text);
+    } finally {
+      upstream.script({});
+    }
+  });
+
   it("is redacted in the drop-in surfaces' errors (Anthropic, Responses, Ollama; streamed and not)", async () => {
     const messages = [{ role: "user", content: "hi" }];
     const calls = [

@@ -122,7 +122,7 @@ declare module "fastify" {
 /**
  * Every response carries its request id (the log line is written by RequestLogController), and
  * no configured secret: every JSON body Fastify serialises (errors of every surface included)
- * is redacted here. The gateway's relayed upstream bodies are Buffers and pass untouched.
+ * is redacted here. Relayed upstream bodies are Buffers: writeGatewayReply redacts those bytes.
  */
 function registerRequestLog(app: FastifyInstance, redactor: SecretRedactor): void {
   // Callback style: no promise per request on the hot path.

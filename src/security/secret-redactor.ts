@@ -1,3 +1,5 @@
+import { redactBytes, StreamRedaction } from "./redact-bytes.ts";
+
 /** What a redacted secret reads as. */
 export const redactedText = "[redacted]";
 
@@ -15,6 +17,16 @@ export const minimumSecretLength = 8;
 export interface SecretRedactor {
   /** `text` with every secret replaced by `[redacted]`; the same string when none occurs. */
   redact(text: string): string;
+  /**
+   * Bytes relayed from an upstream as they came (a whole reply): the same Buffer when no secret
+   * occurs (nothing is copied or decoded), and when none is configured.
+   */
+  redactBytes(bytes: Buffer): Buffer;
+  /**
+   * Redaction for one relayed byte stream (secrets split across chunks included), or undefined
+   * when no secret is configured: a relay then writes its chunks as they are, at no cost.
+   */
+  streamRedaction(): StreamRedaction | undefined;
   /** Adds a secret known only at run time (the generated webhook signing secret). */
   add(secret: string): void;
   /** Configured values too short to redact (see `minimumSecretLength`). */
@@ -29,6 +41,7 @@ export function createSecretRedactor(secrets: Iterable<string> = []): SecretReda
   // `test` on a line without a secret allocates nothing.
   let detect: RegExp | undefined;
   let replaceAll: RegExp | undefined;
+  let byteNeedles: Buffer[] = [];
   const add = (secret: string): void => {
     if (secret.length < minimumSecretLength) {
       if (secret.length > 0) tooShort++;
@@ -42,6 +55,8 @@ export function createSecretRedactor(secrets: Iterable<string> = []): SecretReda
     const source = needles.map((needle) => needle.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|");
     detect = new RegExp(source);
     replaceAll = new RegExp(source, "g");
+    // The same needles as bytes, longest first by byte length.
+    byteNeedles = needles.map((needle) => Buffer.from(needle)).sort((left, right) => right.length - left.length);
   };
   for (const secret of secrets) add(secret);
 
@@ -52,6 +67,8 @@ export function createSecretRedactor(secrets: Iterable<string> = []): SecretReda
 
   return {
     redact,
+    redactBytes: (bytes) => (byteNeedles.length === 0 ? bytes : redactBytes(bytes, byteNeedles)),
+    streamRedaction: () => (byteNeedles.length === 0 ? undefined : new StreamRedaction(byteNeedles)),
     add,
     get tooShort() {
       return tooShort;

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { GatewayReply } from "../../gateway/gateway-reply.ts";
 import { sseErrorEvent } from "../../gateway/openai-stream-encoder.ts";
+import type { StreamRedaction } from "../../security/redact-bytes.ts";
 import type { SecretRedactor } from "../../security/secret-redactor.ts";
 
 /**
@@ -8,12 +9,17 @@ import type { SecretRedactor } from "../../security/secret-redactor.ts";
  * socket as each chunk arrives (no buffering), and a failure midway ends an event stream with
  * an `error` event rather than a hung or silently cut connection.
  * `x-station-overhead-ms` is the time Station spent on the request minus the upstream wait.
+ * Relayed upstream bytes (a whole reply, a stream) have every configured secret replaced too; with
+ * none configured they are written as they came.
  */
 export function writeGatewayReply(request: FastifyRequest, reply: FastifyReply, result: GatewayReply): FastifyReply | undefined {
   const overhead = Math.max(0, reply.elapsedTime - result.upstreamMs).toFixed(3);
   const { body } = result;
+  const redactor = request.server.secretRedactor;
   if (typeof body === "string" || Buffer.isBuffer(body)) {
-    return reply.code(result.status).header("content-type", result.contentType).header("x-station-overhead-ms", overhead).send(body);
+    // A string is redacted by the onSend hook with every other body Fastify sends.
+    const bytes = typeof body === "string" ? body : redactor.redactBytes(body);
+    return reply.code(result.status).header("content-type", result.contentType).header("x-station-overhead-ms", overhead).send(bytes);
   }
   reply.hijack();
   const raw = reply.raw;
@@ -24,8 +30,8 @@ export function writeGatewayReply(request: FastifyRequest, reply: FastifyReply, 
     "x-station-overhead-ms": overhead,
   };
   raw.writeHead(result.status, headers);
-  if (isNodeStream(body)) relayNodeStream(body, raw, result, request.server.secretRedactor);
-  else void relayIterable(body, raw, result, request.server.secretRedactor);
+  if (isNodeStream(body)) relayNodeStream(body, raw, result, redactor);
+  else void relayIterable(body, raw, result, redactor);
   return undefined;
 }
 
@@ -41,20 +47,25 @@ function relayNodeStream(body: NodeJS.ReadableStream, raw: Raw, result: GatewayR
   const onDrain = (): void => {
     body.resume();
   };
+  // Undefined unless a secret is configured: then the chunks go out as they came.
+  const redaction = redactor.streamRedaction();
   body.on("data", (chunk: Buffer) => {
-    if (!raw.write(chunk)) {
+    const bytes = redaction === undefined ? chunk : redaction.push(chunk);
+    if (bytes.length > 0 && !raw.write(bytes)) {
       body.pause();
       raw.once("drain", onDrain);
     }
   });
   body.on("end", () => {
     ended = true;
-    raw.end();
+    raw.end(heldBack(redaction));
     result.done();
   });
   body.on("error", (error: Error) => {
     ended = true;
     result.done(error);
+    const held = heldBack(redaction);
+    if (held !== undefined && !raw.destroyed) raw.write(held);
     endWithError(raw, error, result.errorFrame, redactor);
   });
   raw.on("close", () => {
@@ -63,6 +74,11 @@ function relayNodeStream(body: NodeJS.ReadableStream, raw: Raw, result: GatewayR
     (body as NodeJS.ReadableStream & { destroy(): void }).destroy();
     result.done(new Error("client disconnected"));
   });
+}
+
+/** What a stream's redaction held back at its end (the start of a secret that never completed). */
+function heldBack(redaction: StreamRedaction | undefined): Buffer | undefined {
+  return redaction?.end();
 }
 
 async function relayIterable(
