@@ -56,9 +56,33 @@ describe("OpenAI Responses native relay", () => {
       reasoning: { effort: "low" },
     });
     expect(requestsTo("/v1/chat/completions").length).toBe(before);
-    // The response is the upstream's: Station stored none of it.
-    const retrieved = await client.responses.retrieve(response.id).catch((error: unknown) => error);
-    expect(retrieved).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it("forwards retrieve, input_items and delete of a relayed response to the upstream that holds it", async () => {
+    upstream.script({ text: "Kept upstream." });
+    const response = await client.responses.create({ model: "native/gpt-test", input: "Remember me" });
+    const path = `/v1/responses/${response.id}`;
+    // Station stored none of it: the upstream answers, and only the provider that relays Responses is asked.
+    const retrieved = await client.responses.retrieve(response.id);
+    expect(retrieved.id).toBe(response.id);
+    expect(retrieved.output_text).toBe("Kept upstream.");
+    expect(requestsTo(path).map((request) => request.method)).toEqual(["GET"]);
+
+    const items = await client.responses.inputItems.list(response.id);
+    expect(items.data).toMatchObject([{ type: "message", role: "user", content: [{ type: "input_text", text: "Remember me" }] }]);
+
+    await client.responses.delete(response.id);
+    expect(requestsTo(path).map((request) => request.method)).toEqual(["GET", "DELETE"]);
+    const gone = await client.responses.retrieve(response.id).catch((error: unknown) => error);
+    expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
+    const deletedAgain = await client.responses.delete(response.id).catch((error: unknown) => error);
+    expect(deletedAgain).toBeInstanceOf(OpenAI.NotFoundError);
+
+    // store: false upstream too, so nobody holds it: Station's own 404 in OpenAI's shape.
+    const unstored = await client.responses.create({ model: "native/gpt-test", input: "Forget me", store: false });
+    const missing = await fetch(`${station.url}/v1/responses/${unstored.id}`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: "response_not_found" } });
   });
 
   it("streams the upstream's events untouched", async () => {
@@ -113,10 +137,20 @@ describe("OpenAI Responses native relay", () => {
     const frames = (await raw.text()).split("\n\n").filter((frame) => frame.trim() !== "");
     const last = frames.at(-1) ?? "";
     expect(last.startsWith("event: error\ndata: ")).toBe(true);
-    const data = JSON.parse(last.slice("event: error\ndata: ".length)) as { type: string; error: { code: string; message: string } };
+    const data = JSON.parse(last.slice("event: error\ndata: ".length)) as {
+      type: string;
+      sequence_number: number;
+      code: string;
+      message: string;
+      error: { code: string; message: string };
+    };
     expect(data.type).toBe("error");
-    expect(data.error.code).toBeTruthy();
-    expect(data.error.message).toMatch(/upstream/i);
+    // The upstream's five events were numbered 0-4: the error event is the sixth.
+    expect(frames.filter((frame) => frame.includes('"sequence_number"')).length).toBe(6);
+    expect(data.sequence_number).toBe(5);
+    expect(data.code).toBeTruthy();
+    expect(data.message).toMatch(/upstream/i);
+    expect(data.error).toEqual({ type: "server_error", code: data.code, message: data.message, param: null });
   });
 
   it("retries a failed relay through the resilience layer", async () => {

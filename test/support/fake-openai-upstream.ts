@@ -1,7 +1,8 @@
 /**
  * A fake OpenAI-compatible server (OpenAI, vLLM, llama.cpp server, LM Studio /v1) that speaks the
  * wire format byte for byte: chat completions (JSON and SSE, tool-call deltas, usage chunks),
- * Responses (POST /responses, JSON and its event stream: see fake-responses-reply.ts),
+ * Responses (POST /responses, JSON and its event stream: see fake-responses-reply.ts; the responses
+ * it made, unless `store: false`, answer GET and DELETE /responses/{id} and GET .../input_items),
  * embeddings (float and base64), image generations and the model list. Faults can be queued to
  * exercise retries, fallback and cooldown.
  *
@@ -16,7 +17,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { fakeResponseEvents, fakeResponseObject } from "./fake-responses-reply.ts";
+import { fakeInputItems, fakeResponseEvents, fakeResponseObject } from "./fake-responses-reply.ts";
 
 export interface FakeToolCall {
   id: string;
@@ -110,6 +111,7 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
   let abortWaiters: { count: number; resolve: () => void }[] = [];
   let sequence = 0;
   let flakiness: { rate: number; random: () => number } | undefined;
+  const storedResponses = new Map<string, { response: Record<string, unknown>; input: unknown }>();
 
   const noteAbort = (): void => {
     aborted++;
@@ -205,6 +207,8 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
       if (!models.includes(model)) return sendJson(response, 404, notFound(model));
       const { text } = replyFor(body);
       const id = `resp_fake${++sequence}`;
+      // As OpenAI does, a response is kept unless the request says store: false.
+      if (body.store !== false) storedResponses.set(id, { response: fakeResponseObject(id, body, text, "completed"), input: body.input });
       if (body.stream !== true) return sendJson(response, 200, fakeResponseObject(id, body, text, "completed"));
       response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
       const events = fakeResponseEvents(id, body, text, chatScript.chunkSize ?? 4);
@@ -218,6 +222,28 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
       for (const event of events) response.write(event);
       response.end();
       return;
+    }
+    const storedRoute = /^\/responses\/([^/?]+)(\/input_items)?(\?.*)?$/.exec(route);
+    if (storedRoute !== null && (method === "GET" || method === "DELETE")) {
+      const id = decodeURIComponent(storedRoute[1] as string);
+      const stored = storedResponses.get(id);
+      if (stored === undefined) {
+        const error = { message: `Response with id '${id}' not found.`, type: "invalid_request_error", param: null, code: null };
+        return sendJson(response, 404, { error });
+      }
+      if (method === "DELETE") {
+        storedResponses.delete(id);
+        return sendJson(response, 200, { id, object: "response", deleted: true });
+      }
+      if (storedRoute[2] === undefined) return sendJson(response, 200, stored.response);
+      const items = fakeInputItems(id, stored.input);
+      return sendJson(response, 200, {
+        object: "list",
+        data: items,
+        first_id: items[0]?.id ?? null,
+        last_id: items.at(-1)?.id ?? null,
+        has_more: false,
+      });
     }
     if (method === "POST" && route === "/embeddings" && body !== undefined) {
       return sendJson(response, 200, embeddings(body));

@@ -98,3 +98,12 @@ export function fakeResponseEvents(id: string, body: Record<string, unknown>, te
   );
   return events.map((event, index) => `event: ${String(event.type)}\ndata: ${JSON.stringify({ ...event, sequence_number: index })}\n\n`);
 }
+
+/** A request's `input` as the input items OpenAI lists for a stored response (ids added). */
+export function fakeInputItems(id: string, input: unknown): Record<string, unknown>[] {
+  const items =
+    typeof input === "string"
+      ? [{ type: "message", role: "user", content: [{ type: "input_text", text: input }] }]
+      : ((input ?? []) as Record<string, unknown>[]);
+  return items.map((item, index) => ({ id: `msg_${id}_in${index}`, status: "completed", ...item }));
+}

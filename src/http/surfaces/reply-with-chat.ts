@@ -5,6 +5,7 @@ import type { ChatGeneration, ChatStreamRun } from "../../chat-core/chat-run.ts"
 import type { ChatCore } from "../../chat-core/create-chat-core.ts";
 import type { GatewayReply } from "../../gateway/gateway-reply.ts";
 import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
+import { relayedTail } from "./relayed-tail.ts";
 import { writeGatewayReply } from "./write-gateway-reply.ts";
 
 /** How one wire protocol encodes the chat core's answer. */
@@ -18,6 +19,8 @@ export interface ChatReplyCodec {
   streamType?: string;
   /** How this protocol ends a stream that fails midway (default: OpenAI's SSE `error` event). */
   errorFrame?: GatewayReply["errorFrame"];
+  /** For a relayed stream, instead of errorFrame: one that continues the upstream's stream, given its end as text. */
+  relayedErrorFrame?: (error: unknown, tail: string) => string;
   /** The client's own body, relayed byte for byte to upstreams that speak the protocol natively. */
   relay?: { protocol: RelayProtocol<{ model?: string | undefined }>; body: { model?: string | undefined } };
 }
@@ -62,12 +65,18 @@ export async function replyWithChat(
       : await core.stream(input, cancellation.signal, new StreamedBodyRelay(relay.protocol, relay.body, cancellation));
   if ("relayed" in run) {
     const contentType = run.relayed.headers["content-type"];
+    const { relayedErrorFrame } = codec;
+    let errorFrame = codec.errorFrame;
+    if (relayedErrorFrame !== undefined) {
+      const tail = relayedTail(run.relayed.body);
+      errorFrame = (error) => relayedErrorFrame(error, tail());
+    }
     return writeGatewayReply(request, reply, {
       status: run.relayed.statusCode,
       contentType: typeof contentType === "string" ? contentType : eventStreamType,
       body: run.relayed.body,
       upstreamMs: run.upstreamMs,
-      ...(codec.errorFrame === undefined ? {} : { errorFrame: codec.errorFrame }),
+      ...(errorFrame === undefined ? {} : { errorFrame }),
       done: run.done,
     });
   }

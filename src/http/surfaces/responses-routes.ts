@@ -1,23 +1,29 @@
-import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ModelTarget } from "../../models/resilience/model-target.ts";
 import { encodeResponsesStream } from "../../protocols/responses/encode-responses-stream.ts";
 import { fromResponsesRequest } from "../../protocols/responses/from-responses-request.ts";
 import { itemId, type ResponseItem, toInputItems, toOutputItems } from "../../protocols/responses/response-items.ts";
-import { responsesErrorEvent } from "../../protocols/responses/responses-error-event.ts";
+import { responseNotFound } from "../../protocols/responses/response-store.ts";
+import { nextSequenceNumber, responsesErrorEvent } from "../../protocols/responses/responses-error-event.ts";
 import { responsesRelay } from "../../protocols/responses/responses-relay.ts";
 import { inputItemsQuerySchema, type ResponsesBody, responsesBodySchema } from "../../protocols/responses/responses-schemas.ts";
 import { type ResponseState, toResponseObject } from "../../protocols/responses/to-response-object.ts";
+import { fromRelayingUpstream } from "../../protocols/responses/upstream-responses.ts";
 import { toJsonSchema } from "../../protocols/to-json-schema.ts";
 import type { Station } from "../../station/station.ts";
 import { errorBody } from "../errors/error-body.ts";
 import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
 import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
+import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
 import { replyWithChat } from "./reply-with-chat.ts";
 
 const responsesJsonSchema = () => toJsonSchema(responsesBodySchema);
 const idParams = z.object({ id: z.string().min(1) });
+
+/** A relayed stream's error event continues the upstream's sequence numbers. */
+const relayedErrorEvent = (error: unknown, tail: string): string => responsesErrorEvent(error, nextSequenceNumber(tail));
 
 const relaysNatively = (target: ModelTarget): boolean => target.provider.responsesPassthrough !== undefined;
 
@@ -37,6 +43,7 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const core = station.chatCore;
   const store = station.responses;
+  const { registry } = station;
 
   fastify.post(
     "/v1/responses",
@@ -89,31 +96,62 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
         },
         stream: (run) => encodeResponsesStream(run.parts, { body, state, onEnd: save, fail: run.done }),
         errorFrame: responsesErrorEvent,
+        relayedErrorFrame: relayedErrorEvent,
         ...(relay === undefined ? {} : { relay }),
       });
     },
   );
 
+  /**
+   * A response Station did not store may be a relaying upstream's: its reply, as it is, when one
+   * holds it; else Station's 404.
+   */
+  const forward = async (request: FastifyRequest, reply: FastifyReply, method: "GET" | "DELETE", path: string, id: string) => {
+    const query = request.url.indexOf("?");
+    const upstreamPath = query < 0 ? path : path + request.url.slice(query);
+    const found = await fromRelayingUpstream(registry.providers(), method, upstreamPath, cancelOnDisconnect(reply));
+    if (found === undefined) throw responseNotFound(id);
+    const contentType = found.headers["content-type"];
+    return reply
+      .code(found.statusCode)
+      .type(typeof contentType === "string" ? contentType : "application/json")
+      .send(found.body);
+  };
+  const upstreamPathOf = (id: string, rest = "") => `/responses/${encodeURIComponent(id)}${rest}`;
+
   app.get(
     "/v1/responses/:id",
-    { schema: { tags: ["openai"], summary: "A stored response", params: idParams } },
-    async (request) => (await store.require(request.params.id)).response,
+    { schema: { tags: ["openai"], summary: "A response (stored here, or held by the relaying upstream that made it)", params: idParams } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const stored = await store.get(id);
+      return stored === undefined ? forward(request, reply, "GET", upstreamPathOf(id), id) : stored.response;
+    },
   );
 
   app.delete(
     "/v1/responses/:id",
-    { schema: { tags: ["openai"], summary: "Delete a stored response", params: idParams } },
-    async (request) => {
-      if (!(await store.delete(request.params.id))) await store.require(request.params.id);
-      return { id: request.params.id, object: "response", deleted: true };
+    {
+      schema: {
+        tags: ["openai"],
+        summary: "Delete a response (stored here, or held by the relaying upstream that made it)",
+        params: idParams,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (await store.delete(id)) return { id, object: "response", deleted: true };
+      await forward(request, reply, "DELETE", upstreamPathOf(id), id);
+      return reply;
     },
   );
 
   app.get(
     "/v1/responses/:id/input_items",
     { schema: { tags: ["openai"], summary: "The input items of a stored response", params: idParams, querystring: inputItemsQuerySchema } },
-    async (request) => {
-      const stored = await store.require(request.params.id);
+    async (request, reply) => {
+      const stored = await store.get(request.params.id);
+      if (stored === undefined) return forward(request, reply, "GET", upstreamPathOf(request.params.id, "/input_items"), request.params.id);
       const { limit = 20, order = "desc", after, before } = request.query;
       let items = order === "desc" ? [...stored.inputItems].reverse() : stored.inputItems;
       if (after !== undefined) items = items.slice(items.findIndex((item) => item.id === after) + 1);

@@ -30,6 +30,11 @@ interface ResponseRow {
  * under concurrency a commit per response was most of a stored response's CPU. Each save still
  * resolves only once its row is committed, so a reply sent after it can be read back at once.
  */
+/** OpenAI's 404 for a response id nobody holds. */
+export function responseNotFound(id: string, param?: string): StationError {
+  return new StationError({ code: "response_not_found", status: 404, param, message: `Response with id '${id}' not found.` });
+}
+
 export class ResponseStore {
   private readonly db: StationDatabase;
   private readonly pending = new Map<string, ResponseRow>();
@@ -93,9 +98,7 @@ export class ResponseStore {
 
   async require(id: string, param?: string): Promise<StoredResponse> {
     const stored = await this.get(id);
-    if (stored === undefined) {
-      throw new StationError({ code: "response_not_found", status: 404, param, message: `Response with id '${id}' not found.` });
-    }
+    if (stored === undefined) throw responseNotFound(id, param);
     return stored;
   }
 

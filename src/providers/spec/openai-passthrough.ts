@@ -33,6 +33,11 @@ export interface OpenAiPassthrough {
    * request's deadline.
    */
   exchange(path: string, body: string, cancellation: Cancellation | undefined, timeoutMs?: number): Promise<WholeReply>;
+  /**
+   * A body-less GET or DELETE of `path` (with its query string), read whole whatever the status:
+   * for objects the upstream stores (Responses' `/responses/{id}`).
+   */
+  read(method: "GET" | "DELETE", path: string, cancellation: Cancellation | undefined): Promise<WholeReply>;
   /** A non-2xx reply read whole → `UpstreamError` (status, Retry-After, upstream message). */
   replyError(reply: WholeReply, path: string): Error;
   /** Reads a non-2xx reply into an `UpstreamError` (status, Retry-After, upstream message). */
