@@ -1,5 +1,6 @@
 import type { ChatModel, ChatRequest, StreamPart } from "../providers/spec/index.ts";
 import type { ModelTarget } from "./resilience/model-target.ts";
+import { relayOpenedStream } from "./resilience/relay-opened-stream.ts";
 import type { Resilience } from "./resilience/resilience.ts";
 
 /**
@@ -34,27 +35,7 @@ export function createResilientChatModel(id: string, targets: (signal?: AbortSig
         yield { type: "error", error: error as Error };
         return;
       }
-      const { iterator, first } = delivered.value;
-      let failure: unknown;
-      let completed = false;
-      try {
-        let part: IteratorResult<StreamPart> = first;
-        while (!part.done) {
-          if (part.value.type === "error") failure = part.value.error;
-          yield part.value;
-          part = await iterator.next();
-        }
-        completed = true;
-      } catch (error) {
-        failure = error;
-        throw error;
-      } finally {
-        if (!completed) await iterator.return?.();
-        // A consumer that stopped reading early (its client left, a barge-in, a tool loop that
-        // had enough) says nothing about the target: a cancel, not a failure.
-        if (completed || failure !== undefined) delivered.done(failure);
-        else delivered.abandon();
-      }
+      yield* relayOpenedStream(delivered, (part) => (part.type === "error" ? part.error : undefined));
     },
   };
 

@@ -1,6 +1,7 @@
 import { errors } from "../errors/errors.ts";
 import type { SpeechModel, SpeechRequest } from "../providers/spec/index.ts";
 import type { ModelTarget } from "./resilience/model-target.ts";
+import { relayOpenedStream } from "./resilience/relay-opened-stream.ts";
 import type { Resilience } from "./resilience/resilience.ts";
 
 /**
@@ -23,31 +24,8 @@ export function createResilientSpeechModel(id: string, targets: () => ModelTarge
         },
         { operation: "speech", signal: request.signal },
       );
-      const { audio, iterator, first } = delivered.value;
-      return {
-        format: audio.format,
-        sampleRate: audio.sampleRate,
-        chunks: (async function* () {
-          let failure: unknown;
-          let completed = false;
-          try {
-            let part = first;
-            while (!part.done) {
-              yield part.value;
-              part = await iterator.next();
-            }
-            completed = true;
-          } catch (error) {
-            failure = error;
-            throw error;
-          } finally {
-            if (!completed) await iterator.return?.();
-            // A consumer that stopped early (its client left, a barge-in) says nothing about the target: a cancel.
-            if (completed || failure !== undefined) delivered.done(failure);
-            else delivered.abandon();
-          }
-        })(),
-      };
+      const { audio } = delivered.value;
+      return { format: audio.format, sampleRate: audio.sampleRate, chunks: relayOpenedStream(delivered) };
     },
   };
 }
