@@ -20,12 +20,21 @@ export function createResilientVisionModel(id: string, targets: () => ModelTarge
     if (model === undefined) throw errors.unsupported(`The model '${target.id}' is not a vision model`, "model");
     return model;
   };
-  const skill = <K extends "detect" | "point" | "readText">(target: ModelTarget, name: K): NonNullable<VisionModel[K]> => {
-    const model = visionOf(target);
-    const method = model[name];
-    if (method === undefined) throw errors.unsupported(`The model '${target.id}' cannot ${name}`, "model");
-    return method.bind(model) as NonNullable<VisionModel[K]>;
-  };
+  type Skill = "detect" | "point" | "readText";
+  /** One skill through the layer, as a plain call: retried and failed over until it answers. */
+  const resilientSkill = <K extends Skill>(name: K, operation: string) =>
+    ((request: Parameters<NonNullable<VisionModel[K]>>[0]) =>
+      withResilience(
+        resilience,
+        targets(),
+        (target) => {
+          const model = visionOf(target);
+          const method = model[name] as ((skillRequest: typeof request) => Promise<unknown>) | undefined;
+          if (method === undefined) throw errors.unsupported(`The model '${target.id}' cannot ${name}`, "model");
+          return method.call(model, { ...request, model: target.modelName });
+        },
+        { operation, signal: request.signal },
+      )) as NonNullable<VisionModel[K]>;
   return {
     id,
     caption: (request) =>
@@ -38,32 +47,8 @@ export function createResilientVisionModel(id: string, targets: () => ModelTarge
         operation: "query",
         signal: request.signal,
       }),
-    ...(sample.detect === undefined
-      ? {}
-      : {
-          detect: (request) =>
-            withResilience(resilience, targets(), (target) => skill(target, "detect")({ ...request, model: target.modelName }), {
-              operation: "detect",
-              signal: request.signal,
-            }),
-        }),
-    ...(sample.point === undefined
-      ? {}
-      : {
-          point: (request) =>
-            withResilience(resilience, targets(), (target) => skill(target, "point")({ ...request, model: target.modelName }), {
-              operation: "point",
-              signal: request.signal,
-            }),
-        }),
-    ...(sample.readText === undefined
-      ? {}
-      : {
-          readText: (request) =>
-            withResilience(resilience, targets(), (target) => skill(target, "readText")({ ...request, model: target.modelName }), {
-              operation: "read_text",
-              signal: request.signal,
-            }),
-        }),
+    ...(sample.detect === undefined ? {} : { detect: resilientSkill("detect", "detect") }),
+    ...(sample.point === undefined ? {} : { point: resilientSkill("point", "point") }),
+    ...(sample.readText === undefined ? {} : { readText: resilientSkill("readText", "read_text") }),
   };
 }
