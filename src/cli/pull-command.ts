@@ -1,5 +1,4 @@
 import path from "node:path";
-import { SingleBar } from "cli-progress";
 import { loadConfig } from "../config/load-config.ts";
 import type { StationConfig } from "../config/schema.ts";
 import { type LlamaCppProviderConfig, llamaCppModelsDirectories } from "../providers/llamacpp/create-llamacpp-provider.ts";
@@ -7,6 +6,7 @@ import { pullModel } from "../providers/llamacpp/pull-model.ts";
 import { isMoonfileUri } from "../providers/moonfile/pull-moonfile.ts";
 import { isRepositoryUri } from "../providers/transformers/pull-onnx-repository.ts";
 import type { PullFlags } from "./pull-flags.ts";
+import { createPullProgressBar, megabytes } from "./pull-progress-bar.ts";
 import { pullRepositoryCommand } from "./pull-repository-command.ts";
 
 /** The first llamacpp provider's models directory (what it serves first), else <dataDir>/models. */
@@ -32,16 +32,9 @@ export async function pullCommand(uri: string, flags: PullFlags): Promise<void> 
   }
   const directory = flags.dir === undefined ? pullDirectory(config) : path.resolve(flags.dir);
   const localId = config.providers?.find((provider) => provider.type === "llamacpp")?.id ?? "local";
-  const showBar = flags.progress !== false && process.stderr.isTTY === true;
-  const bar = new SingleBar({
-    format: "{bar} {percentage}% | {value}/{total} MB | {speed} MB/s | ETA {eta_formatted}",
-    hideCursor: true,
-    stream: process.stderr,
-  });
-  let started = false;
+  const bar = createPullProgressBar(flags, "{bar} {percentage}% | {value}/{total} MB | {speed} MB/s | ETA {eta_formatted}");
   const startedAt = Date.now();
-  let firstBytes = 0;
-  const toMb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+  let firstBytes: number | undefined;
 
   const result = await pullModel({
     uri,
@@ -53,23 +46,16 @@ export async function pullCommand(uri: string, flags: PullFlags): Promise<void> 
       ? { headers: { authorization: `Bearer ${config.huggingFace.token}` } }
       : {}),
     onProgress(received, total) {
-      if (!started) {
-        started = true;
+      if (firstBytes === undefined) {
         firstBytes = received;
-        if (received > 0) process.stderr.write(`resuming at ${toMb(received)} MB\n`);
-        if (showBar) bar.start(toMb(total ?? received), toMb(received), { speed: 0 });
-        return;
+        if (received > 0) process.stderr.write(`resuming at ${megabytes(received)} MB\n`);
       }
-      if (!showBar) return;
       const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
-      if (total !== undefined) bar.setTotal(toMb(total));
-      bar.update(toMb(received), { speed: Math.round(((received - firstBytes) / 1e6 / seconds) * 10) / 10 });
+      bar.update(received, total, { speed: Math.round(((received - firstBytes) / 1e6 / seconds) * 10) / 10 });
     },
-  }).finally(() => {
-    if (showBar && started) bar.stop();
-  });
+  }).finally(() => bar.stop());
 
   if (result.alreadyPresent) process.stdout.write(`already present: ${result.path}\n`);
-  else process.stdout.write(`saved ${result.path} (${toMb(result.sizeBytes)} MB)\n`);
+  else process.stdout.write(`saved ${result.path} (${megabytes(result.sizeBytes)} MB)\n`);
   process.stdout.write(`sha256 ${result.sha256}\nmodel: ${localId}/${result.modelName}\n`);
 }

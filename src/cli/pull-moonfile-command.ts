@@ -1,9 +1,9 @@
 import path from "node:path";
-import { SingleBar } from "cli-progress";
 import type { StationConfig } from "../config/schema.ts";
 import { pullMoonfile } from "../providers/moonfile/pull-moonfile.ts";
 import { type LocalVisionProviderConfig, localVisionModelsDirectories } from "../providers/transformers/create-local-vision-provider.ts";
 import type { PullFlags } from "./pull-flags.ts";
+import { createPullProgressBar, megabytes } from "./pull-progress-bar.ts";
 
 /** `station pull <file or URL>.mf[.gz]`: a Moondream archive into the local vision provider's models directory. */
 export async function pullMoonfileCommand(source: string, flags: PullFlags, config: StationConfig): Promise<void> {
@@ -14,10 +14,7 @@ export async function pullMoonfileCommand(source: string, flags: PullFlags, conf
       : vision === undefined
         ? path.join(config.dataDir, "models")
         : (localVisionModelsDirectories(vision, config)[0] as string);
-  const showBar = flags.progress !== false && process.stderr.isTTY === true;
-  const bar = new SingleBar({ format: "{bar} {percentage}% | {value}/{total} MB", hideCursor: true, stream: process.stderr });
-  let started = false;
-  const toMb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+  const bar = createPullProgressBar(flags, "{bar} {percentage}% | {value}/{total} MB");
   const result = await pullMoonfile({
     source,
     directory,
@@ -26,19 +23,9 @@ export async function pullMoonfileCommand(source: string, flags: PullFlags, conf
     ...(source.startsWith("hf:") && config.huggingFace.token !== undefined
       ? { headers: { authorization: `Bearer ${config.huggingFace.token}` } }
       : {}),
-    onProgress(received, total) {
-      if (!showBar) return;
-      if (!started) {
-        started = true;
-        bar.start(toMb(total ?? received), toMb(received));
-      }
-      if (total !== undefined) bar.setTotal(toMb(total));
-      bar.update(toMb(received));
-    },
-  }).finally(() => {
-    if (showBar && started) bar.stop();
-  });
+    onProgress: (received, total) => bar.update(received, total),
+  }).finally(() => bar.stop());
   if (result.alreadyPresent) process.stdout.write(`already present: ${result.path}\n`);
-  else process.stdout.write(`saved ${result.path} (${toMb(result.sizeBytes)} MB)\n`);
+  else process.stdout.write(`saved ${result.path} (${megabytes(result.sizeBytes)} MB)\n`);
   process.stdout.write(`sha256 ${result.sha256}\nmodel: ${vision?.id ?? "vision"}/${result.modelName} (moondream-mf)\n`);
 }

@@ -1,5 +1,4 @@
 import path from "node:path";
-import { SingleBar } from "cli-progress";
 import type { StationConfig } from "../config/schema.ts";
 import { errors } from "../errors/errors.ts";
 import { type LocalSpeechProviderConfig, localSpeechModelsDirectories } from "../providers/speech/create-local-speech-provider.ts";
@@ -7,6 +6,7 @@ import { type LocalVisionProviderConfig, localVisionModelsDirectories } from "..
 import { type OnnxDtype, onnxDtypes } from "../providers/transformers/onnx-dtypes.ts";
 import { type OnnxModelKind, pullOnnxRepository } from "../providers/transformers/pull-onnx-repository.ts";
 import type { PullFlags } from "./pull-flags.ts";
+import { createPullProgressBar, megabytes } from "./pull-progress-bar.ts";
 
 /** `station pull hf:<user>/<repo>`: a Hugging Face ONNX vision or speech repository, with one progress bar over every file. */
 export async function pullRepositoryCommand(uri: string, flags: PullFlags, config: StationConfig): Promise<void> {
@@ -23,30 +23,17 @@ export async function pullRepositoryCommand(uri: string, flags: PullFlags, confi
   if (dtype !== "auto" && !onnxDtypes.some((entry) => entry.dtype === dtype)) {
     throw errors.invalidRequest(`--dtype ${dtype}: expected one of ${onnxDtypes.map((entry) => entry.dtype).join(", ")}`, "dtype");
   }
-  const showBar = flags.progress !== false && process.stderr.isTTY === true;
-  const bar = new SingleBar({ format: "{bar} {percentage}% | {value}/{total} MB | {file}", hideCursor: true, stream: process.stderr });
-  let started = false;
-  const toMb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+  const bar = createPullProgressBar(flags, "{bar} {percentage}% | {value}/{total} MB | {file}");
   const result = await pullOnnxRepository({
     uri,
     directory,
     dtype: dtype as OnnxDtype | "auto",
     huggingFaceEndpoint: flags.hfEndpoint ?? config.huggingFace.endpoint,
     ...(config.huggingFace.token === undefined ? {} : { headers: { authorization: `Bearer ${config.huggingFace.token}` } }),
-    onProgress({ file, completedBytes, totalBytes }) {
-      if (!showBar) return;
-      if (!started) {
-        started = true;
-        bar.start(toMb(totalBytes), toMb(completedBytes), { file });
-      }
-      bar.setTotal(toMb(totalBytes));
-      bar.update(toMb(completedBytes), { file });
-    },
-  }).finally(() => {
-    if (showBar && started) bar.stop();
-  });
+    onProgress: ({ file, completedBytes, totalBytes }) => bar.update(completedBytes, totalBytes, { file }),
+  }).finally(() => bar.stop());
   const id = result.kind === "speech" ? (speech?.id ?? "speech") : (vision?.id ?? "vision");
   if (result.alreadyPresent) process.stdout.write(`already present: ${result.path}\n`);
-  else process.stdout.write(`saved ${result.path} (${result.files.length} files, ${toMb(result.sizeBytes)} MB, ${result.dtype})\n`);
+  else process.stdout.write(`saved ${result.path} (${result.files.length} files, ${megabytes(result.sizeBytes)} MB, ${result.dtype})\n`);
   process.stdout.write(`model: ${id}/${result.modelName} (${result.family})\n`);
 }
