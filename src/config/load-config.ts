@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { z } from "zod";
-import { checkSharedBackends } from "./check-shared-backends.ts";
 import { ConfigError } from "./config-error.ts";
 import { interpolateEnvironment } from "./interpolate-environment.ts";
 import { configSchema, defaultProviders, type StationConfig } from "./schema.ts";
+import { validateSharedBackends } from "./validate-shared-backends.ts";
 
 /** Command-line flags that override the file and the environment. */
 export interface ConfigFlags {
@@ -43,7 +43,7 @@ export function parseConfig(input: unknown, source = "configuration"): StationCo
   if (!parsed.success) throw new ConfigError(formatIssues(source, parsed.error));
   const config = parsed.data;
   config.dataDir = path.resolve(config.dataDir);
-  checkSharedBackends(config, source);
+  validateSharedBackends(config, source);
   return deepFreeze(config);
 }
 

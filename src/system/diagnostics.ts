@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import type { ProviderConfig, StationConfig } from "../config/schema.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
-import { checkSharedBackends } from "./check-shared-backends.ts";
+import { probeSharedBackends } from "./probe-shared-backends.ts";
 
 export interface DiagnosticCheck {
   name: string;
@@ -34,7 +34,7 @@ export async function runDiagnostics(config: StationConfig, options: Diagnostics
   const checks: DiagnosticCheck[] = [
     { name: "node", status: nodeMajor() >= 20 ? "ok" : "fail", detail: `Node.js ${process.versions.node}` },
     checkDataDir(config.dataDir),
-    ...(await checkSharedBackends(config)),
+    ...(await probeSharedBackends(config)),
   ];
   const fetchFunction = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 3000;

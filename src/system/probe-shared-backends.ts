@@ -9,7 +9,7 @@ interface DiagnosticCheck {
 }
 
 /** `station doctor`: PostgreSQL and Redis answer (shared mode only); the URLs shown without passwords. */
-export async function checkSharedBackends(config: StationConfig): Promise<DiagnosticCheck[]> {
+export async function probeSharedBackends(config: StationConfig): Promise<DiagnosticCheck[]> {
   const checks: DiagnosticCheck[] = [];
   const { storage, queue } = config;
   if (storage.backend === "postgres" && storage.url !== undefined) {

@@ -6,7 +6,7 @@ import type { StationConfig } from "./schema.ts";
  * (state in one, jobs in the other: every instance must see both), and in shared mode the
  * webhook secret must come from the config, since no instance may invent one the others lack.
  */
-export function checkSharedBackends(config: StationConfig, source: string): void {
+export function validateSharedBackends(config: StationConfig, source: string): void {
   const problems: string[] = [];
   const { storage, queue } = config;
   if (storage.backend === "postgres" && storage.url === undefined) {
@@ -31,9 +31,4 @@ export function checkSharedBackends(config: StationConfig, source: string): void
     );
   }
   if (problems.length > 0) throw new ConfigError(`${source}: invalid configuration\n  - ${problems.join("\n  - ")}`);
-}
-
-/** True when several instances share PostgreSQL and Redis. */
-export function isSharedMode(config: StationConfig): boolean {
-  return config.storage.backend === "postgres";
 }
