@@ -14,10 +14,12 @@
  *   npm run build && npm run bench:startup -- [rounds] [idleSeconds] [--against DIR]
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { get } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { buildIsCurrent } from "../../bin/build-is-current.mjs";
 import { freePort } from "../../test/support/station-process.ts";
 
 const argumentsGiven = process.argv.slice(2);
@@ -125,19 +127,9 @@ async function stop(child: ChildProcess): Promise<void> {
 
 /** bin/station runs the TypeScript sources through tsx when dist/ is stale: that is not what is measured here. */
 function assertBuildIsCurrent(checkout: string): void {
-  const newest = (directory: string): number =>
-    readdirSync(directory, { withFileTypes: true }).reduce((latest, entry) => {
-      const child = path.join(directory, entry.name);
-      if (entry.isDirectory()) return Math.max(latest, newest(child));
-      return entry.name.endsWith(".ts") ? Math.max(latest, statSync(child).mtimeMs) : latest;
-    }, 0);
-  let builtAt = 0;
-  try {
-    builtAt = statSync(path.join(checkout, "dist", "cli", "main.js")).mtimeMs;
-  } catch {}
-  if (builtAt < newest(path.join(checkout, "src"))) {
+  if (!buildIsCurrent(pathToFileURL(`${checkout}/`))) {
     console.error(
-      `bench:startup measures the compiled build: run \`npm run build\` in ${checkout} first (dist/ is missing or older than src/).`,
+      `bench:startup measures the compiled build: run \`npm run build\` in ${checkout} first (dist/ is missing or older than src/, or STATION_FROM_SOURCE=1 is set).`,
     );
     process.exit(1);
   }
