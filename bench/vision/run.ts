@@ -28,23 +28,14 @@ import {
   RawImage,
   type Tensor,
 } from "@huggingface/transformers";
-import sharp from "sharp";
-import { parseConfig } from "../../src/config/load-config.ts";
-import { startServer } from "../../src/http/start-server.ts";
-import { createLogger } from "../../src/logging/create-logger.ts";
 import { localVisionThreadCount } from "../../src/providers/transformers/local-vision-thread-count.ts";
-import { createStation } from "../../src/station/create-station.ts";
 import { writeTinyFlorence2 } from "../../test/support/tiny-florence2.ts";
+import { startVisionBenchStation } from "./start-vision-bench-station.ts";
+import { benchArgument, createImageSource, fixed, loopDelaySummary, sum, timed } from "./vision-bench-measures.ts";
 
-const argument = (name: string, fallback: string) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-};
-const size = argument("size", "base");
-const rounds = Number(argument("rounds", "3"));
+const size = benchArgument("size", "base");
+const rounds = Number(benchArgument("rounds", "3"));
 const threads = localVisionThreadCount();
-const fixed = (value: number, digits = 2) => value.toFixed(digits);
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 const workDir = mkdtempSync(path.join(tmpdir(), "station-bench-vision-"));
 const modelDirectory = path.join(workDir, "models", "bench-florence");
@@ -63,15 +54,7 @@ console.log(
   `model: ${size}, ${fixed(written.parameters / 1e6, 1)}M parameters (written in ${fixed((Date.now() - started) / 1000, 1)} s), ${threads} thread(s), ${rounds} rounds`,
 );
 
-let imageSeed = 0;
-const newImage = () => {
-  imageSeed++;
-  return sharp({
-    create: { width: 640, height: 480, channels: 3, background: { r: (imageSeed * 37) % 256, g: (imageSeed * 91) % 256, b: 120 } },
-  })
-    .png()
-    .toBuffer();
-};
+const newImage = createImageSource(640, 480);
 
 // --- transformers.js directly ---
 const model = await Florence2ForConditionalGeneration.from_pretrained(modelDirectory, {
@@ -92,47 +75,12 @@ const directCaption = async (png: Buffer): Promise<string> => {
 };
 
 // --- Station, in this process ---
-const config = parseConfig({
-  dataDir: workDir,
-  server: { port: 0 },
-  logLevel: "silent",
-  providers: [{ id: "vision", type: "local-vision", threads, parallelRequests: 2 }],
-});
-const station = await createStation(config, { logger: createLogger("silent") });
-const server = await startServer(station);
-const post = (route: string, body: Record<string, unknown>) =>
-  fetch(`${server.url}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-const imageUrl = (png: Buffer) => `data:image/png;base64,${png.toString("base64")}`;
-const stationCaption = async (png: Buffer): Promise<string> => {
-  const response = await post("/v1/caption", { image_url: imageUrl(png), length: "short" });
-  return ((await response.json()) as { caption: string }).caption;
-};
-/** Time to the first streamed caption piece. */
-const firstPiece = async (png: Buffer, length: "short" | "normal"): Promise<number> => {
-  const begin = performance.now();
-  const response = await post("/v1/caption", { image_url: imageUrl(png), length, stream: true });
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  let text = "";
-  let at: number | undefined;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-    if (at === undefined && /"chunk":"[^"]+/.test(text)) at = performance.now() - begin;
-  }
-  return at ?? performance.now() - begin;
-};
-
-const timed = async (run: () => Promise<unknown>) => {
-  const begin = performance.now();
-  await run();
-  return performance.now() - begin;
-};
+const station = await startVisionBenchStation(workDir, threads);
 
 // Warm both paths (session initialisation, first allocations).
 const warm = await newImage();
 const expected = await directCaption(warm);
-if ((await stationCaption(warm)).trim() !== expected.trim()) console.log(`note: captions differ: '${expected}'`);
+if ((await station.caption(warm)).trim() !== expected.trim()) console.log(`note: captions differ: '${expected}'`);
 
 const direct: number[] = [];
 const viaStation: number[] = [];
@@ -150,7 +98,7 @@ const during = async <T>(histogram: ReturnType<typeof monitorEventLoopDelay>, ru
 for (let round = 0; round < rounds; round++) {
   const [a, b] = [await newImage(), await newImage()];
   direct.push(await during(directDelay, () => timed(() => directCaption(a))));
-  viaStation.push(await during(delay, () => timed(() => stationCaption(b))));
+  viaStation.push(await during(delay, () => timed(() => station.caption(b))));
   const idleFor = viaStation.at(-1) ?? 0;
   await during(idleDelay, () => new Promise((resolve) => setTimeout(resolve, idleFor)));
 }
@@ -161,16 +109,16 @@ const otherTask: number[] = [];
 delay.enable();
 for (let round = 0; round < rounds; round++) {
   const png = await newImage();
-  fresh.push(await firstPiece(png, "short"));
-  repeated.push(await firstPiece(png, "short"));
-  otherTask.push(await firstPiece(png, "normal"));
+  fresh.push(await station.firstPiece(png, "short"));
+  repeated.push(await station.firstPiece(png, "short"));
+  otherTask.push(await station.firstPiece(png, "normal"));
 }
 const one: number[] = [];
 const two: number[] = [];
 for (let round = 0; round < rounds; round++) {
   const [a, b, c] = [await newImage(), await newImage(), await newImage()];
-  one.push(await timed(() => stationCaption(a)));
-  two.push(await timed(() => Promise.all([stationCaption(b), stationCaption(c)])));
+  one.push(await timed(() => station.caption(a)));
+  two.push(await timed(() => Promise.all([station.caption(b), station.caption(c)])));
 }
 delay.disable();
 
@@ -182,10 +130,10 @@ console.log(
 console.log(
   `first streamed piece: new image ${fixed(sum(fresh) / rounds, 0)} ms, same image again ${fixed(sum(repeated) / rounds, 0)} ms (${fixed(sum(fresh) / sum(repeated), 1)}× faster), same image other task ${fixed(sum(otherTask) / rounds, 0)} ms (${fixed(sum(fresh) / sum(otherTask), 1)}× faster)`,
 );
-const loop = (histogram: ReturnType<typeof monitorEventLoopDelay>) =>
-  `p50 ${fixed(histogram.percentile(50) / 1e6)} ms, p99 ${fixed(histogram.percentile(99) / 1e6)} ms, max ${fixed(histogram.max / 1e6)} ms`;
-console.log(`event-loop delay during Station inference (worker thread): ${loop(delay)}`);
-console.log(`  baselines in the same rounds: loop idle ${loop(idleDelay)}; transformers.js on this thread ${loop(directDelay)}`);
+console.log(`event-loop delay during Station inference (worker thread): ${loopDelaySummary(delay)}`);
+console.log(
+  `  baselines in the same rounds: loop idle ${loopDelaySummary(idleDelay)}; transformers.js on this thread ${loopDelaySummary(directDelay)}`,
+);
 console.log(
   `  p99 during Station inference / idle: ${fixed(delay.percentile(99) / idleDelay.percentile(99))}×; / on this thread: ${fixed(delay.percentile(99) / directDelay.percentile(99), 3)}×`,
 );
@@ -196,6 +144,6 @@ console.log(
   `peak RSS: ${fixed(process.resourceUsage().maxRSS / 1024, 0)} MB (both engines loaded), model files ${fixed((written.parameters * 4) / 1e6, 0)} MB`,
 );
 
-await server.stop();
+await station.stop();
 await model.dispose();
 rmSync(workDir, { recursive: true, force: true });
