@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectCompletedDeliveries } from "./support/expect-completed-deliveries.ts";
 import { captionFor, type FakeMoondreamUpstream, startFakeMoondreamUpstream } from "./support/fake-moondream-upstream.ts";
 import { freePort, runStation, type StationProcess, waitForHealth } from "./support/station-process.ts";
 import { solidPng } from "./support/vision-images.ts";
@@ -98,20 +98,7 @@ describe("caption queue crash safety", () => {
       expect(view.result?.caption).toBe(captionFor("normal", sizes[index]!, sizes[index]!));
     });
 
-    // Every job has at least one verified delivery; all deliveries for a job share one webhook-id.
-    await eventually(
-      () => jobIds.every((id) => receiver.deliveries.some((delivery) => delivery.status === 200 && delivery.body.includes(id))),
-      30_000,
-    );
-    const verifier = new Webhook(secret);
-    for (const id of jobIds) {
-      const deliveries = receiver.deliveries.filter((delivery) => delivery.body.includes(id));
-      expect(new Set(deliveries.map((delivery) => delivery.headers["webhook-id"]))).toEqual(new Set([`msg_${id}`]));
-      for (const delivery of deliveries) {
-        const payload = verifier.verify(delivery.body, delivery.headers as Record<string, string>) as { job_id: string; status: string };
-        expect(payload).toMatchObject({ job_id: id, status: "completed" });
-      }
-    }
+    await expectCompletedDeliveries(receiver, secret, jobIds, 30_000);
 
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventsOf, postChatStream } from "../support/chat-sse-client.ts";
+import { expectCompletedDeliveries } from "../support/expect-completed-deliveries.ts";
 import { captionFor, type FakeMoondreamUpstream, startFakeMoondreamUpstream } from "../support/fake-moondream-upstream.ts";
 import { type FakeOpenAiUpstream, startFakeOpenAiUpstream } from "../support/fake-openai-upstream.ts";
 import { type McpHttpServerProcess, startEverythingHttpServer } from "../support/mcp-http-server-process.ts";
@@ -196,19 +196,7 @@ describe("two Station instances on PostgreSQL + Redis (BullMQ)", () => {
     const stats = (await (await fetch(`${b.url}/caption/stats`)).json()) as { completed: number; queued: number; running: number };
     expect(stats).toMatchObject({ completed: jobCount, queued: 0, running: 0 });
 
-    await eventually(
-      () => jobIds.every((id) => receiver.deliveries.some((delivery) => delivery.status === 200 && delivery.body.includes(id))),
-      60_000,
-    );
-    const verifier = new Webhook(secret);
-    for (const id of jobIds) {
-      const deliveries = receiver.deliveries.filter((delivery) => delivery.body.includes(id));
-      expect(new Set(deliveries.map((delivery) => delivery.headers["webhook-id"]))).toEqual(new Set([`msg_${id}`]));
-      for (const delivery of deliveries) {
-        const payload = verifier.verify(delivery.body, delivery.headers as Record<string, string>) as { job_id: string; status: string };
-        expect(payload).toMatchObject({ job_id: id, status: "completed" });
-      }
-    }
+    await expectCompletedDeliveries(receiver, secret, jobIds, 60_000);
 
     // Straight from Redis: each job completed exactly once (BullMQ's event stream), and both instances ran jobs.
     const redis = new Redis(testRedisUrl);
