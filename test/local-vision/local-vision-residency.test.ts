@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectRealtime, ofType } from "../realtime/realtime-client.ts";
+import { boundedLocalVision, expectBusyPastTheBound } from "../support/bounded-local-vision.ts";
 import { residencyProbe } from "../support/residency-probe.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyFlorence2 } from "../support/tiny-florence2.ts";
@@ -17,7 +18,8 @@ describe("local vision models: concurrency bound, unload, realtime, resilience",
   let station: TestStation;
   let image: Buffer;
 
-  const { post, ps, until } = residencyProbe(() => station.url);
+  const probe = residencyProbe(() => station.url);
+  const { post, ps, until } = probe;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "station-local-vision-residency-"));
@@ -27,19 +29,7 @@ describe("local vision models: concurrency bound, unload, realtime, resilience",
     writeTinyFlorence2(path.join(models, "long-florence"), { text: longText, locations: [] });
     station = await startTestStation({
       dataDir,
-      config: {
-        providers: [
-          {
-            id: "vision",
-            type: "local-vision",
-            parallelRequests: 1,
-            maxQueue: 1,
-            maxNewTokens: 1000,
-            retry: { attempts: 1 },
-            cooldown: { minimumCalls: 1000 },
-          },
-        ],
-      },
+      config: { providers: [boundedLocalVision(1000)] },
     });
     image = await solidPng(64, 48);
   }, 60_000);
@@ -49,27 +39,7 @@ describe("local vision models: concurrency bound, unload, realtime, resilience",
   });
 
   it("answers 503 with Retry-After past the bound (1 running, 1 waiting), and serves again once they end", async () => {
-    const controllers = [new AbortController(), new AbortController()];
-    const endless = (controller: AbortController) =>
-      post("/v1/caption", { image_url: toDataUrl(image), model: "vision/endless-florence", stream: true }, controller.signal).catch(
-        () => undefined,
-      );
-    const first = endless(controllers[0] as AbortController);
-    await until(async () => (await ps("vision/endless-florence"))?.sequences.busy === 1, "one request generating");
-    const second = endless(controllers[1] as AbortController);
-    await until(async () => (await ps("vision/endless-florence"))?.sequences.waiting === 1, "one request waiting");
-
-    const rejected = await post("/v1/caption", { image_url: toDataUrl(image), model: "vision/endless-florence" });
-    expect(rejected.status).toBe(503);
-    expect(rejected.headers.get("retry-after")).toBe("1");
-    expect(((await rejected.json()) as { error: { code: string } }).error.code).toBe("busy");
-
-    for (const controller of controllers) controller.abort();
-    await Promise.all([first, second]);
-    await until(async () => {
-      const model = await ps("vision/endless-florence");
-      return model?.sequences.busy === 0 && model.sequences.waiting === 0;
-    }, "aborted requests release the model");
+    await expectBusyPastTheBound(probe, "vision/endless-florence", toDataUrl(image));
     const again = await post("/v1/caption", { image_url: toDataUrl(image), model: "vision/tiny-florence" });
     expect(((await again.json()) as { caption: string }).caption).toBe(caption);
   });

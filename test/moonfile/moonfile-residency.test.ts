@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { boundedLocalVision, expectBusyPastTheBound } from "../support/bounded-local-vision.ts";
 import { residencyProbe } from "../support/residency-probe.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyMoonfile } from "../support/tiny-moonfile.ts";
@@ -17,7 +18,8 @@ describe("a Moondream .mf under load: the request bound, client aborts and unloa
   let station: TestStation;
   let image: Buffer;
 
-  const { post, ps, until } = residencyProbe(() => station.url);
+  const probe = residencyProbe(() => station.url);
+  const { post, ps, until } = probe;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "station-moonfile-residency-"));
@@ -26,19 +28,7 @@ describe("a Moondream .mf under load: the request bound, client aborts and unloa
     writeTinyMoonfile(path.join(models, "endless.mf"), { words, endless: true });
     station = await startTestStation({
       dataDir,
-      config: {
-        providers: [
-          {
-            id: "vision",
-            type: "local-vision",
-            parallelRequests: 1,
-            maxQueue: 1,
-            maxNewTokens,
-            retry: { attempts: 1 },
-            cooldown: { minimumCalls: 1000 },
-          },
-        ],
-      },
+      config: { providers: [boundedLocalVision(maxNewTokens)] },
     });
     image = await solidPng(64, 48);
   }, 60_000);
@@ -48,25 +38,7 @@ describe("a Moondream .mf under load: the request bound, client aborts and unloa
   });
 
   it("answers 503 with Retry-After past the bound, and an aborted client frees the model", async () => {
-    const controllers = [new AbortController(), new AbortController()];
-    const streaming = (controller: AbortController) =>
-      post("/v1/caption", { image_url: toDataUrl(image), model: "vision/endless", stream: true }, controller.signal).catch(() => undefined);
-    const first = streaming(controllers[0] as AbortController);
-    await until(async () => (await ps("vision/endless"))?.sequences.busy === 1, "one request generating");
-    const second = streaming(controllers[1] as AbortController);
-    await until(async () => (await ps("vision/endless"))?.sequences.waiting === 1, "one request waiting");
-
-    const rejected = await post("/v1/caption", { image_url: toDataUrl(image), model: "vision/endless" });
-    expect(rejected.status).toBe(503);
-    expect(rejected.headers.get("retry-after")).toBe("1");
-    expect(((await rejected.json()) as { error: { code: string } }).error.code).toBe("busy");
-
-    for (const controller of controllers) controller.abort();
-    await Promise.all([first, second]);
-    await until(async () => {
-      const model = await ps("vision/endless");
-      return model?.sequences.busy === 0 && model.sequences.waiting === 0;
-    }, "aborted requests release the model");
+    await expectBusyPastTheBound(probe, "vision/endless", toDataUrl(image));
     const points = await post("/v1/point", { image_url: toDataUrl(image), model: "vision/endless", object: "dot" });
     expect(((await points.json()) as { count: number }).count).toBe(3);
   });
