@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScriptedChatProvider } from "../support/chat-scripted-provider.ts";
 import { launchChromium } from "../support/launch-chromium.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
+import { watchPageProblems } from "../support/watch-page-problems.ts";
 
 const key = "docs-browser-key-123456";
 
@@ -26,19 +27,13 @@ describe("API reference in a browser, with API keys", () => {
     });
     browser = await launchChromium();
     context = await browser.newContext();
-    context.on("page", (page) => watch(page));
+    context.on("page", (page) => watchPageProblems(page, pageErrors, cspViolations));
   });
   afterAll(async () => {
     await browser?.close();
     await station?.close();
   });
 
-  const watch = (page: Page) => {
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    page.on("console", (message) => {
-      if (message.text().includes("Content Security Policy")) cspViolations.push(message.text());
-    });
-  };
   const operation = (page: Page, path: string) => page.locator(`.opblock-get:has(.opblock-summary-path[data-path="${path}"])`);
 
   it("the sidebar link opens the reference with the web UI's key: the document loads and Try it out sends the key", async () => {

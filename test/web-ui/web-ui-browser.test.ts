@@ -8,6 +8,7 @@ import { launchChromium } from "../support/launch-chromium.ts";
 import { createInMemoryMcpServer } from "../support/mcp-in-memory-server.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { solidPng } from "../support/vision-images.ts";
+import { watchPageProblems } from "../support/watch-page-problems.ts";
 
 const streamedAnswer = "The fake upstream streams this answer in small pieces.";
 
@@ -55,10 +56,7 @@ describe("web UI in a browser", () => {
     });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    page.on("console", (message) => {
-      if (message.text().includes("Content Security Policy")) cspViolations.push(message.text());
-    });
+    watchPageProblems(page, pageErrors, cspViolations);
   });
 
   afterAll(async () => {

@@ -12,6 +12,7 @@ import { startTestStation, type TestStation } from "../support/start-test-statio
 import { makeTestCertificate } from "../support/test-certificate.ts";
 import { writeTinyMoonshine } from "../support/tiny-moonshine.ts";
 import { writeTinyVits } from "../support/tiny-vits.ts";
+import { watchPageProblems } from "../support/watch-page-problems.ts";
 
 const reply = "The sum is 42.";
 
@@ -56,10 +57,7 @@ describe("web UI: the Voice view", () => {
     await waitUntil(() => station.station.mcp.catalog().length === 1, "the calc tool");
     browser = await launchChromium(fakeMicrophone(speechFile));
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    page.on("console", (message) => {
-      if (message.text().includes("Content Security Policy")) cspViolations.push(message.text());
-    });
+    watchPageProblems(page, pageErrors, cspViolations);
   });
 
   afterAll(async () => {
