@@ -1,17 +1,12 @@
 import { randomUUID } from "node:crypto";
+import type { Selectable } from "kysely";
 import { errors } from "../errors/errors.ts";
 import type { ToolCall } from "../providers/spec/index.ts";
 import type { StationDatabase } from "../storage/database.ts";
-import type { ChatMessagesTable } from "../storage/station-tables.ts";
+import type { ChatMessagesTable, ChatSessionsTable } from "../storage/station-tables.ts";
 
-export interface ChatSession {
-  id: string;
-  client_id: string;
-  title: string | null;
-  model: string | null;
-  created_at: number;
-  updated_at: number;
-}
+/** A chat session is its chat_sessions row: the store hands rows back whole. */
+export type ChatSession = Selectable<ChatSessionsTable>;
 
 export interface StoredAttachment {
   upload_id: string;
