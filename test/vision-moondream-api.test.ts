@@ -1,22 +1,12 @@
 import { createServer } from "node:net";
 import { vl } from "moondream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectMoondreamStream } from "./support/collect-moondream-stream.ts";
 import { captionFor, type FakeMoondreamUpstream, startFakeMoondreamUpstream } from "./support/fake-moondream-upstream.ts";
 import { renderTextPng } from "./support/ocr-render-text.ts";
 import { startTestStation, type TestStation } from "./support/start-test-station.ts";
 import { createVisionFakeChatProvider } from "./support/vision-fake-chat-provider.ts";
 import { pngBomb, solidPng, toDataUrl, truncatedPng } from "./support/vision-images.ts";
-
-async function collect(stream: string | AsyncGenerator<string, void, unknown>): Promise<{ text: string; pieces: number }> {
-  if (typeof stream === "string") return { text: stream, pieces: 1 };
-  let text = "";
-  let pieces = 0;
-  for await (const piece of stream) {
-    text += piece;
-    pieces++;
-  }
-  return { text, pieces };
-}
 
 describe("Moondream-compatible API with the official moondream client", () => {
   let upstream: FakeMoondreamUpstream;
@@ -48,7 +38,7 @@ describe("Moondream-compatible API with the official moondream client", () => {
     const plain = await client.caption({ image, length: "short" });
     expect(plain.caption).toBe(captionFor("short", 320, 240));
     const streamed = await client.caption({ image, length: "long", stream: true });
-    const { text, pieces } = await collect(streamed.caption);
+    const { text, pieces } = await collectMoondreamStream(streamed.caption);
     expect(text).toBe(captionFor("long", 320, 240));
     expect(pieces).toBeGreaterThan(1);
     const last = upstream.requests.at(-1)!;
@@ -60,7 +50,7 @@ describe("Moondream-compatible API with the official moondream client", () => {
     const plain = await client.query({ image, question: "What colour is it?" });
     expect(plain.answer).toBe('You asked "What colour is it?" about a 320x240 image.');
     const streamed = await client.query({ image, question: "Is it red?", stream: true });
-    expect((await collect(streamed.answer)).text).toBe('You asked "Is it red?" about a 320x240 image.');
+    expect((await collectMoondreamStream(streamed.answer)).text).toBe('You asked "Is it red?" about a 320x240 image.');
   });
 
   it("detects and points", async () => {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { vl } from "moondream";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectMoondreamStream } from "../support/collect-moondream-stream.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyFlorence2 } from "../support/tiny-florence2.ts";
 import { solidPng, toDataUrl } from "../support/vision-images.ts";
@@ -11,17 +12,6 @@ import { solidPng, toDataUrl } from "../support/vision-images.ts";
 const caption = "A red square on a white background";
 // Location bins 250 and 750 decode to the centre of their bin: (250 + 0.5) / 1000.
 const box = { x_min: 0.2505, y_min: 0.2505, x_max: 0.7505, y_max: 0.7505 };
-
-async function collect(stream: string | AsyncGenerator<string, void, unknown>): Promise<{ text: string; pieces: number }> {
-  if (typeof stream === "string") return { text: stream, pieces: 1 };
-  let text = "";
-  let pieces = 0;
-  for await (const piece of stream) {
-    text += piece;
-    pieces++;
-  }
-  return { text, pieces };
-}
 
 describe("local vision models (transformers.js, Florence-2) through every vision surface", () => {
   let dataDir: string;
@@ -78,13 +68,13 @@ describe("local vision models (transformers.js, Florence-2) through every vision
     const short = await client.caption({ image, length: "short" });
     expect(short.caption).toBe(caption);
     const streamed = await client.caption({ image, length: "long", stream: true });
-    const { text, pieces } = await collect(streamed.caption);
+    const { text, pieces } = await collectMoondreamStream(streamed.caption);
     expect(text.trim()).toBe(caption);
     expect(pieces).toBeGreaterThan(1);
     const answer = await client.query({ image, question: "What is in the picture?" });
     expect(answer.answer).toBe(caption);
     const streamedAnswer = await client.query({ image, question: "What colour?", stream: true });
-    expect((await collect(streamedAnswer.answer)).text.trim()).toBe(caption);
+    expect((await collectMoondreamStream(streamedAnswer.answer)).text.trim()).toBe(caption);
     const detected = await client.detect({ image, object: "red square" });
     expect(detected.objects).toHaveLength(1);
     for (const [key, value] of Object.entries(box)) expect(detected.objects[0]?.[key as keyof typeof box]).toBeCloseTo(value, 6);

@@ -4,6 +4,7 @@ import path from "node:path";
 import { vl } from "moondream";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectMoondreamStream } from "../support/collect-moondream-stream.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinySmolVlm } from "../support/tiny-smolvlm.ts";
 import { solidPng, toDataUrl } from "../support/vision-images.ts";
@@ -44,12 +45,7 @@ describe("a SmolVLM (transformers.js, in a worker thread) through the vision API
   it("the official moondream client captions, streams and queries; detect is refused with 400", async () => {
     expect((await client.caption({ image, length: "short" })).caption).toBe(expected);
     const streamed = await client.caption({ image, length: "normal", stream: true });
-    let text = "";
-    let pieces = 0;
-    for await (const piece of streamed.caption as AsyncGenerator<string>) {
-      text += piece;
-      pieces++;
-    }
+    const { text, pieces } = await collectMoondreamStream(streamed.caption);
     expect(text).toBe(expected);
     expect(pieces).toBeGreaterThan(1);
     expect((await client.query({ image, question: "What is it?" })).answer).toBe(expected);

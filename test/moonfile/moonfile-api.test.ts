@@ -4,20 +4,10 @@ import path from "node:path";
 import { vl } from "moondream";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectMoondreamStream } from "../support/collect-moondream-stream.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { buildTinyMoonfile, moonArchive, writeTinyMoonfile } from "../support/tiny-moonfile.ts";
 import { solidPng, toDataUrl } from "../support/vision-images.ts";
-
-async function collect(stream: string | AsyncGenerator<string, void, unknown>): Promise<{ text: string; pieces: number }> {
-  if (typeof stream === "string") return { text: stream, pieces: 1 };
-  let text = "";
-  let pieces = 0;
-  for await (const piece of stream) {
-    text += piece;
-    pieces++;
-  }
-  return { text, pieces };
-}
 
 describe("a Moondream .mf in the models directory, served by the local-vision provider", () => {
   let dataDir: string;
@@ -67,12 +57,12 @@ describe("a Moondream .mf in the models directory, served by the local-vision pr
   it("the official moondream client captions, streams, queries, detects and points", async () => {
     expect((await client.caption({ image, length: "short" })).caption).toBe(model.text);
     const streamed = await client.caption({ image, length: "normal", stream: true });
-    const { text, pieces } = await collect(streamed.caption);
+    const { text, pieces } = await collectMoondreamStream(streamed.caption);
     expect(text).toBe(model.text);
     expect(pieces).toBe(model.tokens);
     expect((await client.query({ image, question: "What is in the picture?" })).answer).toBe(model.text);
     const streamedAnswer = await client.query({ image, question: "What colour?", stream: true });
-    expect((await collect(streamedAnswer.answer)).text).toBe(model.text);
+    expect((await collectMoondreamStream(streamedAnswer.answer)).text).toBe(model.text);
     const { objects } = await client.detect({ image, object: "red square" });
     expect(objects).toHaveLength(2);
     for (const box of objects) {
