@@ -5,6 +5,7 @@ import { vl } from "moondream";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectMoondreamStream } from "../support/collect-moondream-stream.ts";
+import { imageQuestion } from "../support/image-question.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyFlorence2 } from "../support/tiny-florence2.ts";
 import { solidPng, toDataUrl } from "../support/vision-images.ts";
@@ -104,15 +105,7 @@ describe("local vision models (transformers.js, Florence-2) through every vision
 
   it("answers /v1/chat/completions with an image_url part (stream and not) through the official openai client", async () => {
     const openai = new OpenAI({ baseURL: `${station.url}/v1`, apiKey: "unused" });
-    const messages = [
-      {
-        role: "user" as const,
-        content: [
-          { type: "text" as const, text: "What is this?" },
-          { type: "image_url" as const, image_url: { url: toDataUrl(image) } },
-        ],
-      },
-    ];
+    const messages = imageQuestion(toDataUrl(image));
     const completion = await openai.chat.completions.create({ model: "vision/tiny-florence", messages });
     expect(completion.choices[0]?.message.content).toBe(caption);
     const stream = await openai.chat.completions.create({ model: "vision/tiny-florence", messages, stream: true });

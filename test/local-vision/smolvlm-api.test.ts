@@ -5,6 +5,7 @@ import { vl } from "moondream";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectMoondreamStream } from "../support/collect-moondream-stream.ts";
+import { imageQuestion } from "../support/image-question.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinySmolVlm } from "../support/tiny-smolvlm.ts";
 import { solidPng, toDataUrl } from "../support/vision-images.ts";
@@ -77,15 +78,7 @@ describe("a SmolVLM (transformers.js, in a worker thread) through the vision API
     const openai = new OpenAI({ baseURL: `${station.url}/v1`, apiKey: "unused" });
     const completion = await openai.chat.completions.create({
       model: "vision/tiny-smolvlm",
-      messages: [
-        {
-          role: "user",
-          content: [
-            { type: "text", text: "What is this?" },
-            { type: "image_url", image_url: { url: toDataUrl(image) } },
-          ],
-        },
-      ],
+      messages: imageQuestion(toDataUrl(image)),
     });
     expect(completion.choices[0]?.message.content).toBe(expected);
     const ps = (await (await fetch(`${station.url}/v1/system/ps`)).json()) as { models: { id: string }[] };

@@ -5,6 +5,7 @@ import { vl } from "moondream";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectMoondreamStream } from "../support/collect-moondream-stream.ts";
+import { imageQuestion } from "../support/image-question.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { buildTinyMoonfile, moonArchive, writeTinyMoonfile } from "../support/tiny-moonfile.ts";
 import { solidPng, toDataUrl } from "../support/vision-images.ts";
@@ -92,15 +93,7 @@ describe("a Moondream .mf in the models directory, served by the local-vision pr
     const openai = new OpenAI({ baseURL: `${station.url}/v1`, apiKey: "unused" });
     const completion = await openai.chat.completions.create({
       model: "vision/moondream-tiny",
-      messages: [
-        {
-          role: "user",
-          content: [
-            { type: "text", text: "What is this?" },
-            { type: "image_url", image_url: { url: toDataUrl(image) } },
-          ],
-        },
-      ],
+      messages: imageQuestion(toDataUrl(image)),
     });
     expect(completion.choices[0]?.message.content).toBe(model.text);
   });
