@@ -6,6 +6,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectMoondreamStream } from "../support/collect-moondream-stream.ts";
 import { imageQuestion } from "../support/image-question.ts";
+import { runCaptionJob } from "../support/run-caption-job.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyFlorence2 } from "../support/tiny-florence2.ts";
 import { solidPng, toDataUrl } from "../support/vision-images.ts";
@@ -115,18 +116,7 @@ describe("local vision models (transformers.js, Florence-2) through every vision
   });
 
   it("completes caption queue jobs on the local model", async () => {
-    const accepted = (await (
-      await fetch(`${station.url}/caption/generate`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ image_data: image.toString("base64") }),
-      })
-    ).json()) as { job_id: string };
-    let view: { status: string; result?: { caption: string; model: string } } = { status: "queued" };
-    for (let attempt = 0; attempt < 200 && (view.status === "queued" || view.status === "running"); attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      view = (await (await fetch(`${station.url}/caption/job/${accepted.job_id}`)).json()) as typeof view;
-    }
+    const view = await runCaptionJob(station.url, { image_data: image.toString("base64") });
     expect(view).toMatchObject({ status: "completed", result: { caption, model: "vision/tiny-florence" } });
   });
 
