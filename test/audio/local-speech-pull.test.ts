@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -7,6 +6,7 @@ import { pullOnnxRepository } from "../../src/providers/transformers/pull-onnx-r
 import { espeakWav } from "../support/espeak-speech.ts";
 import { huggingFaceRepositoryFiles } from "../support/fake-hugging-face-repository.ts";
 import { type FileServer, startFileServer } from "../support/local-file-server.ts";
+import { runStationCommand } from "../support/run-station-command.ts";
 import { startTestStation } from "../support/start-test-station.ts";
 import { writeTinyMoonshine } from "../support/tiny-moonshine.ts";
 import { writeTinyVits } from "../support/tiny-vits.ts";
@@ -143,12 +143,12 @@ describe("pulling Hugging Face ONNX speech repositories", () => {
 
   it("bin/station pull hf:<speech repository> lands in <dataDir>/models and names the local-speech model", async () => {
     const dataDir = path.join(workDir, "cli-data");
-    const pulled = await station(["pull", "hf:Xenova/tiny-mms-tts", "--data-dir", dataDir, "--hf-endpoint", server.url]);
+    const pulled = await runStationCommand(["pull", "hf:Xenova/tiny-mms-tts", "--data-dir", dataDir, "--hf-endpoint", server.url]);
     expect(pulled.stderr).toBe("");
     expect(pulled.code).toBe(0);
     expect(pulled.stdout).toContain("model: speech/tiny-mms-tts (vits)");
     expect(existsSync(path.join(dataDir, "models", "tiny-mms-tts", "onnx", "model.onnx"))).toBe(true);
-    const models = await station(["models", "--data-dir", dataDir, "--json"]);
+    const models = await runStationCommand(["models", "--data-dir", dataDir, "--json"]);
     const listed = JSON.parse(models.stdout) as { models: { id: string; capabilities: string[] }[] };
     expect(listed.models.find((entry) => entry.id === "speech/tiny-mms-tts")?.capabilities).toEqual(["speak"]);
   }, 60_000);
@@ -172,14 +172,3 @@ describe("pulling Hugging Face ONNX speech repositories", () => {
     }
   });
 });
-
-/** Runs bin/station asynchronously (the file server lives in this process, so spawnSync would deadlock). */
-function station(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env };
-  delete env.HF_TOKEN;
-  return new Promise((resolve) => {
-    execFile(path.join(process.cwd(), "bin/station"), args, { encoding: "utf8", timeout: 50_000, env }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
-    });
-  });
-}

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -6,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pullModel } from "../../src/providers/llamacpp/pull-model.ts";
 import { type FileServer, startFileServer } from "../support/local-file-server.ts";
+import { runStationCommand } from "../support/run-station-command.ts";
 import { writeTinyGguf } from "../support/tiny-gguf.ts";
 
 const workDir = mkdtempSync(path.join(tmpdir(), "station-pull-"));
@@ -93,7 +93,7 @@ describe("pulling a model", () => {
 
   it("bin/station pull downloads into <dataDir>/models, then bin/station models lists it", async () => {
     const dataDir = path.join(workDir, "cli-data");
-    const pull = await station([
+    const pull = await runStationCommand([
       "pull",
       "hf:station/tiny-GGUF/tiny-q8.gguf",
       "--data-dir",
@@ -109,13 +109,13 @@ describe("pulling a model", () => {
     expect(pull.stdout).toContain("model: local/tiny-q8");
     expect(readFileSync(path.join(dataDir, "models", "tiny-q8.gguf")).equals(model)).toBe(true);
 
-    const models = await station(["models", "--data-dir", dataDir, "--json"]);
+    const models = await runStationCommand(["models", "--data-dir", dataDir, "--json"]);
     expect(models.code).toBe(0);
     const listed = JSON.parse(models.stdout) as { models: { id: string; capabilities: string[] }[]; hint?: string };
     expect(listed.models.find((entry) => entry.id === "local/tiny-q8")?.capabilities).toContain("chat");
     expect(listed.hint).toBeUndefined();
 
-    const wrong = await station(["pull", "not-a-uri", "--data-dir", dataDir]);
+    const wrong = await runStationCommand(["pull", "not-a-uri", "--data-dir", dataDir]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("is not a model URI");
   }, 60_000);
@@ -123,18 +123,20 @@ describe("pulling a model", () => {
   it("sends HF_TOKEN to Hugging Face for a gated repository, and never to other hosts", async () => {
     const dataDir = path.join(workDir, "gated-data");
     const args = ["pull", "hf:station/gated-GGUF/tiny-gated.gguf", "--data-dir", dataDir, "--hf-endpoint", server.url];
-    const refused = await station(args);
+    const refused = await runStationCommand(args);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("HTTP 401");
     expect(refused.stderr).toContain("HF_TOKEN");
 
-    const pulled = await station(args, { HF_TOKEN: "hf_test_token" });
+    const pulled = await runStationCommand(args, { HF_TOKEN: "hf_test_token" });
     expect(pulled.stderr).toBe("");
     expect(pulled.code).toBe(0);
     expect(readFileSync(path.join(dataDir, "models", "tiny-gated.gguf")).equals(model)).toBe(true);
 
     const before = server.requests.length;
-    const direct = await station(["pull", `${server.url}/files/public.gguf`, "--data-dir", dataDir], { HF_TOKEN: "hf_test_token" });
+    const direct = await runStationCommand(["pull", `${server.url}/files/public.gguf`, "--data-dir", dataDir], {
+      HF_TOKEN: "hf_test_token",
+    });
     expect(direct.code).toBe(0);
     const sent = server.requests.slice(before);
     expect(sent.length).toBeGreaterThan(0);
@@ -142,20 +144,9 @@ describe("pulling a model", () => {
   }, 60_000);
 
   it("bin/station models says how to get a chat model when there is none", async () => {
-    const listing = await station(["models", "--data-dir", path.join(workDir, "empty-data")]);
+    const listing = await runStationCommand(["models", "--data-dir", path.join(workDir, "empty-data")]);
     expect(listing.code).toBe(0);
     expect(listing.stdout).toContain("ocr/ppocr-v4");
     expect(listing.stdout).toMatch(/No chat model is available\. Download one with: bin\/station pull hf:\S+\.gguf/);
   }, 60_000);
 });
-
-/** Runs bin/station asynchronously (the file server lives in this process, so spawnSync would deadlock). */
-function station(args: string[], environment: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, ...environment };
-  if (environment.HF_TOKEN === undefined) delete env.HF_TOKEN;
-  return new Promise((resolve) => {
-    execFile(path.join(process.cwd(), "bin/station"), args, { encoding: "utf8", timeout: 50_000, env }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
-    });
-  });
-}
