@@ -6,6 +6,7 @@ import { pullOnnxRepository } from "../../src/providers/transformers/pull-onnx-r
 import { espeakWav } from "../support/espeak-speech.ts";
 import { huggingFaceRepositoryFiles } from "../support/fake-hugging-face-repository.ts";
 import { type FileServer, startFileServer } from "../support/local-file-server.ts";
+import { postModelPull } from "../support/post-model-pull.ts";
 import { runStationCommand } from "../support/run-station-command.ts";
 import { startTestStation } from "../support/start-test-station.ts";
 import { writeTinyMoonshine } from "../support/tiny-moonshine.ts";
@@ -104,11 +105,7 @@ describe("pulling Hugging Face ONNX speech repositories", () => {
     });
     try {
       const pull = async (model: string) => {
-        const response = await fetch(`${station.url}/v1/system/models/pull`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ model, stream: false }),
-        });
+        const response = await postModelPull(station.url, model, { stream: false });
         return { status: response.status, body: (await response.json()) as Record<string, unknown> };
       };
       const vits = await pull("hf:Xenova/tiny-mms-tts");
@@ -159,11 +156,7 @@ describe("pulling Hugging Face ONNX speech repositories", () => {
     });
     try {
       const before = server.requests.length;
-      const response = await fetch(`${station.url}/v1/system/models/pull`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: "hf:Xenova/tiny-mms-tts", stream: false }),
-      });
+      const response = await postModelPull(station.url, "hf:Xenova/tiny-mms-tts", { stream: false });
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: { message: string } }).error.message).toContain("local-speech");
       expect(server.requests.slice(before).some((request) => request.url.endsWith(".onnx"))).toBe(false);

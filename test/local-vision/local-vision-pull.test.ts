@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pullOnnxRepository } from "../../src/providers/transformers/pull-onnx-repository.ts";
 import { huggingFaceRepositoryFiles } from "../support/fake-hugging-face-repository.ts";
 import { type FileServer, startFileServer } from "../support/local-file-server.ts";
+import { postModelPull, pullEvents } from "../support/post-model-pull.ts";
 import { startTestStation } from "../support/start-test-station.ts";
 import { writeTinyFlorence2 } from "../support/tiny-florence2.ts";
 import { solidPng, toDataUrl } from "../support/vision-images.ts";
@@ -109,16 +110,9 @@ describe("pulling a Hugging Face ONNX vision repository", () => {
       config: { providers: [{ id: "vision", type: "local-vision" }], huggingFace: { endpoint: server.url } },
     });
     try {
-      const response = await fetch(`${station.url}/v1/system/models/pull`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: "hf:onnx-community/Tiny-Florence-2" }),
-      });
+      const response = await postModelPull(station.url, "hf:onnx-community/Tiny-Florence-2");
       expect(response.headers.get("content-type")).toContain("text/event-stream");
-      const events = (await response.text())
-        .split("\n\n")
-        .filter((block) => block.startsWith("event:"))
-        .map((block) => ({ type: /^event: (.+)$/m.exec(block)?.[1], data: JSON.parse(/^data: (.+)$/m.exec(block)?.[1] ?? "null") }));
+      const events = await pullEvents(response);
       const progress = events.filter((event) => event.type === "progress");
       expect(progress.length).toBeGreaterThan(1);
       expect(progress.at(-1)?.data.percent).toBe(100);
@@ -129,17 +123,9 @@ describe("pulling a Hugging Face ONNX vision repository", () => {
         body: JSON.stringify({ image_url: toDataUrl(await solidPng(40, 40)), length: "short" }),
       });
       expect(await caption.json()).toMatchObject({ caption: "A pulled model" });
-      const bad = await fetch(`${station.url}/v1/system/models/pull`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: "https://example.com/model.onnx", stream: false }),
-      });
+      const bad = await postModelPull(station.url, "https://example.com/model.onnx", { stream: false });
       expect(bad.status).toBe(400);
-      const missing = await fetch(`${station.url}/v1/system/models/pull`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: "hf:onnx-community/Nothing-Here", stream: false }),
-      });
+      const missing = await postModelPull(station.url, "hf:onnx-community/Nothing-Here", { stream: false });
       expect(missing.status).toBe(502);
       expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("pull_failed");
     } finally {

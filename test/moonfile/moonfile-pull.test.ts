@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pullCommand } from "../../src/cli/pull-command.ts";
 import { isMoonfileUri, pullMoonfile } from "../../src/providers/moonfile/pull-moonfile.ts";
 import { type FileServer, startFileServer } from "../support/local-file-server.ts";
+import { postModelPull, pullEvents } from "../support/post-model-pull.ts";
 import { startTestStation } from "../support/start-test-station.ts";
 import { buildTinyMoonfile } from "../support/tiny-moonfile.ts";
 import { solidPng } from "../support/vision-images.ts";
@@ -109,16 +110,9 @@ describe("pulling a Moondream .mf", () => {
       config: { providers: [{ id: "vision", type: "local-vision" }], security: { allowPrivateNetworks: true } },
     });
     try {
-      const response = await fetch(`${station.url}/v1/system/models/pull`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: `${server.url}/files/plain-tiny.mf` }),
-      });
+      const response = await postModelPull(station.url, `${server.url}/files/plain-tiny.mf`);
       expect(response.headers.get("content-type")).toContain("text/event-stream");
-      const events = (await response.text())
-        .split("\n\n")
-        .filter((block) => block.startsWith("event:"))
-        .map((block) => ({ type: /^event: (.+)$/m.exec(block)?.[1], data: JSON.parse(/^data: (.+)$/m.exec(block)?.[1] ?? "null") }));
+      const events = await pullEvents(response);
       expect(events.filter((event) => event.type === "progress").at(-1)?.data.percent).toBe(100);
       expect(events.at(-1)).toMatchObject({ type: "done", data: { model: "vision/plain-tiny", family: "moondream-mf" } });
       const client = new vl({ endpoint: `${station.url}/v1` });
@@ -133,11 +127,7 @@ describe("pulling a Moondream .mf", () => {
   it("the API refuses a .mf URL on a private address unless the config allows private networks", async () => {
     const station = await startTestStation({ config: { providers: [{ id: "vision", type: "local-vision" }] } });
     try {
-      const response = await fetch(`${station.url}/v1/system/models/pull`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: `${server.url}/files/plain-tiny.mf`, stream: false }),
-      });
+      const response = await postModelPull(station.url, `${server.url}/files/plain-tiny.mf`, { stream: false });
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe("url_not_allowed");
       expect(existsSync(path.join(station.dataDir, "models", "plain-tiny.mf"))).toBe(false);
