@@ -122,28 +122,12 @@ describe("MCP registry over the SDK's in-memory transport", () => {
   });
 
   it("never shows secrets in a server's target", async () => {
-    const config = parseConfig(
-      {
-        providers: [],
-        mcp: {
-          servers: [
-            { id: "cli", command: "tool-server", args: ["--api-key", "sk-live-1", "--token=abc", "--port", "8080"], enabled: false },
-            { id: "web", url: "https://user:pass@mcp.example.com/mcp?token=xyz", enabled: false },
-          ],
-        },
-      },
-      "test",
-    );
-    database = openDatabase(":memory:");
-    await migrate(database);
-    registry = createMcpRegistry({
-      config: config.mcp,
-      allowPrivateNetworks: false,
-      store: createMcpServerStore(database.kysely),
-      logger: createLogger("silent"),
-      clientInfo: { name: "station-test", version: "0" },
+    const registry = await startRegistry([], {
+      servers: [
+        { id: "cli", command: "tool-server", args: ["--api-key", "sk-live-1", "--token=abc", "--port", "8080"], enabled: false },
+        { id: "web", url: "https://user:pass@mcp.example.com/mcp?token=xyz", enabled: false },
+      ],
     });
-    await registry.start();
     const targets = registry.servers().map((server) => server.target);
     expect(targets).toEqual(["tool-server --api-key [redacted] --token=[redacted] --port 8080", "https://mcp.example.com/mcp"]);
     expect(registry.servers().map((server) => server.state)).toEqual(["disabled", "disabled"]);
