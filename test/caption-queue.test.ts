@@ -29,6 +29,19 @@ async function jobView(stationUrl: string, id: string): Promise<JobView> {
   return (await (await fetch(`${stationUrl}/caption/job/${id}`)).json()) as JobView;
 }
 
+/** GET /caption/stats: the queue's counts by state (and its limits, which toMatchObject reads). */
+interface CaptionStats {
+  queued: number;
+  running: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+}
+
+async function captionStats(stationUrl: string): Promise<CaptionStats> {
+  return (await (await fetch(`${stationUrl}/caption/stats`)).json()) as CaptionStats;
+}
+
 const secret = `whsec_${randomBytes(24).toString("base64")}`;
 
 describe("caption job queue", () => {
@@ -268,13 +281,7 @@ describe("caption queue limits and cancellation", () => {
     const again = await cancel(first.job_id);
     expect(again.status).toBe(409);
     expect((await cancel("job_missing")).status).toBe(404);
-    const stats = (await (await fetch(`${station.url}/caption/stats`)).json()) as {
-      queued: number;
-      running: number;
-      completed: number;
-      failed: number;
-      cancelled: number;
-    };
+    const stats = await captionStats(station.url);
     expect(stats).toMatchObject({ cancelled: 2, capacity: 2, concurrency: 1 });
     expect(stats.queued + stats.running).toBe(1);
   });
@@ -295,24 +302,14 @@ describe("webhook URLs are SSRF-guarded", () => {
   it("refuses loopback and private webhook URLs unless the config allows them; nothing is enqueued", async () => {
     const imageData = (await solidPng(8, 8)).toString("base64");
     for (const webhook_url of ["http://127.0.0.1:9/hook", "http://10.0.0.8/hook", "http://[::1]/hook", "http://169.254.169.254/hook"]) {
-      const response = await fetch(`${station.url}/caption/generate`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ image_data: imageData, webhook_url }),
-      });
+      const response = await submitCaption(station.url, { image_data: imageData, webhook_url });
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: { code: string; param: string } }).error).toMatchObject({
         code: "url_not_allowed",
         param: "webhook_url",
       });
     }
-    const stats = (await (await fetch(`${station.url}/caption/stats`)).json()) as {
-      queued: number;
-      running: number;
-      completed: number;
-      failed: number;
-      cancelled: number;
-    };
+    const stats = await captionStats(station.url);
     expect(stats.queued + stats.running + stats.completed).toBe(0);
   });
 });
