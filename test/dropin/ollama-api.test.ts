@@ -78,6 +78,13 @@ describe("Ollama API", () => {
     expect(typeof show.template).toBe("string");
     expect(typeof show.parameters).toBe("string");
     expect(show.model_info).toHaveProperty("general.architecture");
+    // Older clients name the model `name` instead of `model`.
+    const byName = await fetch(`${station.url}/api/show`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "fake/gpt-4o-test:latest" }),
+    });
+    expect(((await byName.json()) as { capabilities: string[] }).capabilities).toEqual(show.capabilities);
   });
 
   it("chat, not streamed: a name:tag resolves, options reach the upstream, durations are in ns", async () => {

@@ -13,6 +13,7 @@ import { fromOllamaChat, fromOllamaGenerate } from "../../protocols/ollama/from-
 import { decodeGenerateContext, encodeGenerateContext } from "../../protocols/ollama/generate-context.ts";
 import { ollamaApiVersion, ollamaRunningText } from "../../protocols/ollama/ollama-names.ts";
 import {
+  namedModel,
   type OllamaChatBody,
   type OllamaGenerateBody,
   ollamaChatBodySchema,
@@ -86,8 +87,7 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
     "/api/show",
     { schema: { tags, summary: "One model's details, capabilities, parameters, template", body: ollamaNamedBodySchema } },
     async (request) => {
-      const name = request.body.model ?? request.body.name ?? "";
-      const { id, info } = await models.info(name);
+      const { id, info } = await models.info(namedModel(request.body));
       return toOllamaShow(info, id, modifiedAt);
     },
   );
@@ -227,7 +227,7 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
     "/api/pull",
     { schema: { tags, summary: "Pull a GGUF (hf:… or https:// URI) with NDJSON progress", body: ollamaNamedBodySchema } },
     async (request, reply) => {
-      const uri = request.body.model ?? request.body.name ?? "";
+      const uri = namedModel(request.body);
       const signal = abortOnDisconnect(reply);
       if (request.body.stream === false) {
         await models.pull(uri, noop, signal);
@@ -286,7 +286,7 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
     "/api/delete",
     { schema: { tags, summary: "Delete a pulled GGUF (or an alias made by /api/copy)", body: ollamaNamedBodySchema } },
     async (request, reply) => {
-      await models.delete(request.body.model ?? request.body.name ?? "");
+      await models.delete(namedModel(request.body));
       return reply.send();
     },
   );

@@ -104,4 +104,9 @@ export const ollamaNamedBodySchema = z
   })
   .refine((body) => body.model !== undefined || body.name !== undefined, { message: "model is required", path: ["model"] });
 
+/** The model a named body means: Ollama's `model`, or `name`, which older clients send instead (the schema requires one). */
+export function namedModel(body: z.infer<typeof ollamaNamedBodySchema>): string {
+  return body.model ?? body.name ?? "";
+}
+
 export const ollamaCopyBodySchema = z.looseObject({ source: modelName, destination: modelName });
