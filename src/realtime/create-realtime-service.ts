@@ -1,5 +1,6 @@
 import type { AudioService } from "../audio/audio-service.ts";
 import type { VadFactory } from "../audio/vad/voice-activity-detector.ts";
+import type { ConversationStore } from "../chat/conversation-store.ts";
 import type { ChatCore } from "../chat-core/create-chat-core.ts";
 import type { StationConfig } from "../config/schema.ts";
 import type { Logger } from "../logging/create-logger.ts";
@@ -7,7 +8,7 @@ import type { McpRegistry } from "../mcp/mcp-registry.ts";
 import type { ToolPreferencesStore } from "../mcp/tool-preferences-store.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { ImageIntake } from "../vision/create-image-intake.ts";
-import { createOpenAiRealtimeSession } from "./openai/create-openai-realtime-session.ts";
+import { createOpenAiRealtimeSession, type RealtimeHandshake } from "./openai/create-openai-realtime-session.ts";
 import type { OpenAiRealtimeDependencies } from "./openai/openai-realtime-dependencies.ts";
 import type { RealtimeLimits } from "./realtime-dependencies.ts";
 import type { ServerEvent } from "./realtime-protocol.ts";
@@ -29,6 +30,8 @@ export interface RealtimeServiceOptions {
   createVad?: VadFactory;
   onTiming?: OpenAiRealtimeDependencies["onTiming"];
   clientVoice?: OpenAiRealtimeDependencies["clientVoice"];
+  /** Chat conversations, for OpenAI-dialect sessions opened with `?client_id=&session_id=`. */
+  conversations?: ConversationStore;
 }
 
 export interface RealtimeService {
@@ -38,10 +41,7 @@ export interface RealtimeService {
   /** Opens a session, which greets the client through `transmit`; undefined when maxSessions are open. */
   open(transmit: (event: ServerEvent) => void): RealtimeSession | undefined;
   /** Opens a session speaking OpenAI's Realtime protocol (GA); undefined when maxSessions are open. */
-  openOpenAi(
-    transmit: (event: Record<string, unknown>) => void,
-    handshake: { model?: string | undefined; clientId?: string | undefined },
-  ): RealtimeSession | undefined;
+  openOpenAi(transmit: (event: Record<string, unknown>) => void, handshake: RealtimeHandshake): RealtimeSession | undefined;
   /** Closes every session (their running responses abort). */
   closeAll(): void;
 }
@@ -109,6 +109,7 @@ export function createRealtimeService(options: RealtimeServiceOptions): Realtime
           logger: options.logger,
           ...(options.onTiming === undefined ? {} : { onTiming: options.onTiming }),
           ...(options.clientVoice === undefined ? {} : { clientVoice: options.clientVoice }),
+          ...(options.conversations === undefined ? {} : { conversations: options.conversations }),
         },
         handshake,
         transmit,

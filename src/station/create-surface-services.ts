@@ -56,10 +56,9 @@ export async function createSurfaceServices(options: SurfaceServicesOptions): Pr
       intake: options.intake,
       logger: options.logger,
       audio: options.audio,
+      conversations: chat.conversations,
       clientVoice: async (clientId) => {
         const { stt, tts } = await chat.clients.get(clientId);
-        const ollamaModels = new OllamaModels(registry, config, new ModelAliasStore(options.database));
-        await ollamaModels.load();
         return {
           transcriptionModel: stt.model ?? undefined,
           language: stt.language === "auto" ? undefined : stt.language.split("-")[0],

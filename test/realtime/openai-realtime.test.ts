@@ -358,6 +358,100 @@ describe("/v1/realtime speaking OpenAI's Realtime protocol (GA) over wss://, wit
     });
   });
 
+  it("?client_id=&session_id=new stores the turns as a chat conversation (transcript, reply); session_id=<id> continues it", async () => {
+    const { Agent, fetch: undiciFetch } = await import("undici");
+    const dispatcher = new Agent({ connect: { ca: certificate.ca } });
+    const api = async (path: string) => {
+      const response = await undiciFetch(`${station.url}${path}`, { headers: { authorization: `Bearer ${apiKey}` }, dispatcher });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    /** A raw ws client (the openai package's helper cannot add query parameters), events collected in order. */
+    const open = async (query: string) => {
+      const socket = new WebSocket(`${station.url.replace(/^https/, "wss")}/v1/realtime?model=fake/scripted&${query}`, {
+        ca: certificate.ca,
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      const events: Event[] = [];
+      socket.on("message", (data) => events.push(JSON.parse(String(data)) as Event));
+      await new Promise<void>((resolve, reject) => {
+        socket.once("open", () => resolve());
+        socket.once("error", reject);
+      });
+      const next = async (type: string, after = 0) => {
+        await waitUntil(() => events.slice(after).some((event) => event.type === type), type);
+        return events.slice(after).find((event) => event.type === type) as Event;
+      };
+      const send = (event: Record<string, unknown>) => socket.send(JSON.stringify(event));
+      return { socket, events, next, send };
+    };
+    try {
+      const first = await open("client_id=bob&session_id=new");
+      await first.next("session.created");
+      upstream.transcript = "what time is it";
+      const pcm = Buffer.concat([silence(0.5), espeakPcm24k("What time is it?"), silence(1.2)]);
+      for (let offset = 0; offset < pcm.length; offset += 960)
+        first.send({ type: "input_audio_buffer.append", audio: pcm.subarray(offset, offset + 960).toString("base64") });
+      const stored = await first.next("station.conversation.stored");
+      expect(stored.message_ids).toHaveLength(2);
+      const sessionId = String(stored.chat_session_id);
+      first.socket.close();
+
+      const listed = await api("/api/chat/sessions?client_id=bob");
+      expect((listed.body.sessions as { id: string; title: string }[]).find((session) => session.id === sessionId)).toMatchObject({
+        title: "what time is it",
+      });
+      const conversation = await api(`/api/chat/session/${sessionId}`);
+      expect(conversation.status).toBe(200);
+      expect(
+        (conversation.body.messages as { role: string; content: string; metadata?: unknown }[]).map((message) => [
+          message.role,
+          message.content,
+        ]),
+      ).toEqual([
+        ["user", "what time is it"],
+        ["assistant", "You said: what time is it. That is all."],
+      ]);
+
+      // Continued: the stored turns are the model's history, and the new turn is appended.
+      const second = await open(`client_id=bob&session_id=${sessionId}`);
+      await second.next("session.created");
+      second.send({ type: "session.update", session: { type: "realtime", output_modalities: ["text"] } });
+      second.send({
+        type: "conversation.item.create",
+        item: { type: "message", role: "user", content: [{ type: "input_text", text: "and now?" }] },
+      });
+      second.send({ type: "response.create" });
+      await second.next("station.conversation.stored");
+      second.socket.close();
+      expect(chat.requests.at(-1)?.messages.map((message) => [message.role, textOf(message)])).toEqual([
+        ["user", "what time is it"],
+        ["assistant", "You said: what time is it. That is all."],
+        ["user", "and now?"],
+      ]);
+      const after = await api(`/api/chat/session/${sessionId}`);
+      expect((after.body.messages as unknown[]).length).toBe(4);
+
+      // Another client's session, or a session_id without a client_id, is refused before the upgrade.
+      for (const [query, status] of [
+        [`client_id=mallory&session_id=${sessionId}`, 404],
+        [`session_id=${sessionId}`, 400],
+      ] as const) {
+        const refused = new WebSocket(`${station.url.replace(/^https/, "wss")}/v1/realtime?model=fake/scripted&${query}`, {
+          ca: certificate.ca,
+          headers: { authorization: `Bearer ${apiKey}` },
+        });
+        refused.on("error", () => {});
+        const answer = await new Promise<number>((resolve) =>
+          refused.once("unexpected-response", (_request, response) => resolve(response.statusCode ?? 0)),
+        );
+        expect(answer).toBe(status);
+        refused.terminate();
+      }
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
   it("browsers: subprotocols realtime + openai-insecure-api-key.<key>; without a key the upgrade is refused", async () => {
     const url = `${station.url.replace(/^https/, "wss")}/v1/realtime?model=fake/scripted`;
     const socket = new WebSocket(url, ["realtime", `openai-insecure-api-key.${apiKey}`], { ca: certificate.ca });

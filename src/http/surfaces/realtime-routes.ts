@@ -10,6 +10,8 @@ import { realtimeSubprotocol } from "../../realtime/realtime-protocol.ts";
 import type { Station } from "../../station/station.ts";
 import { createBackpressuredSend } from "./create-backpressured-send.ts";
 
+const clientIdPattern = /^[A-Za-z0-9_.-]{1,128}$/;
+
 /** How long an upgrade request's socket may sit idle before ws takes it over. */
 const upgradeIdleMs = 5_000;
 
@@ -75,9 +77,18 @@ export const realtimeRoutes: FastifyPluginAsync<{ station: Station }> = async (f
     url: "/v1/realtime",
     schema: { tags: ["realtime"], summary: "Realtime agent session (WebSocket upgrade)", description },
     preHandler: async (request) => {
-      if (request.ws && service.openSessions >= service.maxSessions) {
+      if (!request.ws) return;
+      if (service.openSessions >= service.maxSessions) {
         throw errors.busy(`All ${service.maxSessions} realtime sessions are in use (realtime.maxSessions); try again later`, 5);
       }
+      // A conversation to store the turns in: the client's own chat session, or "new" (refused before the upgrade).
+      const { session_id: sessionId, client_id: clientId } = request.query as { session_id?: unknown; client_id?: unknown };
+      if (sessionId === undefined) return;
+      if (typeof sessionId !== "string" || sessionId === "" || typeof clientId !== "string" || !clientIdPattern.test(clientId))
+        throw errors.invalidRequest("session_id needs a client_id (the conversation is that client's)", "session_id");
+      if (sessionId === "new") return;
+      const session = await station.chat.conversations.getSession(sessionId);
+      if (session === undefined || session.client_id !== clientId) throw errors.notFound("Session", sessionId, "session_not_found");
     },
     handler: async (_request, reply) => {
       reply.header("upgrade", "websocket");
@@ -90,12 +101,14 @@ export const realtimeRoutes: FastifyPluginAsync<{ station: Station }> = async (f
     wsHandler: (socket, request) => {
       const send = createBackpressuredSend(socket, sendBacklogBytes);
       // OpenAI's protocol: its subprotocol (browsers), or `?model=` without Station's subprotocol (servers, the openai package).
-      const query = request.query as { model?: unknown; client_id?: unknown };
+      const query = request.query as { model?: unknown; client_id?: unknown; session_id?: unknown };
       const model = typeof query.model === "string" && query.model.length > 0 ? query.model : undefined;
       const openAi = socket.protocol === openAiRealtimeSubprotocol || (socket.protocol !== realtimeSubprotocol && model !== undefined);
       const transmit = (event: unknown) => send(redactor.redact(JSON.stringify(event)));
-      const clientId = typeof query.client_id === "string" && /^[A-Za-z0-9_.-]{1,128}$/.test(query.client_id) ? query.client_id : undefined;
-      const session = openAi ? service.openOpenAi(transmit, { model, clientId }) : service.open(transmit);
+      const clientId = typeof query.client_id === "string" && clientIdPattern.test(query.client_id) ? query.client_id : undefined;
+      // Checked in preHandler: a client's own session, or "new".
+      const sessionId = clientId !== undefined && typeof query.session_id === "string" ? query.session_id : undefined;
+      const session = openAi ? service.openOpenAi(transmit, { model, clientId, sessionId }) : service.open(transmit);
       if (session === undefined) {
         socket.close(1013, "Too many realtime sessions; try again later");
         return;

@@ -12,6 +12,7 @@ import type { AudioInput, ChatMessage, ContentPart, ToolChoice, ToolDefinition }
 import type { RealtimeSession } from "../realtime-session.ts";
 import { resolveChatModel } from "../resolve-chat-model.ts";
 import { type ConversationItem, toChatMessages } from "./conversation-items.ts";
+import { createRealtimeConversationLog } from "./create-realtime-conversation-log.ts";
 import {
   type ConversationItemInput,
   type OpenAiClientEvent,
@@ -38,6 +39,13 @@ export const openAiRealtimeSubprotocol = "realtime";
 const minCommitMs = 100;
 
 type Transmit = (event: Record<string, unknown>) => void;
+
+export interface RealtimeHandshake {
+  model?: string | undefined;
+  clientId?: string | undefined;
+  /** With clientId: the chat session (or "new") the turns are stored in. */
+  sessionId?: string | undefined;
+}
 type ClientErrorSource = { code: string; message: string; param?: string | undefined; status?: number };
 
 /**
@@ -50,7 +58,7 @@ type ClientErrorSource = { code: string; message: string; param?: string | undef
  */
 export function createOpenAiRealtimeSession(
   dependencies: OpenAiRealtimeDependencies,
-  handshake: { model?: string | undefined; clientId?: string | undefined },
+  handshake: RealtimeHandshake,
   transmit: Transmit,
 ): RealtimeSession {
   const { audio, registry, logger } = dependencies;
@@ -99,6 +107,25 @@ export function createOpenAiRealtimeSession(
     temperature: undefined,
   };
   const items: ConversationItem[] = [];
+  const log =
+    handshake.clientId === undefined || handshake.sessionId === undefined || dependencies.conversations === undefined
+      ? undefined
+      : createRealtimeConversationLog({
+          conversations: dependencies.conversations,
+          clientId: handshake.clientId,
+          sessionId: handshake.sessionId,
+          model: () => config.model,
+        });
+  /** What the client has seen so far goes to the chat conversation (after each response, cancelled ones too). */
+  const storeTurns = () => {
+    if (log === undefined) return;
+    log
+      .record(items)
+      .then((messageIds) => {
+        if (messageIds.length > 0) send({ type: "station.conversation.stored", chat_session_id: log.sessionId, message_ids: messageIds });
+      })
+      .catch((error: unknown) => logger.warn({ err: error, session: id }, "realtime turn could not be stored"));
+  };
   const addItem = (item: ConversationItem) => {
     items.push(item);
     if (items.length > dependencies.maxItems) items.splice(0, items.length - dependencies.maxItems);
@@ -393,12 +420,14 @@ export function createOpenAiRealtimeSession(
           type: "response.done",
           response: summary("completed", { output: result.output, usage: result.usage, status_details: null }),
         });
+        storeTurns();
       } catch (error) {
         if (controller.signal.aborted) {
           send({
             type: "response.done",
             response: summary("cancelled", { output: [], usage: null, status_details: { type: "cancelled", reason: current.reason } }),
           });
+          storeTurns();
         } else {
           const described = responseError(error);
           if (!isStationError(error)) logger.error({ err: error, session: id }, "realtime response failed");
@@ -509,13 +538,23 @@ export function createOpenAiRealtimeSession(
     }
   };
 
-  // A client's saved voice settings apply before anything else the session does.
+  // A client's saved voice settings and a continued conversation apply before anything else the session does.
   const clientId = handshake.clientId;
   const clientVoice = dependencies.clientVoice;
+  const history =
+    log === undefined
+      ? Promise.resolve()
+      : log
+          .load()
+          .then((loaded) => {
+            items.push(...loaded.slice(-dependencies.maxItems));
+          })
+          .catch((error: unknown) => logger.warn({ err: error, session: id }, "stored conversation could not be read"));
   queue =
     clientId === undefined || clientVoice === undefined
-      ? Promise.resolve(send({ type: "session.created", session: describeSession(id, config) }))
-      : clientVoice(clientId)
+      ? history.then(() => send({ type: "session.created", session: describeSession(id, config) }))
+      : history
+          .then(() => clientVoice(clientId))
           .then((voice) => {
             config = {
               ...config,

@@ -1,5 +1,6 @@
 import type { AudioService } from "../../audio/audio-service.ts";
 import type { VadFactory } from "../../audio/vad/voice-activity-detector.ts";
+import type { ConversationStore } from "../../chat/conversation-store.ts";
 import type { ChatCore } from "../../chat-core/create-chat-core.ts";
 import type { Logger } from "../../logging/create-logger.ts";
 import type { McpRegistry } from "../../mcp/mcp-registry.ts";
@@ -25,6 +26,8 @@ export interface OpenAiRealtimeDependencies {
   logger: Logger;
   /** A client's `stt`/`tts` settings (GET /api/clients/{id}/stt|tts), for sessions opened with `?client_id=`. */
   clientVoice?: (clientId: string) => Promise<ClientVoice>;
+  /** Where sessions opened with `?client_id=&session_id=` keep their turns (the chat conversations). */
+  conversations?: ConversationStore;
   /** Per-session latency probe (bench/voice): called with a stage name and performance.now(). */
   onTiming?: (stage: "speech_stopped" | "transcribed" | "response_created" | "first_audio", at: number) => void;
 }
