@@ -3,6 +3,7 @@ import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
 import { errors } from "../../errors/errors.ts";
 import type { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
+import { listLocalModel } from "../list-local-model.ts";
 import { createInspectionCache } from "../residency/create-inspection-cache.ts";
 import { defaultThreadCount } from "../residency/default-thread-count.ts";
 import { engineModelsDirectories, engineResidency } from "../residency/engine-residency.ts";
@@ -120,34 +121,22 @@ export function createLlamaCppProvider(providerConfig: LlamaCppProviderConfig, o
       for (const file of await findGgufFiles(directories)) {
         const inspection = await inspect(file);
         if (!inspection.ok) {
-          // Listed, so a request for it gets the clear reason (422 model_invalid) rather than a bare 404.
-          models.push({
-            id: `${providerConfig.id}/${file.name}`,
-            providerId: providerConfig.id,
-            name: file.name,
-            capabilities: [],
-            state: "not-loaded",
-            metadata: { path: file.path, sizeBytes: file.sizeBytes, error: inspection.error.message },
-          });
+          models.push(listLocalModel(providerConfig.id, file, loadedNames, { error: inspection.error.message }));
           continue;
         }
         const { summary } = inspection;
-        models.push({
-          id: `${providerConfig.id}/${file.name}`,
-          providerId: providerConfig.id,
-          name: file.name,
-          capabilities: capabilitiesOf(summary),
-          contextLength: summary.contextLength,
-          state: loadedNames.has(file.name) ? "loaded" : "not-loaded",
-          metadata: {
-            path: file.path,
-            sizeBytes: file.sizeBytes,
-            architecture: summary.architecture,
-            displayName: summary.displayName,
-            parameterCount: summary.parameterCount,
-            hasChatTemplate: summary.chatTemplate !== undefined,
-          },
-        });
+        models.push(
+          listLocalModel(providerConfig.id, file, loadedNames, {
+            capabilities: capabilitiesOf(summary),
+            contextLength: summary.contextLength,
+            metadata: {
+              architecture: summary.architecture,
+              displayName: summary.displayName,
+              parameterCount: summary.parameterCount,
+              hasChatTemplate: summary.chatTemplate !== undefined,
+            },
+          }),
+        );
       }
       return models;
     },

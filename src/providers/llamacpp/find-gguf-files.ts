@@ -1,13 +1,9 @@
-import { readdir, stat } from "node:fs/promises";
-import path from "node:path";
+import { stat } from "node:fs/promises";
+import type { ModelOnDisk } from "../residency/create-inspection-cache.ts";
+import { scanModelsDirectories } from "../scan-models-directories.ts";
 
-export interface GgufFile {
-  /** File name without ".gguf": the model's name under its provider. */
-  name: string;
-  path: string;
-  sizeBytes: number;
-  modifiedMs: number;
-}
+/** A *.gguf on disk; `name` is the file name without ".gguf" (and without a split's "-00001-of-N"). */
+export type GgufFile = ModelOnDisk;
 
 /**
  * Every *.gguf directly inside the given directories (missing directories are skipped).
@@ -15,27 +11,12 @@ export interface GgufFile {
  * and vision projectors ("mmproj") are not chat models on their own and are left out.
  */
 export async function findGgufFiles(directories: string[]): Promise<GgufFile[]> {
-  const found = new Map<string, GgufFile>();
-  for (const directory of directories) {
-    let entries: string[];
-    try {
-      entries = await readdir(directory);
-    } catch {
-      continue;
-    }
-    for (const entry of entries.sort()) {
-      if (!entry.toLowerCase().endsWith(".gguf")) continue;
-      if (/-0000[2-9]-of-\d{5}\.gguf$/i.test(entry) || /mmproj/i.test(entry)) continue;
-      const name = entry.slice(0, -".gguf".length).replace(/-00001-of-\d{5}$/i, "");
-      if (found.has(name)) continue;
-      const filePath = path.join(directory, entry);
-      try {
-        const stats = await stat(filePath);
-        if (stats.isFile()) found.set(name, { name, path: filePath, sizeBytes: stats.size, modifiedMs: stats.mtimeMs });
-      } catch {
-        // Removed between readdir and stat.
-      }
-    }
-  }
-  return [...found.values()];
+  return scanModelsDirectories(directories, async (filePath, entry) => {
+    if (!entry.toLowerCase().endsWith(".gguf")) return undefined;
+    if (/-0000[2-9]-of-\d{5}\.gguf$/i.test(entry) || /mmproj/i.test(entry)) return undefined;
+    const stats = await stat(filePath);
+    if (!stats.isFile()) return undefined;
+    const name = entry.slice(0, -".gguf".length).replace(/-00001-of-\d{5}$/i, "");
+    return { name, path: filePath, sizeBytes: stats.size, modifiedMs: stats.mtimeMs };
+  });
 }

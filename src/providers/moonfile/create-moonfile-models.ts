@@ -1,23 +1,28 @@
 import { createHash } from "node:crypto";
+import path from "node:path";
 import { errors } from "../../errors/errors.ts";
-import { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
+import { listLocalModel } from "../list-local-model.ts";
 import { createInspectionCache } from "../residency/create-inspection-cache.ts";
 import type { PrepareLoad, ResidencyHandle, Resident } from "../residency/model-residency.ts";
 import type { ModelInfo } from "../spec/provider.ts";
 import type { VisionModel } from "../spec/vision-model.ts";
 import type { EncodingCacheStats } from "../transformers/create-encoding-cache.ts";
+import { runOnResident } from "../transformers/run-on-resident.ts";
 import { visionModelError } from "../transformers/vision-model-error.ts";
 import { createMoonfileVisionModel } from "./create-moonfile-vision-model.ts";
 import { findMoonfiles, type MoonfileOnDisk } from "./find-moonfiles.ts";
 import { inspectMoonfile, type MoonfileInspection } from "./inspect-moonfile.ts";
+import { pullMoonfile } from "./pull-moonfile.ts";
 import type { MoonfileResident } from "./start-moonfile-worker.ts";
 
 export interface MoonfileModelsOptions {
   providerId: string;
   directories: readonly string[];
+  /** ONNX Runtime threads of each worker. */
   threads: number;
-  parallelRequests: number;
+  /** Worker threads per loaded model (requests that run at once). */
+  workers: number;
   maxQueue: number;
   maxNewTokens: number;
   encodeCacheEntries: number;
@@ -43,10 +48,9 @@ export interface MoonfileModels {
 /** Encoded images cost the decoder's cache after the image (~70 MB for the 0.5B model): bounded by bytes as well as entries. */
 const encodeCacheBytes = 1024 * 1024 * 1024;
 
-const isMoonfileResident = (model: Resident): model is MoonfileResident => (model as Partial<MoonfileResident>).family === "moondream-mf";
-
 /**
- * The Moondream `.mf` family of the local-vision provider: discovery in the models directories,
+ * The Moondream `.mf` family of the local-vision provider: discovery in the models directories
+ * (a `.mf.gz` dropped in by hand is unpacked beside itself once, as `station pull` would),
  * inspection once per file version, loads through the provider's residency, and the vision model.
  */
 export function createMoonfileModels(options: MoonfileModelsOptions): MoonfileModels {
@@ -59,7 +63,36 @@ export function createMoonfileModels(options: MoonfileModelsOptions): MoonfileMo
   );
   const inspect = (file: MoonfileOnDisk) => inspections.inspect(file);
 
-  const find = async (name: string) => (await findMoonfiles(options.directories)).find((file) => file.name === name);
+  // One unpack per version of a dropped .mf.gz; a failure is remembered as that version's inspection.
+  const unpacking = new Map<string, Promise<void>>();
+  const unpack = (file: MoonfileOnDisk): Promise<void> => {
+    const key = `${file.path}:${file.sizeBytes}:${file.modifiedMs}`;
+    let pending = unpacking.get(key);
+    if (pending === undefined) {
+      options.logger.info({ model: modelId(file.name), path: file.path }, "unpacking a Moondream .mf.gz found in the models directory");
+      pending = pullMoonfile({ source: file.path, directory: path.dirname(file.path) }).then(
+        () => undefined,
+        (error: unknown) => {
+          inspections.remember(file, {
+            ok: false,
+            error: visionModelError(modelId(file.name), file.path, (error as Error).message, error),
+          });
+        },
+      );
+      unpacking.set(key, pending);
+    }
+    return pending;
+  };
+  const discover = async (): Promise<MoonfileOnDisk[]> => {
+    const found = await findMoonfiles(options.directories);
+    const gzipped = found.filter((file) => file.gzipped);
+    if (gzipped.length === 0) return found;
+    await Promise.all(gzipped.map(unpack));
+    // Unpacked: the .mf now shadows its .gz; a failed one stays listed with its reason.
+    return findMoonfiles(options.directories);
+  };
+
+  const find = async (name: string) => (await discover()).find((file) => file.name === name);
 
   const prepare =
     (name: string): PrepareLoad<MoonfileResident> =>
@@ -70,28 +103,35 @@ export function createMoonfileModels(options: MoonfileModelsOptions): MoonfileMo
       if (!inspection.ok) throw inspection.error;
       const { index } = inspection.summary;
       return {
-        estimatedBytes: index.sizeBytes,
+        estimatedBytes: index.sizeBytes * options.workers,
         load: async () => {
-          // The encoded images live in the worker: its reports keep the provider's counters and entry count.
-          const cache = { size: 0 };
+          // The encoded images live in the workers: their reports keep the provider's counters and entry count.
+          const entries = new Map<number, number>();
+          const cache = {
+            get size() {
+              return [...entries.values()].reduce((sum, size) => sum + size, 0);
+            },
+          };
           try {
             const { startMoonfileWorker } = await import("./start-moonfile-worker.ts");
             const loaded = await startMoonfileWorker({
               modelId: modelId(name),
-              worker: {
+              workerData: {
                 path: file.path,
                 index,
                 threads: options.threads,
                 encodeCacheEntries: options.encodeCacheEntries,
                 encodeCacheBytes,
               },
-              parallelRequests: options.parallelRequests,
+              sizeBytes: index.sizeBytes,
+              threads: options.threads,
+              workers: options.workers,
               maxQueue: options.maxQueue,
-              onCacheReport(report) {
+              onCacheReport(report, worker) {
                 options.stats.hits += report.hits;
                 options.stats.misses += report.misses;
                 options.stats.encoderRuns += report.encoderRuns;
-                cache.size = report.entries;
+                entries.set(worker, report.entries);
               },
               onCrash(error) {
                 options.logger.error({ model: modelId(name), err: error }, "Moondream .mf worker thread ended; unloading the model");
@@ -120,24 +160,17 @@ export function createMoonfileModels(options: MoonfileModelsOptions): MoonfileMo
     createMoonfileVisionModel({
       id: modelId(name),
       maxNewTokens: options.maxNewTokens,
-      async withModel(request, work) {
-        const handle = await options.acquire(name, prepare(name));
-        try {
-          const model = handle.model;
-          if (!isMoonfileResident(model)) throw errors.internal(`'${modelId(name)}' is loaded as another family`);
-          const slot = await model.slots.acquire(request.signal);
-          try {
-            return await work(model, request.contentHash ?? createHash("sha256").update(request.image.data).digest("hex"));
-          } finally {
-            slot.release();
-          }
-        } catch (error) {
-          if (error instanceof StationError || request.signal?.aborted) throw error;
-          throw errors.internal(`The local vision model '${modelId(name)}' failed: ${(error as Error).message}`, error);
-        } finally {
-          handle.release();
-        }
-      },
+      withModel: (request, work) =>
+        runOnResident(
+          {
+            modelId: modelId(name),
+            family: "moondream-mf",
+            acquire: () => options.acquire(name, prepare(name)),
+            signal: request.signal,
+          },
+          (worker: Parameters<typeof work>[0]) =>
+            work(worker, request.contentHash ?? createHash("sha256").update(request.image.data).digest("hex")),
+        ),
     });
 
   return {
@@ -146,21 +179,20 @@ export function createMoonfileModels(options: MoonfileModelsOptions): MoonfileMo
     visionModel,
     async list(taken, loaded) {
       const models: ModelInfo[] = [];
-      for (const file of await findMoonfiles(options.directories)) {
+      for (const file of await discover()) {
         if (taken.has(file.name)) continue;
         const inspection = await inspect(file);
-        const base = { id: modelId(file.name), providerId: options.providerId, name: file.name };
-        const metadata = { path: file.path, sizeBytes: file.sizeBytes, engine: "onnxruntime (Moondream .mf)", family: "moondream-mf" };
-        if (!inspection.ok) {
-          models.push({ ...base, capabilities: [], state: "not-loaded", metadata: { ...metadata, error: inspection.error.message } });
-          continue;
-        }
-        models.push({
-          ...base,
-          capabilities: inspection.summary.capabilities,
-          state: loaded.has(file.name) ? "loaded" : "not-loaded",
-          metadata: { ...metadata, visionSkills: inspection.summary.skills },
-        });
+        const metadata = { engine: "onnxruntime (Moondream .mf)", family: "moondream-mf" };
+        models.push(
+          listLocalModel(
+            options.providerId,
+            file,
+            loaded,
+            inspection.ok
+              ? { capabilities: inspection.summary.capabilities, metadata: { ...metadata, visionSkills: inspection.summary.skills } }
+              : { error: inspection.error.message, metadata },
+          ),
+        );
       }
       return models;
     },

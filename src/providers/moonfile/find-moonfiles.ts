@@ -1,36 +1,24 @@
-import { readdir, stat } from "node:fs/promises";
-import path from "node:path";
+import { stat } from "node:fs/promises";
+import type { ModelOnDisk } from "../residency/create-inspection-cache.ts";
+import { scanModelsDirectories } from "../scan-models-directories.ts";
 
-export interface MoonfileOnDisk {
-  /** The file name without ".mf": the model's name in the registry. */
-  name: string;
-  path: string;
-  sizeBytes: number;
-  modifiedMs: number;
+export interface MoonfileOnDisk extends ModelOnDisk {
+  /** A `.mf.gz` as Moondream publishes them, dropped in by hand: unpacked beside itself before use. */
+  gzipped: boolean;
 }
 
-/** Every `<name>.mf` directly under the models directories; a name found twice is taken from the first directory. */
+const moonfileName = /^(.+)\.mf(\.gz)?$/i;
+
+/**
+ * Every `<name>.mf`, and `<name>.mf.gz` with no `<name>.mf` beside it, directly under the models
+ * directories; a name found twice is taken from the first directory.
+ */
 export async function findMoonfiles(directories: readonly string[]): Promise<MoonfileOnDisk[]> {
-  const found = new Map<string, MoonfileOnDisk>();
-  for (const directory of directories) {
-    let names: string[];
-    try {
-      names = await readdir(directory);
-    } catch {
-      continue; // A models directory that does not exist yet holds no models.
-    }
-    for (const file of names.sort()) {
-      if (!file.endsWith(".mf") || file.startsWith(".")) continue;
-      const name = file.slice(0, -".mf".length);
-      if (found.has(name)) continue;
-      const filePath = path.join(directory, file);
-      try {
-        const info = await stat(filePath);
-        if (info.isFile()) found.set(name, { name, path: filePath, sizeBytes: info.size, modifiedMs: info.mtimeMs });
-      } catch {
-        // Removed while scanning.
-      }
-    }
-  }
-  return [...found.values()];
+  return scanModelsDirectories(directories, async (filePath, file) => {
+    const match = moonfileName.exec(file);
+    if (match === null) return undefined;
+    const info = await stat(filePath);
+    if (!info.isFile()) return undefined;
+    return { name: match[1] ?? file, path: filePath, sizeBytes: info.size, modifiedMs: info.mtimeMs, gzipped: match[2] !== undefined };
+  });
 }

@@ -1,5 +1,6 @@
 /** Worker-thread entry for one loaded `.mf` (see serve-engine-worker.ts for the thread's life). */
 import { workerData } from "node:worker_threads";
+import { createCacheReporter } from "../engine-worker/create-cache-reporter.ts";
 import { serveEngineWorker } from "../engine-worker/serve-engine-worker.ts";
 import type { EncodingCacheStats } from "../transformers/create-encoding-cache.ts";
 import { createEncodingCache } from "../transformers/create-encoding-cache.ts";
@@ -13,7 +14,6 @@ const cache = createEncodingCache<EncodedImage>(data.encodeCacheEntries, stats, 
   maxBytes: data.encodeCacheBytes,
   sizeOf: (image) => image.byteLength,
 });
-let reported = { hits: 0, misses: 0, encoderRuns: 0 };
 
 serveEngineWorker<MoonfileWorkerTask, MoonfileWorkerResult>(
   async () => {
@@ -44,14 +44,5 @@ serveEngineWorker<MoonfileWorkerTask, MoonfileWorkerResult>(
       dispose: () => engine.dispose(),
     };
   },
-  () => {
-    const now = { hits: stats.hits, misses: stats.misses, encoderRuns: stats.encoderRuns };
-    const delta = {
-      hits: now.hits - reported.hits,
-      misses: now.misses - reported.misses,
-      encoderRuns: now.encoderRuns - reported.encoderRuns,
-    };
-    reported = now;
-    return { ...delta, entries: cache.size };
-  },
+  createCacheReporter(stats, () => cache.size),
 );

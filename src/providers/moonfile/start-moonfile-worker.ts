@@ -1,67 +1,40 @@
-import type { EngineCacheReport } from "../engine-worker/engine-worker-protocol.ts";
-import { startEngineWorker } from "../engine-worker/start-engine-worker.ts";
-import type { Resident } from "../residency/model-residency.ts";
-import { createSequencePool, type SequencePool } from "../residency/sequence-pool.ts";
+import type { EngineWorker } from "../engine-worker/start-engine-worker.ts";
+import { ownImage, type PooledResident, startPooledResident } from "../engine-worker/start-pooled-resident.ts";
 import type { BoundingBox, Point } from "../spec/vision-model.ts";
+import type { LocalWorkerStart } from "../transformers/local-worker-start.ts";
 import type { MoonfileAnswer, MoonfileTask } from "./load-moonfile.ts";
 import type { MoonfileWorkerData, MoonfileWorkerResult, MoonfileWorkerTask } from "./moonfile-worker-protocol.ts";
 
 type WithText = { onText?: (text: string) => void };
 
-/** A resident `.mf`: its ONNX sessions and encoded images live in a worker thread of their own. */
-export interface MoonfileResident extends Resident {
-  readonly family: "moondream-mf";
-  readonly threads: number;
-  /** Bounds requests running on this model (503 past the queue). */
-  readonly slots: SequencePool<number>;
-  caption(task: MoonfileTask & WithText & { length: string; maxTokens: number }): Promise<MoonfileAnswer>;
-  query(task: MoonfileTask & WithText & { question: string; maxTokens: number }): Promise<MoonfileAnswer>;
-  detect(task: MoonfileTask & { object: string }): Promise<BoundingBox[]>;
-  point(task: MoonfileTask & { object: string }): Promise<Point[]>;
+/** A resident `.mf`: its ONNX sessions and encoded images live in worker threads of their own (moonfile-worker.ts). */
+export type MoonfileResident = PooledResident<"moondream-mf", MoonfileWorkerTask, MoonfileWorkerResult>;
+export type MoonfileWorker = EngineWorker<MoonfileWorkerTask, MoonfileWorkerResult>;
+
+/** Loads the `.mf` in `workers` worker threads; a corrupt graph rejects with the loader's reason. */
+export function startMoonfileWorker(options: LocalWorkerStart<MoonfileWorkerData>): Promise<MoonfileResident> {
+  return startPooledResident({ ...options, family: "moondream-mf", from: import.meta.url, module: "moonfile-worker" });
 }
 
-export interface StartMoonfileWorkerOptions {
-  modelId: string;
-  worker: MoonfileWorkerData;
-  parallelRequests: number;
-  maxQueue: number;
-  onCacheReport(report: EngineCacheReport): void;
-  onCrash?(error: Error): void;
-}
-
-/** Loads the `.mf` in a worker thread (moonfile-worker.ts); a corrupt graph rejects with the loader's reason. */
-export async function startMoonfileWorker(options: StartMoonfileWorkerOptions): Promise<MoonfileResident> {
-  const worker = await startEngineWorker<MoonfileWorkerTask, MoonfileWorkerResult>({
-    from: import.meta.url,
-    module: "moonfile-worker",
-    workerData: options.worker,
-    onCacheReport: options.onCacheReport,
-    ...(options.onCrash === undefined ? {} : { onCrash: options.onCrash }),
-  });
-  // A view into a larger buffer (a multipart body) would be copied whole: send only the image.
-  const image = (task: MoonfileTask) => {
-    const data = task.image.data.byteLength === task.image.data.buffer.byteLength ? task.image.data : task.image.data.slice();
-    return { image: { data, mediaType: task.image.mediaType }, contentHash: task.contentHash };
-  };
+/** The client's four skills on one of the model's workers. */
+export function moonfileSkills(worker: MoonfileWorker) {
+  const image = (task: MoonfileTask) => ({ image: ownImage(task.image), contentHash: task.contentHash });
   return {
-    family: "moondream-mf",
-    sizeBytes: options.worker.index.sizeBytes,
-    threads: options.worker.threads,
-    slots: createSequencePool({ size: options.parallelRequests, maxQueue: options.maxQueue, modelId: options.modelId, create: () => 0 }),
-    caption: async (task) =>
+    caption: async (task: MoonfileTask & WithText & { length: string; maxTokens: number }) =>
       (await worker.run(
         { skill: "caption", ...image(task), length: task.length, maxTokens: task.maxTokens },
         task.signal,
         task.onText,
       )) as MoonfileAnswer,
-    query: async (task) =>
+    query: async (task: MoonfileTask & WithText & { question: string; maxTokens: number }) =>
       (await worker.run(
         { skill: "query", ...image(task), question: task.question, maxTokens: task.maxTokens },
         task.signal,
         task.onText,
       )) as MoonfileAnswer,
-    detect: async (task) => (await worker.run({ skill: "detect", ...image(task), object: task.object }, task.signal)) as BoundingBox[],
-    point: async (task) => (await worker.run({ skill: "point", ...image(task), object: task.object }, task.signal)) as Point[],
-    dispose: () => worker.dispose(),
+    detect: async (task: MoonfileTask & { object: string }) =>
+      (await worker.run({ skill: "detect", ...image(task), object: task.object }, task.signal)) as BoundingBox[],
+    point: async (task: MoonfileTask & { object: string }) =>
+      (await worker.run({ skill: "point", ...image(task), object: task.object }, task.signal)) as Point[],
   };
 }

@@ -1,31 +1,32 @@
 import { createHash } from "node:crypto";
 import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
 import { errors } from "../../errors/errors.ts";
-import { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
 import type { EngineCacheReport } from "../engine-worker/engine-worker-protocol.ts";
+import { listLocalModel } from "../list-local-model.ts";
 import { createMoonfileModels } from "../moonfile/create-moonfile-models.ts";
 import type { MoonfileResident } from "../moonfile/start-moonfile-worker.ts";
 import { createInspectionCache } from "../residency/create-inspection-cache.ts";
 import { engineModelsDirectories, engineResidency } from "../residency/engine-residency.ts";
-import type { ModelResidency, ResidencyHandle, Resident } from "../residency/model-residency.ts";
+import type { ModelResidency, Resident } from "../residency/model-residency.ts";
 import { createResidencyControls } from "../residency/residency-controls.ts";
 import type { Scheduler } from "../residency/scheduler.ts";
 import type { ModelInfo, Provider, RunningModel, VisionModel } from "../spec/index.ts";
 import { createDeferredVisionModel } from "./create-deferred-vision-model.ts";
 import type { EncodingCacheStats } from "./create-encoding-cache.ts";
 import { createFlorence2VisionModel } from "./create-florence2-vision-model.ts";
-import { createSmolVlmVisionModel } from "./create-smolvlm-vision-model.ts";
+import { createImageTextVisionModel } from "./create-image-text-vision-model.ts";
 import { createVisionChatModel } from "./create-vision-chat-model.ts";
 import { findOnnxModelDirectories, type OnnxModelDirectory } from "./find-onnx-model-directories.ts";
 import { inspectVisionModel, type VisionInspection, type VisionModelSummary } from "./inspect-vision-model.ts";
 import { localVisionThreadCount } from "./local-vision-thread-count.ts";
-import { type Florence2Resident, startFlorence2Worker } from "./start-florence2-worker.ts";
-import { type SmolVlmResident, startSmolVlmWorker } from "./start-smolvlm-worker.ts";
+import { runOnResident } from "./run-on-resident.ts";
+import { type Florence2Resident, runFlorence2, startFlorence2Worker } from "./start-florence2-worker.ts";
+import { type ImageTextResident, startImageTextWorker } from "./start-image-text-worker.ts";
 import { visionModelError } from "./vision-model-error.ts";
 
 /** A loaded model of any family this provider runs. */
-type LocalVisionResident = Florence2Resident | MoonfileResident | SmolVlmResident;
+type LocalVisionResident = Florence2Resident | MoonfileResident | ImageTextResident;
 
 export type LocalVisionProviderConfig = Extract<ProviderConfig, { type: "local-vision" }>;
 
@@ -54,10 +55,11 @@ export function localVisionModelsDirectories(providerConfig: LocalVisionProvider
 
 /**
  * The `local-vision` provider: every Hugging Face ONNX vision repository (a directory with
- * config.json and onnx/) in the models directories, run by transformers.js on onnxruntime-node's
- * CPU kernels in one worker thread per loaded model (session.run computes on its calling thread,
- * so in the server's thread it would stall every other request); requests per model are bounded
- * (parallelRequests running, maxQueue waiting).
+ * config.json and onnx/) and every Moondream `.mf` in the models directories, run by
+ * transformers.js (or Station's `.mf` runner) on onnxruntime-node's CPU kernels in worker threads
+ * (session.run computes on its calling thread, so in the server's thread it would stall every other
+ * request). A loaded model has `parallelRequests` workers, each with its own sessions, so that many
+ * requests really run at once (the memory budget counts each copy); maxQueue more wait.
  */
 export function createLocalVisionProvider(
   providerConfig: LocalVisionProviderConfig,
@@ -65,7 +67,9 @@ export function createLocalVisionProvider(
 ): LocalVisionProvider {
   const { logger } = options;
   const directories = localVisionModelsDirectories(providerConfig, options.config);
-  const threads = providerConfig.threads > 0 ? providerConfig.threads : localVisionThreadCount();
+  const workers = providerConfig.parallelRequests;
+  // Explicit threads are per request (per worker); the automatic count is shared out among the workers.
+  const threads = providerConfig.threads > 0 ? providerConfig.threads : Math.max(1, Math.floor(localVisionThreadCount() / workers));
   const residency = engineResidency<LocalVisionResident>(providerConfig, options);
   const stats: EncodingCacheStats = {
     hits: 0,
@@ -75,14 +79,14 @@ export function createLocalVisionProvider(
     entries: 0,
     capacity: providerConfig.encodeCacheEntries,
   };
-  // Caches of in-process models (.mf), and entries per Florence-2 worker as it last reported them.
+  // Caches of .mf models, and entries per model and worker as each worker last reported them.
   const caches = new Set<{ readonly size: number }>();
-  const workerCacheEntries = new Map<string, number>();
+  const workerCacheEntries = new Map<string, Map<number, number>>();
   const moonfiles = createMoonfileModels({
     providerId: providerConfig.id,
     directories,
     threads,
-    parallelRequests: providerConfig.parallelRequests,
+    workers,
     maxQueue: providerConfig.maxQueue,
     maxNewTokens: providerConfig.maxNewTokens,
     encodeCacheEntries: providerConfig.encodeCacheEntries,
@@ -113,26 +117,29 @@ export function createLocalVisionProvider(
   const prepare = (name: string) => async () => {
     const { model, summary } = await resolveModel(name);
     return {
-      estimatedBytes: summary.sizeBytes,
+      estimatedBytes: summary.sizeBytes * workers,
       load: async (): Promise<LocalVisionResident> => {
         try {
-          const workerLoad = {
+          const workerData = {
             directory: model.path,
             dtypes: summary.dtypes,
             threads,
             encodeCacheEntries: providerConfig.encodeCacheEntries,
           };
-          const residentWorker = {
+          const entries = new Map<number, number>();
+          workerCacheEntries.set(name, entries);
+          const start = {
             modelId: modelId(name),
             sizeBytes: summary.sizeBytes,
-            parallelRequests: providerConfig.parallelRequests,
+            threads,
+            workers,
             maxQueue: providerConfig.maxQueue,
-            onCacheReport(report: EngineCacheReport) {
+            onCacheReport(report: EngineCacheReport, worker: number) {
               stats.hits += report.hits;
               stats.misses += report.misses;
               stats.encoderRuns += report.encoderRuns;
               stats.promptHits += report.promptHits ?? 0;
-              workerCacheEntries.set(name, report.entries);
+              entries.set(worker, report.entries);
             },
             onCrash(error: Error) {
               logger.error({ model: modelId(name), err: error }, "local vision worker stopped; the model reloads on next use");
@@ -140,17 +147,18 @@ export function createLocalVisionProvider(
             },
           };
           const loaded =
-            summary.runner === "smolvlm"
-              ? await startSmolVlmWorker({ ...residentWorker, load: workerLoad })
-              : await startFlorence2Worker({ ...residentWorker, worker: workerLoad });
+            summary.runner === "florence2"
+              ? await startFlorence2Worker({ ...start, workerData })
+              : await startImageTextWorker({ ...start, workerData: { ...workerData, family: summary.runner } });
           const dispose = loaded.dispose.bind(loaded);
           return Object.assign(loaded, {
             dispose: async () => {
-              workerCacheEntries.delete(name);
+              if (workerCacheEntries.get(name) === entries) workerCacheEntries.delete(name);
               await dispose();
             },
           });
         } catch (error) {
+          workerCacheEntries.delete(name);
           // onnxruntime's "protobuf parsing failed", a graph whose inputs do not match: the files are bad, not the request.
           const invalid = visionModelError(modelId(name), model.path, (error as Error).message, error);
           // Remembered for this version of the files: listed with the reason, no longer a default candidate.
@@ -161,38 +169,22 @@ export function createLocalVisionProvider(
     };
   };
 
-  const acquire = async (name: string): Promise<ResidencyHandle<Florence2Resident>> => {
-    const handle = await residency.acquire(name, prepare(name));
-    if ("family" in handle.model) {
-      handle.release();
-      throw errors.internal(`'${modelId(name)}' is loaded as another family (${handle.model.family})`);
-    }
-    return handle as ResidencyHandle<Florence2Resident>;
-  };
+  const onResident = <Family extends LocalVisionResident["family"]>(
+    modelName: string,
+    family: Family,
+    signal: AbortSignal | undefined,
+  ) => ({
+    modelId: modelId(modelName),
+    family,
+    acquire: () => residency.acquire(modelName, prepare(modelName)),
+    signal,
+  });
 
-  const smolVlmVisionModel = (modelName: string): VisionModel =>
-    createSmolVlmVisionModel({
+  const imageTextVisionModel = (modelName: string): VisionModel =>
+    createImageTextVisionModel({
       id: modelId(modelName),
       maxNewTokens: providerConfig.maxNewTokens,
-      async withModel(request, work) {
-        const handle = await residency.acquire(modelName, prepare(modelName));
-        try {
-          const model = handle.model;
-          if (!("family" in model) || model.family !== "smolvlm")
-            throw errors.internal(`'${modelId(modelName)}' is loaded as another family`);
-          const slot = await model.slots.acquire(request.signal);
-          try {
-            return await work(model);
-          } finally {
-            slot.release();
-          }
-        } catch (error) {
-          if (error instanceof StationError || request.signal?.aborted) throw error;
-          throw errors.internal(`The local vision model '${modelId(modelName)}' failed: ${(error as Error).message}`, error);
-        } finally {
-          handle.release();
-        }
-      },
+      withModel: (request, work) => runOnResident(onResident(modelName, "image-text", request.signal), work),
     });
 
   /** A Hugging Face directory of that name is served first; else a `<name>.mf`. */
@@ -204,30 +196,21 @@ export function createLocalVisionProvider(
     createFlorence2VisionModel({
       id: modelId(modelName),
       maxNewTokens: providerConfig.maxNewTokens,
-      async run(task) {
-        const handle = await acquire(modelName);
-        try {
-          const slot = await handle.model.slots.acquire(task.signal);
-          try {
-            const contentHash = task.contentHash ?? createHash("sha256").update(task.image.data).digest("hex");
-            return await handle.model.run({ ...task, contentHash, maxNewTokens: providerConfig.maxNewTokens });
-          } finally {
-            slot.release();
-          }
-        } catch (error) {
-          if (error instanceof StationError || task.signal?.aborted) throw error;
-          throw errors.internal(`The local vision model '${modelId(modelName)}' failed: ${(error as Error).message}`, error);
-        } finally {
-          handle.release();
-        }
-      },
+      run: (task) =>
+        runOnResident(onResident(modelName, "florence2", task.signal), (worker: Parameters<typeof runFlorence2>[0]) =>
+          runFlorence2(worker, {
+            ...task,
+            contentHash: task.contentHash ?? createHash("sha256").update(task.image.data).digest("hex"),
+            maxNewTokens: providerConfig.maxNewTokens,
+          }),
+        ),
     });
 
   const visionModel = (modelName: string): VisionModel =>
     createDeferredVisionModel(modelId(modelName), async () => {
       if (await isMoonfile(modelName)) return moonfiles.visionModel(modelName);
       const { summary } = await resolveModel(modelName);
-      return summary.runner === "smolvlm" ? smolVlmVisionModel(modelName) : florence2VisionModel(modelName);
+      return summary.runner === "florence2" ? florence2VisionModel(modelName) : imageTextVisionModel(modelName);
     });
 
   const controls = createResidencyControls({
@@ -252,45 +235,38 @@ export function createLocalVisionProvider(
       const onnxDirectories = await findOnnxModelDirectories(directories);
       for (const model of onnxDirectories) {
         const inspection = await inspect(model);
-        const base = { id: modelId(model.name), providerId: providerConfig.id, name: model.name };
+        const engine = { engine: "transformers.js" };
         if (!inspection.ok) {
-          // Listed, so a request for it gets the clear reason (422 model_invalid) rather than a bare 404.
-          models.push({
-            ...base,
-            capabilities: [],
-            state: "not-loaded",
-            metadata: { path: model.path, sizeBytes: model.sizeBytes, engine: "transformers.js", error: inspection.error.message },
-          });
+          models.push(listLocalModel(providerConfig.id, model, loadedNames, { error: inspection.error.message, metadata: engine }));
           continue;
         }
         const { summary } = inspection;
-        models.push({
-          ...base,
-          capabilities: summary.capabilities,
-          state: loadedNames.has(model.name) ? "loaded" : "not-loaded",
-          metadata: {
-            path: model.path,
-            sizeBytes: model.sizeBytes,
-            engine: "transformers.js",
-            family: summary.family,
-            architecture: summary.modelType,
-            dtypes: summary.dtypes,
-            visionSkills: summary.runner === "smolvlm" ? ["caption", "query"] : ["caption", "query", "detect", "point"],
-          },
-        });
+        models.push(
+          listLocalModel(providerConfig.id, model, loadedNames, {
+            capabilities: summary.capabilities,
+            metadata: {
+              ...engine,
+              family: summary.family,
+              architecture: summary.modelType,
+              dtypes: summary.dtypes,
+              visionSkills: summary.skills,
+            },
+          }),
+        );
       }
       models.push(...(await moonfiles.list(new Set(onnxDirectories.map((model) => model.name)), loadedNames)));
       return models;
     },
     async health() {
-      return { status: "ok", detail: `${residency.entries().length} model(s) loaded, ${threads} thread(s) each` };
+      return { status: "ok", detail: `${residency.entries().length} model(s) loaded, ${workers} worker(s) of ${threads} thread(s) each` };
     },
     chatModel: (modelName) => createVisionChatModel(providerConfig.id, modelName, visionModel(modelName)),
     visionModel: (modelName) => visionModel(modelName),
     ...controls,
     encodeCacheStats() {
       const sum = (sizes: Iterable<number>) => [...sizes].reduce((total, size) => total + size, 0);
-      return { ...stats, entries: sum([...caches].map((cache) => cache.size)) + sum(workerCacheEntries.values()) };
+      const workerEntries = [...workerCacheEntries.values()].map((entries) => sum(entries.values()));
+      return { ...stats, entries: sum([...caches].map((cache) => cache.size)) + sum(workerEntries) };
     },
     async close() {
       await residency.close();

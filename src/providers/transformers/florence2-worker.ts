@@ -6,7 +6,7 @@
  */
 import { workerData } from "node:worker_threads";
 import type { Tensor } from "@huggingface/transformers";
-import type { EngineCacheReport } from "../engine-worker/engine-worker-protocol.ts";
+import { createCacheReporter } from "../engine-worker/create-cache-reporter.ts";
 import { serveEngineWorker } from "../engine-worker/serve-engine-worker.ts";
 import { createEncodingCache, type EncodingCacheStats } from "./create-encoding-cache.ts";
 import type { Florence2WorkerData, Florence2WorkerTask } from "./florence2-worker-protocol.ts";
@@ -26,18 +26,7 @@ const encoderOutputs = createEncodingCache<EncoderState>(data.encodeCacheEntries
   maxBytes: encoderStateBudgetBytes,
   sizeOf: encoderStateBytes,
 });
-let reported = { hits: 0, misses: 0, encoderRuns: 0, promptHits: 0 };
-const report = (): EngineCacheReport => {
-  const now = { hits: stats.hits, misses: stats.misses, encoderRuns: stats.encoderRuns, promptHits: promptStats.hits };
-  const delta = {
-    hits: now.hits - reported.hits,
-    misses: now.misses - reported.misses,
-    encoderRuns: now.encoderRuns - reported.encoderRuns,
-    promptHits: now.promptHits - reported.promptHits,
-  };
-  reported = now;
-  return { ...delta, entries: cache.size };
-};
+const report = createCacheReporter(stats, () => cache.size, promptStats);
 
 serveEngineWorker<Florence2WorkerTask, Florence2Answer>(async () => {
   const engine = await loadFlorence2({

@@ -10,7 +10,8 @@ import { visionModelError } from "./vision-model-error.ts";
 export interface VisionModelSummary {
   family: string;
   modelType: string;
-  runner: NonNullable<VisionFamily["runner"]>;
+  runner: VisionFamily["runner"];
+  skills: VisionFamily["skills"];
   capabilities: VisionFamily["capabilities"];
   /** The precision picked per component among the files present. */
   dtypes: Record<string, OnnxDtype>;
@@ -38,14 +39,10 @@ export async function inspectVisionModel(modelId: string, model: OnnxModelDirect
   }
   const match = familyOf(config.model_type);
   if (match === undefined)
-    return fail(`the architecture '${config.model_type}' is not a vision family Station can run (Florence-2, SmolVLM)`);
-  const [family, definition] = match;
-  if (definition.runner === undefined) {
     return fail(
-      `the ${family} family ('${config.model_type}') is recognised but not supported by this Station version yet (Florence-2 and SmolVLM are)`,
-      family,
+      `the architecture '${config.model_type}' is not a vision family Station can run (Florence-2, moondream2, SmolVLM, Qwen2-VL)`,
     );
-  }
+  const [family, definition] = match;
   const files = new Set(await readdir(path.join(model.path, "onnx")).catch(() => []));
   const dtypes: Record<string, OnnxDtype> = {};
   for (const component of definition.components) {
@@ -66,6 +63,7 @@ export async function inspectVisionModel(modelId: string, model: OnnxModelDirect
       family,
       modelType: config.model_type,
       runner: definition.runner,
+      skills: definition.skills,
       capabilities: definition.capabilities,
       dtypes,
       sizeBytes: model.sizeBytes,

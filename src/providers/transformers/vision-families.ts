@@ -1,4 +1,5 @@
 import type { Capability } from "../spec/provider.ts";
+import type { ImageTextFamily } from "./load-image-text-model.ts";
 
 export interface VisionFamily {
   /** config.json model_type values of this family. */
@@ -6,38 +7,47 @@ export interface VisionFamily {
   /** ONNX graphs (onnx/<component>.onnx) the engine needs. */
   components: readonly string[];
   capabilities: Capability[];
-  /** What the engine does with it: "florence2" and "smolvlm" are run; others are recognised but refused at load. */
-  runner: "florence2" | "smolvlm" | undefined;
+  /** The vision skills it answers (the Moondream API's four, or caption and query only). */
+  skills: readonly ("caption" | "query" | "detect" | "point")[];
+  /** How the engine runs it: Florence-2's own loop, or transformers.js's image-text-to-text generation per family. */
+  runner: "florence2" | ImageTextFamily;
 }
 
 /**
- * The Hugging Face ONNX vision families Station recognises. Florence-2 and SmolVLM run; the others are
- * listed with the reason they cannot be served yet, so a request gets a clear 422, never a crash.
+ * The Hugging Face ONNX vision families Station runs (a config naming another architecture gets a
+ * clear 422). moondream2, SmolVLM and Qwen2-VL answer captions and questions; their transformers.js
+ * exports have no grounding output (moondream2's detect and point come from its own region
+ * decoders, which the ONNX export leaves out; the `.mf` archives have them), so only Florence-2
+ * detects and points here.
  */
 export const visionFamilies: Record<string, VisionFamily> = {
   florence2: {
     modelTypes: ["florence2"],
     components: ["vision_encoder", "embed_tokens", "encoder_model", "decoder_model_merged"],
     capabilities: ["vision", "detect", "point"],
+    skills: ["caption", "query", "detect", "point"],
     runner: "florence2",
   },
   moondream2: {
     modelTypes: ["moondream1"],
     components: ["vision_encoder", "embed_tokens", "decoder_model_merged"],
     capabilities: ["vision"],
-    runner: undefined,
+    skills: ["caption", "query"],
+    runner: "moondream2",
   },
   smolvlm: {
     modelTypes: ["smolvlm", "idefics3"],
     components: ["vision_encoder", "embed_tokens", "decoder_model_merged"],
     capabilities: ["vision"],
+    skills: ["caption", "query"],
     runner: "smolvlm",
   },
   qwen2vl: {
     modelTypes: ["qwen2_vl"],
     components: ["vision_encoder", "embed_tokens", "decoder_model_merged"],
     capabilities: ["vision"],
-    runner: undefined,
+    skills: ["caption", "query"],
+    runner: "qwen2vl",
   },
 };
 

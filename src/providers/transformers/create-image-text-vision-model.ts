@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
+import type { EngineWorker } from "../engine-worker/start-engine-worker.ts";
 import type { CaptionLength, VisionModel, VisionRequestBase } from "../spec/vision-model.ts";
 import { streamFromCallback } from "../stream-from-callback.ts";
-import type { SmolVlmResident } from "./start-smolvlm-worker.ts";
+import type { ImageTextAnswer, ImageTextTask } from "./load-image-text-model.ts";
+import { askImageText } from "./start-image-text-worker.ts";
 
-export interface SmolVlmVisionModelOptions {
+export interface ImageTextVisionModelOptions {
   id: string;
   maxNewTokens: number;
-  /** Runs `work` on the loaded model (acquire, a bounded slot, release around it). */
-  withModel<T>(request: VisionRequestBase, work: (model: SmolVlmResident) => Promise<T>): Promise<T>;
+  /** Runs `work` on one of the loaded model's workers (acquire, a bounded slot, release around it). */
+  withModel<T>(request: VisionRequestBase, work: (worker: EngineWorker<ImageTextTask, ImageTextAnswer>) => Promise<T>): Promise<T>;
 }
 
 const captionPrompts: Record<CaptionLength, string> = {
@@ -17,15 +19,17 @@ const captionPrompts: Record<CaptionLength, string> = {
 };
 
 /**
- * SmolVLM as a vision model: caption by asking for a description of the chosen length, query by
- * the question itself, both streamed. It cannot ground objects, so there is no detect or point
- * (the vision API answers 400 unsupported).
+ * SmolVLM, Qwen2-VL or moondream2 as a vision model: caption by asking for a description of the
+ * chosen length, query by the question itself, both streamed. Their transformers.js exports
+ * cannot ground objects (no box or point output), so there is no detect or point (the vision API
+ * answers 400 unsupported).
  */
-export function createSmolVlmVisionModel(options: SmolVlmVisionModelOptions): VisionModel {
+export function createImageTextVisionModel(options: ImageTextVisionModelOptions): VisionModel {
   const ask = (request: VisionRequestBase, prompt: string) =>
     streamFromCallback((onText) =>
-      options.withModel(request, (model) =>
-        model.ask(
+      options.withModel(request, (worker) =>
+        askImageText(
+          worker,
           {
             prompt,
             image: request.image,
