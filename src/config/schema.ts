@@ -104,9 +104,9 @@ export const providerSchema = z.discriminatedUnion("type", [
     type: z.literal("local-vision"),
     /** Directory scanned for Hugging Face ONNX repositories; the data dir's models/ is always scanned too. */
     modelsDir: z.string().optional(),
-    /** ONNX Runtime threads per request; 0 = let Station choose for the core count. */
+    /** ONNX Runtime threads per request (per worker); 0 = let Station choose for the core count, shared among the workers. */
     threads: z.number().int().min(0).default(0),
-    /** Requests running at once on one loaded model. */
+    /** Requests running at once on one loaded model: that many worker threads, each with its own copy of the model. */
     parallelRequests: z.number().int().min(1).default(1),
     /** Requests allowed to wait for a model; beyond it: 503 + Retry-After. */
     maxQueue: z.number().int().min(0).default(16),

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { byteCharacters, byteLevelTokenizer, specialToken } from "./byte-level-tokenizer.ts";
 import { OnnxGraph } from "./onnx/onnx-graph.ts";
-import { attend, feedForward, layerNorm, toHeads } from "./onnx/transformer-blocks.ts";
+import { scriptedDecoder, scriptedEmbedTokens } from "./onnx/scripted-language-model.ts";
+import { feedForward } from "./onnx/transformer-blocks.ts";
 
 /**
  * Writes a random-weight SmolVLM in the layout of the onnx-community / HuggingFaceTB ONNX exports
@@ -16,6 +17,12 @@ import { attend, feedForward, layerNorm, toHeads } from "./onnx/transformer-bloc
  */
 export interface TinySmolVlmOptions {
   words?: string[];
+  /**
+   * do_image_splitting on: an image is resized to 2 × 32 px on its longer side, cut into 32 px
+   * tiles and given with a 32 px global view. The vision encoder then takes exactly this many
+   * images per prompt (its graph fails on any other count), so a request answered proves the split.
+   */
+  splitInto?: number;
 }
 
 export interface TinySmolVlm {
@@ -46,10 +53,12 @@ export function writeTinySmolVlm(directory: string, options: TinySmolVlmOptions 
   mkdirSync(path.join(directory, "onnx"), { recursive: true });
   const write = (name: string, value: unknown) => writeFileSync(path.join(directory, name), JSON.stringify(value, null, 1));
   const colon = firstByte + ":".charCodeAt(0);
-  writeFileSync(path.join(directory, "onnx", "vision_encoder.onnx"), visionEncoder());
-  writeFileSync(path.join(directory, "onnx", "embed_tokens.onnx"), embedTokens(vocabulary));
-  writeFileSync(path.join(directory, "onnx", "decoder_model_merged.onnx"), decoder(vocabulary, words.length, colon));
-  const text = {
+  writeFileSync(path.join(directory, "onnx", "vision_encoder.onnx"), visionEncoder(options.splitInto));
+  writeFileSync(path.join(directory, "onnx", "embed_tokens.onnx"), scriptedEmbedTokens(vocabulary, width));
+  const answer = words.map((_, index) => firstWord + index);
+  const text = { vocabulary, width, heads, layers, promptEnd: colon, answer, end: endOfUtterance, positionIds: "2d" as const };
+  writeFileSync(path.join(directory, "onnx", "decoder_model_merged.onnx"), scriptedDecoder(text));
+  const textConfig = {
     model_type: "llama",
     hidden_size: width,
     num_attention_heads: heads,
@@ -67,7 +76,7 @@ export function writeTinySmolVlm(directory: string, options: TinySmolVlmOptions 
     model_type: "smolvlm",
     image_token_id: imageToken,
     scale_factor: 1,
-    text_config: text,
+    text_config: textConfig,
     vision_config: { model_type: "smolvlm_vision", hidden_size: width, image_size: imageSize, patch_size: patch },
     bos_token_id: 1,
     eos_token_id: endOfUtterance,
@@ -79,7 +88,7 @@ export function writeTinySmolVlm(directory: string, options: TinySmolVlmOptions 
     processor_class: "SmolVLMProcessor",
     do_convert_rgb: true,
     do_resize: true,
-    size: { longest_edge: imageSize },
+    size: { longest_edge: options.splitInto === undefined ? imageSize : imageSize * 2 },
     resample: 1,
     do_rescale: true,
     rescale_factor: 1 / 255,
@@ -87,7 +96,7 @@ export function writeTinySmolVlm(directory: string, options: TinySmolVlmOptions 
     image_mean: [0.5, 0.5, 0.5],
     image_std: [0.5, 0.5, 0.5],
     do_pad: true,
-    do_image_splitting: false,
+    do_image_splitting: options.splitInto !== undefined,
     max_image_size: { longest_edge: imageSize },
   });
   write("processor_config.json", { image_seq_len: imageTokens, processor_class: "SmolVLMProcessor" });
@@ -106,11 +115,11 @@ export function writeTinySmolVlm(directory: string, options: TinySmolVlmOptions 
 }
 
 /** pixel_values [B, N, 3, H, W] and pixel_attention_mask [B, N, H, W] → image_features [B·N, tokens, width], markers zero. */
-function visionEncoder(): Uint8Array {
+function visionEncoder(images?: number): Uint8Array {
   const graph = new OnnxGraph("vision_encoder", 51);
   const pixels = graph.input("pixel_values", "float", ["batch_size", "num_images", 3, "height", "width"]);
   const mask = graph.input("pixel_attention_mask", "bool", ["batch_size", "num_images", "height", "width"]);
-  const flat = graph.node("Reshape", [pixels, graph.int64s([4], [-1, 3, imageSize, imageSize])]);
+  const flat = graph.node("Reshape", [pixels, graph.int64s([4], [images ?? -1, 3, imageSize, imageSize])]);
   const patches = graph.node("Conv", [flat, graph.weight([width, 3, patch, patch])], {
     kernel_shape: [patch, patch],
     strides: [patch, patch],
@@ -126,87 +135,6 @@ function visionEncoder(): Uint8Array {
     imageTokens,
     width,
   ]);
-  return graph.toBytes();
-}
-
-function embedTokens(vocabulary: number): Uint8Array {
-  const graph = new OnnxGraph("embed_tokens", 53);
-  const table = new Float32Array(vocabulary * width);
-  let state = 4242;
-  for (let index = 0; index < table.length; index++) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    table[index] = (state / 4294967296 - 0.5) * 0.2;
-  }
-  for (let id = 0; id < vocabulary; id++) table[id * width + width - 2] = id + 1;
-  const ids = graph.input("input_ids", "int64", ["batch_size", "sequence_length"]);
-  graph.output(graph.node("Gather", [graph.floats([vocabulary, width], table), ids], { axis: 0 }), "inputs_embeds", "float", [
-    "batch_size",
-    "sequence_length",
-    width,
-  ]);
-  return graph.toBytes();
-}
-
-/** A llama-style merged decoder: inputs_embeds, attention_mask, position_ids, past_key_values.N.key/value → logits, present.N.key/value. */
-function decoder(vocabulary: number, wordCount: number, promptEnd: number): Uint8Array {
-  const graph = new OnnxGraph("decoder_model_merged", 57);
-  const embeds = graph.input("inputs_embeds", "float", ["batch_size", "sequence_length", width]);
-  const mask = graph.input("attention_mask", "int64", ["batch_size", "total_sequence_length"]);
-  const positions = graph.input("position_ids", "int64", ["batch_size", "sequence_length"]);
-  // Consumed so the graph declares them as exporters do: both scale nothing (× 1).
-  const one = graph.node(
-    "Cast",
-    [
-      graph.node("Greater", [
-        graph.node("Add", [graph.node("ReduceMax", [mask], { keepdims: 0 }), graph.node("ReduceMax", [positions], { keepdims: 0 })]),
-        graph.int64s([], [-1]),
-      ]),
-    ],
-    { to: 1 },
-  );
-  let hidden = graph.node("Mul", [embeds, one]);
-  for (let layer = 0; layer < layers; layer++) {
-    const pastKey = graph.input(`past_key_values.${layer}.key`, "float", ["batch_size", heads, "past_sequence_length", headWidth]);
-    const pastValue = graph.input(`past_key_values.${layer}.value`, "float", ["batch_size", heads, "past_sequence_length", headWidth]);
-    const normed = layerNorm(graph, hidden, width);
-    const keys = graph.node("Concat", [pastKey, toHeads(graph, normed, width, heads)], { axis: 2 }, `present.${layer}.key`);
-    const values = graph.node("Concat", [pastValue, toHeads(graph, normed, width, heads)], { axis: 2 }, `present.${layer}.value`);
-    hidden = feedForward(graph, attend(graph, hidden, keys, values, width, heads), width, width * 2);
-  }
-  const last = graph.node("Sub", [
-    graph.node("Gather", [graph.node("Shape", [embeds]), graph.int64s([], [1])], { axis: 0 }),
-    graph.int64s([], [1]),
-  ]);
-  const lastInput = graph.node("Gather", [embeds, last], { axis: 1 });
-  const marker = graph.node(
-    "Cast",
-    [graph.node("Round", [graph.node("Gather", [lastInput, graph.int64s([1], [width - 2])], { axis: 1 })])],
-    { to: 7 },
-  );
-  const rows = vocabulary + 1;
-  const table = new Float32Array(rows * vocabulary);
-  const follow = (token: number, next: number) => {
-    table[(token + 1) * vocabulary + next] = 50;
-  };
-  follow(promptEnd, firstWord);
-  for (let word = 0; word < wordCount; word++) follow(firstWord + word, word + 1 < wordCount ? firstWord + word + 1 : endOfUtterance);
-  const scripted = graph.node(
-    "Gather",
-    [graph.floats([rows, vocabulary], table), graph.node("Min", [marker, graph.int64s([], [rows - 1])])],
-    { axis: 0 },
-  );
-  const head = graph.node("MatMul", [layerNorm(graph, hidden, width), graph.weight([width, vocabulary], 0.1)]);
-  graph.output(graph.node("Add", [head, scripted]), "logits", "float", ["batch_size", "sequence_length", vocabulary]);
-  for (let layer = 0; layer < layers; layer++) {
-    for (const kind of ["key", "value"]) {
-      graph.output(`present.${layer}.${kind}`, `present.${layer}.${kind}`, "float", [
-        "batch_size",
-        heads,
-        "total_sequence_length",
-        headWidth,
-      ]);
-    }
-  }
   return graph.toBytes();
 }
 
