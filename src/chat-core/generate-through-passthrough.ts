@@ -7,7 +7,7 @@ import type { ChatRequest, ChatResult, OpenAiPassthrough } from "../providers/sp
 
 const chatPath = "/chat/completions";
 
-const completionSchema = z.object({
+export const completionSchema = z.object({
   id: z.string().optional(),
   choices: z
     .array(
@@ -27,9 +27,43 @@ const completionSchema = z.object({
     .nullish(),
 });
 
+type Completion = z.infer<typeof completionSchema>;
+
+const isOptionalString = (value: unknown): boolean => value === undefined || value === null || typeof value === "string";
+const isOptionalNumber = (value: unknown): boolean => value === undefined || typeof value === "number";
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
+
+/**
+ * completionSchema's checks, written out for the shape nearly every reply has (no tool calls),
+ * without zod's copy of the reply: on the gateway's hot path zod's parse cost as much as encoding
+ * the surface's own reply. A reply this does not pass (tool calls, anything unusual or wrong) goes
+ * to completionSchema, which decides.
+ */
+export function isPlainCompletion(value: unknown): value is Completion {
+  if (!isObject(value)) return false;
+  const { id, choices, usage } = value;
+  if (id !== undefined && typeof id !== "string") return false;
+  if (!Array.isArray(choices) || choices.length === 0) return false;
+  for (const choice of choices) {
+    if (!isObject(choice) || !isOptionalString(choice.finish_reason)) return false;
+    const message = choice.message;
+    if (!isObject(message) || (message.tool_calls !== undefined && message.tool_calls !== null)) return false;
+    if (!isOptionalString(message.content) || !isOptionalString(message.reasoning_content) || !isOptionalString(message.reasoning)) {
+      return false;
+    }
+  }
+  if (usage === undefined || usage === null) return true;
+  return (
+    isObject(usage) &&
+    isOptionalNumber(usage.prompt_tokens) &&
+    isOptionalNumber(usage.completion_tokens) &&
+    isOptionalNumber(usage.total_tokens)
+  );
+}
+
 /**
  * A whole chat reply from an OpenAI-compatible upstream through the gateway's passthrough: one
- * exchange read whole (no body stream, no AbortController), the reply checked with zod. A 2xx
+ * exchange read whole (no body stream, no AbortController), the reply checked (isPlainCompletion, else zod). A 2xx
  * Station cannot use is a retryable 502, like a broken connection.
  */
 export async function generateThroughPassthrough(
@@ -43,9 +77,10 @@ export async function generateThroughPassthrough(
   const body = JSON.stringify(toOpenAiRequest(request, false));
   const reply = await passthrough.exchange(chatPath, body, cancellation, timeoutMs);
   if (reply.statusCode >= 300) throw passthrough.replyError(reply, chatPath);
-  let parsed: z.infer<typeof completionSchema>;
+  let parsed: Completion;
   try {
-    parsed = completionSchema.parse(JSON.parse(reply.body.toString("utf8")));
+    const json: unknown = JSON.parse(reply.body.toString("utf8"));
+    parsed = isPlainCompletion(json) ? json : completionSchema.parse(json);
   } catch (error) {
     throw new UpstreamError({
       provider: providerId,
