@@ -1,7 +1,8 @@
 /**
  * bench/voice, three parts in one run (npm run bench:voice -- [--rounds N] [--turns N] [--sessions N] [--only transcription|latency|load]):
  *
- *   --width W: the random Moonshine's width (default 64; 288 is the real Moonshine tiny's)
+ *   --model tiny|toy: the random Moonshine's shape (default tiny: the real Moonshine tiny's; toy: the tests')
+ *   --blocks N: transcription blocks of --rounds interleaved rounds (default 3)
  *
  * 1. Real-time factor of local speech-to-text through Station's HTTP API (POST
  *    /v1/audio/transcriptions: multipart, decode, resilience, engine) against the same engine
@@ -36,15 +37,31 @@ const { values } = parseArgs({
     turns: { type: "string", default: "8" },
     sessions: { type: "string", default: "50" },
     only: { type: "string" },
-    // The tiny Moonshine's width: 64 by default (the tests' size); 288 is the real Moonshine tiny's (one layer, not six).
-    width: { type: "string", default: "64" },
+    blocks: { type: "string", default: "3" },
+    // tiny: the real Moonshine tiny's shape (width 288, 6+6 layers, 8 heads, 1152 feed-forward, 32768 tokens, its conv stem);
+    // toy: the tests' size (width 64, one layer each), where Station's fixed cost per request shows most.
+    model: { type: "string", default: "tiny" },
   },
 });
 const runs = (part: string) => values.only === undefined || values.only === part;
 const silenceWindowMs = 500;
 const dataDir = mkdtempSync(path.join(tmpdir(), "bench-voice-"));
 mkdirSync(path.join(dataDir, "models"), { recursive: true });
-writeTinyMoonshine(path.join(dataDir, "models", "tiny-moonshine"), { width: Number(values.width), heads: 4 });
+const moonshine = writeTinyMoonshine(
+  path.join(dataDir, "models", "tiny-moonshine"),
+  values.model === "toy"
+    ? { width: 64, heads: 4, text: "the quick brown fox" }
+    : {
+        width: 288,
+        heads: 8,
+        layers: 6,
+        intermediate: 1152,
+        vocabulary: 32768,
+        stem: "moonshine",
+        // About as many decoding steps as the real tiny's tokenizer takes for the clip (~35).
+        text: "The quick brown fox jumps over the lazy dog.",
+      },
+);
 writeTinyVits(path.join(dataDir, "models", "tiny-vits"));
 const median = (list: number[]) => quantile(list, 0.5);
 function quantile(list: number[], q: number): number {
@@ -55,20 +72,16 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 try {
   if (runs("transcription")) {
-    const result = await measureTranscription(dataDir, Number(values.rounds));
-    console.log(`\n1. Local transcription, ${result.audioSeconds.toFixed(2)} s of speech, ${values.rounds} interleaved rounds, medians:`);
+    const result = await measureTranscription(dataDir, Number(values.rounds), Number(values.blocks));
     console.log(
-      `  engine direct:   ${ms(result.engineMs)}  (real-time factor ${(result.engineMs / 1000 / result.audioSeconds).toFixed(4)})`,
+      `\n1. Local transcription, ${result.audioSeconds.toFixed(2)} s of espeak-ng speech (${(result.uploadBytes / 1000).toFixed(0)} kB upload), Moonshine '${values.model}' (${(moonshine.parameters / 1e6).toFixed(1)} M parameters, random weights, 1 thread); ${values.blocks} blocks of ${values.rounds} interleaved rounds, medians:`,
     );
-    console.log(
-      `  through Station: ${ms(result.stationMs)}  (real-time factor ${(result.stationMs / 1000 / result.audioSeconds).toFixed(4)})`,
-    );
-    console.log(
-      `  Station's speed as a share of the engine's: ${((result.engineMs / result.stationMs) * 100).toFixed(1)} % (target ≥ 95 %)`,
-    );
-    console.log(
-      `  CPU per request (process-wide, client included): engine ${ms(result.engineCpuMs)}, Station ${ms(result.stationCpuMs)}: ${((result.engineCpuMs / result.stationCpuMs) * 100).toFixed(1)} %`,
-    );
+    console.log(`  harness (one IPC round trip to the client process): ${ms(result.harnessCpuMs)} CPU, counted in Station's`);
+    result.blocks.forEach((block, index) => {
+      console.log(
+        `  block ${index + 1}: engine ${ms(block.engineMs)} (RTF ${(block.engineMs / 1000 / result.audioSeconds).toFixed(4)}), Station ${ms(block.stationMs)} → speed ${((block.engineMs / block.stationMs) * 100).toFixed(1)} %; CPU engine ${ms(block.engineCpuMs)}, Station ${ms(block.stationCpuMs)} → ${((block.engineCpuMs / block.stationCpuMs) * 100).toFixed(1)} %, Station's own CPU ${ms(block.stationCpuMs - block.engineCpuMs)}; client process ${ms(block.clientCpuMs)} (target ≥ 95 %)`,
+      );
+    });
   }
   if (runs("latency") || runs("load")) {
     const child = fork(path.join(import.meta.dirname, "voice-station-server.ts"), [dataDir, "0", "0"], {

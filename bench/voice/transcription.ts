@@ -1,32 +1,56 @@
-import http from "node:http";
+import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
 import { createAudioDecoder } from "../../src/audio/create-audio-decoder.ts";
-import { loadMoonshine } from "../../src/providers/speech/load-moonshine.ts";
+import { parseConfig } from "../../src/config/load-config.ts";
+import { createLogger } from "../../src/logging/create-logger.ts";
+import { createModelResidency, type Resident } from "../../src/providers/residency/model-residency.ts";
+import { systemScheduler } from "../../src/providers/residency/scheduler.ts";
+import { createLocalSpeechProvider, type LocalSpeechProviderConfig } from "../../src/providers/speech/create-local-speech-provider.ts";
+import type { SpeechToTextResident } from "../../src/providers/speech/load-moonshine.ts";
 import { espeakWav } from "../../test/support/espeak-speech.ts";
 import { startTestStation } from "../../test/support/start-test-station.ts";
 
-export interface TranscriptionResult {
-  audioSeconds: number;
-  /** Medians of the interleaved rounds, wall clock. */
+export interface TranscriptionBlock {
+  /** Medians of the block's interleaved rounds. */
   engineMs: number;
   stationMs: number;
-  /** Medians of the process's CPU time per request (client, server and engine share the process: the difference is Station's). */
+  /** CPU per request of this process: the engine called directly, or Station serving the request (the client is another process). */
   engineCpuMs: number;
   stationCpuMs: number;
+  /** The client process's own CPU per request (writing the form, reading the reply): not Station's. */
+  clientCpuMs: number;
 }
 
+export interface TranscriptionResult {
+  audioSeconds: number;
+  uploadBytes: number;
+  /** This process's CPU for one message to the client and its answer, the harness's share of stationCpuMs. */
+  harnessCpuMs: number;
+  blocks: TranscriptionBlock[];
+}
+
+type ClientReply = { wall: number; cpu: number } | { error: string } | { ready: true };
+
 /**
- * Local transcription through POST /v1/audio/transcriptions (in-process Station on a real port,
- * the client's fetch included) against what an application embedding the engine does: decode the
- * WAV, run the model. `dataDir/models/tiny-moonshine` must exist.
+ * Local transcription through POST /v1/audio/transcriptions (Station in this process on a real
+ * port, the HTTP client in another process so its work is not counted as Station's) against what
+ * an application embedding the engine does with the same loaded model: decode the WAV, run it. `blocks` blocks of
+ * `rounds` interleaved rounds each. `dataDir/models/tiny-moonshine` must exist.
  */
-export async function measureTranscription(dataDir: string, rounds: number): Promise<TranscriptionResult> {
+export async function measureTranscription(dataDir: string, rounds: number, blocks: number): Promise<TranscriptionResult> {
   const wav = espeakWav("The quick brown fox jumps over the lazy dog. ".repeat(3));
   const decoder = createAudioDecoder({ maxBytes: 1e8, maxDurationSeconds: 600, ffmpegPath: "ffmpeg", ffmpegTimeoutMs: 60_000 });
   const audioSeconds = (await decoder.decode(wav, "a.wav")).durationSeconds;
-  const station = await startTestStation({ dataDir, config: { providers: [{ id: "speech", type: "local-speech", threads: 1 }] } });
-  const direct = await loadMoonshine(path.join(dataDir, "models", "tiny-moonshine"), 0, 1);
-  // The form is encoded once: a client's own encoding cost (undici streams a FormData's Blob in small reads) is not Station's.
+  // Station's local-speech provider, built here with a residency the bench can see into: the
+  // engine called directly is the very model Station serves. Two loads of one model differ by up
+  // to ~10 % in CPU per run (each ONNX Runtime session keeps its own memory for its whole life),
+  // which compared two sessions, not Station against the engine.
+  const config = parseConfig({ dataDir, providers: [{ id: "speech", type: "local-speech", threads: 1 }] }, "bench");
+  const logger = createLogger("silent");
+  const residency = createModelResidency<Resident>({ scheduler: systemScheduler, defaultKeepAliveMs: -1, memoryBudgetBytes: 0, logger });
+  const provider = createLocalSpeechProvider(config.providers?.[0] as LocalSpeechProviderConfig, { config, logger, residency });
+  const station = await startTestStation({ dataDir, providers: [provider] });
+  // The form is encoded once, as a client's recorder would hand it over.
   const encoded = new Response(
     (() => {
       const form = new FormData();
@@ -37,59 +61,78 @@ export async function measureTranscription(dataDir: string, rounds: number): Pro
   );
   const contentType = encoded.headers.get("content-type") ?? "";
   const body = Buffer.from(await encoded.arrayBuffer());
-  // node:http, not fetch: undici's dispatch of a 400 kB body costs the client more CPU than Station spends.
-  const target = new URL(`${station.url}/v1/audio/transcriptions`);
-  const viaStation = () =>
-    new Promise<void>((resolve, reject) => {
-      const request = http.request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { "content-type": contentType } },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () =>
-            response.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${response.statusCode}: ${Buffer.concat(chunks)}`)),
-          );
-        },
-      );
-      request.on("error", reject);
-      request.end(body);
+  const client = fork(path.join(import.meta.dirname, "transcription-client.ts"), [`${station.url}/v1/audio/transcriptions`], {
+    execArgv: ["--import", "tsx"],
+  });
+  const ask = (message: unknown) =>
+    new Promise<ClientReply>((resolve, reject) => {
+      client.once("message", (reply) => resolve(reply as ClientReply));
+      client.once("exit", (code) => reject(new Error(`the bench client exited (${code})`)));
+      client.send(message as Parameters<ChildProcess["send"]>[0]);
     });
+  const cpuNow = () => {
+    const used = process.cpuUsage();
+    return (used.user + used.system) / 1000;
+  };
+  const viaStation = async () => {
+    const cpu = cpuNow();
+    const reply = await ask({ go: true });
+    const stationCpu = cpuNow() - cpu;
+    if ("error" in reply) throw new Error(reply.error);
+    if (!("wall" in reply)) throw new Error("the bench client answered out of turn");
+    return { wall: reply.wall, cpu: stationCpu, clientCpu: reply.cpu };
+  };
   const viaEngine = async () => {
-    const audio = await decoder.decode(wav, "a.wav");
-    await direct.transcribe(audio.samples);
-  };
-  const time = async (run: () => Promise<void>) => {
-    const cpu = process.cpuUsage();
+    const cpu = cpuNow();
     const started = performance.now();
-    await run();
-    const used = process.cpuUsage(cpu);
-    return { wall: performance.now() - started, cpu: (used.user + used.system) / 1000 };
+    const audio = await decoder.decode(wav, "a.wav");
+    await direct?.transcribe(audio.samples);
+    return { wall: performance.now() - started, cpu: cpuNow() - cpu, clientCpu: 0 };
   };
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  let direct: SpeechToTextResident | undefined;
   try {
+    await ask({ form: { contentType, body: body.toString("base64") } });
     await viaStation();
-    await viaEngine();
-    const station: { wall: number; cpu: number }[] = [];
-    const engine: { wall: number; cpu: number }[] = [];
-    for (let round = 0; round < rounds; round++) {
-      // Alternating which goes first: neither always runs on a cache the other warmed.
-      if (round % 2 === 0) {
-        station.push(await time(viaStation));
-        engine.push(await time(viaEngine));
-      } else {
-        engine.push(await time(viaEngine));
-        station.push(await time(viaStation));
-      }
+    direct = residency.entries().find((entry) => entry.name === "tiny-moonshine")?.model as SpeechToTextResident | undefined;
+    if (direct === undefined) throw new Error("Station has not loaded tiny-moonshine");
+    // The harness's own cost per Station round: one IPC message each way with nothing behind it.
+    const pings: number[] = [];
+    for (let index = 0; index < 20; index++) {
+      const cpu = cpuNow();
+      await ask({ ping: true });
+      pings.push(cpuNow() - cpu);
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-    return {
-      audioSeconds,
-      engineMs: median(engine.map((entry) => entry.wall)),
-      stationMs: median(station.map((entry) => entry.wall)),
-      engineCpuMs: median(engine.map((entry) => entry.cpu)),
-      stationCpuMs: median(station.map((entry) => entry.cpu)),
-    };
+    for (let warm = 0; warm < 3; warm++) {
+      await viaStation();
+      await viaEngine();
+    }
+    const results: TranscriptionBlock[] = [];
+    for (let block = 0; block < blocks; block++) {
+      const station: Awaited<ReturnType<typeof viaStation>>[] = [];
+      const engine: Awaited<ReturnType<typeof viaEngine>>[] = [];
+      for (let round = 0; round < rounds; round++) {
+        // Alternating which goes first: neither always runs on a cache the other warmed.
+        if (round % 2 === 0) {
+          station.push(await viaStation());
+          engine.push(await viaEngine());
+        } else {
+          engine.push(await viaEngine());
+          station.push(await viaStation());
+        }
+      }
+      results.push({
+        engineMs: median(engine.map((entry) => entry.wall)),
+        stationMs: median(station.map((entry) => entry.wall)),
+        engineCpuMs: median(engine.map((entry) => entry.cpu)),
+        stationCpuMs: median(station.map((entry) => entry.cpu)),
+        clientCpuMs: median(station.map((entry) => entry.clientCpu)),
+      });
+    }
+    return { audioSeconds, uploadBytes: body.byteLength, harnessCpuMs: median(pings), blocks: results };
   } finally {
-    await direct.dispose();
+    client.kill();
     await station.close({ keepDataDir: true });
+    await provider.close?.().catch(() => {});
   }
 }

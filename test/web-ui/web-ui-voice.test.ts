@@ -77,6 +77,18 @@ describe("web UI: the Voice view", () => {
     // The chat model heard the transcript of the browser's audio.
     expect(textOf(chat.requests[0]?.messages.findLast((message) => message.role === "user"))).toBe("hello station");
     await expectSpokenAnswerWithTool(page);
+    // The conversation is kept in the Chat view's history: the transcript, the tool call, the reply.
+    await page.locator("#voice-session[data-chat-session]").waitFor({ timeout: 30_000 });
+    const sessionId = await page.locator("#voice-session").getAttribute("data-chat-session");
+    const stored = (await (await fetch(`${station.url}/api/chat/session/${sessionId}`)).json()) as {
+      client_id: string;
+      messages: { role: string; content: string }[];
+    };
+    expect(stored.messages.filter((message) => message.role !== "tool").map((message) => [message.role, message.content])).toEqual([
+      ["user", "hello station"],
+      ["assistant", ""],
+      ["assistant", reply],
+    ]);
   }, 120_000);
 
   it("hands-free: Station's voice-activity detection finds the turn in the microphone's audio and answers it", async () => {

@@ -12,6 +12,7 @@ import { chatClientId } from "./chat.js";
 import { createVoiceConversation } from "./voice-transcript.js";
 
 const modelStorage = "station.voiceModel";
+const savedNote = " · saved in Chat history";
 const handsFreeStorage = "station.voiceHandsFree";
 /** Station refuses to commit less than 100 ms of 24 kHz PCM16. */
 const minTurnBytes = 4_800;
@@ -163,7 +164,8 @@ export const voiceView = {
       }
       if (signal.aborted) return end();
       setStatus("Connecting…");
-      socket = openRealtimeSocket({ model, clientId: chatClientId, onEvent, onClose });
+      // Each voice session is a conversation of its own in the Chat view's history.
+      socket = openRealtimeSocket({ model, clientId: chatClientId, sessionId: "new", onEvent, onClose });
       startButton.hidden = true;
       endButton.hidden = false;
     };
@@ -336,6 +338,10 @@ export const voiceView = {
             requestResponse();
           }
           if (!talking) idleStatus();
+          return;
+        case "station.conversation.stored":
+          session.dataset.chatSession = String(event.chat_session_id);
+          if (!session.textContent?.endsWith(savedNote)) session.textContent = `${session.textContent ?? ""}${savedNote}`;
           return;
         case "error":
           showError(new ApiError(0, String(event.error?.code ?? "realtime_error"), String(event.error?.message ?? "")), "Voice");

@@ -12,11 +12,15 @@ import { currentApiKey } from "../api.js";
  */
 
 /**
- * @param {{model?: string, clientId: string, onEvent: (event: any) => void, onClose: (event: CloseEvent, opened: boolean) => void}} options
+ * `sessionId` ("new", or a chat session of the client) has Station keep the turns in the chat
+ * history, announced by `station.conversation.stored` events.
+ *
+ * @param {{model?: string, clientId: string, sessionId?: string, onEvent: (event: any) => void, onClose: (event: CloseEvent, opened: boolean) => void}} options
  * @returns {RealtimeSocket}
  */
-export function openRealtimeSocket({ model, clientId, onEvent, onClose }) {
+export function openRealtimeSocket({ model, clientId, sessionId, onEvent, onClose }) {
   const query = new URLSearchParams({ client_id: clientId });
+  if (sessionId !== undefined) query.set("session_id", sessionId);
   if (model !== undefined && model !== "") query.set("model", model);
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const key = currentApiKey();
