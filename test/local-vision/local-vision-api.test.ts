@@ -6,6 +6,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectMoondreamStream } from "../support/collect-moondream-stream.ts";
 import { imageQuestion } from "../support/image-question.ts";
+import { residencyProbe } from "../support/residency-probe.ts";
 import { runCaptionJob } from "../support/run-caption-job.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyFlorence2 } from "../support/tiny-florence2.ts";
@@ -20,6 +21,8 @@ describe("local vision models (transformers.js, Florence-2) through every vision
   let station: TestStation;
   let client: vl;
   let image: Buffer;
+
+  const { post, ps } = residencyProbe(() => station.url);
 
   const metrics = async () =>
     (
@@ -122,11 +125,7 @@ describe("local vision models (transformers.js, Florence-2) through every vision
 
   it("refuses a corrupt ONNX file and an unknown architecture with 422 model_invalid, and stays up", async () => {
     for (const model of ["vision/zz-broken-florence", "vision/mystery-model"]) {
-      const response = await fetch(`${station.url}/v1/caption`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ image_url: toDataUrl(image), model }),
-      });
+      const response = await post("/v1/caption", { image_url: toDataUrl(image), model });
       expect(response.status).toBe(422);
       const body = (await response.json()) as { error: { code: string; message: string } };
       expect(body.error.code).toBe("model_invalid");
@@ -137,15 +136,8 @@ describe("local vision models (transformers.js, Florence-2) through every vision
   });
 
   it("shows the loaded model in /v1/system/ps and unloads it", async () => {
-    const ps = (await (await fetch(`${station.url}/v1/system/ps`)).json()) as { models: { id: string; threads: number }[] };
-    expect(ps.models.map((model) => model.id)).toContain("vision/tiny-florence");
-    const unloaded = await fetch(`${station.url}/v1/system/models/unload`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "vision/tiny-florence" }),
-    });
-    expect(unloaded.status).toBeLessThan(300);
-    const after = (await (await fetch(`${station.url}/v1/system/ps`)).json()) as { models: { id: string }[] };
-    expect(after.models.map((model) => model.id)).not.toContain("vision/tiny-florence");
+    expect(await ps("vision/tiny-florence")).toBeDefined();
+    expect((await post("/v1/system/models/unload", { model: "vision/tiny-florence" })).status).toBeLessThan(300);
+    expect(await ps("vision/tiny-florence")).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectMoondreamStream } from "../support/collect-moondream-stream.ts";
 import { imageQuestion } from "../support/image-question.ts";
+import { residencyProbe } from "../support/residency-probe.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinySmolVlm } from "../support/tiny-smolvlm.ts";
 import { solidPng, toDataUrl } from "../support/vision-images.ts";
@@ -16,6 +17,8 @@ describe("a SmolVLM (transformers.js, in a worker thread) through the vision API
   let client: vl;
   let image: Buffer;
   let expected: string;
+
+  const { post, ps } = residencyProbe(() => station.url);
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "station-smolvlm-"));
@@ -50,11 +53,7 @@ describe("a SmolVLM (transformers.js, in a worker thread) through the vision API
     expect(text).toBe(expected);
     expect(pieces).toBeGreaterThan(1);
     expect((await client.query({ image, question: "What is it?" })).answer).toBe(expected);
-    const detect = await fetch(`${station.url}/v1/detect`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ image_url: toDataUrl(image), object: "square" }),
-    });
+    const detect = await post("/v1/detect", { image_url: toDataUrl(image), object: "square" });
     expect(detect.status).toBe(400);
     expect(((await detect.json()) as { error: { code: string } }).error.code).toBe("unsupported");
   });
@@ -81,16 +80,11 @@ describe("a SmolVLM (transformers.js, in a worker thread) through the vision API
       messages: imageQuestion(toDataUrl(image)),
     });
     expect(completion.choices[0]?.message.content).toBe(expected);
-    const ps = (await (await fetch(`${station.url}/v1/system/ps`)).json()) as { models: { id: string }[] };
-    expect(ps.models.map((model) => model.id)).toContain("vision/tiny-smolvlm");
+    expect(await ps("vision/tiny-smolvlm")).toBeDefined();
   });
 
   it("refuses a corrupt graph with 422 model_invalid, and stays up", async () => {
-    const response = await fetch(`${station.url}/v1/caption`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ image_url: toDataUrl(image), model: "vision/zz-broken-smolvlm" }),
-    });
+    const response = await post("/v1/caption", { image_url: toDataUrl(image), model: "vision/zz-broken-smolvlm" });
     expect(response.status).toBe(422);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("model_invalid");
     expect((await client.caption({ image, length: "short" })).caption).toBe(expected);

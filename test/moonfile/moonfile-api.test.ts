@@ -6,6 +6,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectMoondreamStream } from "../support/collect-moondream-stream.ts";
 import { imageQuestion } from "../support/image-question.ts";
+import { residencyProbe } from "../support/residency-probe.ts";
 import { runCaptionJob } from "../support/run-caption-job.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { buildTinyMoonfile, moonArchive, writeTinyMoonfile } from "../support/tiny-moonfile.ts";
@@ -16,6 +17,8 @@ describe("a Moondream .mf in the models directory, served by the local-vision pr
   let station: TestStation;
   let client: vl;
   let image: Buffer;
+
+  const { post, ps } = residencyProbe(() => station.url);
   const model = buildTinyMoonfile();
 
   const metrics = async () =>
@@ -110,11 +113,7 @@ describe("a Moondream .mf in the models directory, served by the local-vision pr
       ["vision/zz-corrupt", "vision_encoder.onnx"],
     ] as const) {
       for (const route of ["caption", "detect"]) {
-        const response = await fetch(`${station.url}/v1/${route}`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ image_url: toDataUrl(image), model: name, object: "cat" }),
-        });
+        const response = await post(`/v1/${route}`, { image_url: toDataUrl(image), model: name, object: "cat" });
         expect(response.status).toBe(422);
         const body = (await response.json()) as { error: { code: string; message: string } };
         expect(body.error.code).toBe("model_invalid");
@@ -127,23 +126,10 @@ describe("a Moondream .mf in the models directory, served by the local-vision pr
   });
 
   it("shows the loaded model in /v1/system/ps, unloads it and loads it again on demand", async () => {
-    const ps = (await (await fetch(`${station.url}/v1/system/ps`)).json()) as { models: { id: string }[] };
-    expect(ps.models.map((entry) => entry.id)).toContain("vision/moondream-tiny");
-    const unload = await fetch(`${station.url}/v1/system/models/unload`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "vision/moondream-tiny" }),
-    });
-    expect(unload.status).toBeLessThan(300);
-    const after = (await (await fetch(`${station.url}/v1/system/ps`)).json()) as { models: { id: string }[] };
-    expect(after.models.map((entry) => entry.id)).not.toContain("vision/moondream-tiny");
-    const load = await fetch(`${station.url}/v1/system/models/load`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "vision/moondream-tiny" }),
-    });
-    expect(load.status).toBeLessThan(300);
-    const loaded = (await (await fetch(`${station.url}/v1/system/ps`)).json()) as { models: { id: string }[] };
-    expect(loaded.models.map((entry) => entry.id)).toContain("vision/moondream-tiny");
+    expect(await ps("vision/moondream-tiny")).toBeDefined();
+    expect((await post("/v1/system/models/unload", { model: "vision/moondream-tiny" })).status).toBeLessThan(300);
+    expect(await ps("vision/moondream-tiny")).toBeUndefined();
+    expect((await post("/v1/system/models/load", { model: "vision/moondream-tiny" })).status).toBeLessThan(300);
+    expect(await ps("vision/moondream-tiny")).toBeDefined();
   });
 });

@@ -6,8 +6,8 @@ export interface PsModel {
 }
 
 /**
- * What the residency tests do against a started Station: POST JSON, read one model's entry in
- * /v1/system/ps, and wait for a condition (polling every 10 ms, up to 20 s).
+ * What the local-model tests do against a started Station: POST JSON, read one model's entry in
+ * /v1/system/ps (undefined: not loaded), and wait for a condition (polling every 10 ms, up to 20 s).
  */
 export function residencyProbe(stationUrl: () => string) {
   const post = (route: string, body: unknown, signal?: AbortSignal) =>
