@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectRealtime, ofType } from "../realtime/realtime-client.ts";
 import { boundedLocalVision, expectBusyPastTheBound } from "../support/bounded-local-vision.ts";
+import { expectUnloadDuringCaption } from "../support/expect-unload-during-caption.ts";
 import { residencyProbe } from "../support/residency-probe.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyFlorence2 } from "../support/tiny-florence2.ts";
@@ -19,7 +20,7 @@ describe("local vision models: concurrency bound, unload, realtime, resilience",
   let image: Buffer;
 
   const probe = residencyProbe(() => station.url);
-  const { post, ps, until } = probe;
+  const { post, ps } = probe;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "station-local-vision-residency-"));
@@ -45,17 +46,7 @@ describe("local vision models: concurrency bound, unload, realtime, resilience",
   });
 
   it("unloads a model while a request runs on it: the request finishes whole, then the model is gone", async () => {
-    const running = post("/v1/caption", { image_url: toDataUrl(image), model: "vision/long-florence", length: "short" });
-    await until(async () => (await ps("vision/long-florence"))?.sequences.busy === 1, "the long caption generating");
-    const loadedAt = (await ps("vision/long-florence"))?.loadedAt;
-
-    const unloaded = await post("/v1/system/models/unload", { model: "vision/long-florence" });
-    expect(unloaded.status).toBeLessThan(300);
-    expect(await ps("vision/long-florence")).toBeUndefined();
-
-    const response = await running;
-    expect(response.status).toBe(200);
-    expect(((await response.json()) as { caption: string }).caption).toBe(longText);
+    const loadedAt = await expectUnloadDuringCaption(probe, "vision/long-florence", toDataUrl(image), longText);
     // The next request loads it afresh (a new worker): the old one was released after the request.
     const next = await post("/v1/caption", { image_url: toDataUrl(image), model: "vision/long-florence", length: "short" });
     expect(((await next.json()) as { caption: string }).caption).toBe(longText);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { boundedLocalVision, expectBusyPastTheBound } from "../support/bounded-local-vision.ts";
+import { expectUnloadDuringCaption } from "../support/expect-unload-during-caption.ts";
 import { residencyProbe } from "../support/residency-probe.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyMoonfile } from "../support/tiny-moonfile.ts";
@@ -19,7 +20,7 @@ describe("a Moondream .mf under load: the request bound, client aborts and unloa
   let image: Buffer;
 
   const probe = residencyProbe(() => station.url);
-  const { post, ps, until } = probe;
+  const { post, ps } = probe;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "station-moonfile-residency-"));
@@ -44,17 +45,7 @@ describe("a Moondream .mf under load: the request bound, client aborts and unloa
   });
 
   it("unloads the model while a request runs on it: the request finishes whole, then the worker is gone", async () => {
-    const running = post("/v1/caption", { image_url: toDataUrl(image), model: "vision/endless", length: "short" });
-    await until(async () => (await ps("vision/endless"))?.sequences.busy === 1, "the caption generating");
-    const loadedAt = (await ps("vision/endless"))?.loadedAt;
-
-    const unloaded = await post("/v1/system/models/unload", { model: "vision/endless" });
-    expect(unloaded.status).toBeLessThan(300);
-    expect(await ps("vision/endless")).toBeUndefined();
-
-    const response = await running;
-    expect(response.status).toBe(200);
-    expect(((await response.json()) as { caption: string }).caption).toBe(endlessText);
+    const loadedAt = await expectUnloadDuringCaption(probe, "vision/endless", toDataUrl(image), endlessText);
     const next = await post("/v1/detect", { image_url: toDataUrl(image), model: "vision/endless", object: "dot" });
     expect(((await next.json()) as { objects: unknown[] }).objects).toHaveLength(2);
     expect((await ps("vision/endless"))?.loadedAt).not.toBe(loadedAt);
