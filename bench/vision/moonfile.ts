@@ -26,7 +26,16 @@ import { createEncodingCache } from "../../src/providers/transformers/create-enc
 import { localVisionThreadCount } from "../../src/providers/transformers/local-vision-thread-count.ts";
 import { writeTinyMoonfile } from "../../test/support/tiny-moonfile.ts";
 import { startVisionBenchStation } from "./start-vision-bench-station.ts";
-import { benchArgument, createImageSource, fixed, loopDelaySummary, sum, timed } from "./vision-bench-measures.ts";
+import {
+  benchArgument,
+  captionLatencyLine,
+  createImageSource,
+  fixed,
+  loopDelaySummary,
+  sum,
+  timed,
+  twoAtOnceVsOne,
+} from "./vision-bench-measures.ts";
 
 const size = benchArgument("size", "small");
 const rounds = Number(benchArgument("rounds", "3"));
@@ -84,29 +93,17 @@ for (let round = 0; round < rounds; round++) {
   fresh.push(await station.firstPiece(png));
   repeated.push(await station.firstPiece(png));
 }
-const one: number[] = [];
-const two: number[] = [];
-for (let round = 0; round < rounds; round++) {
-  const [a, b, c] = [await newImage(), await newImage(), await newImage()];
-  one.push(await timed(() => station.caption(a)));
-  two.push(await timed(() => Promise.all([station.caption(b), station.caption(c)])));
-}
+const concurrency = await twoAtOnceVsOne(station.caption, newImage, rounds);
 stationDelay.disable();
 
-const directMs = sum(direct) / rounds;
-const stationMs = sum(viaStation) / rounds;
-console.log(
-  `caption latency: direct ${fixed(directMs, 0)} ms, Station ${fixed(stationMs, 0)} ms → Station at ${fixed((directMs / stationMs) * 100, 1)} % of direct throughput`,
-);
+console.log(captionLatencyLine(direct, viaStation));
 console.log(
   `first streamed piece: new image ${fixed(sum(fresh) / rounds, 0)} ms, same image again ${fixed(sum(repeated) / rounds, 0)} ms (${fixed(sum(fresh) / sum(repeated), 1)}× faster)`,
 );
 console.log(
   `event-loop delay: during Station inference ${loopDelaySummary(stationDelay)}; engine on this thread ${loopDelaySummary(directDelay)}`,
 );
-console.log(
-  `2 requests at once vs 1: ${fixed((2 * sum(one)) / sum(two))}× the captions/s (1: ${fixed(sum(one) / rounds, 0)} ms each; 2: ${fixed(sum(two) / rounds, 0)} ms for both)`,
-);
+console.log(concurrency);
 console.log(`peak RSS: ${fixed(process.resourceUsage().maxRSS / 1024, 0)} MB (the engine here and Station's worker)`);
 
 await station.stop();

@@ -31,7 +31,16 @@ import {
 import { localVisionThreadCount } from "../../src/providers/transformers/local-vision-thread-count.ts";
 import { writeTinyFlorence2 } from "../../test/support/tiny-florence2.ts";
 import { startVisionBenchStation } from "./start-vision-bench-station.ts";
-import { benchArgument, createImageSource, fixed, loopDelaySummary, sum, timed } from "./vision-bench-measures.ts";
+import {
+  benchArgument,
+  captionLatencyLine,
+  createImageSource,
+  fixed,
+  loopDelaySummary,
+  sum,
+  timed,
+  twoAtOnceVsOne,
+} from "./vision-bench-measures.ts";
 
 const size = benchArgument("size", "base");
 const rounds = Number(benchArgument("rounds", "3"));
@@ -113,20 +122,10 @@ for (let round = 0; round < rounds; round++) {
   repeated.push(await station.firstPiece(png, "short"));
   otherTask.push(await station.firstPiece(png, "normal"));
 }
-const one: number[] = [];
-const two: number[] = [];
-for (let round = 0; round < rounds; round++) {
-  const [a, b, c] = [await newImage(), await newImage(), await newImage()];
-  one.push(await timed(() => station.caption(a)));
-  two.push(await timed(() => Promise.all([station.caption(b), station.caption(c)])));
-}
+const concurrency = await twoAtOnceVsOne(station.caption, newImage, rounds);
 delay.disable();
 
-const directMs = sum(direct) / rounds;
-const stationMs = sum(viaStation) / rounds;
-console.log(
-  `caption latency: direct ${fixed(directMs, 0)} ms, Station ${fixed(stationMs, 0)} ms → Station at ${fixed((directMs / stationMs) * 100, 1)} % of direct throughput`,
-);
+console.log(captionLatencyLine(direct, viaStation));
 console.log(
   `first streamed piece: new image ${fixed(sum(fresh) / rounds, 0)} ms, same image again ${fixed(sum(repeated) / rounds, 0)} ms (${fixed(sum(fresh) / sum(repeated), 1)}× faster), same image other task ${fixed(sum(otherTask) / rounds, 0)} ms (${fixed(sum(fresh) / sum(otherTask), 1)}× faster)`,
 );
@@ -137,9 +136,7 @@ console.log(
 console.log(
   `  p99 during Station inference / idle: ${fixed(delay.percentile(99) / idleDelay.percentile(99))}×; / on this thread: ${fixed(delay.percentile(99) / directDelay.percentile(99), 3)}×`,
 );
-console.log(
-  `2 requests at once vs 1: ${fixed((2 * sum(one)) / sum(two))}× the captions/s (1: ${fixed(sum(one) / rounds, 0)} ms each; 2: ${fixed(sum(two) / rounds, 0)} ms for both)`,
-);
+console.log(concurrency);
 console.log(
   `peak RSS: ${fixed(process.resourceUsage().maxRSS / 1024, 0)} MB (both engines loaded), model files ${fixed((written.parameters * 4) / 1e6, 0)} MB`,
 );

@@ -32,3 +32,29 @@ export function createImageSource(width: number, height: number): () => Promise<
       .toBuffer();
   };
 }
+
+/** Caption latency through Station against the engine called directly (the same rounds), as the vision benches print it. */
+export function captionLatencyLine(direct: number[], viaStation: number[]): string {
+  const directMs = sum(direct) / direct.length;
+  const stationMs = sum(viaStation) / viaStation.length;
+  return `caption latency: direct ${fixed(directMs, 0)} ms, Station ${fixed(stationMs, 0)} ms → Station at ${fixed((directMs / stationMs) * 100, 1)} % of direct throughput`;
+}
+
+/**
+ * Captions/s with two requests at once against one, each round on new images (with
+ * parallelRequests 2 the pair should take about as long as one): the line to print.
+ */
+export async function twoAtOnceVsOne(
+  caption: (png: Buffer) => Promise<string>,
+  newImage: () => Promise<Buffer>,
+  rounds: number,
+): Promise<string> {
+  const one: number[] = [];
+  const two: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const [a, b, c] = [await newImage(), await newImage(), await newImage()];
+    one.push(await timed(() => caption(a)));
+    two.push(await timed(() => Promise.all([caption(b), caption(c)])));
+  }
+  return `2 requests at once vs 1: ${fixed((2 * sum(one)) / sum(two))}× the captions/s (1: ${fixed(sum(one) / rounds, 0)} ms each; 2: ${fixed(sum(two) / rounds, 0)} ms for both)`;
+}
