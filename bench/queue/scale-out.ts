@@ -52,7 +52,12 @@ function cpuSeconds(pids: number[]): Map<number, number> {
   return result;
 }
 
-function servicePids(): number[] {
+/**
+ * redis-server and the postgres processes that serve this variant: the server's own (writer,
+ * checkpointer, WAL writer...) and the backends connected to `database`. Backends of other
+ * databases are other work on the shared server (tests of other sessions), left out.
+ */
+function servicePids(database: string | undefined): number[] {
   const pgrep = (name: string) => {
     try {
       return execFileSync("pgrep", ["-x", name]).toString().trim().split("\n").filter(Boolean).map(Number);
@@ -60,7 +65,17 @@ function servicePids(): number[] {
       return [];
     }
   };
-  return [...pgrep("redis-server"), ...pgrep("postgres")];
+  const ours = (pid: number): boolean => {
+    try {
+      // A backend's title: "postgres: [<cluster>: ]<user> <database> <host>(<port>) <state>".
+      const title = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+      const backend = /^postgres: (?:\S+: )?\S+ (\S+) (\d[\d.]*|\[local\]|[\da-f:]+)(\(\d+\))? /.exec(title);
+      return backend === null || backend[1] === database;
+    } catch {
+      return false;
+    }
+  };
+  return [...pgrep("redis-server"), ...pgrep("postgres").filter(ours)];
 }
 
 /** CPU spent between two snapshots; pids born in between count from zero. */
@@ -73,14 +88,15 @@ function spent(before: Map<number, number>, after: Map<number, number>): number 
 /** Measures `run` (which does `count` units of work): Station and services CPU per unit, in ms. */
 async function measured<T>(
   stationPids: number[],
+  database: string | undefined,
   count: number,
   run: () => Promise<T>,
 ): Promise<T & { stationMs: number; servicesMs: number }> {
   const stationBefore = cpuSeconds(stationPids);
-  const servicesBefore = cpuSeconds(servicePids());
+  const servicesBefore = cpuSeconds(servicePids(database));
   const outcome = await run();
   const stationAfter = cpuSeconds(stationPids);
-  const servicesAfter = cpuSeconds([...new Set([...servicePids(), ...servicesBefore.keys()])]);
+  const servicesAfter = cpuSeconds([...new Set([...servicePids(database), ...servicesBefore.keys()])]);
   return {
     ...outcome,
     stationMs: (spent(stationBefore, stationAfter) / count) * 1000,
@@ -241,8 +257,8 @@ async function variant(name: string, instances: number, shared: boolean, round: 
     const pids = started.map((station) => station.pid);
     await captionBatch(ports, 50); // warm-up: connections, JIT, BullMQ scripts
     await chatBatch(ports, sessions * 2);
-    const captions = await measured(pids, jobs, () => captionBatch(ports, jobs));
-    const chat = await measured(pids, turns, () => chatBatch(ports, turns));
+    const captions = await measured(pids, shared ? database : undefined, jobs, () => captionBatch(ports, jobs));
+    const chat = await measured(pids, shared ? database : undefined, turns, () => chatBatch(ports, turns));
     return { ...captions, chat };
   } finally {
     await stopStationServers(children);
@@ -264,6 +280,20 @@ try {
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   for (let round = 0; round < rounds; round++) {
     for (const entry of variants) results.get(entry.key)?.push(await variant(entry.id, entry.instances, entry.shared, round));
+    // Each round's own ratios: the variants of one round ran minutes apart, under much the same load.
+    const ofRound = (key: string, pick: (outcome: Outcome) => number) => pick(results.get(key)![round]!);
+    const base = ofRound("a", (o) => o.stationMs);
+    const baseChat = ofRound("a", (o) => o.chat.stationMs);
+    console.log(
+      `round ${round + 1} (load ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]}): ` +
+        variants
+          .map(
+            (entry) =>
+              `${entry.key} ${fmt(ofRound(entry.key, (o) => o.stationMs + (entry.key === "a" ? 0 : o.servicesMs)) / base, 2)}× ` +
+              `(chat ${fmt(ofRound(entry.key, (o) => o.chat.stationMs + (entry.key === "a" ? 0 : o.chat.servicesMs)) / baseChat, 2)}×)`,
+          )
+          .join(", "),
+    );
   }
   const median = (key: string, pick: (outcome: Outcome) => number): number => percentile(results.get(key)!.map(pick), 0.5)!;
   // (a) runs no Redis or PostgreSQL: what they spent meanwhile was other activity, not counted.
