@@ -10,7 +10,7 @@ import {
 } from "../../protocols/anthropic/anthropic-schemas.ts";
 import { anthropicErrorEvent, encodeAnthropicStream } from "../../protocols/anthropic/encode-anthropic-stream.ts";
 import { fromAnthropicRequest } from "../../protocols/anthropic/from-anthropic-request.ts";
-import { toAnthropicMessage } from "../../protocols/anthropic/to-anthropic-message.ts";
+import { toAnthropicMessageJson } from "../../protocols/anthropic/to-anthropic-message.ts";
 import { toJsonSchema } from "../../protocols/to-json-schema.ts";
 import type { Station } from "../../station/station.ts";
 import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
@@ -42,7 +42,7 @@ export const anthropicRoutes: FastifyPluginAsync<{ station: Station }> = async (
     async (request, reply: FastifyReply) => {
       const body = request.body as AnthropicMessagesBody;
       return replyWithChat(request, reply, core, fromAnthropicRequest(body), body.stream === true, {
-        whole: (generation) => JSON.stringify(toAnthropicMessage(generation.result, body.model)),
+        whole: (generation) => toAnthropicMessageJson(generation.result, body.model),
         stream: (run) => encodeAnthropicStream(run.parts, body.model),
         errorFrame: anthropicErrorEvent,
         relay: { protocol: anthropicMessagesRelay, body },

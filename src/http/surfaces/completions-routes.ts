@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
-import { encodeCompletionsStream, fromCompletionsRequest, toCompletion } from "../../protocols/completions/completions-codec.ts";
+import { encodeCompletionsStream, fromCompletionsRequest, toCompletionJson } from "../../protocols/completions/completions-codec.ts";
 import { type CompletionsBody, completionsBodySchema } from "../../protocols/completions/completions-schemas.ts";
 import { toJsonSchema } from "../../protocols/to-json-schema.ts";
 import type { Station } from "../../station/station.ts";
@@ -28,7 +28,7 @@ export const completionsRoutes: FastifyPluginAsync<{ station: Station }> = async
     async (request, reply: FastifyReply) => {
       const body = request.body as CompletionsBody;
       return replyWithChat(request, reply, core, fromCompletionsRequest(body), body.stream === true, {
-        whole: (generation) => JSON.stringify(toCompletion(generation.result, generation.modelId)),
+        whole: (generation) => toCompletionJson(generation.result, generation.modelId),
         stream: (run) => encodeCompletionsStream(run.parts, run.modelId, body.stream_options?.include_usage === true),
       });
     },

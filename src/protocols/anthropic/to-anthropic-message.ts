@@ -46,3 +46,19 @@ export function toAnthropicMessage(result: ChatResult, model: string): Record<st
     usage: anthropicUsage(result.usage),
   };
 }
+
+/**
+ * toAnthropicMessage's JSON. A text-only reply (no thinking, no tool use: nearly every one) is
+ * written out, only its strings through JSON.stringify: the same bytes without building the object.
+ */
+export function toAnthropicMessageJson(result: ChatResult, model: string): string {
+  if (result.toolCalls.length > 0 || (result.reasoning !== undefined && result.reasoning.length > 0)) {
+    return JSON.stringify(toAnthropicMessage(result, model));
+  }
+  const usage = result.usage;
+  return (
+    `{"id":"${anthropicMessageId()}","type":"message","role":"assistant","model":${JSON.stringify(model)},` +
+    `"content":[{"type":"text","text":${JSON.stringify(result.text)}}],"stop_reason":"${anthropicStopReason(result.finishReason)}",` +
+    `"stop_sequence":null,"usage":{"input_tokens":${usage?.promptTokens ?? 0},"output_tokens":${usage?.completionTokens ?? 0}}}`
+  );
+}

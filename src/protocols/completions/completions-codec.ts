@@ -39,16 +39,17 @@ function usageOf(usage: Usage | undefined): Record<string, number> {
   };
 }
 
-/** A whole result as a `text_completion` object. */
-export function toCompletion(result: ChatResult, model: string): Record<string, unknown> {
-  return {
-    id: completionId(),
-    object: "text_completion",
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: [{ text: result.text, index: 0, logprobs: null, finish_reason: finishReason(result.finishReason) }],
-    usage: usageOf(result.usage),
-  };
+/**
+ * A whole result as a `text_completion` object's JSON, written out (only the strings go through
+ * JSON.stringify): the same bytes as serialising the object, without building it first.
+ */
+export function toCompletionJson(result: ChatResult, model: string): string {
+  const usage = result.usage;
+  return (
+    `{"id":"${completionId()}","object":"text_completion","created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(model)},` +
+    `"choices":[{"text":${JSON.stringify(result.text)},"index":0,"logprobs":null,"finish_reason":"${finishReason(result.finishReason)}"}],` +
+    `"usage":{"prompt_tokens":${usage?.promptTokens ?? 0},"completion_tokens":${usage?.completionTokens ?? 0},"total_tokens":${usage?.totalTokens ?? 0}}}`
+  );
 }
 
 /** Neutral parts → `text_completion` SSE chunks ending with `[DONE]` (usage last with include_usage). */
