@@ -10,6 +10,11 @@ export interface PooledResident<Family extends string, Task, Result> extends Res
   readonly threads: number;
   /** Leases a worker per request; past `maxQueue` waiting, 503 busy. */
   readonly slots: SequencePool<EngineWorker<Task, Result>>;
+  /**
+   * The worker that last served an image, by content hash: each worker keeps its own encoded
+   * images, so a request about the same image goes back to it when it is free (encode once).
+   */
+  readonly lastServed: Map<string, EngineWorker<Task, Result>>;
 }
 
 export interface StartPooledResidentOptions<Family extends string> extends EngineWorkerPoolOptions {
@@ -30,7 +35,14 @@ export async function startPooledResident<Family extends string, Task, Result>(
 ): Promise<PooledResident<Family, Task, Result>> {
   const { family, sizeBytes, threads, ...poolOptions } = options;
   const pool = await startEngineWorkerPool<Task, Result>(poolOptions);
-  return { family, sizeBytes: sizeBytes * pool.workers, threads, slots: pool.slots, dispose: () => pool.dispose() };
+  return {
+    family,
+    sizeBytes: sizeBytes * pool.workers,
+    threads,
+    slots: pool.slots,
+    lastServed: new Map(),
+    dispose: () => pool.dispose(),
+  };
 }
 
 /** An image's own bytes: a view into a larger buffer (a multipart body) would be copied whole to the worker. */

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import path from "node:path";
 import { errors } from "../../errors/errors.ts";
 import type { Logger } from "../../logging/create-logger.ts";
@@ -7,6 +6,7 @@ import { createInspectionCache } from "../residency/create-inspection-cache.ts";
 import type { PrepareLoad, ResidencyHandle, Resident } from "../residency/model-residency.ts";
 import type { ModelInfo } from "../spec/provider.ts";
 import type { VisionModel } from "../spec/vision-model.ts";
+import { contentHashOf } from "../transformers/content-hash-of.ts";
 import type { EncodingCacheStats } from "../transformers/create-encoding-cache.ts";
 import { runOnResident } from "../transformers/run-on-resident.ts";
 import { visionModelError } from "../transformers/vision-model-error.ts";
@@ -160,17 +160,19 @@ export function createMoonfileModels(options: MoonfileModelsOptions): MoonfileMo
     createMoonfileVisionModel({
       id: modelId(name),
       maxNewTokens: options.maxNewTokens,
-      withModel: (request, work) =>
-        runOnResident(
+      withModel: (request, work) => {
+        const contentHash = contentHashOf(request);
+        return runOnResident(
           {
             modelId: modelId(name),
             family: "moondream-mf",
             acquire: () => options.acquire(name, prepare(name)),
             signal: request.signal,
+            contentHash,
           },
-          (worker: Parameters<typeof work>[0]) =>
-            work(worker, request.contentHash ?? createHash("sha256").update(request.image.data).digest("hex")),
-        ),
+          (worker: Parameters<typeof work>[0]) => work(worker, contentHash),
+        );
+      },
     });
 
   return {

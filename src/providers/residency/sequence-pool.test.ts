@@ -37,4 +37,13 @@ describe("sequence pool", () => {
     held[0]?.release();
     expect(sequences.busy()).toBe(1);
   });
+
+  it("hands out the free sequence a request prefers (the worker holding its image), else any", async () => {
+    const sequences = pool();
+    const [first, second] = [await sequences.acquire(), await sequences.acquire()];
+    first.release();
+    second.release();
+    expect((await sequences.acquire(undefined, (sequence) => sequence === 1)).sequence).toBe(1);
+    expect((await sequences.acquire(undefined, (sequence) => sequence === 1)).sequence).toBe(2);
+  });
 });

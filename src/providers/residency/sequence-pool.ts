@@ -6,8 +6,11 @@ export interface SequenceLease<Sequence> {
 }
 
 export interface SequencePool<Sequence> {
-  /** Resolves with a free sequence; waits in a bounded queue; beyond it throws 503 busy. */
-  acquire(signal?: AbortSignal): Promise<SequenceLease<Sequence>>;
+  /**
+   * Resolves with a free sequence (one `prefer` accepts first, e.g. the worker that holds a cached
+   * image); waits in a bounded queue; beyond it throws 503 busy.
+   */
+  acquire(signal?: AbortSignal, prefer?: (sequence: Sequence) => boolean): Promise<SequenceLease<Sequence>>;
   readonly size: number;
   busy(): number;
   waiting(): number;
@@ -53,9 +56,10 @@ export function createSequencePool<Sequence>(options: SequencePoolOptions<Sequen
     size: options.size,
     busy: () => busy,
     waiting: () => waiters.length,
-    async acquire(signal) {
+    async acquire(signal, prefer) {
       signal?.throwIfAborted();
-      const ready = free.pop();
+      const preferred = prefer === undefined ? -1 : free.findIndex(prefer);
+      const ready = preferred >= 0 ? free.splice(preferred, 1)[0] : free.pop();
       if (ready !== undefined) {
         busy++;
         return lease(ready);

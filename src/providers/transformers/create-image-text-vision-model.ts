@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { EngineWorker } from "../engine-worker/start-engine-worker.ts";
 import type { CaptionLength, VisionModel, VisionRequestBase } from "../spec/vision-model.ts";
 import { streamFromCallback } from "../stream-from-callback.ts";
@@ -9,7 +8,10 @@ export interface ImageTextVisionModelOptions {
   id: string;
   maxNewTokens: number;
   /** Runs `work` on one of the loaded model's workers (acquire, a bounded slot, release around it). */
-  withModel<T>(request: VisionRequestBase, work: (worker: EngineWorker<ImageTextTask, ImageTextAnswer>) => Promise<T>): Promise<T>;
+  withModel<T>(
+    request: VisionRequestBase,
+    work: (worker: EngineWorker<ImageTextTask, ImageTextAnswer>, contentHash: string) => Promise<T>,
+  ): Promise<T>;
 }
 
 const captionPrompts: Record<CaptionLength, string> = {
@@ -27,18 +29,8 @@ const captionPrompts: Record<CaptionLength, string> = {
 export function createImageTextVisionModel(options: ImageTextVisionModelOptions): VisionModel {
   const ask = (request: VisionRequestBase, prompt: string) =>
     streamFromCallback((onText) =>
-      options.withModel(request, (worker) =>
-        askImageText(
-          worker,
-          {
-            prompt,
-            image: request.image,
-            contentHash: request.contentHash ?? createHash("sha256").update(request.image.data).digest("hex"),
-            maxNewTokens: options.maxNewTokens,
-          },
-          request.signal,
-          onText,
-        ),
+      options.withModel(request, (worker, contentHash) =>
+        askImageText(worker, { prompt, image: request.image, contentHash, maxNewTokens: options.maxNewTokens }, request.signal, onText),
       ),
     );
   return {

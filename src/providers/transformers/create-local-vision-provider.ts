@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { ProviderConfig, StationConfig } from "../../config/schema.ts";
 import { errors } from "../../errors/errors.ts";
 import type { Logger } from "../../logging/create-logger.ts";
@@ -12,6 +11,7 @@ import type { ModelResidency, Resident } from "../residency/model-residency.ts";
 import { createResidencyControls } from "../residency/residency-controls.ts";
 import type { Scheduler } from "../residency/scheduler.ts";
 import type { ModelInfo, Provider, RunningModel, VisionModel } from "../spec/index.ts";
+import { contentHashOf } from "./content-hash-of.ts";
 import { createDeferredVisionModel } from "./create-deferred-vision-model.ts";
 import type { EncodingCacheStats } from "./create-encoding-cache.ts";
 import { createFlorence2VisionModel } from "./create-florence2-vision-model.ts";
@@ -173,18 +173,25 @@ export function createLocalVisionProvider(
     modelName: string,
     family: Family,
     signal: AbortSignal | undefined,
+    contentHash: string,
   ) => ({
     modelId: modelId(modelName),
     family,
     acquire: () => residency.acquire(modelName, prepare(modelName)),
     signal,
+    contentHash,
   });
 
   const imageTextVisionModel = (modelName: string): VisionModel =>
     createImageTextVisionModel({
       id: modelId(modelName),
       maxNewTokens: providerConfig.maxNewTokens,
-      withModel: (request, work) => runOnResident(onResident(modelName, "image-text", request.signal), work),
+      withModel: (request, work) => {
+        const contentHash = contentHashOf(request);
+        return runOnResident(onResident(modelName, "image-text", request.signal, contentHash), (worker: Parameters<typeof work>[0]) =>
+          work(worker, contentHash),
+        );
+      },
     });
 
   /** A Hugging Face directory of that name is served first; else a `<name>.mf`. */
@@ -196,14 +203,12 @@ export function createLocalVisionProvider(
     createFlorence2VisionModel({
       id: modelId(modelName),
       maxNewTokens: providerConfig.maxNewTokens,
-      run: (task) =>
-        runOnResident(onResident(modelName, "florence2", task.signal), (worker: Parameters<typeof runFlorence2>[0]) =>
-          runFlorence2(worker, {
-            ...task,
-            contentHash: task.contentHash ?? createHash("sha256").update(task.image.data).digest("hex"),
-            maxNewTokens: providerConfig.maxNewTokens,
-          }),
-        ),
+      run: (task) => {
+        const contentHash = contentHashOf(task);
+        return runOnResident(onResident(modelName, "florence2", task.signal, contentHash), (worker: Parameters<typeof runFlorence2>[0]) =>
+          runFlorence2(worker, { ...task, contentHash, maxNewTokens: providerConfig.maxNewTokens }),
+        );
+      },
     });
 
   const visionModel = (modelName: string): VisionModel =>

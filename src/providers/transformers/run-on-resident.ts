@@ -10,11 +10,17 @@ export interface RunOnResidentOptions<Family extends string> {
   /** The model through the residency (loads it on first use; counts a user until release). */
   acquire(): Promise<ResidencyHandle<Resident>>;
   signal: AbortSignal | undefined;
+  /** The image's content hash: the worker that last served it is preferred (it holds the encoded image). */
+  contentHash?: string;
 }
+
+/** Images remembered per model for worker affinity (beyond, the oldest are forgotten). */
+const affinityEntries = 1024;
 
 /**
  * One request on a local vision model: acquires the model, leases one of its workers (bounded:
- * waits in the queue, 503 past it), runs `work`, and releases both. Engine failures that are not
+ * waits in the queue, 503 past it; the one that last served the same image if it is free), runs
+ * `work`, and releases both. Engine failures that are not
  * Station's own errors become 500s naming the model; an aborted request rethrows as it is.
  */
 export async function runOnResident<Family extends string, Task, Result, T>(
@@ -27,7 +33,15 @@ export async function runOnResident<Family extends string, Task, Result, T>(
     if (model.family !== options.family || model.slots === undefined)
       throw errors.internal(`'${options.modelId}' is loaded as another family (${model.family ?? "unknown"})`);
     const resident = model as PooledResident<Family, Task, Result>;
-    const slot = await resident.slots.acquire(options.signal);
+    const { contentHash } = options;
+    const previous = contentHash === undefined ? undefined : resident.lastServed.get(contentHash);
+    const slot = await resident.slots.acquire(options.signal, previous === undefined ? undefined : (worker) => worker === previous);
+    if (contentHash !== undefined) {
+      resident.lastServed.delete(contentHash);
+      resident.lastServed.set(contentHash, slot.sequence);
+      const oldest = resident.lastServed.keys().next().value;
+      if (resident.lastServed.size > affinityEntries && oldest !== undefined) resident.lastServed.delete(oldest);
+    }
     try {
       return await work(slot.sequence, resident);
     } finally {
