@@ -1,6 +1,7 @@
 import path from "node:path";
 import { loadConfig } from "../config/load-config.ts";
 import type { StationConfig } from "../config/schema.ts";
+import { huggingFaceAuthorization } from "../providers/download/hugging-face-authorization.ts";
 import { type LlamaCppProviderConfig, llamaCppModelsDirectories } from "../providers/llamacpp/create-llamacpp-provider.ts";
 import { pullModel } from "../providers/llamacpp/pull-model.ts";
 import { isMoonfileUri } from "../providers/moonfile/pull-moonfile.ts";
@@ -41,10 +42,7 @@ export async function pullCommand(uri: string, flags: PullFlags): Promise<void> 
     directory,
     sha256: flags.sha256,
     huggingFaceEndpoint: flags.hfEndpoint ?? config.huggingFace.endpoint,
-    // The token goes only to Hugging Face (hf: URIs), never to an arbitrary https:// host.
-    ...(uri.startsWith("hf:") && config.huggingFace.token !== undefined
-      ? { headers: { authorization: `Bearer ${config.huggingFace.token}` } }
-      : {}),
+    ...huggingFaceAuthorization(uri, config.huggingFace.token),
     onProgress(received, total) {
       if (firstBytes === undefined) {
         firstBytes = received;

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { StationConfig } from "../config/schema.ts";
+import { huggingFaceAuthorization } from "../providers/download/hugging-face-authorization.ts";
 import { pullMoonfile } from "../providers/moonfile/pull-moonfile.ts";
 import { type LocalVisionProviderConfig, localVisionModelsDirectories } from "../providers/transformers/create-local-vision-provider.ts";
 import type { PullFlags } from "./pull-flags.ts";
@@ -19,10 +20,7 @@ export async function pullMoonfileCommand(source: string, flags: PullFlags, conf
     source,
     directory,
     huggingFaceEndpoint: flags.hfEndpoint ?? config.huggingFace.endpoint,
-    // The token goes only to Hugging Face (hf: sources), never to an arbitrary https:// host.
-    ...(source.startsWith("hf:") && config.huggingFace.token !== undefined
-      ? { headers: { authorization: `Bearer ${config.huggingFace.token}` } }
-      : {}),
+    ...huggingFaceAuthorization(source, config.huggingFace.token),
     onProgress: (received, total) => bar.update(received, total),
   }).finally(() => bar.stop());
   if (result.alreadyPresent) process.stdout.write(`already present: ${result.path}\n`);

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { StationConfig } from "../config/schema.ts";
 import { errors } from "../errors/errors.ts";
+import { huggingFaceAuthorization } from "../providers/download/hugging-face-authorization.ts";
 import { type LocalSpeechProviderConfig, localSpeechModelsDirectories } from "../providers/speech/create-local-speech-provider.ts";
 import { type LocalVisionProviderConfig, localVisionModelsDirectories } from "../providers/transformers/create-local-vision-provider.ts";
 import { type OnnxDtype, onnxDtypes } from "../providers/transformers/onnx-dtypes.ts";
@@ -29,7 +30,7 @@ export async function pullRepositoryCommand(uri: string, flags: PullFlags, confi
     directory,
     dtype: dtype as OnnxDtype | "auto",
     huggingFaceEndpoint: flags.hfEndpoint ?? config.huggingFace.endpoint,
-    ...(config.huggingFace.token === undefined ? {} : { headers: { authorization: `Bearer ${config.huggingFace.token}` } }),
+    ...huggingFaceAuthorization(uri, config.huggingFace.token),
     onProgress: ({ file, completedBytes, totalBytes }) => bar.update(completedBytes, totalBytes, { file }),
   }).finally(() => bar.stop());
   const id = result.kind === "speech" ? (speech?.id ?? "speech") : (vision?.id ?? "vision");
