@@ -287,3 +287,36 @@ describe("the Redis calls of one job", () => {
     }
   });
 });
+
+describe("the lease sweep", () => {
+  it("reads a running job's data (a caption's image) only once its lease has ended", async () => {
+    const unique = uniqueRedisPrefix();
+    const redis = await connectRedis(testRedisUrl);
+    const sent: string[] = [];
+    const send = redis.commands.sendCommand.bind(redis.commands) as (...args: unknown[]) => unknown;
+    (redis.commands as { sendCommand: unknown }).sendCommand = (command: { name: string }, ...rest: unknown[]) => {
+      sent.push(command.name);
+      return send(command, ...rest);
+    };
+    const backend = createBullmqQueueBackend({
+      redis: redis.commands,
+      queueConnection: redis.queueCommands,
+      blockingConnection: () => redis.openBlocking(),
+      prefix: unique.prefix,
+    });
+    try {
+      await at(1, (now) => backend.enqueue({ id: "a", queue: "q", payload: { image: "x".repeat(100_000) }, maxAttempts: 2 }, now));
+      const claimed = (await at(2, (now) => backend.claim("q", now, 30_000)))!;
+      sent.length = 0;
+      expect(await at(1000, (now) => backend.requeueExpired(now))).toBe(0);
+      expect(sent).not.toContain("hgetall");
+      expect(await at(40_000, (now) => backend.requeueExpired(now))).toBe(1);
+      expect(sent).toContain("hgetall");
+      expect(await backend.complete("a", claimed.leaseToken, "late", 40_001)).toBe(false);
+    } finally {
+      await backend.close();
+      await redis.close();
+      await unique.clean();
+    }
+  });
+});

@@ -270,8 +270,13 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       const queue = queueFor(name);
       for (const bullId of await redis.lrange(queue.keys.active!, 0, -1)) {
         const id = fromBullId(bullId);
+        // The lease fields first: the job's data (a caption's image) is read only for a lease that ended.
+        const leaseFields = [stationField.lease, "processedOn"] as const;
+        const [lease, processedOn] = await redis.hmget(queue.toKey(bullId), ...leaseFields);
+        if (!(leaseEndOf({ [stationField.lease]: lease ?? undefined, processedOn: processedOn ?? undefined }, defaultLeaseMs) < cutoff))
+          continue;
         const [hash, lock] = await Promise.all([redis.hgetall(queue.toKey(bullId)), redis.get(`${queue.toKey(bullId)}:lock`)]);
-        if (hash.data === undefined || !(leaseEndOf(hash, defaultLeaseMs) < cutoff)) continue;
+        if (hash.data === undefined) continue;
         const job = Job.fromJSON(queue, hash as never, bullId);
         const attempts = attemptsOf(hash);
         const startedAt = Number(hash[stationField.startedAt] || hash.processedOn || now);
