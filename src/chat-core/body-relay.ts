@@ -33,7 +33,6 @@ class BodyRelay<B extends { model?: string | undefined }> {
   constructor(
     protected readonly protocol: RelayProtocol<B>,
     private readonly body: B,
-    protected readonly cancellation: Cancellation,
   ) {}
 
   passthroughOf(provider: Provider, images: PreparedImages | undefined): OpenAiPassthrough | undefined {
@@ -57,16 +56,20 @@ class BodyRelay<B extends { model?: string | undefined }> {
   }
 }
 
-/** Non-streamed: one whole-reply exchange (no AbortController); remainingMs caps the wait at the request's deadline. */
+/**
+ * Non-streamed: one whole-reply exchange (no AbortController); remainingMs caps the wait for the
+ * headers, the call's cancellation (which the deadline cancels) the whole exchange.
+ */
 export class WholeBodyRelay<B extends { model?: string | undefined }> extends BodyRelay<B> implements ChatRelay<WholeRelayedReply> {
   async attempt(
     passthrough: OpenAiPassthrough,
     target: ModelTarget,
     images: PreparedImages | undefined,
     remainingMs: number | undefined,
+    cancellation: Cancellation,
   ): Promise<WholeRelayedReply> {
     const { path } = this.protocol;
-    const reply = await passthrough.exchange(path, this.payload(target, images), this.cancellation, remainingMs);
+    const reply = await passthrough.exchange(path, this.payload(target, images), cancellation, remainingMs);
     if (reply.statusCode >= 300) throw passthrough.replyError(reply, path);
     const contentType = reply.headers["content-type"];
     return { status: reply.statusCode, body: reply.body, contentType: typeof contentType === "string" ? contentType : "application/json" };
@@ -80,9 +83,10 @@ export class StreamedBodyRelay<B extends { model?: string | undefined }> extends
     target: ModelTarget,
     images: PreparedImages | undefined,
     remainingMs: number | undefined,
+    cancellation: Cancellation,
   ): Promise<PassthroughReply> {
     const { path } = this.protocol;
-    const reply = await passthrough.post(path, this.payload(target, images), this.cancellation.signal, remainingMs);
+    const reply = await passthrough.post(path, this.payload(target, images), cancellation.signal, remainingMs);
     if (reply.statusCode >= 300) throw await passthrough.statusError(reply, path);
     return reply;
   }

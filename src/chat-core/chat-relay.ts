@@ -1,5 +1,6 @@
 /** How a codec relays its client's own body to upstreams that speak the client's protocol natively. Types only. */
 import type { ModelTarget } from "../models/resilience/model-target.ts";
+import type { Cancellation } from "../net/cancellation.ts";
 import type { ChatMessage, OpenAiPassthrough, Provider } from "../providers/spec/index.ts";
 
 /** The messages after the core took the request's images in; absent when there were none. */
@@ -20,13 +21,15 @@ export interface ChatRelay<R> {
   /**
    * One attempt on such a target: the codec sends its client's own body (only what the core
    * changed rewritten) instead of the core's translation. `remainingMs` is what is left of the
-   * request's deadline.
+   * request's deadline; `cancellation` (the resilience layer's: client gone or deadline passed)
+   * aborts the exchange.
    */
   attempt(
     passthrough: OpenAiPassthrough,
     target: ModelTarget,
     images: PreparedImages | undefined,
     remainingMs: number | undefined,
+    cancellation: Cancellation,
   ): Promise<R>;
 }
 

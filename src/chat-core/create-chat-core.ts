@@ -3,7 +3,7 @@ import { errors } from "../errors/errors.ts";
 import { isStationError, StationError } from "../errors/station-error.ts";
 import type { ModelRegistry, ResolvedModel } from "../models/model-registry.ts";
 import type { ModelTarget } from "../models/resilience/model-target.ts";
-import type { Cancellation } from "../net/cancellation.ts";
+import { Cancellation } from "../net/cancellation.ts";
 import type { ChatMessage, ChatModel, ChatRequest, ContentPart, ModelInfo, StreamPart } from "../providers/spec/index.ts";
 import type { ImageIntake } from "../vision/create-image-intake.ts";
 import type { ChatInput, InputMessage, InputParams } from "./chat-input.ts";
@@ -29,8 +29,8 @@ export interface ChatCoreOptions {
 export interface ChatCore {
   generate(input: ChatInput, cancellation: Cancellation): Promise<ChatGeneration>;
   generate<R>(input: ChatInput, cancellation: Cancellation, relay: ChatRelay<R>): Promise<ChatGeneration | RelayedRun<R>>;
-  stream(input: ChatInput, signal: AbortSignal): Promise<ChatStreamRun>;
-  stream<R>(input: ChatInput, signal: AbortSignal, relay: ChatRelay<R>): Promise<ChatStreamRun | RelayedRun<R>>;
+  stream(input: ChatInput, signal: AbortSignal | Cancellation): Promise<ChatStreamRun>;
+  stream<R>(input: ChatInput, signal: AbortSignal | Cancellation, relay: ChatRelay<R>): Promise<ChatStreamRun | RelayedRun<R>>;
   /**
    * Resolves a model id (or defaults.chatModel) and checks that it can chat; with `imageTurns`
    * (a caller whose turns carry images) a vision-only model passes as well.
@@ -184,15 +184,15 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
     // The attempt is an inline arrow: tsx's keepNames wraps a named one on every request.
     const delivered = await registry.call(
       prepared.resolved.targets,
-      async (target, remainingMs): Promise<ChatGeneration["result"] | { relayed: R }> => {
+      async (target, remainingMs, call): Promise<ChatGeneration["result"] | { relayed: R }> => {
         const native = relay?.passthroughOf(target.provider, prepared.images);
-        if (native !== undefined && relay !== undefined) return relayed(await relay.attempt(native, target, prepared.images, remainingMs));
+        if (native !== undefined && relay !== undefined)
+          return relayed(await relay.attempt(native, target, prepared.images, remainingMs, call));
         const passthrough = target.provider.openAiPassthrough;
         const request = requestFor(prepared, target);
         // OpenAI-compatible upstreams: one whole-reply exchange, no AbortController (see docs/architecture.md).
-        if (passthrough !== undefined)
-          return generateThroughPassthrough(passthrough, request, target.provider.id, cancellation, remainingMs);
-        return chatModelOf(target).generate({ ...request, signal: cancellation.signal });
+        if (passthrough !== undefined) return generateThroughPassthrough(passthrough, request, target.provider.id, call, remainingMs);
+        return chatModelOf(target).generate({ ...request, signal: call.signal });
       },
       { operation: "chat", signal: cancellation },
     );
@@ -203,16 +203,18 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
     return { modelId: prepared.modelId, info: prepared.resolved.info, result: value, upstreamMs };
   }
 
-  async function stream<R>(input: ChatInput, signal: AbortSignal, relay?: ChatRelay<R>) {
-    const prepared = await prepare(input, () => signal);
+  async function stream<R>(input: ChatInput, signal: AbortSignal | Cancellation, relay?: ChatRelay<R>) {
+    const prepared = await prepare(input, () => (signal instanceof Cancellation ? signal.signal : signal));
     const started = performance.now();
     const delivered = await registry.call(
       prepared.resolved.targets,
-      async (target, remainingMs) => {
+      async (target, remainingMs, call) => {
         const native = relay?.passthroughOf(target.provider, prepared.images);
-        if (native !== undefined && relay !== undefined) return relayed(await relay.attempt(native, target, prepared.images, remainingMs));
+        if (native !== undefined && relay !== undefined)
+          return relayed(await relay.attempt(native, target, prepared.images, remainingMs, call));
+        // The call's signal: aborted by the client going away and, until the first part, by the deadline.
         const rest = chatModelOf(target)
-          .stream({ ...requestFor(prepared, target), signal })
+          .stream({ ...requestFor(prepared, target), signal: call.signal })
           [Symbol.asyncIterator]();
         const first = await rest.next();
         if (!first.done && first.value.type === "error") throw first.value.error;

@@ -26,7 +26,7 @@ export function createChatCompletions(core: ChatCore) {
   return async function chatCompletion(body: ChatCompletionBody, cancellation: Cancellation): Promise<GatewayReply> {
     const input = fromChatCompletionBody(body);
     if (body.stream !== true) {
-      const run = await core.generate(input, cancellation, new WholeBodyRelay(openAiChatRelay, body, cancellation));
+      const run = await core.generate(input, cancellation, new WholeBodyRelay(openAiChatRelay, body));
       if ("relayed" in run) {
         // Field by field: on Node 20 keys after a spread ({ ...run.relayed, upstreamMs }) take V8's slow path (~1 µs).
         const { status, contentType, body: whole } = run.relayed;
@@ -40,7 +40,7 @@ export function createChatCompletions(core: ChatCore) {
         done: noop,
       };
     }
-    const run = await core.stream(input, cancellation.signal, new StreamedBodyRelay(openAiChatRelay, body, cancellation));
+    const run = await core.stream(input, cancellation, new StreamedBodyRelay(openAiChatRelay, body));
     if ("relayed" in run) {
       const contentType = run.relayed.headers["content-type"];
       return {

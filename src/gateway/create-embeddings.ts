@@ -23,13 +23,13 @@ export function createEmbeddings(registry: ModelRegistry, defaultModel: string |
     }
     const delivered = await registry.call(
       resolved.targets,
-      (target) => {
+      (target, _remainingMs, call) => {
         const model = target.provider.embeddingModel?.(target.modelName);
         if (model === undefined) throw errors.unsupported(`The model '${target.id}' cannot make embeddings`, "model");
         return model.embed({
           model: target.modelName,
           input: texts,
-          signal,
+          signal: call.signal,
           ...(body.dimensions === undefined ? {} : { dimensions: body.dimensions }),
         });
       },

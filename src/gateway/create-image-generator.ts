@@ -53,7 +53,7 @@ export function createImageGenerator(registry: ModelRegistry) {
     const generationStarted = performance.now();
     const delivered = await registry.call(
       resolved.targets,
-      (target) => {
+      (target, _remainingMs, call) => {
         const model = target.provider.imageModel?.(target.modelName);
         if (model === undefined) throw errors.unsupported(`The model '${target.id}' cannot generate images`, "model");
         parameters = model.parameters;
@@ -61,7 +61,7 @@ export function createImageGenerator(registry: ModelRegistry) {
         return model.generate({
           model: target.modelName,
           prompt: input.prompt,
-          signal,
+          signal: call.signal,
           ...(input.n == null ? {} : { n: input.n }),
           ...(input.size == null ? {} : { size: input.size }),
           options: takesSeed && seed !== undefined ? { ...options, seed } : options,

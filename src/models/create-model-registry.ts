@@ -222,10 +222,10 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
           withResilience(
             resilience,
             targetsFor(id),
-            (target) => {
+            (target, signal) => {
               const model = target.provider.embeddingModel?.(target.modelName);
               if (model === undefined) throw errors.unsupported(`The model '${target.id}' cannot make embeddings`, "model");
-              return model.embed({ ...request, model: target.modelName });
+              return model.embed({ ...request, model: target.modelName, signal });
             },
             { operation: "embeddings", signal: request.signal },
           ),
@@ -243,10 +243,10 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
           withResilience(
             resilience,
             targetsFor(id),
-            (target) => {
+            (target, signal) => {
               const model = target.provider.imageModel?.(target.modelName);
               if (model === undefined) throw errors.unsupported(`The model '${target.id}' cannot generate images`, "model");
-              return model.generate({ ...request, model: target.modelName });
+              return model.generate({ ...request, model: target.modelName, signal });
             },
             { operation: "images", signal: request.signal },
           ),
@@ -259,10 +259,10 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
         async transcribe(request) {
           const delivered = await resilience.call(
             targetsFor(id),
-            (target) => {
+            (target, _remainingMs, call) => {
               const model = target.provider.transcriptionModel?.(target.modelName);
               if (model === undefined) throw errors.unsupported(`The model '${target.id}' cannot transcribe audio`, "model");
-              return model.transcribe({ ...request, model: target.modelName });
+              return model.transcribe({ ...request, model: target.modelName, signal: call.signal });
             },
             { operation: request.task === "translate" ? "translations" : "transcriptions", signal: request.signal },
           );

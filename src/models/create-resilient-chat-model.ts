@@ -21,7 +21,7 @@ export function createResilientChatModel(id: string, targets: (signal?: AbortSig
     async generate(request: ChatRequest) {
       const delivered = await resilience.call(
         targets(request.signal),
-        (target) => chatOf(target).generate({ ...request, model: target.modelName }),
+        (target, _remainingMs, call) => chatOf(target).generate({ ...request, model: target.modelName, signal: call.signal }),
         { operation: "chat", signal: request.signal },
       );
       delivered.done();
@@ -43,9 +43,9 @@ export function createResilientChatModel(id: string, targets: (signal?: AbortSig
   function openStream(request: ChatRequest) {
     return resilience.call(
       targets(request.signal),
-      async (target) => {
+      async (target, _remainingMs, call) => {
         const iterator = chatOf(target)
-          .stream({ ...request, model: target.modelName })
+          .stream({ ...request, model: target.modelName, signal: call.signal })
           [Symbol.asyncIterator]();
         const first = await iterator.next();
         if (!first.done && first.value.type === "error") throw first.value.error;

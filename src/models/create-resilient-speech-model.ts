@@ -14,10 +14,10 @@ export function createResilientSpeechModel(id: string, targets: () => ModelTarge
     async speak(request: SpeechRequest) {
       const delivered = await resilience.call(
         targets(),
-        async (target) => {
+        async (target, _remainingMs, call) => {
           const model = target.provider.speechModel?.(target.modelName);
           if (model === undefined) throw errors.unsupported(`The model '${target.id}' cannot speak`, "model");
-          const audio = await model.speak({ ...request, model: target.modelName });
+          const audio = await model.speak({ ...request, model: target.modelName, signal: call.signal });
           const iterator = audio.chunks[Symbol.asyncIterator]();
           const first = await iterator.next();
           return { audio, iterator, first };

@@ -27,26 +27,36 @@ export function createResilientVisionModel(id: string, targets: () => ModelTarge
       withResilience(
         resilience,
         targets(),
-        (target) => {
+        (target, signal) => {
           const model = visionOf(target);
           const method = model[name] as ((skillRequest: typeof request) => Promise<unknown>) | undefined;
           if (method === undefined) throw errors.unsupported(`The model '${target.id}' cannot ${name}`, "model");
-          return method.call(model, { ...request, model: target.modelName });
+          return method.call(model, { ...request, model: target.modelName, signal });
         },
         { operation, signal: request.signal },
       )) as NonNullable<VisionModel[K]>;
   return {
     id,
     caption: (request) =>
-      streamWithResilience(resilience, targets(), (target) => visionOf(target).caption({ ...request, model: target.modelName }), {
-        operation: "caption",
-        signal: request.signal,
-      }),
+      streamWithResilience(
+        resilience,
+        targets(),
+        (target, signal) => visionOf(target).caption({ ...request, model: target.modelName, signal }),
+        {
+          operation: "caption",
+          signal: request.signal,
+        },
+      ),
     query: (request) =>
-      streamWithResilience(resilience, targets(), (target) => visionOf(target).query({ ...request, model: target.modelName }), {
-        operation: "query",
-        signal: request.signal,
-      }),
+      streamWithResilience(
+        resilience,
+        targets(),
+        (target, signal) => visionOf(target).query({ ...request, model: target.modelName, signal }),
+        {
+          operation: "query",
+          signal: request.signal,
+        },
+      ),
     ...(sample.detect === undefined ? {} : { detect: resilientSkill("detect", "detect") }),
     ...(sample.point === undefined ? {} : { point: resilientSkill("point", "point") }),
     ...(sample.readText === undefined ? {} : { readText: resilientSkill("readText", "read_text") }),

@@ -9,7 +9,7 @@ import type {
   VisionModel,
 } from "../providers/spec/index.ts";
 import type { ModelTarget } from "./resilience/model-target.ts";
-import type { CallOptions, Delivered } from "./resilience/resilience.ts";
+import type { Attempt, CallOptions, Delivered } from "./resilience/resilience.ts";
 
 /** A model id (or route name) resolved for one call. */
 export interface ResolvedModel {
@@ -60,12 +60,11 @@ export interface ModelRegistry {
   /** `resolve` without the on-demand refresh, synchronous: undefined when the id is not known yet. */
   lookup(id: string): ResolvedModel | undefined;
   /** The resilience layer itself, for callers that talk to targets directly (the gateway's fast path). */
-  /** `attempt` gets the milliseconds left before the call's deadline (retry.deadlineMs), to cap its own timeout. */
-  call<T>(
-    targets: readonly ModelTarget[],
-    attempt: (target: ModelTarget, remainingMs: number) => Promise<T>,
-    options: CallOptions,
-  ): Promise<Delivered<T>>;
+  /**
+   * `attempt` gets the milliseconds left before the call's deadline (retry.deadlineMs), to cap its
+   * own timeout, and the call's cancellation (client gone or deadline passed) to wait on.
+   */
+  call<T>(targets: readonly ModelTarget[], attempt: Attempt<T>, options: CallOptions): Promise<Delivered<T>>;
   /** Each provider's health as seen by discovery and the circuit breakers (no network call). */
   providerStatus(): ProviderStatus[];
   /** Stop refresh timers and close providers. */

@@ -23,6 +23,10 @@ export interface FakeOllamaUpstream {
   requests: RecordedRequest[];
   /** The next chat replies call these tools (Ollama sends each call whole, arguments as an object). */
   scriptToolCalls(calls: { name: string; arguments: Record<string, unknown> }[] | undefined): void;
+  /** The next `count` /api/chat calls never answer; each counts in `aborted` when its client hangs up. */
+  hang(count?: number): void;
+  /** Hung calls whose client hung up. */
+  readonly aborted: number;
   close(): Promise<void>;
 }
 
@@ -37,6 +41,8 @@ const at = "2026-01-01T00:00:00.000000Z";
 export async function startFakeOllamaUpstream(models: FakeOllamaModel[] = defaultOllamaModels): Promise<FakeOllamaUpstream> {
   const requests: RecordedRequest[] = [];
   let toolCalls: { name: string; arguments: Record<string, unknown> }[] | undefined;
+  let hangs = 0;
+  let aborted = 0;
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -101,6 +107,13 @@ export async function startFakeOllamaUpstream(models: FakeOllamaModel[] = defaul
         prompt_eval_count: inputs.length * 3,
       });
     }
+    if (method === "POST" && path === "/api/chat" && body !== undefined && hangs > 0) {
+      hangs--;
+      response.on("close", () => {
+        aborted++;
+      });
+      return;
+    }
     if (method === "POST" && path === "/api/chat" && body !== undefined) {
       const model = find(body.model);
       if (model === undefined) return json(response, 404, { error: `model "${String(body.model)}" not found, try pulling it first` });
@@ -146,6 +159,12 @@ export async function startFakeOllamaUpstream(models: FakeOllamaModel[] = defaul
     requests,
     scriptToolCalls(calls) {
       toolCalls = calls;
+    },
+    hang(count = 1) {
+      hangs += count;
+    },
+    get aborted() {
+      return aborted;
     },
     async close() {
       server.closeAllConnections();

@@ -48,6 +48,8 @@ export type FakeFault =
   | { kind: "die-midway"; afterChunks: number }
   /** Wait `delayMs` before answering (the client may give up: see `aborted`). */
   | { kind: "slow"; delayMs: number }
+  /** Answer 200 with the headers and the first bytes of a JSON body, then send nothing more until the client hangs up. */
+  | { kind: "stall" }
   /** Answer 200 with exactly this body (a broken or incomplete reply). */
   | { kind: "body"; body: string }
   /**
@@ -168,6 +170,12 @@ export async function startFakeOpenAiUpstream(options: FakeOpenAiUpstreamOptions
     if (fault?.kind === "slow") {
       const closed = await Promise.race([delay(fault.delayMs).then(() => false), onceClosed(response).then(() => true)]);
       if (closed) return;
+    }
+    if (fault?.kind === "stall") {
+      response.writeHead(200, { "content-type": "application/json", "content-length": 4096 });
+      response.write('{"id":"chatcmpl-stalled","object":"chat.completion","choices":[');
+      await onceClosed(response);
+      return;
     }
     if (fault?.kind === "body") {
       response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(fault.body) });

@@ -46,7 +46,7 @@ export async function replyWithChat(
     const generation =
       relay === undefined
         ? await core.generate(input, cancellation)
-        : await core.generate(input, cancellation, new WholeBodyRelay(relay.protocol, relay.body, cancellation));
+        : await core.generate(input, cancellation, new WholeBodyRelay(relay.protocol, relay.body));
     if ("relayed" in generation) {
       const { status, contentType, body } = generation.relayed;
       return writeGatewayReply(request, reply, { status, contentType, body, upstreamMs: generation.upstreamMs, done: noop });
@@ -61,8 +61,8 @@ export async function replyWithChat(
   }
   const run =
     relay === undefined
-      ? await core.stream(input, cancellation.signal)
-      : await core.stream(input, cancellation.signal, new StreamedBodyRelay(relay.protocol, relay.body, cancellation));
+      ? await core.stream(input, cancellation)
+      : await core.stream(input, cancellation, new StreamedBodyRelay(relay.protocol, relay.body));
   if ("relayed" in run) {
     const contentType = run.relayed.headers["content-type"];
     const { relayedErrorFrame } = codec;

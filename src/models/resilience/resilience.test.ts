@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { StationError } from "../../errors/station-error.ts";
 import { UpstreamError } from "../../errors/upstream-error.ts";
 import type { Provider } from "../../providers/spec/index.ts";
+import { DeadlineTimers } from "./deadline-timers.ts";
 import type { ModelTarget } from "./model-target.ts";
 import { Resilience } from "./resilience.ts";
 
@@ -21,7 +22,9 @@ function harness(
 ) {
   let clock = 1_000;
   const sleeps: number[] = [];
+  const deadlines = new DeadlineTimers(() => clock);
   const resilience = new Resilience({
+    deadlines,
     settingsFor: () => ({
       retry: { attempts: options.attempts ?? 3, baseDelayMs: 100, maxDelayMs: 5_000, deadlineMs: options.deadlineMs ?? 120_000 },
       cooldown: {
@@ -42,6 +45,11 @@ function harness(
     sleeps,
     advance: (ms: number) => {
       clock += ms;
+    },
+    /** Lets the clock reach `ms` later and fires what is due, as the timer would. */
+    passTime: (ms: number) => {
+      clock += ms;
+      deadlines.expireDue();
     },
   };
 }
@@ -174,6 +182,48 @@ describe("Resilience", () => {
       code: "upstream_timeout",
       message: expect.stringMatching(/retry\.deadlineMs.*last error: boom/),
     });
+  });
+
+  it("cancels an attempt still running at the deadline, whatever it waits on, and answers 504 counted against the target", async () => {
+    const { resilience, passTime } = harness({ attempts: 3, deadlineMs: 1_000, minimumCalls: 1 });
+    let attempts = 0;
+    // A hung upstream: it answers only by failing once the call's cancellation says so.
+    const attempt = (_target: ModelTarget, _remainingMs: number, cancellation: { onCancel(callback: () => void): void }) =>
+      new Promise<string>((_resolve, reject) => {
+        attempts++;
+        cancellation.onCancel(() => reject(new Error("aborted")));
+      });
+    const controller = new AbortController();
+    const pending = resilience
+      .call([target("a")], attempt, { operation: "chat", signal: controller.signal })
+      .catch((caught: unknown) => caught);
+    passTime(999);
+    passTime(1);
+    const error = await pending;
+    expect(error).toMatchObject({ status: 504, code: "upstream_timeout" });
+    expect(attempts).toBe(1);
+    expect(resilience.inFlight("a/m")).toBe(0);
+    expect(resilience.breakerStates("a")[0]?.state).toBe("open");
+    // The caller's own signal is left alone (the deadline is the call's, not the caller's).
+    expect(controller.signal.aborted).toBe(false);
+  });
+
+  it("leaves a call that delivered before its deadline alone when the deadline passes", async () => {
+    const { resilience, passTime } = harness({ deadlineMs: 1_000 });
+    let cancelled = false;
+    const delivered = await resilience.call(
+      [target("a")],
+      async (_target, _remainingMs, cancellation) => {
+        cancellation.onCancel(() => {
+          cancelled = true;
+        });
+        return "streaming";
+      },
+      { operation: "stream" },
+    );
+    passTime(5_000);
+    expect(cancelled).toBe(false);
+    delivered.done();
   });
 
   it("counts a stream that fails after delivery against the target, without retrying it", async () => {

@@ -6,6 +6,7 @@ import { abortedError } from "./aborted-error.ts";
 import { backoffDelay, type RetrySettings } from "./backoff-delay.ts";
 import { CircuitBreaker, type CircuitBreakerSettings } from "./circuit-breaker.ts";
 import { deadlineExceeded } from "./deadline-exceeded.ts";
+import { Deadline, DeadlineTimers } from "./deadline-timers.ts";
 import type { ModelTarget } from "./model-target.ts";
 
 export interface ResilienceSettings {
@@ -20,7 +21,16 @@ export interface ResilienceOptions {
   now?: () => number;
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Where calls' deadlines wait (tests bring their own clock's). */
+  deadlines?: DeadlineTimers;
 }
+
+/**
+ * One attempt on one target. `remainingMs` is what is left of the call's deadline, for an
+ * adapter's own timeout; `cancellation` is cancelled when the caller goes away or the deadline
+ * passes: an attempt hands it (or its `signal`) to whatever it waits on.
+ */
+export type Attempt<T> = (target: ModelTarget, remainingMs: number, cancellation: Cancellation) => Promise<T>;
 
 export interface CallOptions {
   /** "chat", "stream", "embeddings", "images", ...: a metrics label. */
@@ -60,18 +70,16 @@ export class Resilience {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly deadlines: DeadlineTimers;
 
   constructor(private readonly options: ResilienceOptions) {
     this.now = options.now ?? Date.now;
+    this.deadlines = options.deadlines ?? new DeadlineTimers(this.now);
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? abortableSleep;
   }
 
-  async call<T>(
-    targets: readonly ModelTarget[],
-    attempt: (target: ModelTarget, remainingMs: number) => Promise<T>,
-    options: CallOptions,
-  ): Promise<Delivered<T>> {
+  async call<T>(targets: readonly ModelTarget[], attempt: Attempt<T>, options: CallOptions): Promise<Delivered<T>> {
     const { signal, operation } = options;
     const metrics = this.options.metrics;
     let lastError: unknown;
@@ -79,96 +87,98 @@ export class Resilience {
     const first = targets[0];
     const deadlineMs = first === undefined ? 0 : this.options.settingsFor(first.provider.id).retry.deadlineMs;
     const deadline = this.now() + deadlineMs;
-    for (let index = 0; index < targets.length; index++) {
-      const target = targets[index] as ModelTarget;
-      const settings = this.options.settingsFor(target.provider.id);
-      const breaker = this.breakerFor(target.id, settings);
-      const acquired = breaker.tryAcquire();
-      // An open breaker fails over fast while there is somewhere else to go; a model's last
-      // target is still called: refusing it outright would turn a flaky model into a dead one.
-      if (!acquired && index < targets.length - 1) continue;
-      const providerId = target.provider.id;
-      for (let attemptNumber = 1; attemptNumber <= settings.retry.attempts; attemptNumber++) {
-        if (signal?.aborted) {
-          breaker.release(acquired);
-          throw abortedError(signal);
-        }
-        const remainingMs = deadline - this.now();
-        if (remainingMs <= 0) {
-          breaker.release(acquired);
-          throw deadlineExceeded(deadlineMs, lastError);
-        }
-        const started = performance.now();
-        countInFlight(this.inFlightCounts, target.id, 1);
-        metrics?.callStarted(providerId);
-        let value: T;
-        try {
-          value = await attempt(target, remainingMs);
-        } catch (error) {
-          countInFlight(this.inFlightCounts, target.id, -1);
-          metrics?.callEnded(providerId);
-          if (signal?.aborted) {
-            // The client went away: not the provider's failure, and nothing learned about it.
+    // What every attempt is cancelled through: the caller's own Cancellation (the gateway's hot
+    // path: nothing made per call; its request is over once the deadline cancels it), else one
+    // that follows the caller's AbortSignal. The deadline cancels it, so a hung attempt of any
+    // adapter ends there, not at its own timeout.
+    const cancellation = signal instanceof Cancellation ? signal : new FollowingCancellation(signal);
+    const watch = new CallDeadline(cancellation, deadlineMs);
+    if (first !== undefined) this.deadlines.arm(watch, deadlineMs);
+    let delivered = false;
+    try {
+      for (let index = 0; index < targets.length; index++) {
+        const target = targets[index] as ModelTarget;
+        const settings = this.options.settingsFor(target.provider.id);
+        const breaker = this.breakerFor(target.id, settings);
+        const acquired = breaker.tryAcquire();
+        // An open breaker fails over fast while there is somewhere else to go; a model's last
+        // target is still called: refusing it outright would turn a flaky model into a dead one.
+        if (!acquired && index < targets.length - 1) continue;
+        const providerId = target.provider.id;
+        for (let attemptNumber = 1; attemptNumber <= settings.retry.attempts; attemptNumber++) {
+          const remainingMs = deadline - this.now();
+          if (watch.expired || remainingMs <= 0) {
             breaker.release(acquired);
-            metrics?.recordCall(providerId, operation, "cancelled", (performance.now() - started) / 1000);
+            throw deadlineExceeded(deadlineMs, lastError);
+          }
+          if (signal?.aborted) {
+            breaker.release(acquired);
             throw abortedError(signal);
           }
-          metrics?.recordCall(providerId, operation, "error", (performance.now() - started) / 1000, errorCode(error));
-          if (!isRetryable(error)) {
-            // The target answered (e.g. a 400): it is alive, the request is at fault.
-            breaker.recordSuccess();
-            throw error;
-          }
-          lastError = error;
-          if (this.now() >= deadline) {
-            breaker.recordFailure();
-            throw deadlineExceeded(deadlineMs, error);
-          }
-          if (attemptNumber === settings.retry.attempts) break;
-          const delay = backoffDelay(attemptNumber, settings.retry, this.random, (error as StationError).retryAfterSeconds);
-          // A wait that would end past the deadline is not worth starting: on to the next target.
-          if (delay === undefined || this.now() + delay >= deadline) break;
-          await this.sleep(delay, signal instanceof Cancellation ? signal.signal : signal);
-          continue;
-        }
-        let finished = false;
-        const inFlightCounts = this.inFlightCounts;
-        return {
-          value,
-          target,
-          done(error?: unknown) {
-            if (finished) return;
-            finished = true;
-            countInFlight(inFlightCounts, target.id, -1);
+          const started = performance.now();
+          countInFlight(this.inFlightCounts, target.id, 1);
+          metrics?.callStarted(providerId);
+          let value: T;
+          try {
+            value = await attempt(target, remainingMs, cancellation);
+          } catch (error) {
+            countInFlight(this.inFlightCounts, target.id, -1);
             metrics?.callEnded(providerId);
-            const seconds = (performance.now() - started) / 1000;
-            if (error === undefined) {
-              breaker.recordSuccess();
-              metrics?.recordCall(providerId, operation, "ok", seconds);
-            } else if (signal?.aborted) {
-              // A stream cut short because its client hung up: a cancel, not a provider error.
-              breaker.release(acquired);
-              metrics?.recordCall(providerId, operation, "cancelled", seconds);
-            } else {
+            if (watch.expired) {
+              // Cut at the deadline: the target did not answer in time.
               breaker.recordFailure();
-              metrics?.recordCall(providerId, operation, "error", seconds, errorCode(error));
+              metrics?.recordCall(providerId, operation, "error", (performance.now() - started) / 1000, "upstream_timeout");
+              throw deadlineExceeded(deadlineMs, lastError);
             }
-          },
-          abandon() {
-            if (finished) return;
-            finished = true;
-            countInFlight(inFlightCounts, target.id, -1);
-            metrics?.callEnded(providerId);
-            breaker.release(acquired);
-            metrics?.recordCall(providerId, operation, "cancelled", (performance.now() - started) / 1000);
-          },
-        };
+            if (signal?.aborted) {
+              // The client went away: not the provider's failure, and nothing learned about it.
+              breaker.release(acquired);
+              metrics?.recordCall(providerId, operation, "cancelled", (performance.now() - started) / 1000);
+              throw abortedError(signal);
+            }
+            metrics?.recordCall(providerId, operation, "error", (performance.now() - started) / 1000, errorCode(error));
+            if (!isRetryable(error)) {
+              // The target answered (e.g. a 400): it is alive, the request is at fault.
+              breaker.recordSuccess();
+              throw error;
+            }
+            lastError = error;
+            if (this.now() >= deadline) {
+              breaker.recordFailure();
+              throw deadlineExceeded(deadlineMs, error);
+            }
+            if (attemptNumber === settings.retry.attempts) break;
+            const delay = backoffDelay(attemptNumber, settings.retry, this.random, (error as StationError).retryAfterSeconds);
+            // A wait that would end past the deadline is not worth starting: on to the next target.
+            if (delay === undefined || this.now() + delay >= deadline) break;
+            await this.sleep(delay, cancellation.signal);
+            continue;
+          }
+          delivered = true;
+          return new DeliveredCall(
+            value,
+            target,
+            acquired,
+            breaker,
+            this.inFlightCounts,
+            metrics,
+            operation,
+            started,
+            cancellation,
+            signal,
+          );
+        }
+        // Every attempt this request had on the target failed: that is one failed request.
+        breaker.recordFailure();
       }
-      // Every attempt this request had on the target failed: that is one failed request.
-      breaker.recordFailure();
+      if (lastError !== undefined) throw lastError;
+      throw new StationError({ code: "model_not_found", status: 404, message: "No target to call", param: "model" });
+    } finally {
+      this.deadlines.disarm(watch);
+      // A delivered stream still reads through the cancellation; it lets go of the caller's
+      // signal when the caller reports the end (done / abandon).
+      if (!delivered && cancellation instanceof FollowingCancellation) cancellation.release();
     }
-    if (lastError !== undefined) throw lastError;
-    throw new StationError({ code: "model_not_found", status: 404, message: "No target to call", param: "model" });
   }
 
   /** Calls to a target in flight right now (least-busy routing reads this). */
@@ -191,6 +201,92 @@ export class Resilience {
       this.breakers.set(targetId, breaker);
     }
     return breaker;
+  }
+}
+
+/** A call's deadline: cancels the call's attempts when it passes. */
+class CallDeadline extends Deadline {
+  constructor(
+    private readonly cancellation: Cancellation,
+    private readonly deadlineMs: number,
+  ) {
+    super();
+  }
+
+  expire(): void {
+    this.cancellation.cancel(deadlineExceeded(this.deadlineMs, undefined));
+  }
+}
+
+/** A Cancellation that follows a caller's AbortSignal (if any) until released. */
+class FollowingCancellation extends Cancellation {
+  private readonly followed: AbortSignal | undefined;
+  private readonly onAbort = (): void => {
+    this.cancel(this.followed?.reason);
+  };
+
+  constructor(followed: AbortSignal | undefined) {
+    super();
+    this.followed = followed;
+    if (followed === undefined) return;
+    if (followed.aborted) this.cancel(followed.reason);
+    else followed.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  /** Stops following the caller's signal (a long-lived one must not collect a listener per call). Idempotent. */
+  release(): void {
+    this.followed?.removeEventListener("abort", this.onAbort);
+  }
+}
+
+/** A delivered call (see `Delivered`). `done` and `abandon` are handed around unbound (`done: delivered.done`). */
+class DeliveredCall<T> implements Delivered<T> {
+  private finished = false;
+
+  constructor(
+    readonly value: T,
+    readonly target: ModelTarget,
+    private readonly acquired: boolean,
+    private readonly breaker: CircuitBreaker,
+    private readonly inFlightCounts: Map<string, number>,
+    private readonly metrics: GatewayMetrics | undefined,
+    private readonly operation: string,
+    private readonly started: number,
+    private readonly cancellation: Cancellation,
+    private readonly signal: AbortSignal | Cancellation | undefined,
+  ) {}
+
+  readonly done = (error?: unknown): void => {
+    if (!this.finish()) return;
+    const providerId = this.target.provider.id;
+    const seconds = (performance.now() - this.started) / 1000;
+    if (error === undefined) {
+      this.breaker.recordSuccess();
+      this.metrics?.recordCall(providerId, this.operation, "ok", seconds);
+    } else if (this.signal?.aborted) {
+      // A stream cut short because its client hung up: a cancel, not a provider error.
+      this.breaker.release(this.acquired);
+      this.metrics?.recordCall(providerId, this.operation, "cancelled", seconds);
+    } else {
+      this.breaker.recordFailure();
+      this.metrics?.recordCall(providerId, this.operation, "error", seconds, errorCode(error));
+    }
+  };
+
+  readonly abandon = (): void => {
+    if (!this.finish()) return;
+    this.breaker.release(this.acquired);
+    this.metrics?.recordCall(this.target.provider.id, this.operation, "cancelled", (performance.now() - this.started) / 1000);
+  };
+
+  /** False when the call had already finished. */
+  private finish(): boolean {
+    if (this.finished) return false;
+    this.finished = true;
+    countInFlight(this.inFlightCounts, this.target.id, -1);
+    this.metrics?.callEnded(this.target.provider.id);
+    if (this.cancellation instanceof FollowingCancellation) this.cancellation.release();
+    return true;
   }
 }
 

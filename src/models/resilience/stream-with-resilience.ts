@@ -12,13 +12,14 @@ import type { CallOptions, Resilience } from "./resilience.ts";
 export async function* streamWithResilience<T>(
   resilience: Resilience,
   targets: readonly ModelTarget[],
-  open: (target: ModelTarget) => AsyncIterable<T>,
+  /** Opens the stream on one target with the signal to hand its model (caller gone; deadline passed before the first item). */
+  open: (target: ModelTarget, signal: AbortSignal) => AsyncIterable<T>,
   options: CallOptions,
 ): AsyncGenerator<T, void, undefined> {
   const delivered = await resilience.call(
     targets,
-    async (target) => {
-      const iterator = open(target)[Symbol.asyncIterator]();
+    async (target, _remainingMs, cancellation) => {
+      const iterator = open(target, cancellation.signal)[Symbol.asyncIterator]();
       return { iterator, first: await iterator.next() };
     },
     options,
