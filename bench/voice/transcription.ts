@@ -1,12 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
 import { createAudioDecoder } from "../../src/audio/create-audio-decoder.ts";
-import { parseConfig } from "../../src/config/load-config.ts";
-import { createLogger } from "../../src/logging/create-logger.ts";
-import { createModelResidency, type Resident } from "../../src/providers/residency/model-residency.ts";
-import { systemScheduler } from "../../src/providers/residency/scheduler.ts";
-import { createLocalSpeechProvider, type LocalSpeechProviderConfig } from "../../src/providers/speech/create-local-speech-provider.ts";
-import type { SpeechToTextResident } from "../../src/providers/speech/load-moonshine.ts";
+import { loadMoonshine, type SpeechToTextResident } from "../../src/providers/speech/load-moonshine.ts";
 import { espeakWav } from "../../test/support/espeak-speech.ts";
 import { startTestStation } from "../../test/support/start-test-station.ts";
 
@@ -34,22 +29,16 @@ type ClientReply = { wall: number; cpu: number } | { error: string } | { ready: 
 /**
  * Local transcription through POST /v1/audio/transcriptions (Station in this process on a real
  * port, the HTTP client in another process so its work is not counted as Station's) against what
- * an application embedding the engine does with the same loaded model: decode the WAV, run it. `blocks` blocks of
+ * an application embedding the engine does: decode the WAV, run the model (in its own thread, loaded
+ * afresh each block). `blocks` blocks of
  * `rounds` interleaved rounds each. `dataDir/models/tiny-moonshine` must exist.
  */
 export async function measureTranscription(dataDir: string, rounds: number, blocks: number): Promise<TranscriptionResult> {
   const wav = espeakWav("The quick brown fox jumps over the lazy dog. ".repeat(3));
   const decoder = createAudioDecoder({ maxBytes: 1e8, maxDurationSeconds: 600, ffmpegPath: "ffmpeg", ffmpegTimeoutMs: 60_000 });
   const audioSeconds = (await decoder.decode(wav, "a.wav")).durationSeconds;
-  // Station's local-speech provider, built here with a residency the bench can see into: the
-  // engine called directly is the very model Station serves. Two loads of one model differ by up
-  // to ~10 % in CPU per run (each ONNX Runtime session keeps its own memory for its whole life),
-  // which compared two sessions, not Station against the engine.
-  const config = parseConfig({ dataDir, providers: [{ id: "speech", type: "local-speech", threads: 1 }] }, "bench");
-  const logger = createLogger("silent");
-  const residency = createModelResidency<Resident>({ scheduler: systemScheduler, defaultKeepAliveMs: -1, memoryBudgetBytes: 0, logger });
-  const provider = createLocalSpeechProvider(config.providers?.[0] as LocalSpeechProviderConfig, { config, logger, residency });
-  const station = await startTestStation({ dataDir, providers: [provider] });
+  const station = await startTestStation({ dataDir, config: { providers: [{ id: "speech", type: "local-speech", threads: 1 }] } });
+  const modelDirectory = path.join(dataDir, "models", "tiny-moonshine");
   // The form is encoded once, as a client's recorder would hand it over.
   const encoded = new Response(
     (() => {
@@ -94,8 +83,6 @@ export async function measureTranscription(dataDir: string, rounds: number, bloc
   try {
     await ask({ form: { contentType, body: body.toString("base64") } });
     await viaStation();
-    direct = residency.entries().find((entry) => entry.name === "tiny-moonshine")?.model as SpeechToTextResident | undefined;
-    if (direct === undefined) throw new Error("Station has not loaded tiny-moonshine");
     // The harness's own cost per Station round: one IPC message each way with nothing behind it.
     const pings: number[] = [];
     for (let index = 0; index < 20; index++) {
@@ -103,12 +90,16 @@ export async function measureTranscription(dataDir: string, rounds: number, bloc
       await ask({ ping: true });
       pings.push(cpuNow() - cpu);
     }
-    for (let warm = 0; warm < 3; warm++) {
-      await viaStation();
-      await viaEngine();
-    }
     const results: TranscriptionBlock[] = [];
     for (let block = 0; block < blocks; block++) {
+      // A fresh load of the engine each block: two loads of one model can differ by ~10 % in CPU
+      // for as long as they live, so one load alone would compare two sessions, not Station.
+      await direct?.dispose();
+      direct = await loadMoonshine(modelDirectory, 0, 1);
+      for (let warm = 0; warm < 2; warm++) {
+        await viaStation();
+        await viaEngine();
+      }
       const station: Awaited<ReturnType<typeof viaStation>>[] = [];
       const engine: Awaited<ReturnType<typeof viaEngine>>[] = [];
       for (let round = 0; round < rounds; round++) {
@@ -132,7 +123,7 @@ export async function measureTranscription(dataDir: string, rounds: number, bloc
     return { audioSeconds, uploadBytes: body.byteLength, harnessCpuMs: median(pings), blocks: results };
   } finally {
     client.kill();
+    await direct?.dispose();
     await station.close({ keepDataDir: true });
-    await provider.close?.().catch(() => {});
   }
 }

@@ -31,8 +31,9 @@ export function localSpeechModelsDirectories(providerConfig: LocalSpeechProvider
 }
 
 /**
- * The `local-speech` provider: Hugging Face ONNX speech repositories (Moonshine to transcribe, VITS to speak) in the
- * models directories, run in-process by transformers.js on onnxruntime-node, loaded on first use
+ * The `local-speech` provider: Hugging Face ONNX speech repositories (Moonshine to transcribe, in a
+ * worker thread; VITS to speak) in the models directories, run in-process by transformers.js on
+ * onnxruntime-node, loaded on first use
  * into the Station-wide residency (keep-alive, memory budget, LRU eviction shared with GGUF and
  * vision models). Directories of other architectures are left to their engines (not listed).
  */
@@ -81,8 +82,11 @@ export function createLocalSpeechProvider(
             const { loadVits } = await import("./load-vits.ts");
             return await loadVits(entry.model.path, entry.model.sizeBytes, threads);
           }
-          const { loadMoonshine } = await import("./load-moonshine.ts");
-          return await loadMoonshine(entry.model.path, entry.model.sizeBytes, threads);
+          const { startSpeechToTextWorker } = await import("./start-speech-to-text-worker.ts");
+          return await startSpeechToTextWorker({ directory: entry.model.path, sizeBytes: entry.model.sizeBytes, threads }, (error) => {
+            options.logger.error({ model: modelId(name), err: error }, "local speech worker stopped; the model reloads on next use");
+            void residency.unload(name);
+          });
         } catch (error) {
           throw new StationError({
             code: "model_invalid",
