@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { probesFor } from "./redact-bytes.ts";
 import { createSecretRedactor } from "./secret-redactor.ts";
 
 const key = "sk-test-0123456789abcdef";
@@ -24,6 +25,17 @@ describe("redaction of relayed bytes", () => {
     expect(redactor.redactBytes(dirty).toString()).toBe(
       '{"error":{"message":"Incorrect API key provided: [redacted]; header [redacted]; again [redacted]"}}',
     );
+  });
+
+  it("looks for one probe per secret whatever its spellings, and still replaces each spelling", () => {
+    const webhook = "whsec_c2VjcmV0+LXNp/Z25pbmc=";
+    const bare = webhook.slice("whsec_".length);
+    const spellings = [webhook, encodeURIComponent(webhook), bare, encodeURIComponent(bare)];
+    expect(probesFor(spellings.map((spelling) => Buffer.from(spelling)))).toEqual([Buffer.from(bare.slice(0, 8))]);
+    const redactor = createSecretRedactor([webhook, bare]);
+    for (const spelling of spellings) {
+      expect(redactor.redactBytes(Buffer.from(`{"message":"got ${spelling}!"}`)).toString()).toBe('{"message":"got [redacted]!"}');
+    }
   });
 
   it("costs nothing without a configured secret: no stream redaction at all", () => {

@@ -6,13 +6,38 @@
  */
 const replacementBytes = Buffer.from("[redacted]");
 
-/** `bytes` with every needle replaced (longest first where two start at once); the same Buffer when none occurs. */
-export function redactBytes(bytes: Buffer, needles: readonly Buffer[]): Buffer {
-  let first = -1;
-  for (const needle of needles) {
-    const at = bytes.indexOf(needle);
-    if (at !== -1 && (first === -1 || at < first)) first = at;
+/** Bytes enough to tell a secret apart from ordinary text (secrets are at least this long). */
+const probeLength = 8;
+
+/**
+ * What to look for first: the distinct leading bytes of the needles that contain no other needle.
+ * A body without any of them holds no needle, so the common case is one or two native searches
+ * (a secret's spellings share their start: the webhook secret's four are one probe), whatever
+ * the number of spellings.
+ */
+export function probesFor(needles: readonly Buffer[]): Buffer[] {
+  const minimal = needles.filter(
+    (needle) => !needles.some((other) => other !== needle && other.length < needle.length && needle.includes(other)),
+  );
+  const probes: Buffer[] = [];
+  for (const needle of minimal) {
+    const probe = needle.subarray(0, probeLength);
+    if (!probes.some((known) => known.equals(probe))) probes.push(probe);
   }
+  return probes;
+}
+
+/** `bytes` with every needle replaced (longest first where two start at once); the same Buffer when none occurs. */
+export function redactBytes(bytes: Buffer, needles: readonly Buffer[], probes: readonly Buffer[] = needles): Buffer {
+  let probed = false;
+  for (const probe of probes) {
+    if (bytes.indexOf(probe) !== -1) {
+      probed = true;
+      break;
+    }
+  }
+  if (!probed) return bytes;
+  const first = nextMatch(bytes, needles, 0);
   if (first === -1) return bytes;
   const parts: Buffer[] = [];
   let from = 0;
@@ -67,11 +92,14 @@ function partialTail(bytes: Buffer, needles: readonly Buffer[]): number {
 export class StreamRedaction {
   private held: Buffer | undefined;
 
-  constructor(private readonly needles: readonly Buffer[]) {}
+  constructor(
+    private readonly needles: readonly Buffer[],
+    private readonly probes: readonly Buffer[] = needles,
+  ) {}
 
   /** What of `chunk` (after anything held back) can be sent now, redacted; possibly empty. */
   push(chunk: Buffer): Buffer {
-    const bytes = redactBytes(this.held === undefined ? chunk : Buffer.concat([this.held, chunk]), this.needles);
+    const bytes = redactBytes(this.held === undefined ? chunk : Buffer.concat([this.held, chunk]), this.needles, this.probes);
     const tail = partialTail(bytes, this.needles);
     this.held = tail === bytes.length ? undefined : bytes.subarray(tail);
     return tail === bytes.length ? bytes : bytes.subarray(0, tail);

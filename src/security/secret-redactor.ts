@@ -1,4 +1,4 @@
-import { redactBytes, StreamRedaction } from "./redact-bytes.ts";
+import { probesFor, redactBytes, StreamRedaction } from "./redact-bytes.ts";
 
 /** What a redacted secret reads as. */
 export const redactedText = "[redacted]";
@@ -42,6 +42,7 @@ export function createSecretRedactor(secrets: Iterable<string> = []): SecretReda
   let detect: RegExp | undefined;
   let replaceAll: RegExp | undefined;
   let byteNeedles: Buffer[] = [];
+  let byteProbes: Buffer[] = [];
   const add = (secret: string): void => {
     if (secret.length < minimumSecretLength) {
       if (secret.length > 0) tooShort++;
@@ -57,6 +58,7 @@ export function createSecretRedactor(secrets: Iterable<string> = []): SecretReda
     replaceAll = new RegExp(source, "g");
     // The same needles as bytes, longest first by byte length.
     byteNeedles = needles.map((needle) => Buffer.from(needle)).sort((left, right) => right.length - left.length);
+    byteProbes = probesFor(byteNeedles);
   };
   for (const secret of secrets) add(secret);
 
@@ -67,8 +69,8 @@ export function createSecretRedactor(secrets: Iterable<string> = []): SecretReda
 
   return {
     redact,
-    redactBytes: (bytes) => (byteNeedles.length === 0 ? bytes : redactBytes(bytes, byteNeedles)),
-    streamRedaction: () => (byteNeedles.length === 0 ? undefined : new StreamRedaction(byteNeedles)),
+    redactBytes: (bytes) => (byteNeedles.length === 0 ? bytes : redactBytes(bytes, byteNeedles, byteProbes)),
+    streamRedaction: () => (byteNeedles.length === 0 ? undefined : new StreamRedaction(byteNeedles, byteProbes)),
     add,
     get tooShort() {
       return tooShort;
