@@ -4,6 +4,7 @@ import type { Logger } from "../logging/create-logger.ts";
 import type { McpRegistry } from "../mcp/mcp-registry.ts";
 import type { ToolPreferencesStore } from "../mcp/tool-preferences-store.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
+import { Cancellation } from "../net/cancellation.ts";
 import type { ChatRequest, StreamPart } from "../providers/spec/index.ts";
 import type { ImageIntake } from "../vision/create-image-intake.ts";
 import type { PreparedImage } from "../vision/prepared-image.ts";
@@ -40,8 +41,8 @@ function harness(options: { framesPerSecond?: number; frameBurst?: number } = {}
     list: () => [{ id: "m/x", providerId: "m", name: "x", capabilities: ["chat", "vision"], state: "available" }],
     lookup: (id: string) => ({ id, info: undefined, targets: [target] }),
     // One attempt, no retries: the resilience layer has its own tests.
-    call: async (targets: unknown[], attempt: (target: unknown) => Promise<unknown>) => ({
-      value: await attempt(targets[0]),
+    call: async (targets: unknown[], attempt: (target: unknown, remainingMs: number, call: Cancellation) => Promise<unknown>) => ({
+      value: await attempt(targets[0], Number.POSITIVE_INFINITY, new Cancellation()),
       done() {},
       abandon() {},
     }),
