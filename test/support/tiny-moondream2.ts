@@ -1,8 +1,14 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { byteCharacters, byteLevelTokenizer, specialToken } from "./byte-level-tokenizer.ts";
 import { OnnxGraph } from "./onnx/onnx-graph.ts";
-import { imageFlagChannel, markerChannel, scriptedDecoder, scriptedEmbedTokens } from "./onnx/scripted-language-model.ts";
+import {
+  imageFlagChannel,
+  markerChannel,
+  type TinyImageTextModel,
+  tinyImageTextModel,
+  writeScriptedTextGraphs,
+} from "./onnx/scripted-language-model.ts";
 import { feedForward } from "./onnx/transformer-blocks.ts";
 
 /**
@@ -19,12 +25,6 @@ export interface TinyMoondream2Options {
   words?: string[];
 }
 
-export interface TinyMoondream2 {
-  directory: string;
-  text: string;
-  tokens: number;
-}
-
 const width = 16;
 const heads = 2;
 const layers = 1;
@@ -36,19 +36,22 @@ const imageTokenId = -200;
 const firstByte = 1;
 const firstWord = firstByte + 256;
 
-export function writeTinyMoondream2(directory: string, options: TinyMoondream2Options = {}): TinyMoondream2 {
+export function writeTinyMoondream2(directory: string, options: TinyMoondream2Options = {}): TinyImageTextModel {
   const words = options.words ?? ["A", "red", "square"];
-  const vocabulary = firstWord + words.length;
-  mkdirSync(path.join(directory, "onnx"), { recursive: true });
   const write = (name: string, value: unknown) => writeFileSync(path.join(directory, name), JSON.stringify(value, null, 1));
   const colon = firstByte + ":".charCodeAt(0);
-  const answer = words.map((_, index) => firstWord + index);
+  const vocabulary = writeScriptedTextGraphs(directory, {
+    words,
+    firstWord,
+    width,
+    heads,
+    layers,
+    promptEnd: colon,
+    end: endOfText,
+    positionIds: "2d",
+    requireImage: true,
+  });
   writeFileSync(path.join(directory, "onnx", "vision_encoder.onnx"), visionEncoder());
-  writeFileSync(path.join(directory, "onnx", "embed_tokens.onnx"), scriptedEmbedTokens(vocabulary, width));
-  writeFileSync(
-    path.join(directory, "onnx", "decoder_model_merged.onnx"),
-    scriptedDecoder({ vocabulary, width, heads, layers, promptEnd: colon, answer, end: endOfText, positionIds: "2d", requireImage: true }),
-  );
   write("config.json", {
     architectures: ["Moondream"],
     model_type: "moondream1",
@@ -98,7 +101,7 @@ export function writeTinyMoondream2(directory: string, options: TinyMoondream2Op
     "tokenizer.json",
     byteLevelTokenizer(vocab, [specialToken(endOfText, "<|endoftext|>"), { ...specialToken(imageTokenId, "<image>"), special: false }]),
   );
-  return { directory, text: words.join(" "), tokens: words.length };
+  return tinyImageTextModel(directory, words);
 }
 
 /** pixel_values [B, 3, H, W] → image_features [B, tokens, width], markers zero. */

@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { byteCharacters, byteLevelTokenizer, specialToken } from "./byte-level-tokenizer.ts";
 import { OnnxGraph } from "./onnx/onnx-graph.ts";
-import { markerChannel, scriptedDecoder, scriptedEmbedTokens } from "./onnx/scripted-language-model.ts";
+import { markerChannel, type TinyImageTextModel, tinyImageTextModel, writeScriptedTextGraphs } from "./onnx/scripted-language-model.ts";
 
 /**
  * Writes a random-weight Qwen2-VL in the layout of the onnx-community ONNX exports that
@@ -17,12 +17,6 @@ import { markerChannel, scriptedDecoder, scriptedEmbedTokens } from "./onnx/scri
  */
 export interface TinyQwen2VlOptions {
   words?: string[];
-}
-
-export interface TinyQwen2Vl {
-  directory: string;
-  text: string;
-  tokens: number;
 }
 
 const width = 16;
@@ -40,19 +34,21 @@ const firstWord = firstByte + 256;
 const chatTemplate =
   "{% set image_count = namespace(value=0) %}{% for message in messages %}{% if loop.first and message['role'] != 'system' %}<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}<|im_start|>{{ message['role'] }}\n{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n{% else %}{% for content in message['content'] %}{% if content['type'] == 'image' %}{% set image_count.value = image_count.value + 1 %}<|vision_start|><|image_pad|><|vision_end|>{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
 
-export function writeTinyQwen2Vl(directory: string, options: TinyQwen2VlOptions = {}): TinyQwen2Vl {
+export function writeTinyQwen2Vl(directory: string, options: TinyQwen2VlOptions = {}): TinyImageTextModel {
   const words = options.words ?? ["A", "red", "square"];
-  const vocabulary = firstWord + words.length;
-  mkdirSync(path.join(directory, "onnx"), { recursive: true });
   const write = (name: string, value: unknown) => writeFileSync(path.join(directory, name), JSON.stringify(value, null, 1));
   const newline = firstByte + "\n".charCodeAt(0);
-  const answer = words.map((_, index) => firstWord + index);
+  const vocabulary = writeScriptedTextGraphs(directory, {
+    words,
+    firstWord,
+    width,
+    heads,
+    layers,
+    promptEnd: newline,
+    end: imEnd,
+    positionIds: "3d",
+  });
   writeFileSync(path.join(directory, "onnx", "vision_encoder.onnx"), visionEncoder());
-  writeFileSync(path.join(directory, "onnx", "embed_tokens.onnx"), scriptedEmbedTokens(vocabulary, width));
-  writeFileSync(
-    path.join(directory, "onnx", "decoder_model_merged.onnx"),
-    scriptedDecoder({ vocabulary, width, heads, layers, promptEnd: newline, answer, end: imEnd, positionIds: "3d" }),
-  );
   write("config.json", {
     architectures: ["Qwen2VLForConditionalGeneration"],
     model_type: "qwen2_vl",
@@ -118,7 +114,7 @@ export function writeTinyQwen2Vl(directory: string, options: TinyQwen2VlOptions 
       specials.map((content, id) => specialToken(id, content)),
     ),
   );
-  return { directory, text: words.join(" "), tokens: words.length };
+  return tinyImageTextModel(directory, words);
 }
 
 /** pixel_values [patches, 3·2·4·4] and grid_thw [images, 3] → image_features [patches / 4, width], markers zero. */

@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { byteCharacters, byteLevelTokenizer, specialToken } from "./byte-level-tokenizer.ts";
 import { OnnxGraph } from "./onnx/onnx-graph.ts";
-import { scriptedDecoder, scriptedEmbedTokens } from "./onnx/scripted-language-model.ts";
+import { type TinyImageTextModel, tinyImageTextModel, writeScriptedTextGraphs } from "./onnx/scripted-language-model.ts";
 import { feedForward } from "./onnx/transformer-blocks.ts";
 
 /**
@@ -25,12 +25,6 @@ export interface TinySmolVlmOptions {
   splitInto?: number;
 }
 
-export interface TinySmolVlm {
-  directory: string;
-  text: string;
-  tokens: number;
-}
-
 const width = 16;
 const heads = 2;
 const headWidth = width / heads;
@@ -47,17 +41,21 @@ const firstWord = firstByte + 256;
 const chatTemplate =
   "<|im_start|>{% for message in messages %}{{message['role'] | capitalize}}{% if message['content'][0]['type'] == 'image' %}{{':'}}{% else %}{{': '}}{% endif %}{% for line in message['content'] %}{% if line['type'] == 'text' %}{{line['text']}}{% elif line['type'] == 'image' %}{{ '<image>' }}{% endif %}{% endfor %}<end_of_utterance>\n{% endfor %}{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}";
 
-export function writeTinySmolVlm(directory: string, options: TinySmolVlmOptions = {}): TinySmolVlm {
+export function writeTinySmolVlm(directory: string, options: TinySmolVlmOptions = {}): TinyImageTextModel {
   const words = options.words ?? ["A", "red", "square"];
-  const vocabulary = firstWord + words.length;
-  mkdirSync(path.join(directory, "onnx"), { recursive: true });
   const write = (name: string, value: unknown) => writeFileSync(path.join(directory, name), JSON.stringify(value, null, 1));
   const colon = firstByte + ":".charCodeAt(0);
+  const vocabulary = writeScriptedTextGraphs(directory, {
+    words,
+    firstWord,
+    width,
+    heads,
+    layers,
+    promptEnd: colon,
+    end: endOfUtterance,
+    positionIds: "2d",
+  });
   writeFileSync(path.join(directory, "onnx", "vision_encoder.onnx"), visionEncoder(options.splitInto));
-  writeFileSync(path.join(directory, "onnx", "embed_tokens.onnx"), scriptedEmbedTokens(vocabulary, width));
-  const answer = words.map((_, index) => firstWord + index);
-  const text = { vocabulary, width, heads, layers, promptEnd: colon, answer, end: endOfUtterance, positionIds: "2d" as const };
-  writeFileSync(path.join(directory, "onnx", "decoder_model_merged.onnx"), scriptedDecoder(text));
   const textConfig = {
     model_type: "llama",
     hidden_size: width,
@@ -111,7 +109,7 @@ export function writeTinySmolVlm(directory: string, options: TinySmolVlmOptions 
     chat_template: chatTemplate,
   });
   write("tokenizer.json", tokenizer(words));
-  return { directory, text: words.join(" "), tokens: words.length };
+  return tinyImageTextModel(directory, words);
 }
 
 /** pixel_values [B, N, 3, H, W] and pixel_attention_mask [B, N, H, W] → image_features [B·N, tokens, width], markers zero. */

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { OnnxGraph } from "./onnx-graph.ts";
 import { attend, feedForward, layerNorm, toHeads } from "./transformer-blocks.ts";
 
@@ -126,4 +128,35 @@ export function scriptedDecoder(options: ScriptedLanguageModelOptions): Uint8Arr
     }
   }
   return graph.toBytes();
+}
+
+/** What a tiny image-text model's writer hands back: its directory and the answer its decoder gives. */
+export interface TinyImageTextModel {
+  directory: string;
+  text: string;
+  tokens: number;
+}
+
+export const tinyImageTextModel = (directory: string, words: readonly string[]): TinyImageTextModel => ({
+  directory,
+  text: words.join(" "),
+  tokens: words.length,
+});
+
+/**
+ * The text half every tiny image-text model shares: `onnx/embed_tokens.onnx` and
+ * `onnx/decoder_model_merged.onnx`, scripted to answer `words` (token ids from `firstWord` on).
+ * Returns the vocabulary size, which the writer's config and tokenizer need.
+ */
+export function writeScriptedTextGraphs(
+  directory: string,
+  options: Omit<ScriptedLanguageModelOptions, "vocabulary" | "answer"> & { words: readonly string[]; firstWord: number },
+): number {
+  const { words, firstWord, ...decoder } = options;
+  const vocabulary = firstWord + words.length;
+  const answer = words.map((_, index) => firstWord + index);
+  mkdirSync(path.join(directory, "onnx"), { recursive: true });
+  writeFileSync(path.join(directory, "onnx", "embed_tokens.onnx"), scriptedEmbedTokens(vocabulary, decoder.width));
+  writeFileSync(path.join(directory, "onnx", "decoder_model_merged.onnx"), scriptedDecoder({ ...decoder, vocabulary, answer }));
+  return vocabulary;
 }
