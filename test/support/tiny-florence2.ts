@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { byteCharacters, byteLevelTokenizer, specialToken } from "./byte-level-tokenizer.ts";
+import { jsonFileWriter } from "./json-file-writer.ts";
 import { OnnxGraph } from "./onnx/onnx-graph.ts";
 import { applyMask, attend, feedForward, layerNorm, toHeads } from "./onnx/transformer-blocks.ts";
 
@@ -61,7 +62,7 @@ export function writeTinyFlorence2(directory: string, options: TinyFlorence2Opti
   ];
 
   mkdirSync(path.join(directory, "onnx"), { recursive: true });
-  const write = (name: string, value: unknown) => writeFileSync(path.join(directory, name), JSON.stringify(value, null, 1));
+  const write = jsonFileWriter(directory);
   let parameters = 0;
   const writeGraph = (name: string, graph: OnnxGraph) => {
     parameters += graph.parameterCount();

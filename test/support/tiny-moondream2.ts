@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { byteCharacters, byteLevelTokenizer, specialToken } from "./byte-level-tokenizer.ts";
+import { jsonFileWriter } from "./json-file-writer.ts";
 import { OnnxGraph } from "./onnx/onnx-graph.ts";
 import {
   imageFlagChannel,
@@ -38,7 +39,7 @@ const firstWord = firstByte + 256;
 
 export function writeTinyMoondream2(directory: string, options: TinyMoondream2Options = {}): TinyImageTextModel {
   const words = options.words ?? ["A", "red", "square"];
-  const write = (name: string, value: unknown) => writeFileSync(path.join(directory, name), JSON.stringify(value, null, 1));
+  const write = jsonFileWriter(directory);
   const colon = firstByte + ":".charCodeAt(0);
   const vocabulary = writeScriptedTextGraphs(directory, {
     words,

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { jsonFileWriter } from "./json-file-writer.ts";
 import { OnnxGraph } from "./onnx/onnx-graph.ts";
 import { attend, feedForward, layerNorm, toHeads } from "./onnx/transformer-blocks.ts";
 import { byteTokens, tokenizer } from "./tiny-florence2.ts";
@@ -41,7 +42,7 @@ export function writeTinyMoonshine(directory: string, options: TinyMoonshineOpti
   const vocabulary = Math.max(4 + 256 + 1000, options.vocabulary ?? 0);
   const script = [...byteTokens(options.text ?? "hello station"), 2];
   mkdirSync(path.join(directory, "onnx"), { recursive: true });
-  const write = (name: string, value: unknown) => writeFileSync(path.join(directory, name), JSON.stringify(value, null, 1));
+  const write = jsonFileWriter(directory);
 
   // encoder_model: input_values [B, T] → last_hidden_state [B, frames, D]: a 20 ms strided conv (or
   // Moonshine's own stem, three convolutions of strides 64, 3 and 2; ReLU for its GELU, which needs opset 20), then `layers` blocks.

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { byteCharacters, byteLevelTokenizer, specialToken } from "./byte-level-tokenizer.ts";
+import { jsonFileWriter } from "./json-file-writer.ts";
 import { OnnxGraph } from "./onnx/onnx-graph.ts";
 import { type TinyImageTextModel, tinyImageTextModel, writeScriptedTextGraphs } from "./onnx/scripted-language-model.ts";
 import { feedForward } from "./onnx/transformer-blocks.ts";
@@ -43,7 +44,7 @@ const chatTemplate =
 
 export function writeTinySmolVlm(directory: string, options: TinySmolVlmOptions = {}): TinyImageTextModel {
   const words = options.words ?? ["A", "red", "square"];
-  const write = (name: string, value: unknown) => writeFileSync(path.join(directory, name), JSON.stringify(value, null, 1));
+  const write = jsonFileWriter(directory);
   const colon = firstByte + ":".charCodeAt(0);
   const vocabulary = writeScriptedTextGraphs(directory, {
     words,

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { jsonFileWriter } from "./json-file-writer.ts";
 import { OnnxGraph } from "./onnx/onnx-graph.ts";
 import { applyMask, feedForward } from "./onnx/transformer-blocks.ts";
 import { tokenizer } from "./tiny-florence2.ts";
@@ -25,7 +26,7 @@ export function writeTinyVits(directory: string, options: { samplingRate?: numbe
   const waveform = graph.node("Mul", [graph.node("Reshape", [frames, graph.int64s([2], [0, -1])]), graph.floats([], [0.3])]);
   graph.output(waveform, "waveform", "float", ["batch_size", "num_samples"]);
   writeFileSync(path.join(directory, "onnx", "model.onnx"), graph.toBytes());
-  const write = (name: string, value: unknown) => writeFileSync(path.join(directory, name), JSON.stringify(value, null, 1));
+  const write = jsonFileWriter(directory);
   write("config.json", {
     architectures: ["VitsModel"],
     model_type: "vits",
