@@ -1,5 +1,6 @@
 import { assertPublicUrl } from "../../net/assert-public-url.ts";
 import { createGuardedFetch } from "../../net/create-guarded-fetch.ts";
+import { huggingFaceAuthorization } from "../../providers/download/hugging-face-authorization.ts";
 import { type PullMoonfileResult, pullMoonfile } from "../../providers/moonfile/pull-moonfile.ts";
 import type { Station } from "../../station/station.ts";
 
@@ -26,9 +27,7 @@ export async function pullMoonfileForApi(
       source,
       directory,
       huggingFaceEndpoint: config.huggingFace.endpoint,
-      ...(huggingFace && config.huggingFace.token !== undefined
-        ? { headers: { authorization: `Bearer ${config.huggingFace.token}` } }
-        : {}),
+      ...huggingFaceAuthorization(source, config.huggingFace.token),
       ...(guarded === undefined ? {} : { fetch: guarded as unknown as typeof fetch }),
       onProgress,
       signal,

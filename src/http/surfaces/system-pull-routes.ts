@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
+import { huggingFaceAuthorization } from "../../providers/download/hugging-face-authorization.ts";
 import { isMoonfileUri } from "../../providers/moonfile/pull-moonfile.ts";
 import { type LocalSpeechProviderConfig, localSpeechModelsDirectories } from "../../providers/speech/create-local-speech-provider.ts";
 import { type LocalVisionProviderConfig, localVisionModelsDirectories } from "../../providers/transformers/create-local-vision-provider.ts";
@@ -114,7 +115,7 @@ export const systemPullRoutes: FastifyPluginAsync<{ station: Station }> = async 
               : dataModels,
       dtype: body.dtype,
       huggingFaceEndpoint: config.huggingFace.endpoint,
-      ...(config.huggingFace.token === undefined ? {} : { headers: { authorization: `Bearer ${config.huggingFace.token}` } }),
+      ...huggingFaceAuthorization(body.model, config.huggingFace.token),
       onProgress,
       signal,
     });

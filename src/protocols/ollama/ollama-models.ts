@@ -5,6 +5,7 @@ import { errors } from "../../errors/errors.ts";
 import { StationError } from "../../errors/station-error.ts";
 import type { ModelRegistry } from "../../models/model-registry.ts";
 import { createGuardedFetch } from "../../net/create-guarded-fetch.ts";
+import { huggingFaceAuthorization } from "../../providers/download/hugging-face-authorization.ts";
 import { llamaCppModelsDirectories } from "../../providers/llamacpp/create-llamacpp-provider.ts";
 import { pullModel } from "../../providers/llamacpp/pull-model.ts";
 import type { ModelInfo } from "../../providers/spec/index.ts";
@@ -136,9 +137,7 @@ export class OllamaModels {
       huggingFaceEndpoint: this.config.huggingFace.endpoint,
       fetch: this.fetch as unknown as typeof fetch,
       signal,
-      ...(uri.startsWith("hf:") && this.config.huggingFace.token !== undefined
-        ? { headers: { authorization: `Bearer ${this.config.huggingFace.token}` } }
-        : {}),
+      ...huggingFaceAuthorization(uri, this.config.huggingFace.token),
       onProgress: (received, total) => onProgress({ status: `pulling ${digest}`, digest, total: total ?? received, completed: received }),
     });
     onProgress({ status: "verifying sha256 digest" });
