@@ -110,6 +110,36 @@ describe("MCP registry over the SDK's in-memory transport", () => {
     expect(await mcp.callTool("flaky__echo", JSON.stringify({ text: "back" }))).toMatchObject({ text: "flaky:back" });
   });
 
+  it("a refresh made while a background retry that will fail is in flight connects anew", async () => {
+    const server = echoServer("flaky");
+    const transport = server.definition.transport as { createTransport: () => Promise<unknown> };
+    const open = transport.createTransport;
+    let calls = 0;
+    let releaseRetry = (): void => {};
+    let retryStarted = (): void => {};
+    const retryInFlight = new Promise<void>((resolve) => {
+      retryStarted = resolve;
+    });
+    transport.createTransport = async () => {
+      calls++;
+      if (calls === 1) throw new Error("down");
+      if (calls === 2) {
+        retryStarted();
+        await new Promise<void>((resolve) => {
+          releaseRetry = resolve;
+        });
+        throw new Error("still down when this retry began");
+      }
+      return open();
+    };
+    const mcp = await startRegistry([server.definition]);
+    await retryInFlight;
+    const refreshing = mcp.refresh("flaky");
+    releaseRetry();
+    expect((await refreshing)[0]).toMatchObject({ id: "flaky", state: "connected", toolCount: 1 });
+    expect(calls).toBe(3);
+  });
+
   it("disables and re-enables a server", async () => {
     const server = echoServer("toggle");
     const mcp = await startRegistry([server.definition]);

@@ -195,6 +195,13 @@ export function createMcpConnection(options: McpConnectionOptions): McpConnectio
       if (current === undefined) {
         clearTimeout(retryTimer);
         retryTimer = undefined;
+        // A background retry may have started while the server was still down and be about to
+        // fail: a refresh asked for now must not answer with that attempt's result.
+        if (attempt !== undefined) {
+          await attempt;
+          clearTimeout(retryTimer);
+          retryTimer = undefined;
+        }
         await connectOnce();
         return;
       }
