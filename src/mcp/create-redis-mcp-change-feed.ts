@@ -5,6 +5,10 @@ import type { McpChangeFeed } from "./mcp-change-feed.ts";
  * The MCP change feed on Redis pub/sub: `publish` on the command connection, and one subscriber
  * connection (ioredis subscribes again by itself after a reconnect). A message lost while Redis
  * was away is covered by the registry's slow poll.
+ *
+ * SUBSCRIBE waits for the connection's "ready": sent during ioredis's connect handshake it can
+ * land before the INFO ready check, which Redis then refuses in subscriber mode, and ioredis
+ * reconnects without the subscription (redis/ioredis#2037): that instance never heard a change.
  */
 export function createRedisMcpChangeFeed(commands: Redis, subscriber: Redis, prefix: string): McpChangeFeed {
   const channel = `${prefix}:station:mcp-servers-changed`;
@@ -22,9 +26,11 @@ export function createRedisMcpChangeFeed(commands: Redis, subscriber: Redis, pre
       listeners.add(onChange);
       if (!subscribed) {
         subscribed = true;
-        subscriber.subscribe(channel).catch(() => {
-          subscribed = false;
-        });
+        whenReady(subscriber)
+          .then(() => subscriber.subscribe(channel))
+          .catch(() => {
+            subscribed = false;
+          });
       }
       return () => {
         listeners.delete(onChange);
@@ -35,4 +41,9 @@ export function createRedisMcpChangeFeed(commands: Redis, subscriber: Redis, pre
       };
     },
   };
+}
+
+function whenReady(connection: Redis): Promise<void> {
+  if (connection.status === "ready") return Promise.resolve();
+  return new Promise((resolve) => connection.once("ready", () => resolve()));
 }

@@ -146,7 +146,10 @@ describe("two Station instances on PostgreSQL + Redis (BullMQ)", () => {
       const servers = (await (await fetch(`${b.url}/api/mcp/servers/`)).json()) as { servers?: { id: string; state: string }[] };
       const list = Array.isArray(servers) ? (servers as { id: string; state: string }[]) : (servers.servers ?? []);
       return list.find((server) => server.id === "everything" && server.state === "connected");
-    }, 20_000);
+    }, 20_000).catch(async (error: Error) => {
+      const seen = await (await fetch(`${b.url}/api/mcp/servers/`)).text();
+      throw new Error(`${error.message}\nB lists: ${seen}\nA output:\n${a.process?.output()}\nB output:\n${b.process?.output()}`);
+    });
     expect(listed).toBeDefined();
     const disabled = await fetch(`${b.url}/api/mcp/servers/everything`, {
       method: "PATCH",
@@ -158,7 +161,10 @@ describe("two Station instances on PostgreSQL + Redis (BullMQ)", () => {
       const servers = (await (await fetch(`${a.url}/api/mcp/servers/`)).json()) as { servers?: { id: string; enabled: boolean }[] };
       const list = Array.isArray(servers) ? (servers as { id: string; enabled: boolean }[]) : (servers.servers ?? []);
       return list.find((server) => server.id === "everything" && !server.enabled);
-    }, 20_000);
+    }, 20_000).catch(async (error: Error) => {
+      const seen = await (await fetch(`${a.url}/api/mcp/servers/`)).text();
+      throw new Error(`${error.message}\nA lists: ${seen}\nA output:\n${a.process?.output()}\nB output:\n${b.process?.output()}`);
+    });
     expect(onA).toBeDefined();
   }, 60_000);
 
