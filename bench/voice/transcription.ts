@@ -1,7 +1,8 @@
 import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
 import { createAudioDecoder } from "../../src/audio/create-audio-decoder.ts";
-import { loadMoonshine, type SpeechToTextResident } from "../../src/providers/speech/load-moonshine.ts";
+import { loadMoonshine } from "../../src/providers/speech/load-moonshine.ts";
+import type { SpeechToTextResident } from "../../src/providers/speech/speech-to-text-resident.ts";
 import { espeakWav } from "../../test/support/espeak-speech.ts";
 import { startTestStation } from "../../test/support/start-test-station.ts";
 
@@ -75,7 +76,7 @@ export async function measureTranscription(dataDir: string, rounds: number, bloc
     const cpu = cpuNow();
     const started = performance.now();
     const audio = await decoder.decode(wav, "a.wav");
-    await direct?.transcribe(audio.samples);
+    await direct?.transcribe({ samples: audio.samples, task: "transcribe", timestamps: false });
     return { wall: performance.now() - started, cpu: cpuNow() - cpu, clientCpu: 0 };
   };
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;

@@ -32,5 +32,5 @@ export interface AudioService {
   /** Resolves when audio starts to flow, in the format asked for; errors before the first byte reject. */
   speak(input: SpeakInput): Promise<{ model: string; contentType: string; chunks: AsyncIterable<Uint8Array> }>;
   /** The model a call without one would use, if any. */
-  defaultModel(kind: "transcribe" | "speak"): string | undefined;
+  defaultModel(kind: "transcribe" | "translate" | "speak"): string | undefined;
 }

@@ -14,17 +14,23 @@ export function createAudioService({ config, registry }: AudioServiceOptions): A
   const decoder = createAudioDecoder(config.audio);
   const ffmpeg = { ffmpegPath: config.audio.ffmpegPath, timeoutMs: config.audio.ffmpegTimeoutMs };
 
-  const defaultModel = (kind: "transcribe" | "speak"): string | undefined => {
-    const configured = kind === "transcribe" ? config.defaults.transcriptionModel : config.defaults.speechModel;
-    return configured ?? registry.list().find((model) => model.capabilities.includes(kind))?.id;
+  /** A translation without a model: the configured transcriber, else a model that translates, else any transcriber (which says why not). */
+  const defaultModel = (kind: "transcribe" | "translate" | "speak"): string | undefined => {
+    const configured = kind === "speak" ? config.defaults.speechModel : config.defaults.transcriptionModel;
+    if (configured !== undefined) return configured;
+    const models = registry.list();
+    return (
+      models.find((model) => model.capabilities.includes(kind))?.id ??
+      (kind === "translate" ? models.find((model) => model.capabilities.includes("transcribe"))?.id : undefined)
+    );
   };
 
-  const pick = async (requested: string | undefined, kind: "transcribe" | "speak"): Promise<string> => {
+  const pick = async (requested: string | undefined, kind: "transcribe" | "translate" | "speak"): Promise<string> => {
     const id = requested ?? defaultModel(kind);
     if (id === undefined) {
-      const what = kind === "transcribe" ? "speech-to-text" : "text-to-speech";
+      const what = kind === "speak" ? "text-to-speech" : "speech-to-text";
       throw errors.invalidRequest(
-        `No ${what} model is available: name one in 'model', set defaults.${kind === "transcribe" ? "transcriptionModel" : "speechModel"}, or add a provider that has one`,
+        `No ${what} model is available: name one in 'model', set defaults.${kind === "speak" ? "speechModel" : "transcriptionModel"}, or add a provider that has one`,
         "model",
       );
     }
@@ -37,7 +43,7 @@ export function createAudioService({ config, registry }: AudioServiceOptions): A
     decoder,
     defaultModel,
     async transcribe(input) {
-      const model = await pick(input.model, "transcribe");
+      const model = await pick(input.model, input.task);
       const transcriber = registry.transcriptionModel(model);
       const audio =
         input.audio ??

@@ -42,7 +42,7 @@ const providerBase = {
       z.strictObject({
         name: z.string().min(1),
         capabilities: z
-          .array(z.enum(["chat", "vision", "tools", "embeddings", "ocr", "detect", "point", "images", "transcribe", "speak"]))
+          .array(z.enum(["chat", "vision", "tools", "embeddings", "ocr", "detect", "point", "images", "transcribe", "translate", "speak"]))
           .optional(),
         contextLength: z.number().int().positive().optional(),
       }),

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,11 +11,12 @@ import { runStationCommand } from "../support/run-station-command.ts";
 import { startTestStation } from "../support/start-test-station.ts";
 import { writeTinyMoonshine } from "../support/tiny-moonshine.ts";
 import { writeTinyVits } from "../support/tiny-vits.ts";
+import { writeTinyWhisper } from "../support/tiny-whisper.ts";
 
 /**
  * Pulling Hugging Face ONNX speech repositories offline, from a local file server laid out like
  * Hugging Face (tree listing with sizes and LFS SHA-256, every graph also offered quantized):
- * Moonshine and VITS repositories written by the tests' helpers, and a Whisper config.
+ * Moonshine, Whisper and VITS repositories written by the tests' helpers.
  */
 const workDir = mkdtempSync(path.join(tmpdir(), "station-speech-pull-"));
 let server: FileServer;
@@ -26,9 +27,7 @@ beforeAll(async () => {
   const whisper = path.join(workDir, "whisper");
   writeTinyMoonshine(moonshine, { text: "pulled speech" });
   writeTinyVits(vits, { samplingRate: 16_000 });
-  writeTinyMoonshine(whisper);
-  // A Whisper repository's layout is Moonshine's (encoder + merged decoder); its config says whisper.
-  writeFileSync(path.join(whisper, "config.json"), JSON.stringify({ model_type: "whisper" }));
+  writeTinyWhisper(whisper, { segments: [{ text: " Pulled whisper.", start: 0, end: 1 }] });
   const extra = { "README.md": Buffer.from("# not needed"), "onnx/decoder_model.onnx": Buffer.from("unused") };
   server = await startFileServer({
     ...huggingFaceRepositoryFiles("/onnx-community/tiny-moonshine-ONNX", moonshine, extra),
@@ -77,7 +76,7 @@ describe("pulling Hugging Face ONNX speech repositories", () => {
     expect(again.alreadyPresent).toBe(true);
   });
 
-  it("refuses what the speech engine cannot load: another precision, a Whisper repository", async () => {
+  it("refuses what the speech engine cannot load: another precision", async () => {
     await expect(
       pullOnnxRepository({
         uri: "hf:onnx-community/tiny-moonshine-ONNX",
@@ -86,10 +85,6 @@ describe("pulling Hugging Face ONNX speech repositories", () => {
         huggingFaceEndpoint: server.url,
       }),
     ).rejects.toMatchObject({ code: "pull_failed", message: expect.stringContaining("full-precision") });
-    await expect(
-      pullOnnxRepository({ uri: "hf:onnx-community/whisper-tiny", directory: path.join(workDir, "w"), huggingFaceEndpoint: server.url }),
-    ).rejects.toMatchObject({ code: "pull_failed", message: expect.stringContaining("whisper model") });
-    expect(existsSync(path.join(workDir, "w", "whisper-tiny"))).toBe(false);
   });
 
   it("POST /v1/system/models/pull puts speech models where local-speech looks; they transcribe and speak at once", async () => {
@@ -123,6 +118,19 @@ describe("pulling Hugging Face ONNX speech repositories", () => {
       form.append("model", "voice/tiny-moonshine-ONNX");
       const transcript = await fetch(`${station.url}/v1/audio/transcriptions`, { method: "POST", body: form });
       expect(await transcript.json()).toEqual({ text: "pulled speech" });
+      const whisper = await pull("hf:onnx-community/whisper-tiny");
+      expect(whisper).toMatchObject({ status: 200, body: { model: "voice/whisper-tiny", family: "whisper", dtype: "fp32" } });
+      expect(whisper.body.files).toEqual(
+        expect.arrayContaining([
+          "generation_config.json",
+          "preprocessor_config.json",
+          "onnx/encoder_model.onnx",
+          "onnx/decoder_model_merged.onnx",
+        ]),
+      );
+      form.set("model", "voice/whisper-tiny");
+      const whispered = await fetch(`${station.url}/v1/audio/translations`, { method: "POST", body: form });
+      expect(await whispered.json()).toEqual({ text: "Pulled whisper." });
       const speech = await fetch(`${station.url}/v1/audio/speech`, {
         method: "POST",
         headers: { "content-type": "application/json" },

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { jsonFileWriter } from "./json-file-writer.ts";
+import { crossAttentionDecoder } from "./onnx/cross-attention-decoder.ts";
 import { OnnxGraph } from "./onnx/onnx-graph.ts";
 import { attend, feedForward, layerNorm, toHeads } from "./onnx/transformer-blocks.ts";
 import { byteTokens, tokenizer } from "./tiny-florence2.ts";
@@ -36,7 +37,6 @@ export function writeTinyMoonshine(directory: string, options: TinyMoonshineOpti
   const width = options.width ?? 16;
   const heads = options.heads ?? 2;
   const layers = options.layers ?? 1;
-  const headWidth = width / heads;
   const hidden = options.intermediate ?? width * 2;
   // Byte tokens start at 4 and the tiny Florence-2's tokenizer adds 1000 location tokens after them.
   const vocabulary = Math.max(4 + 256 + 1000, options.vocabulary ?? 0);
@@ -74,67 +74,25 @@ export function writeTinyMoonshine(directory: string, options: TinyMoonshineOpti
   encoder.output(layerNorm(encoder, state, width), "last_hidden_state", "float", ["batch_size", "encoder_sequence_length", width]);
   writeFileSync(path.join(directory, "onnx", "encoder_model.onnx"), encoder.toBytes());
 
-  // decoder_model_merged: token embedding, self-attention over the growing cache, cross-attention
-  // whose keys/values come from the encoder on the first step and from the cache afterwards.
-  const graph = new OnnxGraph("decoder_model_merged", 37);
-  const ids = graph.input("input_ids", "int64", ["batch_size", "decoder_sequence_length"]);
-  const encoderStates = graph.input("encoder_hidden_states", "float", ["batch_size", "encoder_sequence_length", width]);
-  const useCache = graph.input("use_cache_branch", "bool", [1]);
-  const crossDims = ["batch_size", heads, "encoder_sequence_length_out", headWidth];
-  let hiddenState = graph.node("Gather", [graph.weight([vocabulary, width], 1), ids], { axis: 0 });
-  for (let layer = 0; layer < layers; layer++) {
-    const cache = (kind: string, length: string) =>
-      graph.input(`past_key_values.${layer}.${kind}`, "float", ["batch_size", heads, length, headWidth]);
-    const pastKey = cache("decoder.key", "past_decoder_sequence_length");
-    const pastValue = cache("decoder.value", "past_decoder_sequence_length");
-    const pastEncoderKey = cache("encoder.key", "encoder_sequence_length_out");
-    const pastEncoderValue = cache("encoder.value", "encoder_sequence_length_out");
-    const fromCache = graph.branch(`use_cache_${layer}`);
-    const fromEncoder = graph.branch(`compute_cross_attention_${layer}`);
-    for (const [kind, pastName] of [
-      ["key", pastEncoderKey],
-      ["value", pastEncoderValue],
-    ] as const) {
-      fromCache.output(fromCache.node("Identity", [pastName]), `present.${layer}.encoder.${kind}_cached`, "float", crossDims);
-      fromEncoder.output(
-        toHeads(fromEncoder, encoderStates, width, heads),
-        `present.${layer}.encoder.${kind}_computed`,
-        "float",
-        crossDims,
-      );
-    }
-    graph.nodeWithOutputs("If", [useCache], [`present.${layer}.encoder.key`, `present.${layer}.encoder.value`], {
-      then_branch: { graph: fromCache },
-      else_branch: { graph: fromEncoder },
-    });
-    const normed = layerNorm(graph, hiddenState, width);
-    const key = graph.node("Concat", [pastKey, toHeads(graph, normed, width, heads)], { axis: 2 }, `present.${layer}.decoder.key`);
-    const value = graph.node("Concat", [pastValue, toHeads(graph, normed, width, heads)], { axis: 2 }, `present.${layer}.decoder.value`);
-    hiddenState = attend(graph, hiddenState, key, value, width, heads);
-    hiddenState = attend(graph, hiddenState, `present.${layer}.encoder.key`, `present.${layer}.encoder.value`, width, heads);
-    hiddenState = feedForward(graph, hiddenState, width, hidden);
-  }
-  const head = graph.node("MatMul", [layerNorm(graph, hiddenState, width), graph.weight([width, vocabulary])]);
+  // decoder_model_merged: the script by decoder position (the cache's length), whatever the encoder said.
   const table = new Float32Array(script.length * vocabulary);
   script.forEach((token, position) => {
     table[position * vocabulary + token] = 50;
   });
-  const length = graph.node("Gather", [graph.node("Shape", ["present.0.decoder.key"]), graph.int64s([], [2])], { axis: 0 });
-  const position = graph.node("Min", [graph.node("Sub", [length, graph.int64s([], [1])]), graph.int64s([], [script.length - 1])]);
-  const scripted = graph.node("Gather", [graph.floats([script.length, vocabulary], table), position], { axis: 0 });
-  graph.output(graph.node("Add", [head, scripted]), "logits", "float", ["batch_size", "decoder_sequence_length", vocabulary]);
-  for (let layer = 0; layer < layers; layer++) {
-    for (const kind of ["decoder.key", "decoder.value"])
-      graph.output(`present.${layer}.${kind}`, `present.${layer}.${kind}`, "float", [
-        "batch_size",
-        heads,
-        "total_sequence_length",
-        headWidth,
-      ]);
-    for (const kind of ["encoder.key", "encoder.value"])
-      graph.output(`present.${layer}.${kind}`, `present.${layer}.${kind}`, "float", crossDims);
-  }
-  writeFileSync(path.join(directory, "onnx", "decoder_model_merged.onnx"), graph.toBytes());
+  const decoder = crossAttentionDecoder({
+    width,
+    heads,
+    layers,
+    hidden,
+    vocabulary,
+    seed: 37,
+    script(graph) {
+      const length = graph.node("Gather", [graph.node("Shape", ["present.0.decoder.key"]), graph.int64s([], [2])], { axis: 0 });
+      const position = graph.node("Min", [graph.node("Sub", [length, graph.int64s([], [1])]), graph.int64s([], [script.length - 1])]);
+      return graph.node("Gather", [graph.floats([script.length, vocabulary], table), position], { axis: 0 });
+    },
+  });
+  writeFileSync(path.join(directory, "onnx", "decoder_model_merged.onnx"), decoder.bytes);
 
   write("config.json", {
     architectures: ["MoonshineForConditionalGeneration"],
@@ -172,5 +130,5 @@ export function writeTinyMoonshine(directory: string, options: TinyMoonshineOpti
     unk_token: "<unk>",
   });
   write("tokenizer.json", tokenizer(vocabulary));
-  return { directory, parameters: encoder.parameterCount() + graph.parameterCount() };
+  return { directory, parameters: encoder.parameterCount() + decoder.parameters };
 }

@@ -17,7 +17,19 @@ import { abortOnDisconnect } from "./abort-on-disconnect.ts";
 import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
 import { writeGatewayReply } from "./write-gateway-reply.ts";
 
-const capabilityNames = ["chat", "vision", "tools", "embeddings", "ocr", "detect", "point", "images", "transcribe", "speak"] as const;
+const capabilityNames = [
+  "chat",
+  "vision",
+  "tools",
+  "embeddings",
+  "ocr",
+  "detect",
+  "point",
+  "images",
+  "transcribe",
+  "translate",
+  "speak",
+] as const;
 
 const modelsQuery = z.object({
   provider: z.string().optional(),

@@ -6,7 +6,18 @@ import type { RunningModel } from "./running-model.ts";
 import type { SpeechModel, TranscriptionModel } from "./speech-model.ts";
 import type { VisionModel } from "./vision-model.ts";
 
-export type Capability = "chat" | "vision" | "tools" | "embeddings" | "ocr" | "detect" | "point" | "images" | "transcribe" | "speak";
+export type Capability =
+  | "chat"
+  | "vision"
+  | "tools"
+  | "embeddings"
+  | "ocr"
+  | "detect"
+  | "point"
+  | "images"
+  | "transcribe"
+  | "translate"
+  | "speak";
 
 /** What the registry knows about one model, discovered from its provider. */
 export interface ModelInfo {

@@ -8,12 +8,13 @@ import { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
 import { createModelResidency, type ModelResidency, type Resident } from "../residency/model-residency.ts";
 import { systemScheduler } from "../residency/scheduler.ts";
-import type { ModelInfo, Provider, RunningModel, SpeechModel, TranscriptionModel } from "../spec/index.ts";
+import type { ModelInfo, Provider, RunningModel, SpeechModel, TranscriptionModel, TranscriptionRequest } from "../spec/index.ts";
 import { findOnnxModelDirectories, type OnnxModelDirectory } from "../transformers/find-onnx-model-directories.ts";
 import { localVisionThreadCount } from "../transformers/local-vision-thread-count.ts";
-import { runnableSpeechTypes } from "../transformers/speech-families.ts";
-import type { SpeechToTextResident } from "./load-moonshine.ts";
+import { runnableSpeechTypes, speechFamilyOf } from "../transformers/speech-families.ts";
 import type { TextToSpeechResident } from "./load-vits.ts";
+import { readWhisperGenerationConfig, whisperTranslates } from "./load-whisper.ts";
+import type { SpeechToTextResident } from "./speech-to-text-resident.ts";
 
 export type LocalSpeechProviderConfig = Extract<ProviderConfig, { type: "local-speech" }>;
 
@@ -24,6 +25,17 @@ const textToSpeechTypes = runnableSpeechTypes("speak");
 type LocalSpeechResident = SpeechToTextResident | TextToSpeechResident;
 const configSchema = z.looseObject({ model_type: z.string() });
 
+interface LocalSpeechModel {
+  model: OnnxModelDirectory;
+  type: string;
+  runner: "moonshine" | "whisper" | "vits";
+  /** Language codes it transcribes (Moonshine: English; Whisper: its language tokens). */
+  languages: ReadonlySet<string>;
+  translates: boolean;
+}
+
+const english: ReadonlySet<string> = new Set(["en"]);
+
 /** Where the provider looks for models: its modelsDir first (pulls go there), then <dataDir>/models. */
 export function localSpeechModelsDirectories(providerConfig: LocalSpeechProviderConfig, config: StationConfig): string[] {
   const dataModels = path.join(config.dataDir, "models");
@@ -31,8 +43,9 @@ export function localSpeechModelsDirectories(providerConfig: LocalSpeechProvider
 }
 
 /**
- * The `local-speech` provider: Hugging Face ONNX speech repositories (Moonshine to transcribe, in a
- * worker thread; VITS to speak) in the models directories, run in-process by transformers.js on
+ * The `local-speech` provider: Hugging Face ONNX speech repositories (Moonshine and Whisper to
+ * transcribe, in a worker thread; Whisper also translates; VITS to speak) in the models
+ * directories, run in-process by transformers.js on
  * onnxruntime-node, loaded on first use
  * into the Station-wide residency (keep-alive, memory budget, LRU eviction shared with GGUF and
  * vision models). Directories of other architectures are left to their engines (not listed).
@@ -56,15 +69,24 @@ export function createLocalSpeechProvider(
     });
   const modelId = (name: string) => `${providerConfig.id}/${name}`;
 
-  const speechModels = async (): Promise<{ model: OnnxModelDirectory; type: string }[]> => {
-    const found: { model: OnnxModelDirectory; type: string }[] = [];
+  const speechModels = async (): Promise<LocalSpeechModel[]> => {
+    const found: LocalSpeechModel[] = [];
     for (const model of await findOnnxModelDirectories(directories)) {
       try {
         const parsed = configSchema.safeParse(JSON.parse(await readFile(path.join(model.path, "config.json"), "utf8")));
         const type = parsed.success ? parsed.data.model_type : "";
-        if (speechToTextTypes.has(type) || textToSpeechTypes.has(type)) found.push({ model, type });
+        const runner = speechFamilyOf(type)?.[1].runner;
+        if (runner === undefined || !(speechToTextTypes.has(type) || textToSpeechTypes.has(type))) continue;
+        if (runner !== "whisper") {
+          found.push({ model, type, runner, languages: english, translates: false });
+          continue;
+        }
+        const generation = await readWhisperGenerationConfig(model.path);
+        const translates = whisperTranslates(generation);
+        const languages = translates ? new Set(Object.keys(generation.lang_to_id ?? {}).map((token) => token.slice(2, -2))) : english;
+        found.push({ model, type, runner, languages, translates });
       } catch {
-        // Unreadable config.json: not a speech model this engine can judge.
+        // Unreadable config.json or generation_config.json: not a speech model this engine can judge.
       }
     }
     return found;
@@ -83,7 +105,9 @@ export function createLocalSpeechProvider(
             return await loadVits(entry.model.path, entry.model.sizeBytes, threads);
           }
           const { startSpeechToTextWorker } = await import("./start-speech-to-text-worker.ts");
-          return await startSpeechToTextWorker({ directory: entry.model.path, sizeBytes: entry.model.sizeBytes, threads }, (error) => {
+          const runner = entry.runner === "whisper" ? "whisper" : "moonshine";
+          const data = { runner, directory: entry.model.path, sizeBytes: entry.model.sizeBytes, threads } as const;
+          return await startSpeechToTextWorker(data, (error) => {
             options.logger.error({ model: modelId(name), err: error }, "local speech worker stopped; the model reloads on next use");
             void residency.unload(name);
           });
@@ -100,17 +124,57 @@ export function createLocalSpeechProvider(
     };
   };
 
+  /** Refuses, before anything loads, what the model cannot do: translation, a language it lacks, word timestamps. */
+  const checkTranscription = async (name: string, request: TranscriptionRequest): Promise<string | undefined> => {
+    const entry = (await speechModels()).find((candidate) => candidate.model.name === name);
+    if (entry === undefined) throw errors.modelNotFound(modelId(name));
+    if (entry.runner === "vits") throw errors.unsupported(`The model '${modelId(name)}' speaks; it cannot transcribe audio`, "model");
+    if (request.task === "translate" && !entry.translates)
+      throw errors.unsupported(
+        entry.runner === "whisper"
+          ? `The local model '${modelId(name)}' is an English-only Whisper; it cannot translate (a multilingual Whisper such as whisper-tiny can)`
+          : `The local model '${modelId(name)}' transcribes English only; it cannot translate (a multilingual Whisper can)`,
+        "model",
+      );
+    if (request.timestamps?.includes("word"))
+      throw errors.unsupported(
+        `The local model '${modelId(name)}' gives segment timestamps only, not word timestamps: ask for timestamp_granularities ['segment']`,
+        "timestamp_granularities",
+      );
+    // "pt-BR" is Whisper's "pt".
+    const language = request.language?.toLowerCase().split("-")[0];
+    if (language !== undefined && !entry.languages.has(language))
+      throw errors.invalidRequest(
+        `The local model '${modelId(name)}' does not transcribe language '${request.language}' (it knows ${[...entry.languages].slice(0, 12).join(", ")}${entry.languages.size > 12 ? ", ..." : ""})`,
+        "language",
+      );
+    return language;
+  };
+
   const transcriptionModel = (name: string): TranscriptionModel => ({
     id: modelId(name),
     async transcribe(request) {
-      if (request.task === "translate")
-        throw errors.unsupported(`The local model '${modelId(name)}' transcribes English only; it cannot translate`, "model");
+      const language = await checkTranscription(name, request);
       const handle = await residency.acquire(name, prepare(name));
       try {
         if (!("transcribe" in handle.model))
           throw errors.unsupported(`The model '${modelId(name)}' speaks; it cannot transcribe audio`, "model");
-        const text = await handle.model.transcribe(request.audio.samples, request.signal);
-        return { text: text.trim(), language: "en", durationSeconds: request.audio.durationSeconds };
+        const output = await handle.model.transcribe(
+          {
+            samples: request.audio.samples,
+            task: request.task,
+            ...(language === undefined ? {} : { language }),
+            ...(request.prompt === undefined ? {} : { prompt: request.prompt }),
+            timestamps: request.timestamps?.includes("segment") ?? false,
+          },
+          request.signal,
+        );
+        return {
+          text: output.text.trim(),
+          language: request.task === "translate" ? "en" : output.language,
+          durationSeconds: request.audio.durationSeconds,
+          ...(output.segments === undefined ? {} : { segments: output.segments }),
+        };
       } finally {
         handle.release();
       }
@@ -159,11 +223,11 @@ export function createLocalSpeechProvider(
     type: "local-speech",
     async listModels(): Promise<ModelInfo[]> {
       const loaded = new Set(residency.entries().map((entry) => entry.name));
-      return (await speechModels()).map(({ model, type }) => ({
+      return (await speechModels()).map(({ model, type, translates }) => ({
         id: modelId(model.name),
         providerId: providerConfig.id,
         name: model.name,
-        capabilities: textToSpeechTypes.has(type) ? ["speak"] : ["transcribe"],
+        capabilities: textToSpeechTypes.has(type) ? ["speak"] : translates ? ["transcribe", "translate"] : ["transcribe"],
         state: loaded.has(model.name) ? "loaded" : "not-loaded",
         metadata: { path: model.path, sizeBytes: model.sizeBytes, engine: "transformers.js", architecture: type },
       }));

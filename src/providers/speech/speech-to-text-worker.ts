@@ -1,26 +1,32 @@
-/** Worker-thread entry for one loaded Moonshine (see engine-worker/serve-engine-worker.ts for the thread's life). */
+/** Worker-thread entry for one loaded speech-to-text model (see engine-worker/serve-engine-worker.ts for the thread's life). */
 import { workerData } from "node:worker_threads";
 import { serveEngineWorker } from "../engine-worker/serve-engine-worker.ts";
-import { loadMoonshine } from "./load-moonshine.ts";
+import type { SpeechToTextOutput, SpeechToTextResident, SpeechToTextTask } from "./speech-to-text-resident.ts";
 
 export interface SpeechToTextWorkerData {
+  /** Which engine loads the directory. */
+  runner: "moonshine" | "whisper";
   directory: string;
   sizeBytes: number;
   threads: number;
 }
 
-export interface SpeechToTextTask {
-  /** 16 kHz mono samples (copied into the worker with the message). */
-  samples: Float32Array;
-}
-
 const data = workerData as SpeechToTextWorkerData;
 const noCache = { hits: 0, misses: 0, encoderRuns: 0, entries: 0 };
 
-serveEngineWorker<SpeechToTextTask, string>(
+const load = async (): Promise<SpeechToTextResident> => {
+  if (data.runner === "whisper") {
+    const { loadWhisper } = await import("./load-whisper.ts");
+    return loadWhisper(data.directory, data.sizeBytes, data.threads);
+  }
+  const { loadMoonshine } = await import("./load-moonshine.ts");
+  return loadMoonshine(data.directory, data.sizeBytes, data.threads);
+};
+
+serveEngineWorker<SpeechToTextTask, SpeechToTextOutput>(
   async () => {
-    const engine = await loadMoonshine(data.directory, data.sizeBytes, data.threads);
-    return { perform: (task, signal) => engine.transcribe(task.samples, signal), dispose: () => engine.dispose() };
+    const engine = await load();
+    return { perform: (task, signal) => engine.transcribe(task, signal), dispose: () => engine.dispose() };
   },
   () => noCache,
 );

@@ -161,14 +161,14 @@ export async function pullOnnxRepository(options: PullOnnxRepositoryOptions): Pr
   const family = visionFamily ?? speechFamily;
   if (family === undefined) {
     throw pullError(
-      `${user}/${repo} is a '${String(config.model_type)}' model, not a family Station can run (Florence-2, moondream2, SmolVLM and Qwen2-VL for vision, Moonshine and VITS for speech)`,
+      `${user}/${repo} is a '${String(config.model_type)}' model, not a family Station can run (Florence-2, moondream2, SmolVLM and Qwen2-VL for vision, Moonshine, Whisper and VITS for speech)`,
     );
   }
   const [familyName, definition] = family;
   const kind: OnnxModelKind = speechFamily === undefined ? "vision" : "speech";
   if (definition.runner === undefined) {
     throw pullError(
-      `${user}/${repo} is a ${familyName} model ('${String(config.model_type)}'), which this Station version cannot run yet (Moonshine and VITS it can)`,
+      `${user}/${repo} is a ${familyName} model ('${String(config.model_type)}'), which this Station version cannot run yet (Moonshine, Whisper and VITS it can)`,
     );
   }
   const kindDirectory = directoryFor(kind);

@@ -7,12 +7,13 @@ export interface SpeechFamily {
   components: readonly string[];
   capabilities: Capability[];
   /** The local-speech engine that runs it; undefined: recognised, not run by this version. */
-  runner: "moonshine" | "vits" | undefined;
+  runner: "moonshine" | "whisper" | "vits" | undefined;
 }
 
 /**
  * The Hugging Face ONNX speech families Station recognises. The local-speech engine loads their
- * graphs in full precision (fp32) only. Whisper is recognised so a pull says why it stops.
+ * graphs in full precision (fp32) only. Whisper's `translate` is per model: multilingual ones
+ * only (the provider reads generation_config.json).
  */
 export const speechFamilies: Record<string, SpeechFamily> = {
   moonshine: {
@@ -26,7 +27,7 @@ export const speechFamilies: Record<string, SpeechFamily> = {
     modelTypes: ["whisper"],
     components: ["encoder_model", "decoder_model_merged"],
     capabilities: ["transcribe"],
-    runner: undefined,
+    runner: "whisper",
   },
 };
 
