@@ -44,7 +44,15 @@ describe("local Whisper (transformers.js, in a worker thread)", () => {
       ],
     });
     writeTinyMoonshine(path.join(models, "tiny-moonshine"), { text: "hello station" });
-    station = await startTestStation({ dataDir, config: { providers: [{ id: "speech", type: "local-speech", threads: 1 }] } });
+    station = await startTestStation({
+      dataDir,
+      config: {
+        providers: [
+          { id: "speech", type: "local-speech", threads: 1 },
+          { id: "vision", type: "local-vision" },
+        ],
+      },
+    });
     client = new OpenAI({ baseURL: `${station.url}/v1`, apiKey: "x", maxRetries: 0 });
   });
   afterAll(async () => {
@@ -53,6 +61,8 @@ describe("local Whisper (transformers.js, in a worker thread)", () => {
   });
 
   it("is discovered with what it can do: a multilingual Whisper transcribes and translates, English-only ones transcribe", async () => {
+    // The local vision engine shares the models directory and leaves speech models to local-speech.
+    expect((await client.models.list()).data.map((model) => model.id).filter((id) => id.startsWith("vision/"))).toEqual([]);
     const response = await fetch(`${station.url}/api/models?capability=transcribe`);
     const listed = ((await response.json()) as { models: { id: string; capabilities: string[] }[] }).models;
     expect(Object.fromEntries(listed.map((model) => [model.id, model.capabilities]))).toEqual({

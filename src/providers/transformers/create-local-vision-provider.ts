@@ -101,7 +101,8 @@ export function createLocalVisionProvider(
   const inspections = createInspectionCache<OnnxModelDirectory, VisionInspection>(
     (model) => inspectVisionModel(modelId(model.name), model),
     (model, result) => {
-      if (!result.ok) logger.warn({ model: modelId(model.name), reason: result.error.message }, "local vision model skipped");
+      if (!result.ok && result.speech !== true)
+        logger.warn({ model: modelId(model.name), reason: result.error.message }, "local vision model skipped");
     },
   );
   const inspect = (model: OnnxModelDirectory) => inspections.inspect(model);
@@ -241,6 +242,7 @@ export function createLocalVisionProvider(
       for (const model of onnxDirectories) {
         const inspection = await inspect(model);
         const engine = { engine: "transformers.js" };
+        if (!inspection.ok && inspection.speech === true) continue;
         if (!inspection.ok) {
           models.push(listLocalModel(providerConfig.id, model, loadedNames, { error: inspection.error.message, metadata: engine }));
           continue;

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { StationError } from "../../errors/station-error.ts";
 import type { OnnxModelDirectory } from "./find-onnx-model-directories.ts";
 import { type OnnxDtype, onnxDtypes } from "./onnx-dtypes.ts";
+import { speechFamilyOf } from "./speech-families.ts";
 import { familyOf, type VisionFamily } from "./vision-families.ts";
 import { visionModelError } from "./vision-model-error.ts";
 
@@ -18,7 +19,10 @@ export interface VisionModelSummary {
   sizeBytes: number;
 }
 
-export type VisionInspection = { ok: true; summary: VisionModelSummary } | { ok: false; error: StationError; family?: string };
+export type VisionInspection =
+  | { ok: true; summary: VisionModelSummary }
+  /** speech: a speech family's directory (Moonshine, Whisper, VITS), the local-speech engine's to serve, not a broken vision model. */
+  | { ok: false; error: StationError; family?: string; speech?: true };
 
 const configSchema = z.looseObject({ model_type: z.string().min(1) });
 
@@ -38,6 +42,16 @@ export async function inspectVisionModel(modelId: string, model: OnnxModelDirect
     return fail("config.json is not readable JSON", undefined, error);
   }
   const match = familyOf(config.model_type);
+  if (match === undefined && speechFamilyOf(config.model_type) !== undefined)
+    return {
+      ok: false,
+      error: visionModelError(
+        modelId,
+        model.path,
+        `the architecture '${config.model_type}' is a speech model (the local-speech engine serves it)`,
+      ),
+      speech: true,
+    };
   if (match === undefined)
     return fail(
       `the architecture '${config.model_type}' is not a vision family Station can run (Florence-2, moondream2, SmolVLM, Qwen2-VL)`,
