@@ -5,6 +5,7 @@
  */
 import Fastify from "fastify";
 import { Pool } from "undici";
+import { reportCpuUsageOnRequest } from "./report-cpu-usage.ts";
 
 const pools: Record<string, Pool> = {
   fast: new Pool(`http://127.0.0.1:${process.argv[2]}`, { connections: 64 }),
@@ -28,5 +29,6 @@ app.post("/v1/chat/completions", async (request, reply) => {
 await app.listen({ port: 0, host: "127.0.0.1" });
 const address = app.server.address();
 process.send?.(`ready ${typeof address === "object" && address !== null ? address.port : 0}`);
+reportCpuUsageOnRequest();
 // Exit cleanly on SIGTERM so `--cpu-prof` can write its profile.
 process.on("SIGTERM", () => process.exit(0));

@@ -27,5 +27,9 @@ const config = parseConfig(
 );
 const running = await startServer(await createStation(config));
 process.send?.(`ready ${new URL(running.url).port}`);
+// CPU time for the bench between rounds (as report-cpu-usage.ts does for the TypeScript children).
+process.on("message", (message) => {
+  if (message === "cpu-usage") process.send?.({ cpuUsage: process.cpuUsage() });
+});
 // Exit cleanly on SIGTERM so `--cpu-prof` can write its profile.
 process.on("SIGTERM", () => void running.stop().finally(() => process.exit(0)));
