@@ -21,6 +21,36 @@ function builtCli(args: string[]) {
   });
 }
 
+/** npm packages the compiled `serve` imports before its /health answers (test/support/record-imported-packages.mjs). */
+async function packagesImportedAtStart(): Promise<string[]> {
+  const log = path.join(dataDir, "imported-packages.txt");
+  const port = await freePort();
+  const server = execFile(
+    process.execPath,
+    [
+      "--import",
+      path.join(root, "test/support/record-imported-packages.mjs"),
+      path.join(outDir, "station.mjs"),
+      "serve",
+      "--port",
+      String(port),
+      "--data-dir",
+      path.join(dataDir, "imports"),
+    ],
+    { cwd: root, env: { ...process.env, STATION_LOG_LEVEL: "warn", STATION_TEST_IMPORT_LOG: log } },
+  );
+  const exited = new Promise<number | null>((resolve) => server.once("exit", resolve));
+  try {
+    await waitForHealth(`http://127.0.0.1:${port}`, 60_000);
+    return readFileSync(log, "utf8")
+      .split("\n")
+      .filter((line) => line !== "");
+  } finally {
+    server.kill("SIGTERM");
+    await exited;
+  }
+}
+
 function jsFiles(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith(".js"))
@@ -51,6 +81,25 @@ describe("the production build", () => {
       // No import or require of tsx (a dev-only resolve of tsx's manifest, for .ts workers, is not one).
       expect(text, file).not.toMatch(/(from|import\(|require\()\s*["']tsx(\/[^"']*)?["']/);
     }
+  });
+
+  it("starts with the default config without importing an inference engine, a database driver or the OpenAPI tooling", async () => {
+    const imported = await packagesImportedAtStart();
+    expect(imported).toContain("fastify");
+    const onDemand = [
+      "@huggingface/transformers",
+      "onnxruntime-node",
+      "sharp",
+      "@gutenye/ocr-node",
+      "node-llama-cpp",
+      "@modelcontextprotocol/sdk",
+      "pg",
+      "ioredis",
+      "bullmq",
+      "@fastify/swagger",
+      "@fastify/swagger-ui",
+    ];
+    expect(imported.filter((name) => onDemand.includes(name))).toEqual([]);
   });
 
   it("the compiled CLI prints its version and serves /health and the web UI", async () => {

@@ -13,8 +13,8 @@ import { findOnnxModelDirectories, type OnnxModelDirectory } from "../transforme
 import { localVisionThreadCount } from "../transformers/local-vision-thread-count.ts";
 import { runnableSpeechTypes, speechFamilyOf } from "../transformers/speech-families.ts";
 import type { TextToSpeechResident } from "./load-vits.ts";
-import { readWhisperGenerationConfig, whisperTranslates } from "./load-whisper.ts";
 import type { SpeechToTextResident } from "./speech-to-text-resident.ts";
+import { readWhisperGenerationConfig, whisperTranslates } from "./whisper-generation-config.ts";
 
 export type LocalSpeechProviderConfig = Extract<ProviderConfig, { type: "local-speech" }>;
 
