@@ -19,7 +19,7 @@ import { createUploadStore, type UploadStore } from "../uploads/upload-store.ts"
 import type { ImageIntake } from "../vision/create-image-intake.ts";
 import { type ChatOrchestrator, createChatOrchestrator } from "./chat-orchestrator.ts";
 import { type ConversationStore, createConversationStore } from "./conversation-store.ts";
-import type { SessionLock } from "./session-lock.ts";
+import { createInProcessSessionLock, type SessionLock } from "./session-lock.ts";
 
 /** Everything behind the /api chat application: MCP tools, conversations, clients, uploads, suggestions. */
 export interface ChatApplication {
@@ -30,6 +30,8 @@ export interface ChatApplication {
   toolPreferences: ToolPreferencesStore;
   uploads: UploadStore;
   suggestions: SuggestionStore;
+  /** One turn at a time per chat session: chat turns and realtime sessions storing into a chat session both take it. */
+  sessionLock: SessionLock;
   /** Connects the MCP servers (first attempt of each; retries continue in the background). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -77,6 +79,7 @@ export function createChatApplication(options: ChatApplicationOptions): ChatAppl
   const clients = createClientStore(database);
   const toolPreferences = createToolPreferencesStore(database);
   const uploads = createUploadStore({ database, blobs: options.blobs ?? createFileBlobStore(path.join(config.dataDir, "uploads")) });
+  const sessionLock = options.sessionLock ?? createInProcessSessionLock();
   const orchestrator = createChatOrchestrator({
     config,
     registry: options.registry,
@@ -89,11 +92,12 @@ export function createChatApplication(options: ChatApplicationOptions): ChatAppl
     intake: options.intake,
     ...(options.audio === undefined ? {} : { audio: options.audio }),
     logger,
-    ...(options.sessionLock === undefined ? {} : { sessionLock: options.sessionLock }),
+    sessionLock,
   });
   return {
     mcp,
     orchestrator,
+    sessionLock,
     conversations,
     clients,
     toolPreferences,

@@ -1,6 +1,7 @@
 import type { AudioService } from "../audio/audio-service.ts";
 import type { VadFactory } from "../audio/vad/voice-activity-detector.ts";
 import type { ConversationStore } from "../chat/conversation-store.ts";
+import type { SessionLock } from "../chat/session-lock.ts";
 import type { ChatCore } from "../chat-core/create-chat-core.ts";
 import type { StationConfig } from "../config/schema.ts";
 import type { Logger } from "../logging/create-logger.ts";
@@ -32,6 +33,8 @@ export interface RealtimeServiceOptions {
   clientVoice?: OpenAiRealtimeDependencies["clientVoice"];
   /** Chat conversations, for OpenAI-dialect sessions opened with `?client_id=&session_id=`. */
   conversations?: ConversationStore;
+  /** The chat session lock: a realtime session stores its turns only while no chat turn runs on that session. */
+  sessionLock?: SessionLock;
 }
 
 export interface RealtimeService {
@@ -110,6 +113,7 @@ export function createRealtimeService(options: RealtimeServiceOptions): Realtime
           ...(options.onTiming === undefined ? {} : { onTiming: options.onTiming }),
           ...(options.clientVoice === undefined ? {} : { clientVoice: options.clientVoice }),
           ...(options.conversations === undefined ? {} : { conversations: options.conversations }),
+          ...(options.sessionLock === undefined ? {} : { sessionLock: options.sessionLock }),
         },
         handshake,
         transmit,

@@ -57,6 +57,7 @@ export async function createSurfaceServices(options: SurfaceServicesOptions): Pr
       logger: options.logger,
       audio: options.audio,
       conversations: chat.conversations,
+      sessionLock: chat.sessionLock,
       clientVoice: async (clientId) => {
         const { stt, tts } = await chat.clients.get(clientId);
         return {

@@ -365,7 +365,7 @@ describe("/v1/realtime speaking OpenAI's Realtime protocol (GA) over wss://, wit
       const response = await undiciFetch(`${station.url}${path}`, { headers: { authorization: `Bearer ${apiKey}` }, dispatcher });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
-    /** A raw ws client (the openai package's helper cannot add query parameters), events collected in order. */
+    /** A raw ws client (the openai package's helper takes them only through its baseURL, see below), events collected in order. */
     const open = async (query: string) => {
       const socket = new WebSocket(`${station.url.replace(/^https/, "wss")}/v1/realtime?model=fake/scripted&${query}`, {
         ca: certificate.ca,
@@ -449,6 +449,31 @@ describe("/v1/realtime speaking OpenAI's Realtime protocol (GA) over wss://, wit
       }
     } finally {
       await dispatcher.close();
+    }
+  });
+
+  it("the official helper opens a stored session through its baseURL: ?client_id=&session_id=&model= ahead of its /realtime", async () => {
+    // OpenAIRealtimeWS builds `${baseURL}/realtime` and then sets ?model=: a baseURL that already
+    // ends in /realtime?...&model= keeps the path, and the helper's own model replaces the empty one.
+    const client = new OpenAI({ apiKey, baseURL: `${station.url}/v1/realtime?client_id=carol&session_id=new&model=` });
+    const rt = await OpenAIRealtimeWS.create(client, { model: "fake/scripted", options: { ca: certificate.ca } });
+    expect(rt.url.pathname).toBe("/v1/realtime");
+    expect(Object.fromEntries(rt.url.searchParams)).toEqual({ client_id: "carol", session_id: "new", model: "fake/scripted" });
+    const events = collect(rt);
+    try {
+      await events.next("session.created");
+      rt.send({ type: "session.update", session: { type: "realtime", output_modalities: ["text"] } });
+      rt.send({ type: "conversation.item.create", item: { type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] } });
+      rt.send({ type: "response.create" });
+      const stored = await events.next("station.conversation.stored");
+      const sessions = station.station.chat.conversations;
+      const messages = await sessions.listMessages(String(stored.chat_session_id));
+      expect(messages.map((message) => [message.role, message.content])).toEqual([
+        ["user", "hi"],
+        ["assistant", "You said: hi. That is all."],
+      ]);
+    } finally {
+      rt.close();
     }
   });
 

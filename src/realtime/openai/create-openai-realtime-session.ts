@@ -115,6 +115,7 @@ export function createOpenAiRealtimeSession(
           clientId: handshake.clientId,
           sessionId: handshake.sessionId,
           model: () => config.model,
+          ...(dependencies.sessionLock === undefined ? {} : { sessionLock: dependencies.sessionLock }),
         });
   /** What the client has seen so far goes to the chat conversation (after each response, cancelled ones too). */
   const storeTurns = () => {

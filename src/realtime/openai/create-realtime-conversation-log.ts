@@ -1,4 +1,5 @@
 import type { ConversationStore, NewMessage, StoredMessage } from "../../chat/conversation-store.ts";
+import type { SessionLock } from "../../chat/session-lock.ts";
 import type { ContentPart } from "../../providers/spec/index.ts";
 import type { ConversationItem } from "./conversation-items.ts";
 
@@ -22,6 +23,19 @@ export interface RealtimeConversationLogOptions {
   sessionId: string;
   /** The session's chat model, stored on a new chat session. */
   model: () => string;
+  /** The chat session lock: held while turns are written, so they never land inside a chat turn's (default: none). */
+  sessionLock?: SessionLock;
+  /** How often to try the lock again while a chat turn holds the session (default 50 ms). */
+  retryMs?: number;
+}
+
+/** Takes the session, waiting while a chat turn holds it (it holds it for its whole turn). */
+async function takeSession(lock: SessionLock, sessionId: string, retryMs: number): Promise<() => Promise<void>> {
+  for (;;) {
+    const release = await lock.acquire(sessionId);
+    if (release !== undefined) return release;
+    await new Promise((resolve) => setTimeout(resolve, retryMs));
+  }
 }
 
 /**
@@ -71,9 +85,15 @@ export function createRealtimeConversationLog(options: RealtimeConversationLogOp
           const title = line.length > 80 ? `${line.slice(0, 79)}…` : line || "Voice conversation";
           sessionId = (await conversations.createSession({ clientId: options.clientId, title, model: options.model() || null })).id;
         }
-        const ids: string[] = [];
-        for (const message of messages) ids.push((await conversations.appendMessage(sessionId, message)).id);
-        return ids;
+        const release =
+          options.sessionLock === undefined ? undefined : await takeSession(options.sessionLock, sessionId, options.retryMs ?? 50);
+        try {
+          const ids: string[] = [];
+          for (const message of messages) ids.push((await conversations.appendMessage(sessionId, message)).id);
+          return ids;
+        } finally {
+          await release?.();
+        }
       });
       queue = run.catch(() => {});
       return run;

@@ -1,6 +1,7 @@
 import type { AudioService } from "../../audio/audio-service.ts";
 import type { VadFactory } from "../../audio/vad/voice-activity-detector.ts";
 import type { ConversationStore } from "../../chat/conversation-store.ts";
+import type { SessionLock } from "../../chat/session-lock.ts";
 import type { ChatCore } from "../../chat-core/create-chat-core.ts";
 import type { Logger } from "../../logging/create-logger.ts";
 import type { McpRegistry } from "../../mcp/mcp-registry.ts";
@@ -28,6 +29,8 @@ export interface OpenAiRealtimeDependencies {
   clientVoice?: (clientId: string) => Promise<ClientVoice>;
   /** Where sessions opened with `?client_id=&session_id=` keep their turns (the chat conversations). */
   conversations?: ConversationStore;
+  /** The chat session lock (in-process, or Redis in shared mode), held while turns are stored. */
+  sessionLock?: SessionLock;
   /** Per-session latency probe (bench/voice): called with a stage name and performance.now(). */
   onTiming?: (stage: "speech_stopped" | "transcribed" | "response_created" | "first_audio", at: number) => void;
 }
