@@ -1,12 +1,13 @@
 /**
  * bench/voice, three parts in one run (npm run bench:voice -- [--rounds N] [--turns N] [--sessions N] [--only transcription|latency|load]):
  *
- *   --model tiny|toy: the random Moonshine's shape (default tiny: the real Moonshine tiny's; toy: the tests')
+ *   --model tiny|toy: the random models' shape (default tiny: the real Moonshine tiny's and whisper-tiny's; toy: the tests')
  *   --blocks N: transcription blocks of --rounds interleaved rounds (default 3)
+ *   --stt moonshine|whisper|both: the engines part 1 measures (default both)
  *
  * 1. Real-time factor of local speech-to-text through Station's HTTP API (POST
  *    /v1/audio/transcriptions: multipart, decode, resilience, engine) against the same engine
- *    called directly, interleaved.
+ *    called directly, interleaved: Moonshine, then Whisper.
  * 2. Realtime end of speech → first audio byte of the reply on one OpenAI-dialect session, audio
  *    paced like a microphone, broken down at the events that close each stage (VAD, STT, LLM first
  *    token, TTS first chunk), with each engine's own time taken at the provider in the Station
@@ -14,7 +15,7 @@
  * 3. `--sessions` realtime sessions streaming audio in at once: probe-event latency, end of turn
  *    and first audio p50/p99, RSS per session.
  *
- * The models are the random-weight tiny Moonshine and VITS the tests write (no weights can be
+ * The models are the random-weight tiny Moonshine, Whisper and VITS the tests write (no weights can be
  * downloaded here) and a fake chat model that answers at once: the engines are fast, so Station's
  * own costs are what the figures show.
  */
@@ -23,9 +24,12 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { loadMoonshine } from "../../src/providers/speech/load-moonshine.ts";
+import { loadWhisper } from "../../src/providers/speech/load-whisper.ts";
 import { espeakPcm24k } from "../../test/support/espeak-speech.ts";
 import { writeTinyMoonshine } from "../../test/support/tiny-moonshine.ts";
 import { writeTinyVits } from "../../test/support/tiny-vits.ts";
+import { writeTinyWhisper } from "../../test/support/tiny-whisper.ts";
 import { trimSilence } from "./realtime-client.ts";
 import { measureRealtimeLatency } from "./realtime-latency.ts";
 import { measureRealtimeLoad } from "./realtime-load.ts";
@@ -41,6 +45,7 @@ const { values } = parseArgs({
     // tiny: the real Moonshine tiny's shape (width 288, 6+6 layers, 8 heads, 1152 feed-forward, 32768 tokens, its conv stem);
     // toy: the tests' size (width 64, one layer each), where Station's fixed cost per request shows most.
     model: { type: "string", default: "tiny" },
+    stt: { type: "string", default: "both" },
   },
 });
 const runs = (part: string) => values.only === undefined || values.only === part;
@@ -62,7 +67,24 @@ const moonshine = writeTinyMoonshine(
         text: "The quick brown fox jumps over the lazy dog.",
       },
 );
+const measuresWhisper = values.stt !== "moonshine" && runs("transcription");
+// whisper-tiny's shape: width 384, 4 encoder and 4 decoder layers, 6 heads, 1536 feed-forward,
+// 51865 tokens; scripted to say three sentences without repeating a word (~30 tokens, about what
+// the real tokenizer makes of the clip).
+const whisper = measuresWhisper
+  ? writeTinyWhisper(path.join(dataDir, "models", "tiny-whisper"), {
+      ...(values.model === "toy" ? { width: 64, heads: 4 } : { width: 384, heads: 6, layers: 4, intermediate: 1536, vocabulary: 51865 }),
+      segments: [
+        { text: " The quick brown fox jumps over the lazy dog.", start: 0, end: 3 },
+        { text: " A wizard's job is to vex chumps quickly in fog.", start: 3.2, end: 6 },
+        { text: " Pack my box with five dozen liquor jugs.", start: 6.2, end: 9 },
+      ],
+    })
+  : undefined;
 writeTinyVits(path.join(dataDir, "models", "tiny-vits"));
+/** The engines called directly, as an application embedding transformers.js would (one thread). */
+const loadMoonshineDirect = (directory: string) => loadMoonshine(directory, 0, 1);
+const loadWhisperDirect = (directory: string) => loadWhisper(directory, 0, 1);
 const median = (list: number[]) => quantile(list, 0.5);
 function quantile(list: number[], q: number): number {
   const sorted = [...list].sort((a, b) => a - b);
@@ -72,16 +94,32 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 try {
   if (runs("transcription")) {
-    const result = await measureTranscription(dataDir, Number(values.rounds), Number(values.blocks));
-    console.log(
-      `\n1. Local transcription, ${result.audioSeconds.toFixed(2)} s of espeak-ng speech (${(result.uploadBytes / 1000).toFixed(0)} kB upload), Moonshine '${values.model}' (${(moonshine.parameters / 1e6).toFixed(1)} M parameters, random weights, 1 thread); ${values.blocks} blocks of ${values.rounds} interleaved rounds, medians:`,
-    );
-    console.log(`  harness (one IPC round trip to the client process): ${ms(result.harnessCpuMs)} CPU, counted in Station's`);
-    result.blocks.forEach((block, index) => {
+    const engines = [
+      ...(values.stt === "whisper"
+        ? []
+        : [{ label: "Moonshine", parameters: moonshine.parameters, engine: { name: "tiny-moonshine", load: loadMoonshineDirect } }]),
+      ...(whisper === undefined
+        ? []
+        : [
+            {
+              label: "Whisper (language en, json)",
+              parameters: whisper.parameters,
+              engine: { name: "tiny-whisper", load: loadWhisperDirect, language: "en" },
+            },
+          ]),
+    ];
+    for (const { label, parameters, engine } of engines) {
+      const result = await measureTranscription(dataDir, Number(values.rounds), Number(values.blocks), engine);
       console.log(
-        `  block ${index + 1}: engine ${ms(block.engineMs)} (RTF ${(block.engineMs / 1000 / result.audioSeconds).toFixed(4)}), Station ${ms(block.stationMs)} → speed ${((block.engineMs / block.stationMs) * 100).toFixed(1)} %; CPU engine ${ms(block.engineCpuMs)}, Station ${ms(block.stationCpuMs)} → ${((block.engineCpuMs / block.stationCpuMs) * 100).toFixed(1)} %, Station's own CPU ${ms(block.stationCpuMs - block.engineCpuMs)}; client process ${ms(block.clientCpuMs)} (target ≥ 95 %)`,
+        `\n1. Local transcription, ${result.audioSeconds.toFixed(2)} s of espeak-ng speech (${(result.uploadBytes / 1000).toFixed(0)} kB upload), ${label} '${values.model}' (${(parameters / 1e6).toFixed(1)} M parameters, random weights, 1 thread); ${values.blocks} blocks of ${values.rounds} interleaved rounds, medians:`,
       );
-    });
+      console.log(`  harness (one IPC round trip to the client process): ${ms(result.harnessCpuMs)} CPU, counted in Station's`);
+      result.blocks.forEach((block, index) => {
+        console.log(
+          `  block ${index + 1}: engine ${ms(block.engineMs)} (RTF ${(block.engineMs / 1000 / result.audioSeconds).toFixed(4)}), Station ${ms(block.stationMs)} → speed ${((block.engineMs / block.stationMs) * 100).toFixed(1)} %; CPU engine ${ms(block.engineCpuMs)}, Station ${ms(block.stationCpuMs)} → ${((block.engineCpuMs / block.stationCpuMs) * 100).toFixed(1)} %, Station's own CPU ${ms(block.stationCpuMs - block.engineCpuMs)}; client process ${ms(block.clientCpuMs)} (target ≥ 95 %)`,
+        );
+      });
+    }
   }
   if (runs("latency") || runs("load")) {
     const child = fork(path.join(import.meta.dirname, "voice-station-server.ts"), [dataDir, "0", "0"], {

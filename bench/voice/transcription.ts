@@ -1,7 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
 import { createAudioDecoder } from "../../src/audio/create-audio-decoder.ts";
-import { loadMoonshine } from "../../src/providers/speech/load-moonshine.ts";
 import type { SpeechToTextResident } from "../../src/providers/speech/speech-to-text-resident.ts";
 import { espeakWav } from "../../test/support/espeak-speech.ts";
 import { startTestStation } from "../../test/support/start-test-station.ts";
@@ -25,6 +24,14 @@ export interface TranscriptionResult {
   blocks: TranscriptionBlock[];
 }
 
+/** The local model measured: its directory under `dataDir/models` and how the engine is loaded directly. */
+export interface TranscriptionEngine {
+  name: string;
+  load(directory: string): Promise<SpeechToTextResident>;
+  /** The request's `language` field, given to the direct call too (Whisper: no detection pass). */
+  language?: string;
+}
+
 type ClientReply = { wall: number; cpu: number } | { error: string } | { ready: true };
 
 /**
@@ -32,20 +39,26 @@ type ClientReply = { wall: number; cpu: number } | { error: string } | { ready: 
  * port, the HTTP client in another process so its work is not counted as Station's) against what
  * an application embedding the engine does: decode the WAV, run the model (in its own thread, loaded
  * afresh each block). `blocks` blocks of
- * `rounds` interleaved rounds each. `dataDir/models/tiny-moonshine` must exist.
+ * `rounds` interleaved rounds each. `dataDir/models/<engine.name>` must exist.
  */
-export async function measureTranscription(dataDir: string, rounds: number, blocks: number): Promise<TranscriptionResult> {
+export async function measureTranscription(
+  dataDir: string,
+  rounds: number,
+  blocks: number,
+  measured: TranscriptionEngine,
+): Promise<TranscriptionResult> {
   const wav = espeakWav("The quick brown fox jumps over the lazy dog. ".repeat(3));
   const decoder = createAudioDecoder({ maxBytes: 1e8, maxDurationSeconds: 600, ffmpegPath: "ffmpeg", ffmpegTimeoutMs: 60_000 });
   const audioSeconds = (await decoder.decode(wav, "a.wav")).durationSeconds;
   const station = await startTestStation({ dataDir, config: { providers: [{ id: "speech", type: "local-speech", threads: 1 }] } });
-  const modelDirectory = path.join(dataDir, "models", "tiny-moonshine");
+  const modelDirectory = path.join(dataDir, "models", measured.name);
   // The form is encoded once, as a client's recorder would hand it over.
   const encoded = new Response(
     (() => {
       const form = new FormData();
       form.append("file", new Blob([wav]), "a.wav");
-      form.append("model", "speech/tiny-moonshine");
+      form.append("model", `speech/${measured.name}`);
+      if (measured.language !== undefined) form.append("language", measured.language);
       return form;
     })(),
   );
@@ -76,7 +89,8 @@ export async function measureTranscription(dataDir: string, rounds: number, bloc
     const cpu = cpuNow();
     const started = performance.now();
     const audio = await decoder.decode(wav, "a.wav");
-    await direct?.transcribe({ samples: audio.samples, task: "transcribe", timestamps: false });
+    const language = measured.language === undefined ? {} : { language: measured.language };
+    await direct?.transcribe({ samples: audio.samples, task: "transcribe", timestamps: false, ...language });
     return { wall: performance.now() - started, cpu: cpuNow() - cpu, clientCpu: 0 };
   };
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
@@ -96,7 +110,7 @@ export async function measureTranscription(dataDir: string, rounds: number, bloc
       // A fresh load of the engine each block: two loads of one model can differ by ~10 % in CPU
       // for as long as they live, so one load alone would compare two sessions, not Station.
       await direct?.dispose();
-      direct = await loadMoonshine(modelDirectory, 0, 1);
+      direct = await measured.load(modelDirectory);
       for (let warm = 0; warm < 2; warm++) {
         await viaStation();
         await viaEngine();
