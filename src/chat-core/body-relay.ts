@@ -56,7 +56,10 @@ class BodyRelay<B extends { model?: string | undefined }> {
       if (this.firstModelName === undefined) {
         this.firstModelName = name;
         this.firstPayload = payload;
-      } else (this.otherPayloads ??= new Map()).set(name, payload);
+      } else {
+        this.otherPayloads ??= new Map();
+        this.otherPayloads.set(name, payload);
+      }
     }
     return payload;
   }
