@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { espeakWav } from "../support/espeak-speech.ts";
+import WebSocket from "ws";
+import { createScriptedChatProvider, lastMessage, textOf } from "../support/chat-scripted-provider.ts";
+import { espeakPcm24k, espeakWav } from "../support/espeak-speech.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyMoonshine } from "../support/tiny-moonshine.ts";
 import { writeTinyWhisper } from "../support/tiny-whisper.ts";
@@ -21,6 +23,7 @@ describe("local Whisper (transformers.js, in a worker thread)", () => {
   let client: OpenAI;
   const dataDir = mkdtempSync(path.join(tmpdir(), "station-whisper-"));
   const hello = () => toFile(espeakWav("Hello, station. This is the second part."), "hello.wav");
+  const chat = createScriptedChatProvider("fake", (request) => ({ text: `You said: ${textOf(lastMessage(request))}` }));
 
   beforeAll(async () => {
     const models = path.join(dataDir, "models");
@@ -51,7 +54,9 @@ describe("local Whisper (transformers.js, in a worker thread)", () => {
           { id: "speech", type: "local-speech", threads: 1 },
           { id: "vision", type: "local-vision" },
         ],
+        defaults: { chatModel: "fake/scripted", transcriptionModel: "speech/tiny-whisper" },
       },
+      providers: [chat],
     });
     client = new OpenAI({ baseURL: `${station.url}/v1`, apiKey: "x", maxRetries: 0 });
   });
@@ -201,6 +206,35 @@ describe("local Whisper (transformers.js, in a worker thread)", () => {
       }),
     ).rejects.toMatchObject({ status: 400 });
     expect((await fetch(`${station.url}/health`)).status).toBe(200);
+  });
+
+  it("transcribes a realtime voice turn: server VAD cuts the espeak-ng speech, Whisper hears it, the agent answers", async () => {
+    const socket = new WebSocket(`${station.url.replace(/^http/, "ws")}/v1/realtime?model=fake/scripted`, ["realtime"]);
+    const events: { type: string; [key: string]: unknown }[] = [];
+    socket.on("message", (data) => events.push(JSON.parse(String(data))));
+    await new Promise((resolve, reject) => {
+      socket.once("open", resolve);
+      socket.once("error", reject);
+    });
+    try {
+      socket.send(
+        JSON.stringify({
+          type: "session.update",
+          session: { type: "realtime", output_modalities: ["text"], audio: { input: { transcription: { language: "de" } } } },
+        }),
+      );
+      const pcm = Buffer.concat([Buffer.alloc(24_000), espeakPcm24k("Hallo, Station."), Buffer.alloc(48_000)]);
+      for (let offset = 0; offset < pcm.length; offset += 960)
+        socket.send(JSON.stringify({ type: "input_audio_buffer.append", audio: pcm.subarray(offset, offset + 960).toString("base64") }));
+      const deadline = Date.now() + 60_000;
+      while (!events.some((event) => event.type === "response.done") && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      // The session's transcription language reached Whisper as its language token (<|de|> is scripted).
+      expect(events.find((event) => event.type === "conversation.item.input_audio_transcription.completed")?.transcript).toBe("Guten Tag.");
+      expect(events.find((event) => event.type === "response.output_text.done")?.text).toBe("You said: Guten Tag.");
+    } finally {
+      socket.close();
+    }
   });
 
   it("a translation without a model goes to a model that translates", async () => {

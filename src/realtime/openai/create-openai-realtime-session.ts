@@ -314,8 +314,14 @@ export function createOpenAiRealtimeSession(
                 message: `The audio is not ${config.inputFormat}`,
               });
             const spoken = audio.decoder.fromPcm16(pcm, inputRate());
-            const text = (await audio.transcribe({ model: config.transcriptionModel || undefined, audio: spoken, task: "transcribe" }))
-              .result.text;
+            const text = (
+              await audio.transcribe({
+                model: config.transcriptionModel || undefined,
+                audio: spoken,
+                task: "transcribe",
+                language: config.transcriptionLanguage,
+              })
+            ).result.text;
             parts.push({ type: "text", text });
           }
         } else parts.push({ type: "text", text: part.text });
