@@ -200,6 +200,9 @@ describe("local Whisper (transformers.js, in a worker thread)", () => {
       client.audio.transcriptions.create({ file: await hello(), model: "speech/tiny-whisper", language: "xx" }),
     ).rejects.toMatchObject({ status: 400, param: "language" });
     await expect(
+      client.audio.transcriptions.create({ file: await hello(), model: "speech/tiny-moonshine", language: "de" }),
+    ).rejects.toMatchObject({ status: 400, param: "language" });
+    await expect(
       client.audio.transcriptions.create({
         file: await toFile(Buffer.from("RIFF\x10\x00\x00\x00WAVEfmt "), "bad.wav"),
         model: "speech/tiny-whisper",
