@@ -63,6 +63,7 @@ describe("the production build", () => {
     await run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", outDir], {
       cwd: root,
     });
+    await run(process.execPath, [path.join(root, "bin/bundle-dependencies.mjs"), outDir], { cwd: root });
     // bin/station's line for a current build, pointed at this output.
     writeFileSync(path.join(outDir, "station.mjs"), 'const { main } = await import("./cli/main.js");\nawait main(process.argv);\n');
   }, 240_000);
@@ -86,6 +87,8 @@ describe("the production build", () => {
   it("starts with the default config without importing an inference engine, a database driver or the OpenAPI tooling", async () => {
     const imported = await packagesImportedAtStart();
     expect(imported).toContain("fastify");
+    // Loaded from the build's one-file bundles (bin/bundle-dependencies.mjs), not file by file.
+    expect(readdirSync(path.join(outDir, "bundled")).filter((name) => name.endsWith(".cjs"))).toEqual(["kysely.cjs", "prom-client.cjs"]);
     const onDemand = [
       "@huggingface/transformers",
       "onnxruntime-node",

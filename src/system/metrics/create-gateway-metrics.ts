@@ -1,6 +1,10 @@
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type * as PromClient from "prom-client";
+import type { Registry } from "prom-client";
+import { requireBundled } from "../../bundled/require-bundled.ts";
 import { createRequestCounter, type RequestRateReport } from "./create-request-counter.ts";
 import { type HistogramSeries, PlainHistogram } from "./plain-histogram.ts";
+
+const { Counter, collectDefaultMetrics, Gauge, Registry: PromRegistry } = requireBundled<typeof PromClient>("prom-client");
 
 /** "cancelled": the caller's client went away; neither a success nor the provider's fault. */
 export type CallOutcome = "ok" | "error" | "cancelled";
@@ -51,7 +55,7 @@ interface CallStats {
  * more than the rest of a proxied request's bookkeeping together.
  */
 export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
-  const registry = new Registry();
+  const registry = new PromRegistry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "station_" });
   const callStats = new Map<string, CallStats>();
   const errorCounts = new Map<string, { provider: string; code: string; count: number }>();
