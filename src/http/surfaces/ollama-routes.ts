@@ -7,7 +7,7 @@ import {
   encodeOllamaStream,
   type OllamaFlavor,
   ollamaErrorLine,
-  toOllamaReply,
+  toOllamaReplyJson,
 } from "../../protocols/ollama/encode-ollama-stream.ts";
 import { fromOllamaChat, fromOllamaGenerate } from "../../protocols/ollama/from-ollama-request.ts";
 import { decodeGenerateContext, encodeGenerateContext } from "../../protocols/ollama/generate-context.ts";
@@ -110,7 +110,7 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
   ) => {
     const timings = { startedAt: process.hrtime.bigint() };
     return replyWithChat(request, reply, core, input, stream, {
-      whole: (generation) => JSON.stringify(toOllamaReply(flavor, model, generation.result, timings, contextOf)),
+      whole: (generation) => toOllamaReplyJson(flavor, model, generation.result, timings, contextOf),
       stream: (run) => encodeOllamaStream(run.parts, flavor, model, timings, contextOf),
       wholeType: "application/json; charset=utf-8",
       streamType: "application/x-ndjson",

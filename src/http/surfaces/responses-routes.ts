@@ -4,12 +4,13 @@ import { z } from "zod";
 import type { ModelTarget } from "../../models/resilience/model-target.ts";
 import { encodeResponsesStream } from "../../protocols/responses/encode-responses-stream.ts";
 import { fromResponsesRequest } from "../../protocols/responses/from-responses-request.ts";
-import { itemId, type ResponseItem, toInputItems, toOutputItems } from "../../protocols/responses/response-items.ts";
+import { itemId, type ResponseItem, toInputItems } from "../../protocols/responses/response-items.ts";
 import { responseNotFound } from "../../protocols/responses/response-store.ts";
 import { nextSequenceNumber, responsesErrorEvent } from "../../protocols/responses/responses-error-event.ts";
 import { responsesRelay } from "../../protocols/responses/responses-relay.ts";
 import { inputItemsQuerySchema, type ResponsesBody, responsesBodySchema } from "../../protocols/responses/responses-schemas.ts";
-import { type ResponseState, toResponseObject } from "../../protocols/responses/to-response-object.ts";
+import { toOutputJson, toResponseJson } from "../../protocols/responses/to-response-json.ts";
+import type { ResponseState } from "../../protocols/responses/to-response-object.ts";
 import { fromRelayingUpstream } from "../../protocols/responses/upstream-responses.ts";
 import { toJsonSchema } from "../../protocols/to-json-schema.ts";
 import type { Station } from "../../station/station.ts";
@@ -73,28 +74,26 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
         status: "in_progress",
         output: [],
       };
-      const saveObject = async (response: Record<string, unknown>, json: string): Promise<void> => {
-        if (body.store === false) return;
-        const stored = response as Record<string, unknown> & { output: ResponseItem[] };
-        await store.save({ id: state.id, previousResponseId: body.previous_response_id ?? null, inputItems, response: stored }, json);
-      };
-      const save = async (finished: ResponseState): Promise<void> => {
-        if (body.store === false) return;
-        const response = toResponseObject(finished, body);
-        await saveObject(response, JSON.stringify(response));
-      };
+      const previousResponseId = body.previous_response_id ?? null;
+      const save = (json: string): Promise<void> | undefined =>
+        body.store === false ? undefined : store.save({ id: state.id, previousResponseId, inputItems }, json);
       return replyWithChat(request, reply, core, input, body.stream === true, {
         whole: async (generation) => {
-          state.output = toOutputItems(generation.result);
-          state.usage = generation.result.usage;
-          state.status = generation.result.finishReason === "length" ? "incomplete" : "completed";
-          // One object and one serialization serve both the store and the reply.
-          const response = toResponseObject(state, body);
-          const json = JSON.stringify(response);
-          await saveObject(response, json);
+          const { result } = generation;
+          state.usage = result.usage;
+          state.status = result.finishReason === "length" ? "incomplete" : "completed";
+          // Written as JSON text (the same bytes as the response object serialised): one text serves the store and the reply.
+          const json = toResponseJson(state, body, toOutputJson(result));
+          await save(json);
           return json;
         },
-        stream: (run) => encodeResponsesStream(run.parts, { body, state, onEnd: save, fail: run.done }),
+        stream: (run) =>
+          encodeResponsesStream(run.parts, {
+            body,
+            state,
+            onEnd: async (finished) => save(toResponseJson(finished, body, JSON.stringify(finished.output))),
+            fail: run.done,
+          }),
         errorFrame: responsesErrorEvent,
         relayedErrorFrame: relayedErrorEvent,
         ...(relay === undefined ? {} : { relay }),

@@ -11,21 +11,22 @@ export interface OllamaTimings {
 }
 
 const zero = BigInt(0);
+const json = JSON.stringify;
+const noCalls: readonly ToolCall[] = [];
 
 /**
- * Ollama's final-chunk statistics, written onto that chunk: durations in nanoseconds, token
- * counts from the usage.
+ * Ollama's final-chunk statistics as the JSON members that end that chunk: done_reason, then the
+ * durations in nanoseconds and the token counts from the usage.
  */
-function addStatistics(line: Record<string, unknown>, timings: OllamaTimings, usage: Usage | undefined, finishReason: FinishReason): void {
+function statistics(timings: OllamaTimings, usage: Usage | undefined, finishReason: FinishReason): string {
   const now = process.hrtime.bigint();
   const firstToken = timings.firstTokenAt ?? now;
-  line.done_reason = finishReason === "length" ? "length" : "stop";
-  line.total_duration = Number(now - timings.startedAt);
-  line.load_duration = 0;
-  line.prompt_eval_count = usage?.promptTokens ?? 0;
-  line.prompt_eval_duration = Number(firstToken - timings.startedAt > zero ? firstToken - timings.startedAt : zero);
-  line.eval_count = usage?.completionTokens ?? 0;
-  line.eval_duration = Number(now - firstToken);
+  const promptEval = firstToken - timings.startedAt;
+  return (
+    `"done_reason":"${finishReason === "length" ? "length" : "stop"}","total_duration":${Number(now - timings.startedAt)},"load_duration":0,` +
+    `"prompt_eval_count":${usage?.promptTokens ?? 0},"prompt_eval_duration":${Number(promptEval > zero ? promptEval : zero)},` +
+    `"eval_count":${usage?.completionTokens ?? 0},"eval_duration":${Number(now - firstToken)}}`
+  );
 }
 
 /** Tool calls as Ollama sends them: whole, arguments as an object. */
@@ -33,9 +34,9 @@ export function ollamaToolCalls(calls: readonly ToolCall[]): Record<string, unkn
   return calls.map((call, index) => ({ id: call.id, function: { index, name: call.name, arguments: parseArguments(call.arguments) } }));
 }
 
-function parseArguments(json: string): unknown {
+function parseArguments(text: string): unknown {
   try {
-    const parsed: unknown = JSON.parse(json.length === 0 ? "{}" : json);
+    const parsed: unknown = JSON.parse(text.length === 0 ? "{}" : text);
     return typeof parsed === "object" && parsed !== null ? parsed : {};
   } catch {
     return {};
@@ -55,44 +56,45 @@ function createdAt(): string {
   return isoText;
 }
 
+/** What every line of one reply starts with, up to the `created_at` value: `{"model":…,"created_at":"`. */
+function headOf(model: string): string {
+  return `{"model":${json(model)},"created_at":"`;
+}
+
 /**
- * One line's object, built as a single literal: on Node 20 a spread followed by more keys
- * (`{ ...head, message }`) cost ~1 µs per object, several per reply.
+ * One line's JSON up to its `done` member, written out (only the strings go through
+ * JSON.stringify; an ISO date needs no escaping): the bytes of Ollama's object
+ * `{ model, created_at, message: { role, content, thinking?, tool_calls? }, done }` (chat) or
+ * `{ model, created_at, response, thinking?, done }` (generate), without building it.
  */
-function line(
-  flavor: OllamaFlavor,
-  model: string,
-  text: string,
-  thinking: string,
-  calls: readonly ToolCall[],
-  done: boolean,
-): Record<string, unknown> {
-  if (flavor === "generate") {
-    return thinking.length > 0
-      ? { model, created_at: createdAt(), response: text, thinking, done }
-      : { model, created_at: createdAt(), response: text, done };
-  }
-  const message: Record<string, unknown> = { role: "assistant", content: text };
-  if (thinking.length > 0) message.thinking = thinking;
-  if (calls.length > 0) message.tool_calls = ollamaToolCalls(calls);
-  return { model, created_at: createdAt(), message, done };
+function line(head: string, flavor: OllamaFlavor, text: string, thinking: string, calls: readonly ToolCall[], done: boolean): string {
+  const thought = thinking.length > 0 ? `,"thinking":${json(thinking)}` : "";
+  if (flavor === "generate") return `${head}${createdAt()}","response":${json(text)}${thought},"done":${done}`;
+  const toolCalls = calls.length > 0 ? `,"tool_calls":${json(ollamaToolCalls(calls))}` : "";
+  return `${head}${createdAt()}","message":{"role":"assistant","content":${json(text)}${thought}${toolCalls}},"done":${done}`;
 }
 
 /** /api/generate's `context` for the reply's text (absent where Ollama sends none: chat, raw, suffix). */
 export type ContextOf = ((response: string) => number[]) | undefined;
 
-/** A whole reply (`stream: false`) as Ollama's single object. */
-export function toOllamaReply(
+/** The last line's members after `done`: the context (generate), then the statistics. */
+function ending(text: string, contextOf: ContextOf, timings: OllamaTimings, usage: Usage | undefined, finishReason: FinishReason): string {
+  const context = contextOf === undefined ? "" : `"context":${json(contextOf(text))},`;
+  return `,${context}${statistics(timings, usage, finishReason)}`;
+}
+
+/** A whole reply (`stream: false`) as Ollama's single object, as JSON. */
+export function toOllamaReplyJson(
   flavor: OllamaFlavor,
   model: string,
   result: ChatResult,
   timings: OllamaTimings,
   contextOf?: ContextOf,
-): Record<string, unknown> {
-  const reply = line(flavor, model, result.text, result.reasoning ?? "", result.toolCalls, true);
-  if (contextOf !== undefined) reply.context = contextOf(result.text);
-  addStatistics(reply, timings, result.usage, result.finishReason);
-  return reply;
+): string {
+  return (
+    line(headOf(model), flavor, result.text, result.reasoning ?? "", result.toolCalls, true) +
+    ending(result.text, contextOf, timings, result.usage, result.finishReason)
+  );
 }
 
 /** The NDJSON line Ollama ends a failed stream with (the client throws it). */
@@ -113,6 +115,7 @@ export async function* encodeOllamaStream(
   contextOf?: ContextOf,
 ): AsyncGenerator<string> {
   const calls: ToolCall[] = [];
+  const head = headOf(model);
   let usage: Usage | undefined;
   let text = "";
   for await (const part of parts) {
@@ -120,10 +123,10 @@ export async function* encodeOllamaStream(
     switch (part.type) {
       case "text-delta":
         if (contextOf !== undefined) text += part.text;
-        yield `${JSON.stringify(line(flavor, model, part.text, "", [], false))}\n`;
+        yield `${line(head, flavor, part.text, "", noCalls, false)}}\n`;
         break;
       case "reasoning-delta":
-        yield `${JSON.stringify(line(flavor, model, "", part.text, [], false))}\n`;
+        yield `${line(head, flavor, "", part.text, noCalls, false)}}\n`;
         break;
       case "tool-call-delta": {
         const call = calls[part.index] ?? { id: part.id ?? `call_${part.index}`, name: "", arguments: "" };
@@ -137,11 +140,8 @@ export async function* encodeOllamaStream(
         break;
       case "finish": {
         const finished = calls.filter((call) => call !== undefined);
-        if (finished.length > 0 && flavor === "chat") yield `${JSON.stringify(line(flavor, model, "", "", finished, false))}\n`;
-        const last = line(flavor, model, "", "", [], true);
-        if (contextOf !== undefined) last.context = contextOf(text);
-        addStatistics(last, timings, part.usage ?? usage, part.finishReason);
-        yield `${JSON.stringify(last)}\n`;
+        if (finished.length > 0 && flavor === "chat") yield `${line(head, flavor, "", "", finished, false)}}\n`;
+        yield `${line(head, flavor, "", "", noCalls, true)}${ending(text, contextOf, timings, part.usage ?? usage, part.finishReason)}\n`;
         return;
       }
       case "error":

@@ -2,7 +2,8 @@ import { StationError } from "../../errors/station-error.ts";
 import type { StreamPart, ToolCall, Usage } from "../../providers/spec/index.ts";
 import { functionCallItem, itemId, messageItem, type ResponseItem, reasoningItem } from "./response-items.ts";
 import type { ResponsesBody } from "./responses-schemas.ts";
-import { type ResponseState, toResponseObject } from "./to-response-object.ts";
+import { toResponseJson } from "./to-response-json.ts";
+import type { ResponseState } from "./to-response-object.ts";
 
 type Open =
   | { kind: "message"; item: string; index: number; text: string }
@@ -33,11 +34,12 @@ export async function* encodeResponsesStream(parts: AsyncIterable<StreamPart>, o
   // without copying each event's fields into another object first.
   const event = (type: string, data: Record<string, unknown>): string =>
     `event: ${type}\ndata: {"type":${JSON.stringify(type)},"sequence_number":${sequence++},${JSON.stringify(data).slice(1)}\n\n`;
-  const snapshot = () => toResponseObject(state, body);
+  // The response as it stands, written as JSON text (the same bytes as its object serialised).
+  const snapshot = (): string => toResponseJson(state, body, JSON.stringify(state.output));
   const withResponse = (type: string, response: string): string =>
     `event: ${type}\ndata: {"type":${JSON.stringify(type)},"sequence_number":${sequence++},"response":${response}}\n\n`;
-  // Nothing changes between these two events: one snapshot, serialized once.
-  const started = JSON.stringify(snapshot());
+  // Nothing changes between these two events: one snapshot.
+  const started = snapshot();
   yield withResponse("response.created", started) + withResponse("response.in_progress", started);
 
   let open: Open | undefined;
@@ -151,7 +153,7 @@ export async function* encodeResponsesStream(parts: AsyncIterable<StreamPart>, o
         state.status = part.finishReason === "length" ? "incomplete" : "completed";
         const closing = close();
         await options.onEnd(state);
-        yield closing + event(state.status === "incomplete" ? "response.incomplete" : "response.completed", { response: snapshot() });
+        yield closing + withResponse(state.status === "incomplete" ? "response.incomplete" : "response.completed", snapshot());
         return;
       } else if (part.type === "error") {
         throw part.error;
@@ -165,6 +167,6 @@ export async function* encodeResponsesStream(parts: AsyncIterable<StreamPart>, o
     open = undefined;
     options.fail(error);
     await options.onEnd(state).catch(() => undefined);
-    yield event("response.failed", { response: snapshot() });
+    yield withResponse("response.failed", snapshot());
   }
 }

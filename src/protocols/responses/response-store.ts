@@ -45,8 +45,10 @@ export class ResponseStore {
     this.db = database;
   }
 
-  /** `responseJson`: `stored.response` already serialized, where the caller has it. */
-  save(stored: StoredResponse, responseJson?: string): Promise<void> {
+  /** `responseJson`: the response already serialized, where the caller has it (then `stored.response` is not needed). */
+  save(stored: StoredResponse, responseJson?: string): Promise<void>;
+  save(stored: Omit<StoredResponse, "response">, responseJson: string): Promise<void>;
+  save(stored: Omit<StoredResponse, "response"> & { response?: StoredResponse["response"] }, responseJson?: string): Promise<void> {
     const response = responseJson ?? JSON.stringify(stored.response);
     const waiting = this.pending.get(stored.id);
     // A second save of the same id before the first is written only replaces the response, as the upsert does.
