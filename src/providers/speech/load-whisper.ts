@@ -47,7 +47,11 @@ export async function loadWhisper(directory: string, sizeBytes: number, threads:
   const featuresOf = async (samples: Float32Array): Promise<Tensor> =>
     ((await extractor(samples)) as { input_features: Tensor }).input_features;
 
-  /** The language token the decoder finds likeliest after <|startoftranscript|> (openai/whisper's detect_language). */
+  /**
+   * The language token the decoder finds likeliest after <|startoftranscript|> (openai/whisper's
+   * detect_language). Its encoder pass is not reused: generate() keeps only the model's forward
+   * parameters of what it is given, so it would drop encoder_outputs and encode again anyway.
+   */
   const detectLanguage = async (features: Tensor): Promise<string> => {
     const { logits } = (await model({
       input_features: features,
