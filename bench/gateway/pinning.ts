@@ -2,8 +2,9 @@
  * CPU pinning for the gateway bench on Linux: the bench process (the load generator) and the fake
  * upstreams share one core, and each proxy under test (the bare proxy, Station) gets the other, the
  * same one for both. Unpinned, three busy processes on two cores are placed by the scheduler as
- * it pleases, differently from one round to the next, and that placement, not the proxy, decided
- * a round's throughput. Pinned, each proxy is the bottleneck on a core of its own.
+ * it pleases, differently from one round to the next, so the placement can decide a round's
+ * throughput; pinned, each proxy is the bottleneck on a core of its own. Other work on the machine
+ * still lands on both cores (`--no-pin` to compare).
  */
 import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
