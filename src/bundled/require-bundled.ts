@@ -10,7 +10,7 @@ const require = createRequire(import.meta.url);
  * sources run through tsx, a build made by tsc alone). Same code either way; the bundle only
  * loads faster.
  */
-export function requireBundled<Module>(name: "kysely" | "prom-client"): Module {
-  const bundled = fileURLToPath(new URL(`./${name}.cjs`, import.meta.url));
+export function requireBundled<Module>(name: "kysely" | "prom-client" | "fastify" | "@fastify/static"): Module {
+  const bundled = fileURLToPath(new URL(`./${name.replace("/", "+")}.cjs`, import.meta.url));
   return require(existsSync(bundled) ? bundled : name) as Module;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { errors } from "../errors/errors.ts";
 import type { SecretRedactor } from "../security/secret-redactor.ts";
 import type { Station } from "../station/station.ts";
@@ -10,6 +10,7 @@ import { registerDocs } from "./docs/register-docs.ts";
 import { clientErrorHandler } from "./errors/client-error-handler.ts";
 import { errorBody, surfaceOf } from "./errors/error-body.ts";
 import { toStationError } from "./errors/to-station-error.ts";
+import { fastify } from "./fastify-runtime.ts";
 import { createHostAllowList } from "./guards/host-allow-list.ts";
 import { createOriginAllowList } from "./guards/origin-allow-list.ts";
 import { registerBrowserGuards } from "./guards/register-browser-guards.ts";
@@ -48,7 +49,7 @@ export async function createApp(station: Station, options: { only?: "ollama" } =
   const { config } = station;
   const tls = config.server.tls === undefined ? undefined : readTlsFiles(config.server.tls);
   const limits = connectionLimits(config.server);
-  const app = Fastify({
+  const app = fastify({
     // HTTPS and WSS on the same port (the realtime upgrade rides the same server); an HTTPS
     // server takes the HTTP server's timeouts in its own options (Fastify's `http` is not read then).
     ...(tls === undefined ? {} : { https: { ...tls, ...limits.http } }),

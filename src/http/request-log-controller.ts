@@ -1,6 +1,7 @@
-import { type FastifyReply, type FastifyRequest, LogController } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { requestLineWriter } from "../logging/request-log-line.ts";
+import { LogController } from "./fastify-runtime.ts";
 
 /** Told of every finished response, hijacked streams included (Fastify reports them here too). */
 export type RequestCompletedListener = (method: string, route: string, status: number) => void;

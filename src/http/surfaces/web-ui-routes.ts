@@ -1,6 +1,9 @@
 import { fileURLToPath } from "node:url";
-import fastifyStatic from "@fastify/static";
+import type * as FastifyStaticModule from "@fastify/static";
 import type { FastifyPluginAsync } from "fastify";
+import { requireBundled } from "../../bundled/require-bundled.ts";
+
+const fastifyStatic = requireBundled<typeof FastifyStaticModule>("@fastify/static").default;
 
 /** The web UI's files: plain HTML, CSS and ES modules, served as they are (no build step). */
 const webRoot = fileURLToPath(new URL("../../../web/", import.meta.url));
