@@ -88,7 +88,12 @@ describe("the production build", () => {
     const imported = await packagesImportedAtStart();
     expect(imported).toContain("zod");
     // Loaded from the build's one-file bundles (bin/bundle-dependencies.mjs), not file by file.
-    expect(readdirSync(path.join(outDir, "bundled")).filter((name) => name.endsWith(".cjs"))).toEqual(["@fastify+static.cjs", "fastify.cjs", "kysely.cjs", "prom-client.cjs"]);
+    expect(readdirSync(path.join(outDir, "bundled")).filter((name) => name.endsWith(".cjs"))).toEqual([
+      "@fastify+static.cjs",
+      "fastify.cjs",
+      "kysely.cjs",
+      "prom-client.cjs",
+    ]);
     const onDemand = [
       "@huggingface/transformers",
       "onnxruntime-node",
