@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { floatToG711, g711ToPcm16 } from "../../src/audio/g711.ts";
 import { pcm16ToFloat } from "../../src/audio/pcm16.ts";
 import { resample } from "../../src/audio/resample.ts";
 import { createScriptedChatProvider, lastMessage, textOf } from "../support/chat-scripted-provider.ts";
 import { espeakPcm24k, espeakWav } from "../support/espeak-speech.ts";
+import { openRealtimeSocket } from "../support/open-realtime-socket.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyMoonshine } from "../support/tiny-moonshine.ts";
 import { writeTinyVits } from "../support/tiny-vits.ts";
@@ -102,13 +102,7 @@ describe("local speech (Moonshine and VITS on transformers.js, in-process)", () 
   });
 
   it("a realtime voice turn on local models only: server VAD, Moonshine transcribes, the agent answers, VITS speaks", async () => {
-    const socket = new WebSocket(`${station.url.replace(/^http/, "ws")}/v1/realtime?model=fake/scripted`, ["realtime"]);
-    const events: { type: string; [key: string]: unknown }[] = [];
-    socket.on("message", (data) => events.push(JSON.parse(String(data))));
-    await new Promise((resolve, reject) => {
-      socket.once("open", resolve);
-      socket.once("error", reject);
-    });
+    const { socket, events } = await openRealtimeSocket(station.url, `model=fake/scripted`);
     try {
       socket.send(JSON.stringify({ type: "session.update", session: { type: "realtime", output_modalities: ["audio"] } }));
       const pcm = Buffer.concat([Buffer.alloc(24_000), espeakPcm24k("Hello there, station."), Buffer.alloc(48_000)]);
@@ -133,13 +127,7 @@ describe("local speech (Moonshine and VITS on transformers.js, in-process)", () 
   });
 
   it("telephony audio in realtime: G.711 μ-law in at 8 kHz, A-law out at 8 kHz, one byte per sample", async () => {
-    const socket = new WebSocket(`${station.url.replace(/^http/, "ws")}/v1/realtime?model=fake/scripted`, ["realtime"]);
-    const events: { type: string; [key: string]: unknown }[] = [];
-    socket.on("message", (data) => events.push(JSON.parse(String(data))));
-    await new Promise((resolve, reject) => {
-      socket.once("open", resolve);
-      socket.once("error", reject);
-    });
+    const { socket, events } = await openRealtimeSocket(station.url, `model=fake/scripted`);
     const waitFor = async (type: string) => {
       const deadline = Date.now() + 30_000;
       while (!events.some((event) => event.type === type) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));

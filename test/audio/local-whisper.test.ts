@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { createScriptedChatProvider, lastMessage, textOf } from "../support/chat-scripted-provider.ts";
 import { espeakPcm24k, espeakWav } from "../support/espeak-speech.ts";
+import { openRealtimeSocket } from "../support/open-realtime-socket.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyMoonshine } from "../support/tiny-moonshine.ts";
 import { writeTinyWhisper } from "../support/tiny-whisper.ts";
@@ -212,13 +212,7 @@ describe("local Whisper (transformers.js, in a worker thread)", () => {
   });
 
   it("transcribes a realtime voice turn: server VAD cuts the espeak-ng speech, Whisper hears it, the agent answers", async () => {
-    const socket = new WebSocket(`${station.url.replace(/^http/, "ws")}/v1/realtime?model=fake/scripted`, ["realtime"]);
-    const events: { type: string; [key: string]: unknown }[] = [];
-    socket.on("message", (data) => events.push(JSON.parse(String(data))));
-    await new Promise((resolve, reject) => {
-      socket.once("open", resolve);
-      socket.once("error", reject);
-    });
+    const { socket, events } = await openRealtimeSocket(station.url, `model=fake/scripted`);
     try {
       socket.send(
         JSON.stringify({

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { createScriptedChatProvider, lastMessage, textOf } from "../support/chat-scripted-provider.ts";
 import { eventsOf, postChatStream } from "../support/chat-sse-client.ts";
 import { waitUntil } from "../support/mcp-in-memory-server.ts";
+import { openRealtimeSocket } from "../support/open-realtime-socket.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 
 /**
@@ -44,16 +44,7 @@ describe("realtime sessions and /api/chat share the chat session lock", () => {
     // The chat turn holds the session from before its model call until its reply is stored.
     await entered;
 
-    const socket = new WebSocket(
-      `${station.url.replace(/^http/, "ws")}/v1/realtime?model=fake/scripted&client_id=ann&session_id=${sessionId}`,
-      ["realtime"],
-    );
-    const events: { type: string; [key: string]: unknown }[] = [];
-    socket.on("message", (data) => events.push(JSON.parse(String(data))));
-    await new Promise((resolve, reject) => {
-      socket.once("open", resolve);
-      socket.once("error", reject);
-    });
+    const { socket, events } = await openRealtimeSocket(station.url, `model=fake/scripted&client_id=ann&session_id=${sessionId}`);
     try {
       const send = (event: Record<string, unknown>) => socket.send(JSON.stringify(event));
       send({ type: "session.update", session: { type: "realtime", output_modalities: ["text"] } });
