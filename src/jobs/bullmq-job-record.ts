@@ -38,9 +38,8 @@ const numberOf = (value: string | undefined): number | undefined => (value === u
 export const attemptsOf = (hash: Record<string, string | undefined>): number =>
   Math.max(0, (numberOf(hash.ats) ?? 0) - (numberOf(hash[stationField.released]) ?? 0));
 
-/** When the current claim's lease ends, on the caller's clock. */
-export const leaseEndOf = (hash: Record<string, string | undefined>, defaultLeaseMs: number): number =>
-  numberOf(hash[stationField.lease]) ?? (numberOf(hash.processedOn) ?? 0) + defaultLeaseMs;
+// When the current claim's lease ends (Station's lease field, else processedOn plus the default
+// lease) is decided in Redis, by the lease sweep's script (`expiredLeasesScript`).
 
 /** A cancelled job's record: BullMQ's copy is removed, this hash (Station's) keeps what it said. */
 export interface CancelledMeta {

@@ -40,3 +40,25 @@ redis.call("DEL", KEYS[2], KEYS[2] .. ":logs")
 redis.call("HDEL", KEYS[3], ARGV[3])
 return 1
 `;
+
+/**
+ * The lease sweep's look at one queue, in one round trip however many jobs run: the ids of the
+ * active jobs whose lease ended before the cutoff. A lease ends at Station's lease field when
+ * set (a heartbeat, another length), else at BullMQ's `processedOn` plus the default lease. A
+ * job's data (a caption's image) is never read here: only the ids of the expired come back.
+ *   KEYS: BullMQ's active list   ARGV: the queue's key prefix ("<prefix>:<queue>:"), cutoff,
+ *         default lease ms, Station's lease field
+ *   Reply: BullMQ ids
+ */
+export const expiredLeasesScript = `
+local cutoff = tonumber(ARGV[2])
+local defaultLease = tonumber(ARGV[3])
+local expired = {}
+for _, id in ipairs(redis.call("LRANGE", KEYS[1], 0, -1)) do
+  local fields = redis.call("HMGET", ARGV[1] .. id, ARGV[4], "processedOn")
+  local leaseEnd = tonumber(fields[1])
+  if leaseEnd == nil then leaseEnd = (tonumber(fields[2]) or 0) + defaultLease end
+  if leaseEnd < cutoff then expired[#expired + 1] = id end
+end
+return expired
+`;

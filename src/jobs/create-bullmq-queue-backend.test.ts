@@ -11,6 +11,7 @@ const clockArgument: Partial<Record<keyof QueueBackend, number>> = {
   claim: 1,
   heartbeat: 2,
   complete: 3,
+  completeAndClaimNext: 3,
   fail: 3,
   release: 2,
   cancel: 1,
@@ -288,6 +289,56 @@ describe("the Redis calls of one job", () => {
   });
 });
 
+describe("the Redis calls of jobs a busy worker runs one after another", () => {
+  it("hands out each next job with the completion: no claim of its own", async () => {
+    const unique = uniqueRedisPrefix();
+    const redis = await connectRedis(testRedisUrl);
+    const sent: string[] = [];
+    const counted = <T extends { sendCommand: (...args: never[]) => unknown }>(connection: T): T => {
+      const send = connection.sendCommand.bind(connection) as (...args: unknown[]) => unknown;
+      (connection as { sendCommand: unknown }).sendCommand = (command: { name: string }, ...rest: unknown[]) => {
+        sent.push(command.name);
+        return send(command, ...rest);
+      };
+      return connection;
+    };
+    const backend = createBullmqQueueBackend({
+      redis: counted(redis.commands),
+      queueConnection: counted(redis.queueCommands),
+      blockingConnection: () => counted(redis.openBlocking()),
+      prefix: unique.prefix,
+    });
+    const take = { queue: "caption", leaseMs: 30_000 };
+    try {
+      const now = Date.now();
+      vi.setSystemTime(now);
+      const count = 6;
+      for (let index = 0; index < count; index++) {
+        await backend.enqueue({ id: `job-${index}`, queue: "caption", payload: {}, maxAttempts: 3 }, now, { capacity: 100 });
+      }
+      let job = await backend.claim("caption", now, 30_000);
+      sent.length = 0;
+      const done: string[] = [];
+      while (job !== undefined) {
+        done.push(job.id);
+        const followUp = { id: `msg_${job.id}`, queue: "webhook", payload: {}, maxAttempts: 5, parentId: job.id };
+        const settled = await backend.completeAndClaimNext(job.id, job.leaseToken, { caption: "cat" }, now, [followUp], take);
+        expect(settled.stored).toBe(true);
+        job = settled.next;
+      }
+      expect(done).toEqual(Array.from({ length: count }, (_, index) => `job-${index}`));
+      // Per job: park the webhook (its queue, BullMQ's add), finish and hand out the next, release
+      // the webhook: 4 (a claim of its own would make it 5), and one call left over from the claim.
+      expect(sent.length / count).toBeLessThanOrEqual(4.5);
+      expect(await backend.counts("caption")).toMatchObject({ queued: 0, running: 0, completed: count });
+    } finally {
+      await backend.close();
+      await redis.close();
+      await unique.clean();
+    }
+  });
+});
+
 describe("the lease sweep", () => {
   it("reads a running job's data (a caption's image) only once its lease has ended", async () => {
     const unique = uniqueRedisPrefix();
@@ -310,6 +361,8 @@ describe("the lease sweep", () => {
       sent.length = 0;
       expect(await at(1000, (now) => backend.requeueExpired(now))).toBe(0);
       expect(sent).not.toContain("hgetall");
+      // One script for the queue, however many jobs run in it: no call per running job.
+      expect(sent).toHaveLength(1);
       expect(await at(40_000, (now) => backend.requeueExpired(now))).toBe(1);
       expect(sent).toContain("hgetall");
       expect(await backend.complete("a", claimed.leaseToken, "late", 40_001)).toBe(false);

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { Job, Queue, Worker } from "bullmq";
+import { Job, Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { attemptsOf, type BullmqJobData, bullmqJobRecord, type CancelledMeta, leaseEndOf, stationField } from "./bullmq-job-record.ts";
-import { removeStaleParkedScript, reserveSlotScript } from "./bullmq-station-scripts.ts";
+import { attemptsOf, type BullmqJobData, bullmqJobRecord, type CancelledMeta, stationField } from "./bullmq-job-record.ts";
+import { expiredLeasesScript, removeStaleParkedScript, reserveSlotScript } from "./bullmq-station-scripts.ts";
+import { BullmqStationWorker } from "./bullmq-station-worker.ts";
 import type { ClaimedJob, JobError, JobRecord, NewJob, QueueBackend, QueueCounts, WebhookAttempt } from "./queue-backend.ts";
 import { toQueueUnavailable } from "./queue-unavailable.ts";
 
@@ -37,6 +38,7 @@ interface Held {
 interface StationScripts {
   stationReserveSlot(...args: (string | number)[]): Promise<[number, number?]>;
   stationRemoveStaleParked(...args: string[]): Promise<number>;
+  stationExpiredLeases(...args: (string | number)[]): Promise<string[]>;
 }
 
 /** BullMQ reserves ':' in job ids (Station's follow-ups are "<job>:webhook"-like): escaped both ways. */
@@ -79,12 +81,13 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
   if (!("stationReserveSlot" in redis)) {
     redis.defineCommand("stationReserveSlot", { numberOfKeys: 8, lua: reserveSlotScript });
     redis.defineCommand("stationRemoveStaleParked", { numberOfKeys: 3, lua: removeStaleParkedScript });
+    redis.defineCommand("stationExpiredLeases", { numberOfKeys: 1, lua: expiredLeasesScript });
   }
   const parkMs = options.parkMs ?? 30_000;
   const defaultLeaseMs = options.leaseMs ?? 30_000;
   const key = (...parts: string[]) => [prefix, "station", ...parts].join(":");
   const queues = new Map<string, Queue>();
-  const workers = new Map<string, Worker>();
+  const workers = new Map<string, BullmqStationWorker>();
   const held = new Map<string, Held>();
   const queueFor = (name: string): Queue => {
     let queue = queues.get(name);
@@ -95,10 +98,10 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     }
     return queue;
   };
-  const workerFor = (name: string): Worker => {
+  const workerFor = (name: string): BullmqStationWorker => {
     let worker = workers.get(name);
     if (worker === undefined) {
-      worker = new Worker(name, undefined, {
+      worker = new BullmqStationWorker(name, undefined, {
         connection: options.blockingConnection(),
         prefix,
         autorun: false,
@@ -268,13 +271,10 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     let moved = 0;
     for (const name of new Set([...queues.keys(), ...workers.keys()])) {
       const queue = queueFor(name);
-      for (const bullId of await redis.lrange(queue.keys.active!, 0, -1)) {
+      // One script per queue finds the expired: a job's data (a caption's image) is read only once its lease ended.
+      const expired = await scripts.stationExpiredLeases(queue.keys.active!, queue.toKey(""), cutoff, defaultLeaseMs, stationField.lease);
+      for (const bullId of expired) {
         const id = fromBullId(bullId);
-        // The lease fields first: the job's data (a caption's image) is read only for a lease that ended.
-        const leaseFields = [stationField.lease, "processedOn"] as const;
-        const [lease, processedOn] = await redis.hmget(queue.toKey(bullId), ...leaseFields);
-        if (!(leaseEndOf({ [stationField.lease]: lease ?? undefined, processedOn: processedOn ?? undefined }, defaultLeaseMs) < cutoff))
-          continue;
         const [hash, lock] = await Promise.all([redis.hgetall(queue.toKey(bullId)), redis.get(`${queue.toKey(bullId)}:lock`)]);
         if (hash.data === undefined) continue;
         const job = Job.fromJSON(queue, hash as never, bullId);
@@ -339,6 +339,29 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       leaseToken: token,
       leaseExpiresAt,
     } satisfies ClaimedJob;
+  };
+
+  /**
+   * Completes claim `claim` through `move` (BullMQ's completing script, under the claim's lock):
+   * its follow-ups added parked first, released after; taken back when the lock was not the claim's.
+   */
+  const settleCompleted = async (
+    claim: Held,
+    id: string,
+    now: number,
+    followUps: NewJob[] | undefined,
+    move: (job: Job) => Promise<unknown>,
+  ): Promise<boolean> => {
+    held.delete(id);
+    await addAll(followUps, now, { by: claim.token });
+    try {
+      await move(claim.job);
+    } catch {
+      await unparkStale(followUps, claim.token);
+      return false;
+    }
+    await unpark(followUps, now);
+    return true;
   };
 
   const backend: ReturnType<typeof createBullmqQueueBackend> = {
@@ -431,16 +454,27 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     async complete(id, token, result, now, followUps) {
       const claim = await claimOf(id, token);
       if (claim === undefined) return false;
-      held.delete(id);
-      await addAll(followUps, now, { by: token });
-      try {
-        await claim.job.moveToCompleted(result ?? null, token, false);
-      } catch {
-        await unparkStale(followUps, token);
-        return false;
+      return settleCompleted(claim, id, now, followUps, (job) => job.moveToCompleted(result ?? null, token, false));
+    },
+    async completeAndClaimNext(id, token, result, now, followUps, next) {
+      const claim = held.get(id);
+      const worker = workers.get(next.queue);
+      if (claim === undefined || claim.token !== token || claim.queue !== next.queue || worker === undefined) {
+        // Not a claim this process's worker of that queue handed out: the two steps.
+        const stored = await backend.complete(id, token, result, now, followUps);
+        const claimed = stored ? await backend.claim(next.queue, now, next.leaseMs) : undefined;
+        return claimed === undefined ? { stored } : { stored, next: claimed };
       }
-      await unpark(followUps, now);
-      return true;
+      const fetched: { job?: Job | undefined } = {};
+      const stored = await settleCompleted(claim, id, now, followUps, async (job) => {
+        fetched.job = await worker.completeAndFetchNext(job, result ?? null, token);
+      });
+      if (!stored || fetched.job?.id === undefined) return { stored };
+      // The next job comes locked with this claim's token for the default lease, as a claim takes it.
+      const taken = await take(next.queue, fetched.job, token, now, next.leaseMs);
+      if (taken !== undefined) return { stored, next: taken };
+      const claimed = await backend.claim(next.queue, now, next.leaseMs);
+      return claimed === undefined ? { stored } : { stored, next: claimed };
     },
     async fail(id, token, error, now, failOptions) {
       const claim = await claimOf(id, token);

@@ -166,14 +166,24 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
 
   const withPayload = (row: JobRow): JobRecord => toRecord(row, JSON.parse(statements.payload.get(row.id)?.payload ?? "null"));
 
+  const claim = (queue: string, now: number, leaseMs: number): ClaimedJob | undefined => {
+    const row = statements.claim.get({ queue, now, token: randomUUID(), expires: now + leaseMs });
+    if (row === undefined) return undefined;
+    return { ...withPayload(row), leaseToken: row.lease_token!, leaseExpiresAt: row.lease_expires_at! } satisfies ClaimedJob;
+  };
+
   return {
     async enqueue(job, now, options = {}) {
       return enqueue(job, now, options.capacity);
     },
     async claim(queue, now, leaseMs) {
-      const row = statements.claim.get({ queue, now, token: randomUUID(), expires: now + leaseMs });
-      if (row === undefined) return undefined;
-      return { ...withPayload(row), leaseToken: row.lease_token!, leaseExpiresAt: row.lease_expires_at! } satisfies ClaimedJob;
+      return claim(queue, now, leaseMs);
+    },
+    async completeAndClaimNext(id, token, result, now, followUps, take) {
+      // In process a round trip costs nothing: the completion, then the claim the worker would make.
+      if (!complete(id, token, result, now, followUps)) return { stored: false };
+      const next = claim(take.queue, now, take.leaseMs);
+      return next === undefined ? { stored: true } : { stored: true, next };
     },
     async heartbeat(id, token, now, leaseMs) {
       return statements.heartbeat.run({ id, token, expires: now + leaseMs }).changes === 1;

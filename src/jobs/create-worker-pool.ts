@@ -75,7 +75,11 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       waiters.add(done);
     });
 
-  const run = async (job: ClaimedJob): Promise<void> => {
+  /**
+   * Runs and settles `job`. A completion also claims the next job of the queue (`next`, to run
+   * now); `lookedForNext` says a completion looked and found none, so a claim now would find none.
+   */
+  const run = async (job: ClaimedJob): Promise<{ next?: ClaimedJob; lookedForNext?: true }> => {
     // One controller and one timer per job: cancellation, lost lease, timeout and shutdown all abort it.
     const controller = new AbortController();
     const signal = controller.signal;
@@ -102,14 +106,21 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       const result = await options.handler(job, signal);
       if (signal.aborted) throw signal.reason;
       const followUps = options.followUps?.(job, { status: "completed", result });
-      const stored = await options.backend.complete(job.id, job.leaseToken, result, now(), followUps);
-      if (stored && followUps !== undefined && followUps.length > 0) options.onFollowUps?.();
+      const settled = stopping
+        ? { stored: await options.backend.complete(job.id, job.leaseToken, result, now(), followUps) }
+        : await options.backend.completeAndClaimNext(job.id, job.leaseToken, result, now(), followUps, {
+            queue: options.queue,
+            leaseMs: options.leaseMs,
+          });
+      if (settled.stored && followUps !== undefined && followUps.length > 0) options.onFollowUps?.();
+      if (settled.next !== undefined) return { next: settled.next };
+      return settled.stored && !stopping ? { lookedForNext: true } : {};
     } catch (caught) {
       if (stopping) {
         await options.backend.release(job.id, job.leaseToken, now());
-        return;
+        return {};
       }
-      if (signal.aborted && !timedOut) return; // cancelled or lease lost: whoever holds the job now settles it
+      if (signal.aborted && !timedOut) return {}; // cancelled or lease lost: whoever holds the job now settles it
       const error = timedOut ? signal.reason : caught;
       const jobError = toJobError(error, options.redact);
       const retryable = isStationError(error) ? error.isRetryable : false;
@@ -121,6 +132,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       });
       if (outcome === "failed" && followUps !== undefined && followUps.length > 0) options.onFollowUps?.();
       options.logger.debug({ jobId: job.id, queue: options.queue, outcome, code: jobError.code }, "job attempt failed");
+      return {};
     } finally {
       clearTimeout(deadline);
       clearInterval(heartbeat);
@@ -128,12 +140,28 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     }
   };
 
-  const settle = async (job: ClaimedJob): Promise<void> => {
-    try {
-      await run(job);
-    } catch (error) {
-      options.logger.error({ err: error, jobId: job.id }, "settling a job failed; its lease will expire and it will run again");
+  /** Runs `job`, then each job its completion handed out, until one hands out none; true when that one looked. */
+  const settle = async (first: ClaimedJob): Promise<boolean> => {
+    let job: ClaimedJob | undefined = first;
+    let lookedForNext = false;
+    while (job !== undefined) {
+      if (stopping) {
+        // Handed out while the pool was stopping: back to the queue, the attempt not spent.
+        const late: ClaimedJob = job;
+        await options.backend.release(late.id, late.leaseToken, now()).catch((error: unknown) => {
+          options.logger.error({ err: error, jobId: late.id }, "giving a job back failed; its lease will expire and it will run again");
+        });
+        return false;
+      }
+      const current: ClaimedJob = job;
+      const settled = await run(current).catch((error: unknown) => {
+        options.logger.error({ err: error, jobId: current.id }, "settling a job failed; its lease will expire and it will run again");
+        return {} as Awaited<ReturnType<typeof run>>;
+      });
+      job = settled.next;
+      lookedForNext = settled.lookedForNext === true;
     }
+    return lookedForNext;
   };
 
   const loop = async (): Promise<void> => {
@@ -144,11 +172,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       } catch (error) {
         options.logger.error({ err: error, queue: options.queue }, "claiming a job failed");
       }
-      if (job === undefined) {
-        await sleep(pollIntervalMs);
-        continue;
-      }
-      await settle(job);
+      // A last completion that found the queue empty stands for the claim that would find it so.
+      if (job === undefined || (await settle(job))) await sleep(pollIntervalMs);
     }
   };
 

@@ -80,6 +80,34 @@ export function describeQueueBackendConformance(name: string, open: () => Promis
       expect((await backend.counts("hooks")).queued).toBe(1);
     });
 
+    it("hands out the next runnable job of the queue with a completion, never with a stale one", async () => {
+      await backend.enqueue(job("a"), 1);
+      await backend.enqueue(job("b"), 2);
+      await backend.enqueue(job("late", { runAt: 1000 }), 3);
+      await backend.enqueue({ ...job("elsewhere"), queue: "other" }, 4);
+      const a = (await backend.claim("q", 10, 1000))!;
+      const take = { queue: "q", leaseMs: 1000 };
+      expect(await backend.completeAndClaimNext("a", "not-the-token", "x", 15, undefined, take)).toEqual({ stored: false });
+      expect(await backend.get("b")).toMatchObject({ status: "queued", attempts: 0 });
+      const followUp = { id: "a:webhook", queue: "hooks", payload: { about: "a" }, maxAttempts: 5, parentId: "a" };
+      const first = await backend.completeAndClaimNext("a", a.leaseToken, { caption: "cat" }, 20, [followUp], take);
+      expect(first).toMatchObject({
+        stored: true,
+        next: { id: "b", status: "running", attempts: 1, startedAt: 20, leaseExpiresAt: 1020, payload: { n: "b" } },
+      });
+      expect(await backend.get("a")).toMatchObject({ status: "completed", result: { caption: "cat" }, finishedAt: 20 });
+      expect(await backend.get("a:webhook")).toMatchObject({ status: "queued", parentId: "a" });
+      expect(await backend.get("b")).toMatchObject({ status: "running", attempts: 1 });
+      const b = first.next!;
+      expect(await backend.heartbeat("b", b.leaseToken, 25, 1000)).toBe(true);
+      // "late" is not due and "elsewhere" is another queue's: nothing to hand out.
+      expect(await backend.completeAndClaimNext("b", b.leaseToken, "ok", 30, undefined, take)).toEqual({ stored: true });
+      expect(await backend.completeAndClaimNext("b", b.leaseToken, "again", 31, undefined, take)).toEqual({ stored: false });
+      expect(await backend.get("b")).toMatchObject({ status: "completed", result: "ok" });
+      expect(await backend.counts("q")).toMatchObject({ queued: 1, running: 0, completed: 2 });
+      expect((await backend.claim("q", 1000, 1000))?.id).toBe("late");
+    });
+
     it("retries with a later runAt, then fails for good with follow-ups when attempts run out", async () => {
       await backend.enqueue(job("a", { maxAttempts: 2 }), 1);
       const first = (await backend.claim("q", 2, 1000))!;

@@ -92,6 +92,21 @@ export interface QueueBackend {
    */
   complete(jobId: string, leaseToken: string, result: unknown, now: number, followUps?: NewJob[]): Promise<boolean>;
   /**
+   * `complete`, then `claim(next.queue, now, next.leaseMs)` (the completed job's queue), as a
+   * worker does between two jobs: in one round trip where the backend can (BullMQ's completion
+   * hands out the next job). Nothing is claimed when the completion is stale. The next claim's
+   * `leaseToken` may be the completed one's: a token stays unique to one claimer, which holds one
+   * job at a time.
+   */
+  completeAndClaimNext(
+    jobId: string,
+    leaseToken: string,
+    result: unknown,
+    now: number,
+    followUps: NewJob[] | undefined,
+    next: { queue: string; leaseMs: number },
+  ): Promise<{ stored: boolean; next?: ClaimedJob }>;
+  /**
    * Records a failed attempt. With `retryAt` and attempts left, the job goes back to
    * queued at `retryAt`; otherwise it fails for good and `followUps` are enqueued.
    */
