@@ -7,7 +7,11 @@
  * Both with CPU time from /proc/<pid>/stat (utime+stime) summed over the Station process(es),
  * redis-server and every postgres process. On a 2-core machine the instances compete, so CPU
  * per job is the figure to judge: target (b), (c) ≤ 2× (a). Medians over the rounds.
- *   npm run bench:scale-out [-- --jobs N --turns N --rounds N --variants abc --cpu-prof DIR]
+ * Each instance first runs a warm-up batch (--warmup-jobs, --warmup-turns), not measured: a
+ * process's first jobs pay its JIT, connections and script loads, which are no per-job cost.
+ *   npm run bench:scale-out [-- --jobs N --turns N --rounds N --variants abc --cpu-prof DIR
+ *                              --warmup-jobs N --warmup-turns N]
+ * bench/queue/per-job-counts.ts counts the Redis calls a caption job makes.
  */
 import type { ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
@@ -26,6 +30,8 @@ const flag = (name: string, fallback: string): string => {
 };
 const jobs = Number(flag("jobs", "600"));
 const turns = Number(flag("turns", "240"));
+const warmupJobs = Number(flag("warmup-jobs", "300"));
+const warmupTurns = Number(flag("warmup-turns", "48"));
 const rounds = Number(flag("rounds", "1"));
 const chosen = flag("variants", "abc");
 const profileDir = process.argv.includes("--cpu-prof") ? path.resolve(flag("cpu-prof", "cpu-profiles")) : undefined;
@@ -255,8 +261,9 @@ async function variant(name: string, instances: number, shared: boolean, round: 
     }
     const ports = started.map((station) => station.port);
     const pids = started.map((station) => station.pid);
-    await captionBatch(ports, 50); // warm-up: connections, JIT, BullMQ scripts
-    await chatBatch(ports, sessions * 2);
+    // Warm-up, per instance (every instance takes its share): connections, JIT, BullMQ's scripts.
+    if (warmupJobs > 0) await captionBatch(ports, warmupJobs * instances);
+    if (warmupTurns > 0) await chatBatch(ports, warmupTurns * instances);
     const captions = await measured(pids, shared ? database : undefined, jobs, () => captionBatch(ports, jobs));
     const chat = await measured(pids, shared ? database : undefined, turns, () => chatBatch(ports, turns));
     return { ...captions, chat };
@@ -302,6 +309,7 @@ try {
   const endLoad = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   console.log(
     `\nbench:scale-out, ${jobs} caption jobs (${connections} submitters) and ${turns} chat turns (${sessions} sessions) per variant, ` +
+      `after ${warmupJobs} jobs and ${warmupTurns} turns of warm-up per instance, ` +
       `${rounds} interleaved round(s), medians; node ${process.version}; load average ${load} at the start, ${endLoad} at the end`,
   );
   console.log("CPU = Station process(es) + redis-server + all postgres processes (utime+stime); (a) counts Station only.\n");
