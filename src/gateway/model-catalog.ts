@@ -29,9 +29,13 @@ export function filterModels(models: ModelInfo[], filter: ModelFilter): ModelInf
   );
 }
 
-/** OpenAI's model object. `created` is unknown for discovered models: Station's start time stands in. */
+/**
+ * OpenAI's model object. `created` is unknown for discovered models: Station's start time stands in.
+ * `capabilities` is Station's addition (OpenAI clients ignore fields they do not know), so a client
+ * of `/v1/models` alone can tell a vision model that detects and points from one that only sees.
+ */
 export function toOpenAiModel(model: ModelInfo, created: number): Record<string, unknown> {
-  return { id: model.id, object: "model", created, owned_by: model.providerId };
+  return { id: model.id, object: "model", created, owned_by: model.providerId, capabilities: model.capabilities };
 }
 
 const contextBuckets: { label: string; min: number; max: number | null }[] = [

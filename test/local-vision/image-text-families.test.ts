@@ -15,9 +15,19 @@ import { solidPng } from "../support/vision-images.ts";
 const workDir = mkdtempSync(path.join(tmpdir(), "station-image-text-"));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-const families: { name: string; family: ImageTextFamily; write(directory: string): { text: string; tokens: number } }[] = [
+const families: {
+  name: string;
+  family: ImageTextFamily;
+  grounds?: true;
+  write(directory: string): { text: string; tokens: number };
+}[] = [
   { name: "moondream2", family: "moondream2", write: (directory) => writeTinyMoondream2(directory, { words: ["A", "red", "square"] }) },
-  { name: "qwen2-vl", family: "qwen2vl", write: (directory) => writeTinyQwen2Vl(directory, { words: ["Two", "red", "squares"] }) },
+  {
+    name: "qwen2-vl",
+    family: "qwen2vl",
+    grounds: true,
+    write: (directory) => writeTinyQwen2Vl(directory, { words: ["Two", "red", "squares"] }),
+  },
   // 96 × 64 → 64 × 43 → 64 × 64 for the encoder: 2 × 2 tiles of 32 px and the 32 px global view, 5 images.
   {
     name: "smolvlm-split",
@@ -26,14 +36,18 @@ const families: { name: string; family: ImageTextFamily; write(directory: string
   },
 ];
 
-describe.each(families)("$name through transformers.js (the engine a worker thread runs)", ({ name, family, write }) => {
+describe.each(families)("$name through transformers.js (the engine a worker thread runs)", ({ name, family, grounds, write }) => {
   it("inspects as its family, captions and answers with the scripted text (tokens counted, streamed piece by piece), and encodes an image once", async () => {
     const written = write(path.join(workDir, name));
     const [model] = (await findOnnxModelDirectories([workDir])).filter((candidate) => candidate.name === name);
     if (model === undefined) throw new Error(`${name} was not discovered`);
     const inspection = await inspectVisionModel(`vision/${name}`, model);
     if (!inspection.ok) throw inspection.error;
-    expect(inspection.summary).toMatchObject({ runner: family, capabilities: ["vision"], skills: ["caption", "query"] });
+    expect(inspection.summary).toMatchObject(
+      grounds === true
+        ? { runner: family, capabilities: ["vision", "detect", "point"], skills: ["caption", "query", "detect", "point"] }
+        : { runner: family, capabilities: ["vision"], skills: ["caption", "query"] },
+    );
 
     const stats = { hits: 0, misses: 0, encoderRuns: 0, promptHits: 0, entries: 0, capacity: 4 };
     const engine = await loadImageTextModel(

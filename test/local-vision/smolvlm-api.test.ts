@@ -43,7 +43,10 @@ describe("a SmolVLM (transformers.js, in a worker thread) through the vision API
     };
     const listed = models.find((model) => model.id === "vision/tiny-smolvlm");
     expect(listed).toMatchObject({ capabilities: ["vision"], metadata: { family: "smolvlm", visionSkills: ["caption", "query"] } });
-    expect(await (await fetch(`${station.url}/model/info`)).json()).toMatchObject({ model: "vision/tiny-smolvlm" });
+    expect(await (await fetch(`${station.url}/model/info`)).json()).toMatchObject({
+      model: "vision/tiny-smolvlm",
+      capabilities: ["caption", "query"],
+    });
   });
 
   it("the official moondream client captions, streams and queries; detect is refused with 400", async () => {

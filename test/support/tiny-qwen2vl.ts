@@ -14,10 +14,16 @@ import { markerChannel, type TinyImageTextModel, tinyImageTextModel, writeScript
  * feature per 2 × 2 merged patches, the decoder takes M-RoPE position_ids [3, batch, sequence]),
  * so transformers.js's real processor (smart resize, patching, <|image_pad|> expansion), its
  * rope index and generation loop run on it. As in tiny-smolvlm.ts, the answer after the
- * assistant's turn starts is `words`.
+ * assistant's turn starts is `words`, or the tokens in `answer`.
  */
 export interface TinyQwen2VlOptions {
   words?: string[];
+  /**
+   * The answer as tokens instead of words: Qwen2-VL's grounding tokens (`<|box_start|>` …) by
+   * name, any other piece as one vocabulary entry spelt as it decodes (no two pieces alike), e.g.
+   * `["<|object_ref_start|>", "the cat", "<|object_ref_end|>", "<|box_start|>", "(100,200),(300,400)", "<|box_end|>"]`.
+   */
+  answer?: string[];
 }
 
 const width = 16;
@@ -27,7 +33,20 @@ const patch = 4;
 const temporalPatch = 2;
 const merge = 2;
 const patchValues = 3 * temporalPatch * patch * patch;
-const specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"];
+const specials = [
+  "<|endoftext|>",
+  "<|im_start|>",
+  "<|im_end|>",
+  "<|vision_start|>",
+  "<|vision_end|>",
+  "<|image_pad|>",
+  "<|video_pad|>",
+  // Qwen2-VL's grounding tokens (special in its tokenizer, so a plain decode drops them).
+  "<|object_ref_start|>",
+  "<|object_ref_end|>",
+  "<|box_start|>",
+  "<|box_end|>",
+];
 const imEnd = 2;
 const firstByte = specials.length;
 const firstWord = firstByte + 256;
@@ -36,12 +55,16 @@ const chatTemplate =
   "{% set image_count = namespace(value=0) %}{% for message in messages %}{% if loop.first and message['role'] != 'system' %}<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}<|im_start|>{{ message['role'] }}\n{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n{% else %}{% for content in message['content'] %}{% if content['type'] == 'image' %}{% set image_count.value = image_count.value + 1 %}<|vision_start|><|image_pad|><|vision_end|>{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
 
 export function writeTinyQwen2Vl(directory: string, options: TinyQwen2VlOptions = {}): TinyImageTextModel {
-  const words = options.words ?? ["A", "red", "square"];
+  const pieces = options.answer?.filter((piece) => !specials.includes(piece));
+  const words = pieces ?? options.words ?? ["A", "red", "square"];
   const write = jsonFileWriter(directory);
   const newline = firstByte + "\n".charCodeAt(0);
   const vocabulary = writeScriptedTextGraphs(directory, {
     words,
     firstWord,
+    ...(options.answer === undefined
+      ? {}
+      : { answer: options.answer.map((piece) => (specials.includes(piece) ? specials.indexOf(piece) : firstWord + words.indexOf(piece))) }),
     width,
     heads,
     layers,
@@ -105,8 +128,10 @@ export function writeTinyQwen2Vl(directory: string, options: TinyQwen2VlOptions 
   byteCharacters().forEach((character, byte) => {
     vocab[character] = firstByte + byte;
   });
+  const characters = byteCharacters();
+  const spelt = (piece: string) => [...new TextEncoder().encode(piece)].map((byte) => characters[byte]).join("");
   words.forEach((word, index) => {
-    vocab[`Ġ${word}`] = firstWord + index;
+    vocab[pieces === undefined ? `Ġ${word}` : spelt(word)] = firstWord + index;
   });
   write(
     "tokenizer.json",
@@ -115,7 +140,8 @@ export function writeTinyQwen2Vl(directory: string, options: TinyQwen2VlOptions 
       specials.map((content, id) => specialToken(id, content)),
     ),
   );
-  return tinyImageTextModel(directory, words);
+  if (options.answer === undefined) return tinyImageTextModel(directory, words);
+  return { directory, text: options.answer.join(""), tokens: (pieces ?? []).length };
 }
 
 /** pixel_values [patches, 3·2·4·4] and grid_thw [images, 3] → image_features [patches / 4, width], markers zero. */

@@ -19,6 +19,7 @@ import { createImageTextVisionModel } from "./create-image-text-vision-model.ts"
 import { createVisionChatModel } from "./create-vision-chat-model.ts";
 import { findOnnxModelDirectories, type OnnxModelDirectory } from "./find-onnx-model-directories.ts";
 import { inspectVisionModel, type VisionInspection, type VisionModelSummary } from "./inspect-vision-model.ts";
+import type { ImageTextFamily } from "./load-image-text-model.ts";
 import { localVisionThreadCount } from "./local-vision-thread-count.ts";
 import { runOnResident } from "./run-on-resident.ts";
 import { type Florence2Resident, runFlorence2, startFlorence2Worker } from "./start-florence2-worker.ts";
@@ -183,9 +184,10 @@ export function createLocalVisionProvider(
     contentHash,
   });
 
-  const imageTextVisionModel = (modelName: string): VisionModel =>
+  const imageTextVisionModel = (modelName: string, family: ImageTextFamily): VisionModel =>
     createImageTextVisionModel({
       id: modelId(modelName),
+      family,
       maxNewTokens: providerConfig.maxNewTokens,
       withModel: (request, work) => {
         const contentHash = contentHashOf(request);
@@ -216,7 +218,7 @@ export function createLocalVisionProvider(
     createDeferredVisionModel(modelId(modelName), async () => {
       if (await isMoonfile(modelName)) return moonfiles.visionModel(modelName);
       const { summary } = await resolveModel(modelName);
-      return summary.runner === "florence2" ? florence2VisionModel(modelName) : imageTextVisionModel(modelName);
+      return summary.runner === "florence2" ? florence2VisionModel(modelName) : imageTextVisionModel(modelName, summary.runner);
     });
 
   const controls = createResidencyControls({

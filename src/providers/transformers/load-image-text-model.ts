@@ -29,6 +29,8 @@ export interface ImageTextTask {
   /** Content hash of the image bytes: the encoding cache key. */
   contentHash: string;
   maxNewTokens: number;
+  /** Decode the answer with its special tokens (Qwen2-VL writes boxes between `<|box_start|>` and `<|box_end|>`). */
+  keepSpecialTokens?: boolean;
 }
 
 export interface ImageTextAnswer {
@@ -194,7 +196,7 @@ export async function loadImageTextModel(options: LoadImageTextModelOptions, cac
         signal.throwIfAborted();
         const promptLength = inputs.input_ids?.dims.at(-1) ?? 0;
         const answer = generated.slice(null, [promptLength, generated.dims.at(-1) ?? promptLength]);
-        const text = tokenizer.batch_decode(answer, { skip_special_tokens: true })[0] ?? "";
+        const text = tokenizer.batch_decode(answer, { skip_special_tokens: task.keepSpecialTokens !== true })[0] ?? "";
         const ids = (answer.tolist() as (number | bigint)[][])[0] ?? [];
         return { text: text.trim(), tokens: ids.filter((id) => !special.has(Number(id))).length };
       } finally {

@@ -15,10 +15,11 @@ export interface VisionFamily {
 
 /**
  * The Hugging Face ONNX vision families Station runs (a config naming another architecture gets a
- * clear 422). moondream2, SmolVLM and Qwen2-VL answer captions and questions; their transformers.js
- * exports have no grounding output (moondream2's detect and point come from its own region
- * decoders, which the ONNX export leaves out; the `.mf` archives have them), so only Florence-2
- * detects and points here.
+ * clear 422). moondream2, SmolVLM and Qwen2-VL answer captions and questions. Florence-2 detects
+ * and points with its location tokens, Qwen2-VL with the boxes it writes in text
+ * (qwen2vl-grounding.ts). SmolVLM was not trained to ground, and moondream2's detect and point
+ * come from its own region decoders, which the ONNX export leaves out (the `.mf` archives have
+ * them), so those two do not detect or point here.
  */
 export const visionFamilies: Record<string, VisionFamily> = {
   florence2: {
@@ -45,8 +46,8 @@ export const visionFamilies: Record<string, VisionFamily> = {
   qwen2vl: {
     modelTypes: ["qwen2_vl"],
     components: ["vision_encoder", "embed_tokens", "decoder_model_merged"],
-    capabilities: ["vision"],
-    skills: ["caption", "query"],
+    capabilities: ["vision", "detect", "point"],
+    skills: ["caption", "query", "detect", "point"],
     runner: "qwen2vl",
   },
 };

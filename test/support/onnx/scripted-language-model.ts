@@ -145,16 +145,22 @@ export const tinyImageTextModel = (directory: string, words: readonly string[]):
 
 /**
  * The text half every tiny image-text model shares: `onnx/embed_tokens.onnx` and
- * `onnx/decoder_model_merged.onnx`, scripted to answer `words` (token ids from `firstWord` on).
+ * `onnx/decoder_model_merged.onnx`, scripted to answer `words` (token ids from `firstWord` on),
+ * or the token ids in `answer` when given (each id once: the script follows the last token).
  * Returns the vocabulary size, which the writer's config and tokenizer need.
  */
 export function writeScriptedTextGraphs(
   directory: string,
-  options: Omit<ScriptedLanguageModelOptions, "vocabulary" | "answer"> & { words: readonly string[]; firstWord: number },
+  options: Omit<ScriptedLanguageModelOptions, "vocabulary" | "answer"> & {
+    words: readonly string[];
+    firstWord: number;
+    answer?: readonly number[];
+  },
 ): number {
-  const { words, firstWord, ...decoder } = options;
+  const { words, firstWord, answer: scripted, ...decoder } = options;
   const vocabulary = firstWord + words.length;
-  const answer = words.map((_, index) => firstWord + index);
+  const answer = scripted === undefined ? words.map((_, index) => firstWord + index) : [...scripted];
+  if (new Set(answer).size !== answer.length) throw new Error("a scripted answer cannot repeat a token");
   mkdirSync(path.join(directory, "onnx"), { recursive: true });
   writeFileSync(path.join(directory, "onnx", "embed_tokens.onnx"), scriptedEmbedTokens(vocabulary, decoder.width));
   writeFileSync(path.join(directory, "onnx", "decoder_model_merged.onnx"), scriptedDecoder({ ...decoder, vocabulary, answer }));
