@@ -1,4 +1,10 @@
-import type { AudioInput, SpeechFormat, TimestampGranularity, TranscriptionResult } from "../providers/spec/index.ts";
+import type {
+  AudioInput,
+  SpeechFormat,
+  TimestampGranularity,
+  TranscriptionResult,
+  TranscriptionStreamPart,
+} from "../providers/spec/index.ts";
 import type { AudioDecoder } from "./create-audio-decoder.ts";
 
 export interface TranscribeInput {
@@ -29,6 +35,12 @@ export interface SpeakInput {
 export interface AudioService {
   readonly decoder: AudioDecoder;
   transcribe(input: TranscribeInput): Promise<{ model: string; audio: AudioInput; result: TranscriptionResult }>;
+  /**
+   * The transcript as the model makes it; resolves once its first part is there (a bad file, a
+   * model that cannot stream or a failure before the first part rejects, so the caller can still
+   * answer with an error status).
+   */
+  transcribeStream(input: TranscribeInput): Promise<{ model: string; audio: AudioInput; parts: AsyncIterable<TranscriptionStreamPart> }>;
   /** Resolves when audio starts to flow, in the format asked for; errors before the first byte reject. */
   speak(input: SpeakInput): Promise<{ model: string; contentType: string; chunks: AsyncIterable<Uint8Array> }>;
   /** The model a call without one would use, if any. */

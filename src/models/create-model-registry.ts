@@ -19,6 +19,7 @@ import { createResilientVisionModel } from "./create-resilient-vision-model.ts";
 import type { ModelRegistry, ProviderStatus } from "./model-registry.ts";
 import type { ModelTarget } from "./resilience/model-target.ts";
 import { Resilience, type ResilienceSettings } from "./resilience/resilience.ts";
+import { streamWithResilience } from "./resilience/stream-with-resilience.ts";
 import { withResilience } from "./resilience/with-resilience.ts";
 import { Route } from "./routing/route.ts";
 import { splitModelId } from "./split-model-id.ts";
@@ -268,6 +269,23 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
           );
           delivered.done();
           return delivered.value;
+        },
+        transcribeStream(request) {
+          const targets = targetsFor(id);
+          const models = targets.map((target) => target.provider.transcriptionModel?.(target.modelName));
+          if (models.some((model) => model?.transcribeStream === undefined))
+            throw errors.unsupported(`The model '${id}' cannot stream its transcript: leave out 'stream'`, "stream");
+          return streamWithResilience(
+            resilience,
+            targets,
+            (target, signal) => {
+              const model = target.provider.transcriptionModel?.(target.modelName);
+              if (model?.transcribeStream === undefined)
+                throw errors.unsupported(`The model '${target.id}' cannot stream its transcript: leave out 'stream'`, "stream");
+              return model.transcribeStream({ ...request, model: target.modelName, signal });
+            },
+            { operation: "transcriptions", signal: request.signal },
+          );
         },
       };
     },

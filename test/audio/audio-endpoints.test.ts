@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Provider, SpeechModel } from "../../src/providers/spec/index.ts";
+import type { Provider, SpeechModel, TranscriptionModel } from "../../src/providers/spec/index.ts";
 import { espeakWav, ffmpegEncode } from "../support/espeak-speech.ts";
 import { type FakeOpenAiAudioUpstream, startFakeOpenAiAudioUpstream } from "../support/fake-openai-audio-upstream.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
@@ -33,6 +33,20 @@ function pcmSpeechProvider(): Provider {
   };
 }
 
+/** A provider whose transcription model has no transcribeStream (it cannot stream). */
+function batchOnlyTranscriptionProvider(): Provider {
+  const model: TranscriptionModel = { id: "batchonly/whisper", transcribe: async () => ({ text: "batch only" }) };
+  return {
+    id: "batchonly",
+    type: "test",
+    listModels: async () => [
+      { id: "batchonly/whisper", providerId: "batchonly", name: "whisper", capabilities: ["transcribe"], state: "available" },
+    ],
+    health: async () => ({ status: "ok" }),
+    transcriptionModel: () => model,
+  };
+}
+
 describe("OpenAI audio endpoints through an OpenAI-compatible upstream", () => {
   let upstream: FakeOpenAiAudioUpstream;
   let station: TestStation;
@@ -46,7 +60,7 @@ describe("OpenAI audio endpoints through an OpenAI-compatible upstream", () => {
         providers: [{ id: "voice", type: "openai", baseUrl: upstream.url, apiKey: "sk-upstream", retry: { attempts: 2, baseDelayMs: 0 } }],
         audio: { maxBytes: 2 * 1024 * 1024, maxDurationSeconds: 20 },
       },
-      providers: [pcmSpeechProvider()],
+      providers: [pcmSpeechProvider(), batchOnlyTranscriptionProvider()],
     });
     client = new OpenAI({ baseURL: `${station.url}/v1`, apiKey: "unused", maxRetries: 0 });
   });
@@ -58,7 +72,7 @@ describe("OpenAI audio endpoints through an OpenAI-compatible upstream", () => {
   it("lists speech models with the transcribe and speak capabilities", async () => {
     const response = await fetch(`${station.url}/api/models?capability=transcribe`);
     const transcribers = ((await response.json()) as { models: { id: string }[] }).models.map((model) => model.id);
-    expect(transcribers).toEqual(["voice/whisper-test"]);
+    expect(transcribers.sort()).toEqual(["batchonly/whisper", "voice/whisper-test"]);
     const all = await fetch(`${station.url}/api/models`);
     const list = ((await all.json()) as { models: { id: string; capabilities: string[] }[] }).models;
     expect(list.find((model) => model.id === "voice/whisper-test")?.capabilities).toEqual(["transcribe"]);
@@ -138,16 +152,82 @@ describe("OpenAI audio endpoints through an OpenAI-compatible upstream", () => {
     expect(recorded?.file?.type).toBe("audio/mpeg");
   });
 
-  it("stream: true answers OpenAI's transcript.text.delta/done events", async () => {
+  it("stream: true relays the upstream's transcript events through the resilience layer, delta by delta", async () => {
+    const before = upstream.requests.length;
+    upstream.fail({ status: 503 });
     const stream = await client.audio.transcriptions.create({
       file: await toFile(speech, "a.wav"),
       model: "voice/whisper-test",
       stream: true,
     });
-    const events: { type: string }[] = [];
+    const events: OpenAI.Audio.TranscriptionStreamEvent[] = [];
     for await (const event of stream) events.push(event);
-    expect(events.at(-1)).toEqual({ type: "transcript.text.done", text: "Hello from the fake audio upstream." });
-    expect(events[0]?.type).toBe("transcript.text.delta");
+    const deltas = events.filter((event) => event.type === "transcript.text.delta");
+    expect(deltas.map((event) => event.delta)).toEqual(["Hello ", "from ", "the ", "fake ", "audio ", "upstream."]);
+    expect(deltas[0]?.logprobs).toEqual([{ token: "Hello ", logprob: -0.1, bytes: [] }]);
+    expect(events.at(-1)).toEqual({
+      type: "transcript.text.done",
+      text: "Hello from the fake audio upstream.",
+      usage: { type: "tokens", input_tokens: 12, output_tokens: 6, total_tokens: 18 },
+    });
+    // The 503 was retried (the fake records a failed POST without its fields); the retry carried stream=true.
+    const posts = upstream.requests.slice(before).filter((request) => request.path === "/v1/audio/transcriptions");
+    expect(posts.map((request) => request.fields.stream)).toEqual([undefined, "true"]);
+  });
+
+  it("an upstream that ignores stream and answers JSON is relayed as one delta and the done event", async () => {
+    upstream.streams = false;
+    try {
+      const stream = await client.audio.transcriptions.create({
+        file: await toFile(speech, "a.wav"),
+        model: "voice/whisper-test",
+        stream: true,
+      });
+      const events: OpenAI.Audio.TranscriptionStreamEvent[] = [];
+      for await (const event of stream) events.push(event);
+      expect(events).toEqual([
+        { type: "transcript.text.delta", delta: "Hello from the fake audio upstream." },
+        { type: "transcript.text.done", text: "Hello from the fake audio upstream." },
+      ]);
+    } finally {
+      upstream.streams = true;
+    }
+  });
+
+  it("an upstream stream that breaks midway ends with OpenAI's error event, which the official client raises", async () => {
+    upstream.breakStreamAfter = 2;
+    const stream = await client.audio.transcriptions.create({
+      file: await toFile(speech, "a.wav"),
+      model: "voice/whisper-test",
+      stream: true,
+    });
+    const deltas: string[] = [];
+    const failure = await (async () => {
+      try {
+        for await (const event of stream) if (event.type === "transcript.text.delta") deltas.push(event.delta);
+      } catch (error) {
+        return error;
+      }
+    })();
+    // Nothing is replayed once a delta went out: the client has what came before the break, then the error.
+    expect(deltas).toEqual(["Hello ", "from "]);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(String((failure as Error).message)).toContain("fake stream broke");
+  });
+
+  it("a model that cannot stream its transcript answers stream: true with a 400 in OpenAI's error shape", async () => {
+    const form = new FormData();
+    form.append("file", new Blob([speech], { type: "audio/wav" }), "a.wav");
+    form.append("model", "batchonly/whisper");
+    form.append("stream", "true");
+    const response = await fetch(`${station.url}/v1/audio/transcriptions`, { method: "POST", body: form });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: { type: "invalid_request_error", param: "stream", message: expect.stringContaining("cannot stream") },
+    });
+    // Without stream the same model answers.
+    const whole = await client.audio.transcriptions.create({ file: await toFile(speech, "a.wav"), model: "batchonly/whisper" });
+    expect(whole.text).toBe("batch only");
   });
 
   it("an upstream 503 is retried by the resilience layer", async () => {

@@ -46,6 +46,11 @@ describe("local Whisper (transformers.js, in a worker thread)", () => {
         { text: " Two.", start: 6, end: 7 },
       ],
     });
+    writeTinyWhisper(path.join(models, "tiny-whisper-endless"), {
+      endless: true,
+      segments: [{ text: " On and on.", start: 0, end: 1 }],
+      cues: [{ token: "<|startofprev|>", segment: { text: " Prompted stop.", start: 0.02, end: 0.5 } }],
+    });
     writeTinyMoonshine(path.join(models, "tiny-moonshine"), { text: "hello station" });
     station = await startTestStation({
       dataDir,
@@ -74,10 +79,15 @@ describe("local Whisper (transformers.js, in a worker thread)", () => {
       "speech/tiny-whisper": ["transcribe", "translate"],
       "speech/tiny-whisper-en": ["transcribe"],
       "speech/tiny-whisper-long": ["transcribe", "translate"],
+      "speech/tiny-whisper-endless": ["transcribe", "translate"],
       "speech/tiny-moonshine": ["transcribe"],
     });
     const translators = (await (await fetch(`${station.url}/api/models?capability=translate`)).json()) as { models: { id: string }[] };
-    expect(translators.models.map((model) => model.id).sort()).toEqual(["speech/tiny-whisper", "speech/tiny-whisper-long"]);
+    expect(translators.models.map((model) => model.id).sort()).toEqual([
+      "speech/tiny-whisper",
+      "speech/tiny-whisper-endless",
+      "speech/tiny-whisper-long",
+    ]);
   });
 
   it("transcribes with the official client: json, text, and verbose_json with the detected language and timestamped segments", async () => {
@@ -100,6 +110,43 @@ describe("local Whisper (transformers.js, in a worker thread)", () => {
         { id: 1, start: 1.4, end: 2.4, text: " Second part." },
       ],
     });
+  });
+
+  it("stream: true sends the transcript as the decoder makes it, across the worker thread, then the whole text", async () => {
+    for (const model of ["speech/tiny-whisper", "speech/tiny-moonshine"]) {
+      const stream = await client.audio.transcriptions.create({ file: await hello(), model, stream: true });
+      const events: OpenAI.Audio.TranscriptionStreamEvent[] = [];
+      for await (const event of stream) events.push(event);
+      const deltas = events.flatMap((event) => (event.type === "transcript.text.delta" ? [event.delta] : []));
+      const done = events.at(-1);
+      expect(done?.type).toBe("transcript.text.done");
+      // Word by word (transformers.js' streamers hold a piece back until its word is complete), no timestamp tokens.
+      expect(deltas.length, model).toBeGreaterThan(1);
+      expect(deltas.join(""), model).toBe(done?.type === "transcript.text.done" ? done.text : "");
+      expect(events.slice(0, -1).every((event) => event.type === "transcript.text.delta")).toBe(true);
+    }
+    const whisper = await client.audio.transcriptions.create({ file: await hello(), model: "speech/tiny-whisper", stream: true });
+    const texts: string[] = [];
+    for await (const event of whisper) texts.push(event.type === "transcript.text.delta" ? event.delta : `|${event.type}`);
+    expect(texts).toEqual(["Hello ", "station. ", "Second ", "part.", "|transcript.text.done"]);
+  });
+
+  it("a client that leaves mid-stream aborts the decoder: a Whisper that never stops by itself is free again", async () => {
+    const stream = await client.audio.transcriptions.create({ file: await hello(), model: "speech/tiny-whisper-endless", stream: true });
+    const seen: string[] = [];
+    for await (const event of stream) {
+      if (event.type === "transcript.text.delta") seen.push(event.delta);
+      if (seen.length === 3) break; // the official client aborts its request
+    }
+    expect(seen).toEqual(["On ", "and ", "on. "]);
+    // One transcription at a time per model: this one runs only once the endless one has been stopped.
+    const next = await client.audio.transcriptions.create({
+      file: await hello(),
+      model: "speech/tiny-whisper-endless",
+      language: "en",
+      prompt: "stop",
+    });
+    expect(next.text).toBe("Prompted stop.");
   });
 
   it("srt and vtt cue by Whisper's segments", async () => {

@@ -7,6 +7,8 @@
  *
  *   const upstream = await startFakeOpenAiAudioUpstream();
  *   upstream.transcript = "hello there";           // what transcriptions answer
+ *   upstream.streams = false                        // stream=true answers JSON (as whisper-1 and Whisper servers do)
+ *   upstream.breakStreamAfter = 2                   // the next stream fails with an error event after 2 deltas
  *   upstream.fail({ status: 503 })                  // the next POST fails so
  *   upstream.requests                               // path, headers, form fields, file bytes / JSON body
  */
@@ -27,6 +29,10 @@ export interface FakeOpenAiAudioUpstream {
   url: string;
   requests: RecordedAudioRequest[];
   transcript: string;
+  /** Whether stream=true is answered as OpenAI's transcript event stream, one delta per word (default true). */
+  streams: boolean;
+  /** Set: the next transcript stream sends an error event after this many deltas (then it is cleared). */
+  breakStreamAfter: number | undefined;
   /** The PCM (24 kHz s16le) /audio/speech sends for pcm and wav. */
   readonly speechPcm: Buffer;
   /** Bytes sent for the formats the fake does not really encode (mp3, opus, ...): a recognisable pattern. */
@@ -53,6 +59,8 @@ export async function startFakeOpenAiAudioUpstream(
     url: "",
     requests,
     transcript: "Hello from the fake audio upstream.",
+    streams: true,
+    breakStreamAfter: undefined,
     speechPcm,
     encodedSpeech,
     fail(fault, times = 1) {
@@ -109,6 +117,26 @@ export async function startFakeOpenAiAudioUpstream(
         });
       const format = String(recorded.fields.response_format ?? "json");
       const text = fake.transcript;
+      if (recorded.fields.stream === "true" && fake.streams) {
+        // OpenAI's transcript stream: data-only SSE events, one write (and one tick) per event.
+        response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+        const breakAfter = fake.breakStreamAfter;
+        fake.breakStreamAfter = undefined;
+        const deltas = text.match(/\S+\s*/g) ?? [];
+        for (const [index, delta] of deltas.entries()) {
+          if (index === breakAfter) {
+            response.write(`data: ${JSON.stringify({ error: { message: "fake stream broke", type: "server_error" } })}\n\n`);
+            return response.end();
+          }
+          response.write(
+            `data: ${JSON.stringify({ type: "transcript.text.delta", delta, logprobs: [{ token: delta, logprob: -0.1, bytes: [] }] })}\n\n`,
+          );
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        const usage = { type: "tokens", input_tokens: 12, output_tokens: deltas.length, total_tokens: 12 + deltas.length };
+        response.write(`data: ${JSON.stringify({ type: "transcript.text.done", text, usage })}\n\n`);
+        return response.end();
+      }
       if (format === "text") {
         response.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
         return response.end(`${text}\n`);

@@ -28,6 +28,11 @@ export interface TinyWhisperOptions {
    * later cues win over earlier ones, so a test sees which tokens reached the decoder.
    */
   cues?: { token: string; segment: TinyWhisperSegment }[];
+  /**
+   * Never stops by itself: after the last segment it starts over (and generation_config allows
+   * 100 000 tokens), so only an abort ends a transcription without a cue.
+   */
+  endless?: boolean;
   width?: number;
   heads?: number;
   /** Encoder and decoder blocks each (default 1; whisper-tiny has 4). */
@@ -112,12 +117,13 @@ export function writeTinyWhisper(directory: string, options: TinyWhisperOptions 
       ...wordsOf(segment.text).map((word) => id(encodeWord(word))),
       id(timestampToken(segment.end)),
     ]);
-  const script = (tokens: number[]) => {
+  const script = (tokens: number[], then = endOfText) => {
     for (let index = 0; index + 1 < tokens.length; index++) follow(tokens[index] ?? 0, tokens[index + 1] ?? 0);
-    follow(tokens.at(-1) ?? 0, endOfText);
+    follow(tokens.at(-1) ?? 0, then);
   };
   const main = chain(segments);
-  script(main);
+  // Endless: the last timestamp leads back to the first word.
+  script(main, options.endless === true ? (main[1] ?? endOfText) : endOfText);
   // Without timestamps the words come straight after <|notimestamps|> (the timestamps still follow; decoding drops them).
   follow(id("<|notimestamps|>"), main[1] ?? endOfText);
   if (multilingual) {
@@ -230,7 +236,7 @@ export function writeTinyWhisper(directory: string, options: TinyWhisperOptions 
     eos_token_id: endOfText,
     pad_token_id: endOfText,
     decoder_start_token_id: id("<|startoftranscript|>"),
-    max_length: 448,
+    max_length: options.endless === true ? 100_000 : 448,
     no_timestamps_token_id: noTimestamps,
     max_initial_timestamp_index: 50,
     is_multilingual: multilingual,

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { formatTranscription } from "../../audio/format-transcription.ts";
+import { transcriptEvents } from "../../audio/transcript-events.ts";
 import { errors } from "../../errors/errors.ts";
 import type { Station } from "../../station/station.ts";
 import { abortOnDisconnect } from "./abort-on-disconnect.ts";
@@ -63,7 +64,7 @@ export const audioRoutes: FastifyPluginAsync<{ station: Station }> = async (fast
     const wantsSegments = fields.response_format === "verbose_json" || fields.response_format === "srt" || fields.response_format === "vtt";
     const timestamps = granularities ?? (wantsSegments ? ["segment" as const] : undefined);
     const signal = abortOnDisconnect(reply);
-    const { result, audio: decoded } = await audio.transcribe({
+    const input = {
       model: fields.model,
       file: { data: form.file.bytes, fileName: form.file.filename },
       task,
@@ -72,17 +73,17 @@ export const audioRoutes: FastifyPluginAsync<{ station: Station }> = async (fast
       temperature: fields.temperature,
       timestamps,
       signal,
-    });
+    };
     if (fields.stream === "true" && task === "transcribe") {
-      // OpenAI's transcript stream: deltas (one per segment here), then the whole text.
-      const pieces =
-        result.segments !== undefined && result.segments.length > 0 ? result.segments.map((segment) => segment.text) : [result.text];
-      const lines = [
-        ...pieces.map((delta) => ({ type: "transcript.text.delta", delta })),
-        { type: "transcript.text.done", text: result.text.trim() },
-      ].map((event) => `data: ${JSON.stringify(event)}\n\n`);
-      return reply.header("content-type", "text/event-stream; charset=utf-8").header("cache-control", "no-cache").send(lines.join(""));
+      // Errors up to the first part are still a status and an error body; after it, an error event.
+      const { parts } = await audio.transcribeStream({ ...input, timestamps: undefined });
+      const stream = Readable.from(transcriptEvents(parts), { objectMode: false });
+      stream.on("error", (error) => {
+        if (!signal.aborted) request.log.warn({ err: error }, "transcript stream failed");
+      });
+      return reply.header("content-type", "text/event-stream; charset=utf-8").header("cache-control", "no-cache").send(stream);
     }
+    const { result, audio: decoded } = await audio.transcribe(input);
     const formatted = formatTranscription(result, fields.response_format, {
       task,
       durationSeconds: decoded.durationSeconds,

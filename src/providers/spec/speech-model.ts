@@ -54,9 +54,36 @@ export interface TranscriptionResult {
   words?: TranscriptWord[];
 }
 
+/** Log probability of one token of a transcript (OpenAI's `include[]=logprobs`; relayed from servers that send them). */
+export interface TranscriptLogprob {
+  token?: string;
+  bytes?: number[];
+  logprob?: number;
+}
+
+/** Token usage of a streamed transcript, as OpenAI reports it for models billed by token. */
+export interface TranscriptionTokenUsage {
+  type: "tokens";
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  input_token_details?: { audio_tokens?: number; text_tokens?: number };
+}
+
+/** A transcript as it is made: text pieces in order (joined, they are the text), then the whole result. */
+export type TranscriptionStreamPart =
+  | { type: "text-delta"; delta: string; logprobs?: TranscriptLogprob[] }
+  | { type: "finish"; result: TranscriptionResult; usage?: TranscriptionTokenUsage };
+
 export interface TranscriptionModel {
   readonly id: string;
   transcribe(request: TranscriptionRequest): Promise<TranscriptionResult>;
+  /**
+   * The transcript as the engine produces it, ending with one `finish` part. Absent: the model
+   * cannot stream (Station answers 400 to `stream: true`). Failures before the first part throw
+   * from the first `next()`.
+   */
+  transcribeStream?(request: TranscriptionRequest): AsyncIterable<TranscriptionStreamPart>;
 }
 
 /** OpenAI's output formats for /v1/audio/speech; "pcm" is 16-bit little-endian mono. */

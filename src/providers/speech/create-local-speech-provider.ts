@@ -8,12 +8,22 @@ import { StationError } from "../../errors/station-error.ts";
 import type { Logger } from "../../logging/create-logger.ts";
 import { createModelResidency, type ModelResidency, type Resident } from "../residency/model-residency.ts";
 import { systemScheduler } from "../residency/scheduler.ts";
-import type { ModelInfo, Provider, RunningModel, SpeechModel, TranscriptionModel, TranscriptionRequest } from "../spec/index.ts";
+import type {
+  ModelInfo,
+  Provider,
+  RunningModel,
+  SpeechModel,
+  TranscriptionModel,
+  TranscriptionRequest,
+  TranscriptionResult,
+  TranscriptionStreamPart,
+} from "../spec/index.ts";
+import { streamFromCallback } from "../stream-from-callback.ts";
 import { findOnnxModelDirectories, type OnnxModelDirectory } from "../transformers/find-onnx-model-directories.ts";
 import { localVisionThreadCount } from "../transformers/local-vision-thread-count.ts";
 import { runnableSpeechTypes, speechFamilyOf } from "../transformers/speech-families.ts";
 import type { TextToSpeechResident } from "./load-vits.ts";
-import type { SpeechToTextResident } from "./speech-to-text-resident.ts";
+import type { SpeechToTextOutput, SpeechToTextResident } from "./speech-to-text-resident.ts";
 import { readWhisperGenerationConfig, whisperTranslates } from "./whisper-generation-config.ts";
 
 export type LocalSpeechProviderConfig = Extract<ProviderConfig, { type: "local-speech" }>;
@@ -151,33 +161,59 @@ export function createLocalSpeechProvider(
     return language;
   };
 
+  /** The output as the spec's result: translations are English, the duration is the decoded audio's. */
+  const resultOf = (request: TranscriptionRequest, output: SpeechToTextOutput): TranscriptionResult => ({
+    text: output.text.trim(),
+    language: request.task === "translate" ? "en" : output.language,
+    durationSeconds: request.audio.durationSeconds,
+    ...(output.segments === undefined ? {} : { segments: output.segments }),
+  });
+
+  /** Runs one transcription on the loaded model (loading it first), with its pieces to `onText` when given. */
+  const transcribeWith = async (
+    name: string,
+    request: TranscriptionRequest,
+    onText?: (text: string) => void,
+  ): Promise<TranscriptionResult> => {
+    const language = await checkTranscription(name, request);
+    const handle = await residency.acquire(name, prepare(name));
+    try {
+      if (!("transcribe" in handle.model))
+        throw errors.unsupported(`The model '${modelId(name)}' speaks; it cannot transcribe audio`, "model");
+      const output = await handle.model.transcribe(
+        {
+          samples: request.audio.samples,
+          task: request.task,
+          ...(language === undefined ? {} : { language }),
+          ...(request.prompt === undefined ? {} : { prompt: request.prompt }),
+          // A streamed transcript is text only (OpenAI's transcript events carry no timestamps).
+          timestamps: onText === undefined && (request.timestamps?.includes("segment") ?? false),
+        },
+        request.signal,
+        onText,
+      );
+      return resultOf(request, output);
+    } finally {
+      handle.release();
+    }
+  };
+
   const transcriptionModel = (name: string): TranscriptionModel => ({
     id: modelId(name),
-    async transcribe(request) {
-      const language = await checkTranscription(name, request);
-      const handle = await residency.acquire(name, prepare(name));
-      try {
-        if (!("transcribe" in handle.model))
-          throw errors.unsupported(`The model '${modelId(name)}' speaks; it cannot transcribe audio`, "model");
-        const output = await handle.model.transcribe(
-          {
-            samples: request.audio.samples,
-            task: request.task,
-            ...(language === undefined ? {} : { language }),
-            ...(request.prompt === undefined ? {} : { prompt: request.prompt }),
-            timestamps: request.timestamps?.includes("segment") ?? false,
-          },
-          request.signal,
-        );
-        return {
-          text: output.text.trim(),
-          language: request.task === "translate" ? "en" : output.language,
-          durationSeconds: request.audio.durationSeconds,
-          ...(output.segments === undefined ? {} : { segments: output.segments }),
-        };
-      } finally {
-        handle.release();
-      }
+    transcribe: (request) => transcribeWith(name, request),
+    /**
+     * The decoder's text pieces across the worker boundary as they are made. The model stays
+     * held until the worker's run has ended: a consumer that leaves early aborts it through the
+     * request's signal, and the run is awaited (not left running) before the model is let go.
+     */
+    async *transcribeStream(request) {
+      let result: TranscriptionResult | undefined;
+      yield* mapPieces(
+        streamFromCallback(async (onText) => {
+          result = await transcribeWith(name, request, onText);
+        }),
+      );
+      if (result !== undefined) yield { type: "finish", result };
     },
   });
 
@@ -260,4 +296,8 @@ export function createLocalSpeechProvider(
     },
     close: () => residency.close(),
   };
+}
+
+async function* mapPieces(pieces: AsyncIterable<string>): AsyncGenerator<TranscriptionStreamPart> {
+  for await (const delta of pieces) yield { type: "text-delta", delta };
 }

@@ -3,11 +3,13 @@ import {
   type FeatureExtractor,
   Tensor,
   WhisperForConditionalGeneration,
+  WhisperTextStreamer,
   type WhisperTokenizer,
 } from "@huggingface/transformers";
 import type { TranscriptSegment } from "../spec/index.ts";
 import { loadSpeechOnnx } from "./load-speech-onnx.ts";
 import type { SpeechToTextResident } from "./speech-to-text-resident.ts";
+import { TranscriptStreamer, trimmedTranscriptPieces } from "./transcript-streamer.ts";
 import { readWhisperGenerationConfig, whisperTranslates } from "./whisper-generation-config.ts";
 
 const sampleRate = 16_000;
@@ -65,7 +67,7 @@ export async function loadWhisper(directory: string, sizeBytes: number, threads:
 
   return {
     sizeBytes,
-    transcribe: ({ samples, task, language, prompt, timestamps }, signal) =>
+    transcribe: ({ samples, task, language, prompt, timestamps }, signal, onText) =>
       oneAtATime(async () => {
         if (!multilingual && task === "translate") throw new Error("this English-only Whisper cannot translate");
         const window = windowSeconds * sampleRate;
@@ -89,13 +91,18 @@ export async function loadWhisper(directory: string, sizeBytes: number, threads:
 
         let text = "";
         const segments: TranscriptSegment[] = [];
+        // Timestamp tokens are not text: WhisperTextStreamer leaves them out of the pieces.
+        const pieces = onText === undefined ? undefined : trimmedTranscriptPieces(onText);
         for (const [index, piece] of windows.entries()) {
           signal?.throwIfAborted();
           const features = index === 0 ? firstFeatures : await featuresOf(piece);
+          const textStreamer =
+            pieces === undefined ? undefined : new WhisperTextStreamer(whisper, { skip_prompt: true, callback_function: pieces });
           const output = (await model.generate({
             inputs: features,
             decoder_input_ids: prefix,
             return_timestamps: timestamps,
+            streamer: new TranscriptStreamer(signal, textStreamer).forGenerate(),
           } as Parameters<typeof model.generate>[0])) as Tensor;
           const tokens = ((output.tolist() as bigint[][])[0] ?? []).slice(prefix.length);
           const [said, optional] = whisper._decode_asr([{ tokens, stride: [piece.length / sampleRate, 0, 0] }], {

@@ -23,6 +23,10 @@ export interface SpeechToTextOutput {
 }
 
 export interface SpeechToTextResident extends Resident {
-  /** One at a time per model: ONNX Runtime already uses every thread. */
-  transcribe(task: SpeechToTextTask, signal?: AbortSignal): Promise<SpeechToTextOutput>;
+  /**
+   * One at a time per model: ONNX Runtime already uses every thread. With `onText`, the
+   * transcript's pieces as the decoder makes them (joined, the output's text without its leading
+   * space); an abort stops the decoder at its next step.
+   */
+  transcribe(task: SpeechToTextTask, signal?: AbortSignal, onText?: (text: string) => void): Promise<SpeechToTextOutput>;
 }

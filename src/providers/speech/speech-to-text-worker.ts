@@ -26,7 +26,7 @@ const load = async (): Promise<SpeechToTextResident> => {
 serveEngineWorker<SpeechToTextTask, SpeechToTextOutput>(
   async () => {
     const engine = await load();
-    return { perform: (task, signal) => engine.transcribe(task, signal), dispose: () => engine.dispose() };
+    return { perform: (task, signal, onText) => engine.transcribe(task, signal, onText), dispose: () => engine.dispose() };
   },
   () => noCache,
 );

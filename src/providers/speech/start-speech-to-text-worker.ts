@@ -23,7 +23,7 @@ export async function startSpeechToTextWorker(
   });
   return {
     sizeBytes: data.sizeBytes,
-    transcribe: (task, signal) => worker.run(task, signal),
+    transcribe: (task, signal, onText) => worker.run(task, signal, onText),
     dispose: () => worker.dispose(),
   };
 }
