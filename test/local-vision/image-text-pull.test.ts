@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pullOnnxRepository } from "../../src/providers/transformers/pull-onnx-repository.ts";
 import { huggingFaceRepositoryFiles } from "../support/fake-hugging-face-repository.ts";
 import { type FileServer, startFileServer } from "../support/local-file-server.ts";
+import { runStationCommand } from "../support/run-station-command.ts";
 import { writeTinyMoondream2 } from "../support/tiny-moondream2.ts";
 import { writeTinyQwen2Vl } from "../support/tiny-qwen2vl.ts";
+import { writeTinySmolVlm } from "../support/tiny-smolvlm.ts";
 
 const workDir = mkdtempSync(path.join(tmpdir(), "station-image-text-pull-"));
 let server: FileServer;
@@ -29,6 +31,20 @@ const repositories = [
       "config.json",
       "generation_config.json",
       "preprocessor_config.json",
+      "tokenizer.json",
+      "tokenizer_config.json",
+    ],
+  },
+  {
+    uri: "hf:HuggingFaceTB/tiny-SmolVLM",
+    repository: "/HuggingFaceTB/tiny-SmolVLM",
+    family: "smolvlm",
+    write: writeTinySmolVlm,
+    support: [
+      "config.json",
+      "generation_config.json",
+      "preprocessor_config.json",
+      "processor_config.json",
       "tokenizer.json",
       "tokenizer_config.json",
     ],
@@ -57,7 +73,7 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-describe("station pull hf:<repo> of a moondream2 or Qwen2-VL ONNX export", () => {
+describe("station pull hf:<repo> of a moondream2, Qwen2-VL or SmolVLM ONNX export", () => {
   it.each(repositories)(
     "$family: takes the support files and one precision of vision_encoder, embed_tokens and decoder_model_merged",
     async ({ uri, repository, family, support }) => {
@@ -77,4 +93,16 @@ describe("station pull hf:<repo> of a moondream2 or Qwen2-VL ONNX export", () =>
       }
     },
   );
+
+  it("bin/station pull lands a repository in <dataDir>/models, and bin/station models lists it with its capabilities", async () => {
+    const dataDir = path.join(workDir, "cli-data");
+    const pulled = await runStationCommand(["pull", "hf:onnx-community/tiny-Qwen2-VL", "--data-dir", dataDir, "--hf-endpoint", server.url]);
+    expect(pulled.stderr).toBe("");
+    expect(pulled.code).toBe(0);
+    expect(pulled.stdout).toContain("vision/tiny-Qwen2-VL");
+    const models = await runStationCommand(["models", "--data-dir", dataDir, "--json"]);
+    expect(models.code).toBe(0);
+    const listed = JSON.parse(models.stdout) as { models: { id: string; capabilities: string[] }[] };
+    expect(listed.models.find((entry) => entry.id === "vision/tiny-Qwen2-VL")?.capabilities).toEqual(["vision", "detect", "point"]);
+  }, 60_000);
 });
