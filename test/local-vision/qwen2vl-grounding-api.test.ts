@@ -21,7 +21,7 @@ describe("Qwen2-VL detects and points by the boxes it writes in text", () => {
   let station: TestStation;
   let client: vl;
   let image: Buffer;
-  const { post } = residencyProbe(() => station.url);
+  const { post, ps } = residencyProbe(() => station.url);
   const textOnly = createScriptedChatProvider("blind", () => ({ text: "noted" }));
   const listScripted = textOnly.listModels.bind(textOnly);
   textOnly.listModels = async (): Promise<ModelInfo[]> =>
@@ -38,7 +38,8 @@ describe("Qwen2-VL detects and points by the boxes it writes in text", () => {
       dataDir,
       providers: [textOnly],
       config: {
-        providers: [{ id: "vision", type: "local-vision" }],
+        // Configured threads (0 would let Station choose for the core count).
+        providers: [{ id: "vision", type: "local-vision", threads: 3 }],
         defaults: { visionModel: "vision/qwen2-vl-grounding", chatModel: "blind/scripted" },
       },
     });
@@ -69,6 +70,8 @@ describe("Qwen2-VL detects and points by the boxes it writes in text", () => {
   it("the official moondream client detects the box (0–1000 grid to 0–1) and points at its centre", async () => {
     const { objects } = await client.detect({ image, object: "the cat" });
     expect(objects).toEqual([{ x_min: 0.25, y_min: 0.125, x_max: 0.75, y_max: 0.875 }]);
+    // The configured threads reach the loaded model.
+    expect(await ps("vision/qwen2-vl-grounding")).toMatchObject({ threads: 3 });
     const { points } = await client.point({ image, object: "the cat" });
     expect(points).toEqual([{ x: 0.5, y: 0.5 }]);
   });
