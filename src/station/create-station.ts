@@ -91,7 +91,7 @@ export async function createStation(config: StationConfig, options: CreateStatio
   const chatCore = createChatCore({
     registry,
     intake,
-    readImagesForBlindModel: createImageReaderForBlindModel(registry),
+    readImagesForBlindModel: createImageReaderForBlindModel(registry, { defaultVisionModel: config.defaults.visionModel }),
     defaultModel: config.defaults.chatModel,
   });
   const webhookSecret = loadWebhookSecret(config.webhooks.secret, config.dataDir, logger);

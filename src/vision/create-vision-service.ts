@@ -45,13 +45,13 @@ export function createVisionService(options: VisionServiceOptions): VisionServic
     if (native !== undefined) {
       const capabilities: VisionModelDescription["capabilities"] = ["caption", "query"];
       // A listed vision model's own capabilities decide: a local model's engine is known only once
-      // its files are read, so its vision model has detect and point methods that may answer 400.
-      // A listing without them (a model whose files are broken) leaves it to the call (422).
-      const listed = (capability: "detect" | "point") =>
+      // its files are read, so its vision model has detect, point and readText methods that may
+      // answer 400. A listing without them (a model whose files are broken) leaves it to the call (422).
+      const listed = (capability: "detect" | "point" | "ocr") =>
         info === undefined || !info.capabilities.includes("vision") || info.capabilities.includes(capability);
       if (native.detect !== undefined && listed("detect")) capabilities.push("detect");
       if (native.point !== undefined && listed("point")) capabilities.push("point");
-      if (native.readText !== undefined) capabilities.push("read_text");
+      if (native.readText !== undefined && listed("ocr")) capabilities.push("read_text");
       const hint = ocrOnlyReplyHint(info, registry.list());
       return {
         model: native,

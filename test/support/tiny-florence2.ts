@@ -22,6 +22,11 @@ export interface TinyFlorence2Options {
   text?: string;
   /** Location bins (0..999) it emits after the text: groups of four are one box. */
   locations?: number[];
+  /**
+   * Instead of `text` and `locations`: what `<OCR_WITH_REGION>` answers, each region's text then
+   * its quadrilateral as eight location bins (x1, y1, …, x4, y4), one region after the other.
+   */
+  regions?: { text: string; quad: number[] }[];
   imageSize?: number;
   patchSize?: number;
   width?: number;
@@ -54,12 +59,14 @@ export function writeTinyFlorence2(directory: string, options: TinyFlorence2Opti
   const decoderLayers = options.decoderLayers ?? 1;
   const encoderLayers = options.encoderLayers ?? 1;
   const vocabulary = Math.max(options.vocabularySize ?? 0, firstLocationToken + 1000);
-  const script = [
-    0,
-    ...byteTokens(options.text ?? "A red square on a white background"),
-    ...(options.locations ?? [250, 250, 750, 750]).map((bin) => firstLocationToken + bin),
-    ...(options.endless === true ? [] : [2]),
-  ];
+  const answer =
+    options.regions === undefined
+      ? [
+          ...byteTokens(options.text ?? "A red square on a white background"),
+          ...(options.locations ?? [250, 250, 750, 750]).map((bin) => firstLocationToken + bin),
+        ]
+      : options.regions.flatMap((region) => [...byteTokens(region.text), ...region.quad.map((bin) => firstLocationToken + bin)]);
+  const script = [0, ...answer, ...(options.endless === true ? [] : [2])];
 
   mkdirSync(path.join(directory, "onnx"), { recursive: true });
   const write = jsonFileWriter(directory);

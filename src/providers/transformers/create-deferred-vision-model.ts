@@ -24,5 +24,10 @@ export function createDeferredVisionModel(id: string, resolve: () => Promise<Vis
       if (model.point === undefined) throw errors.unsupported(`The model '${id}' cannot point`, "model");
       return model.point(request);
     },
+    async readText(request) {
+      const model = await resolve();
+      if (model.readText === undefined) throw errors.unsupported(`The model '${id}' cannot read text`, "model");
+      return model.readText(request);
+    },
   };
 }

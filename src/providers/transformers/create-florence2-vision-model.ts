@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { BoundingBox, CaptionLength, Point, VisionModel, VisionRequestBase } from "../spec/vision-model.ts";
 import { streamFromCallback } from "../stream-from-callback.ts";
+import { florence2ReadText } from "./florence2-read-text.ts";
 import type { Florence2Answer, Florence2Task } from "./load-florence2.ts";
 
 export interface Florence2VisionModelOptions {
@@ -24,7 +25,9 @@ const withoutLocations = (text: string) => text.replace(/<loc_\d+>/g, "");
 /**
  * Florence-2 as a Moondream-style vision model: caption by its three caption tasks, query by
  * the question as a free-form prompt (Florence-2 was trained on task prompts, so free questions
- * get short, caption-like answers), detect by phrase grounding, point at the centres of the boxes.
+ * get short, caption-like answers; the task tokens work as questions too, e.g. "<OCR>" for the text
+ * alone), detect by phrase grounding, point at the centres of the boxes, read text by
+ * `<OCR_WITH_REGION>` (a line per region, florence2-read-text.ts).
  */
 export function createFlorence2VisionModel(options: Florence2VisionModelOptions): VisionModel {
   const stream = (request: VisionRequestBase, task: string, input?: string): AsyncIterable<string> =>
@@ -65,6 +68,15 @@ export function createFlorence2VisionModel(options: Florence2VisionModelOptions)
     detect: boxes,
     async point(request): Promise<Point[]> {
       return (await boxes(request)).map((box) => ({ x: (box.x_min + box.x_max) / 2, y: (box.y_min + box.y_max) / 2 }));
+    },
+    async readText(request) {
+      const answer = await options.run({
+        task: "<OCR_WITH_REGION>",
+        image: request.image,
+        contentHash: request.contentHash,
+        signal: request.signal,
+      });
+      return florence2ReadText(answer.parsed, answer.confidence);
     },
   };
 }

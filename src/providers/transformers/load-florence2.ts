@@ -11,6 +11,7 @@ import {
 } from "@huggingface/transformers";
 import type { ImagePart } from "../spec/chat-model.ts";
 import type { EncodingCache } from "./create-encoding-cache.ts";
+import { type Florence2Confidence, florence2Confidence, tokenProbabilityRecorder } from "./florence2-token-confidence.ts";
 import type { OnnxDtype } from "./onnx-dtypes.ts";
 
 // Station never lets transformers.js reach the network: models come from `station pull`.
@@ -36,6 +37,8 @@ export interface Florence2Answer {
   /** transformers.js's post-processing for the task (labels and boxes with coordinates 0..1). */
   parsed: unknown;
   tokens: number;
+  /** OCR tasks (post-processing type "ocr"): the probabilities of the answer's tokens, per region. */
+  confidence?: Florence2Confidence;
 }
 
 /** What generate() needs to skip both encoders. */
@@ -179,6 +182,22 @@ export async function loadFlorence2(options: LoadFlorence2Options): Promise<Flor
     return state;
   };
 
+  /** The generated tokens (after the decoder's start token) with the probability each was chosen with. */
+  const scoreAnswer = (generated: Tensor, probabilities: number[]): Florence2Confidence => {
+    const ids = (generated.tolist() as bigint[][])[0]?.slice(1) ?? [];
+    return florence2Confidence(
+      ids.map((id, index) => {
+        const piece = tokenizer.decode([id], { skip_special_tokens: false });
+        const kind = /^<loc_\d+>$/.test(piece)
+          ? "location"
+          : tokenizer.decode([id], { skip_special_tokens: true }) === ""
+            ? "special"
+            : "text";
+        return { kind, probability: probabilities[index] ?? 0 };
+      }),
+    );
+  };
+
   return {
     async run(task) {
       task.signal?.throwIfAborted();
@@ -193,6 +212,8 @@ export async function loadFlorence2(options: LoadFlorence2Options): Promise<Flor
             ? undefined
             : new TextStreamer(tokenizer, { skip_special_tokens: true, callback_function: task.onText });
         const { crossAttention, ...encoded } = encoderInputs;
+        // Florence-2 scores no OCR line: the token probabilities greedy decoding saw stand in (OCR tasks only).
+        const recorder = processor.tasks_answer_post_processing_type.get(task.task) === "ocr" ? tokenProbabilityRecorder() : undefined;
         const result = (await model.generate({
           ...encoded,
           // Known cross-attention: the first step only attends (use_cache_branch); else ask generate() for its cache.
@@ -201,6 +222,7 @@ export async function loadFlorence2(options: LoadFlorence2Options): Promise<Flor
           do_sample: false,
           num_beams: 1,
           stopping_criteria: stopping,
+          ...(recorder === undefined ? {} : { logits_processor: [recorder.processor] }),
           ...(streamer === undefined ? {} : { streamer }),
         } as Parameters<typeof model.generate>[0])) as GenerateResult;
         const generated = result instanceof Tensor ? result : result.sequences;
@@ -219,6 +241,7 @@ export async function loadFlorence2(options: LoadFlorence2Options): Promise<Flor
           text: raw.replaceAll("<s>", "").replaceAll("</s>", "").replaceAll("<pad>", ""),
           parsed: parsed[task.task],
           tokens: Math.max(0, generated.dims.at(-1) ?? 0),
+          ...(recorder === undefined ? {} : { confidence: scoreAnswer(generated, recorder.probabilities) }),
         };
       } finally {
         task.signal?.removeEventListener("abort", abort);

@@ -8,7 +8,7 @@ export interface VisionFamily {
   components: readonly string[];
   capabilities: Capability[];
   /** The vision skills it answers (the Moondream API's four, or caption and query only). */
-  skills: readonly ("caption" | "query" | "detect" | "point")[];
+  skills: readonly ("caption" | "query" | "detect" | "point" | "read_text")[];
   /** How the engine runs it: Florence-2's own loop, or transformers.js's image-text-to-text generation per family. */
   runner: "florence2" | ImageTextFamily;
 }
@@ -17,7 +17,8 @@ export interface VisionFamily {
  * The Hugging Face ONNX vision families Station runs (a config naming another architecture gets a
  * clear 422). moondream2, SmolVLM and Qwen2-VL answer captions and questions. Florence-2 detects
  * and points with its location tokens, Qwen2-VL with the boxes it writes in text
- * (qwen2vl-grounding.ts). SmolVLM was not trained to ground, and moondream2's detect and point
+ * (qwen2vl-grounding.ts); Florence-2 alone reads text (capability `ocr`: its `<OCR_WITH_REGION>`
+ * task, lines with boxes). SmolVLM was not trained to ground, and moondream2's detect and point
  * come from its own region decoders, which the ONNX export leaves out (the `.mf` archives have
  * them), so those two do not detect or point here.
  */
@@ -25,8 +26,8 @@ export const visionFamilies: Record<string, VisionFamily> = {
   florence2: {
     modelTypes: ["florence2"],
     components: ["vision_encoder", "embed_tokens", "encoder_model", "decoder_model_merged"],
-    capabilities: ["vision", "detect", "point"],
-    skills: ["caption", "query", "detect", "point"],
+    capabilities: ["vision", "detect", "point", "ocr"],
+    skills: ["caption", "query", "detect", "point", "read_text"],
     runner: "florence2",
   },
   moondream2: {
