@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readWhisperGenerationConfig } from "../../src/providers/speech/whisper-generation-config.ts";
+import { whisperDecoderOutputNames, wordTimestampsPossible } from "../../src/providers/speech/whisper-word-timestamps.ts";
 import { pullOnnxRepository } from "../../src/providers/transformers/pull-onnx-repository.ts";
 import { espeakWav } from "../support/espeak-speech.ts";
 import { huggingFaceRepositoryFiles } from "../support/fake-hugging-face-repository.ts";
@@ -28,11 +30,14 @@ beforeAll(async () => {
   writeTinyMoonshine(moonshine, { text: "pulled speech" });
   writeTinyVits(vits, { samplingRate: 16_000 });
   writeTinyWhisper(whisper, { segments: [{ text: " Pulled whisper.", start: 0, end: 1 }] });
+  const timestamped = path.join(workDir, "whisper-timestamped");
+  writeTinyWhisper(timestamped, { segments: [{ text: " Pulled words.", start: 0, end: 1 }], wordTimestamps: true });
   const extra = { "README.md": Buffer.from("# not needed"), "onnx/decoder_model.onnx": Buffer.from("unused") };
   server = await startFileServer({
     ...huggingFaceRepositoryFiles("/onnx-community/tiny-moonshine-ONNX", moonshine, extra),
     ...huggingFaceRepositoryFiles("/Xenova/tiny-mms-tts", vits, { "README.md": Buffer.from("# mms") }),
     ...huggingFaceRepositoryFiles("/onnx-community/whisper-tiny", whisper),
+    ...huggingFaceRepositoryFiles("/onnx-community/whisper-tiny_timestamped", timestamped),
   });
 });
 
@@ -74,6 +79,21 @@ describe("pulling Hugging Face ONNX speech repositories", () => {
     expect(existsSync(path.join(directory, ".tiny-moonshine-ONNX.partial"))).toBe(false);
     const again = await pullOnnxRepository({ uri: "hf:onnx-community/tiny-moonshine-ONNX", directory, huggingFaceEndpoint: server.url });
     expect(again.alreadyPresent).toBe(true);
+  });
+
+  it("a word-timestamps Whisper (onnx-community/whisper-*_timestamped) pulls like any Whisper and can give word timestamps", async () => {
+    const directory = path.join(workDir, "timestamped-models");
+    for (const repository of ["whisper-tiny_timestamped", "whisper-tiny"]) {
+      const result = await pullOnnxRepository({ uri: `hf:onnx-community/${repository}`, directory, huggingFaceEndpoint: server.url });
+      expect(result).toMatchObject({ kind: "speech", modelName: repository, family: "whisper", dtype: "fp32" });
+      expect(result.files).toEqual(expect.arrayContaining(["generation_config.json", "onnx/decoder_model_merged.onnx"]));
+    }
+    const possible = async (repository: string) => {
+      const pulled = path.join(directory, repository);
+      return wordTimestampsPossible(await readWhisperGenerationConfig(pulled), await whisperDecoderOutputNames(pulled, 0));
+    };
+    expect(await possible("whisper-tiny_timestamped")).toBe(true);
+    expect(await possible("whisper-tiny")).toBe(false);
   });
 
   it("refuses what the speech engine cannot load: another precision", async () => {

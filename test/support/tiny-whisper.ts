@@ -41,6 +41,14 @@ export interface TinyWhisperOptions {
   intermediate?: number;
   /** Rows of the embedding and language head, at least what the tokenizer holds (whisper-tiny: 51865). */
   vocabulary?: number;
+  /**
+   * A word-timestamps export (onnx-community/whisper-*_timestamped): the decoder also outputs
+   * every layer's cross-attention weights (`cross_attentions.<layer>`) and generation_config.json
+   * names alignment heads (every head of the last layer). The weights are the random softmax plus
+   * a scripted box: a segment's words split its span evenly, and each word token attends to the
+   * encoder frames (0.02 s each) of its share, so DTW aligns the words inside their segments.
+   */
+  wordTimestamps?: boolean;
 }
 
 const timestampToken = (seconds: number) => `<|${seconds.toFixed(2)}|>`;
@@ -131,6 +139,17 @@ export function writeTinyWhisper(directory: string, options: TinyWhisperOptions 
     follow(id("<|transcribe|>"), main[0] ?? endOfText);
     follow(id("<|translate|>"), main[0] ?? endOfText);
   } else follow(id("<|startoftranscript|>"), main[0] ?? endOfText);
+  // Where each word token attends (the alignment boxes), in encoder frames of 0.02 s.
+  const attendsFrom = new Float32Array(vocabulary);
+  const attendsTo = new Float32Array(vocabulary);
+  for (const segment of [...segments, ...cues.map((cue) => cue.segment)]) {
+    const words = wordsOf(segment.text);
+    const share = (segment.end - segment.start) / Math.max(1, words.length);
+    words.forEach((word, index) => {
+      attendsFrom[id(encodeWord(word))] = Math.round((segment.start + index * share) / 0.02);
+      attendsTo[id(encodeWord(word))] = Math.round((segment.start + (index + 1) * share) / 0.02);
+    });
+  }
   const cueChains = cues.map((cue) => {
     const tokens = chain([cue.segment]);
     script(tokens);
@@ -192,6 +211,21 @@ export function writeTinyWhisper(directory: string, options: TinyWhisperOptions 
     hidden,
     vocabulary,
     seed: 43,
+    crossAttentions: options.wordTimestamps === true,
+    alignment(graph, ids) {
+      // 1 where from[token] <= frame < to[token], else 0: [batch, sequence, 1500].
+      const bound = (table: Float32Array) =>
+        graph.node("Unsqueeze", [graph.node("Gather", [graph.floats([vocabulary], table), ids], { axis: 0 }), graph.int64s([1], [-1])]);
+      const frames = graph.floats(
+        [1500],
+        Float32Array.from({ length: 1500 }, (_, frame) => frame),
+      );
+      const inside = graph.node("And", [
+        graph.node("GreaterOrEqual", [frames, bound(attendsFrom)]),
+        graph.node("Less", [frames, bound(attendsTo)]),
+      ]);
+      return graph.node("Cast", [inside], { to: 1 });
+    },
     script(graph, ids) {
       const lookup = (rowIndex: number[], values: Float32Array[]) =>
         graph.node(
@@ -230,6 +264,7 @@ export function writeTinyWhisper(directory: string, options: TinyWhisperOptions 
     eos_token_id: endOfText,
     pad_token_id: endOfText,
     decoder_start_token_id: id("<|startoftranscript|>"),
+    median_filter_width: 7,
   });
   write("generation_config.json", {
     bos_token_id: endOfText,
@@ -240,6 +275,7 @@ export function writeTinyWhisper(directory: string, options: TinyWhisperOptions 
     no_timestamps_token_id: noTimestamps,
     max_initial_timestamp_index: 50,
     is_multilingual: multilingual,
+    ...(options.wordTimestamps === true ? { alignment_heads: Array.from({ length: heads }, (_, head) => [layers - 1, head]) } : {}),
     ...(multilingual
       ? {
           lang_to_id: Object.fromEntries(languages.map((code) => [`<|${code}|>`, id(`<|${code}|>`)])),

@@ -25,6 +25,7 @@ import { runnableSpeechTypes, speechFamilyOf } from "../transformers/speech-fami
 import type { TextToSpeechResident } from "./load-vits.ts";
 import type { SpeechToTextOutput, SpeechToTextResident } from "./speech-to-text-resident.ts";
 import { readWhisperGenerationConfig, whisperTranslates } from "./whisper-generation-config.ts";
+import { whisperDecoderOutputNames, wordTimestampsPossible } from "./whisper-word-timestamps.ts";
 
 export type LocalSpeechProviderConfig = Extract<ProviderConfig, { type: "local-speech" }>;
 
@@ -42,6 +43,8 @@ interface LocalSpeechModel {
   /** Language codes it transcribes (Moonshine: English; Whisper: its language tokens). */
   languages: ReadonlySet<string>;
   translates: boolean;
+  /** Word timestamps: a Whisper whose decoder returns cross-attentions and whose generation config names alignment heads. */
+  wordTimestamps: boolean;
 }
 
 const english: ReadonlySet<string> = new Set(["en"]);
@@ -88,13 +91,14 @@ export function createLocalSpeechProvider(
         const runner = speechFamilyOf(type)?.[1].runner;
         if (runner === undefined || !(speechToTextTypes.has(type) || textToSpeechTypes.has(type))) continue;
         if (runner !== "whisper") {
-          found.push({ model, type, runner, languages: english, translates: false });
+          found.push({ model, type, runner, languages: english, translates: false, wordTimestamps: false });
           continue;
         }
         const generation = await readWhisperGenerationConfig(model.path);
         const translates = whisperTranslates(generation);
         const languages = translates ? new Set(Object.keys(generation.lang_to_id ?? {}).map((token) => token.slice(2, -2))) : english;
-        found.push({ model, type, runner, languages, translates });
+        const wordTimestamps = wordTimestampsPossible(generation, await whisperDecoderOutputNames(model.path, model.modifiedMs));
+        found.push({ model, type, runner, languages, translates, wordTimestamps });
       } catch {
         // Unreadable config.json or generation_config.json: not a speech model this engine can judge.
       }
@@ -134,7 +138,7 @@ export function createLocalSpeechProvider(
     };
   };
 
-  /** Refuses, before anything loads, what the model cannot do: translation, a language it lacks, word timestamps. */
+  /** Refuses, before anything loads, what the model cannot do: translation, a language it lacks, word timestamps (a Whisper without cross-attention outputs). */
   const checkTranscription = async (name: string, request: TranscriptionRequest): Promise<string | undefined> => {
     const entry = (await speechModels()).find((candidate) => candidate.model.name === name);
     if (entry === undefined) throw errors.modelNotFound(modelId(name));
@@ -146,7 +150,7 @@ export function createLocalSpeechProvider(
           : `The local model '${modelId(name)}' transcribes English only; it cannot translate (a multilingual Whisper can)`,
         "model",
       );
-    if (request.timestamps?.includes("word"))
+    if (request.timestamps?.includes("word") && !entry.wordTimestamps)
       throw errors.unsupported(
         `The local model '${modelId(name)}' gives segment timestamps only, not word timestamps: ask for timestamp_granularities ['segment']`,
         "timestamp_granularities",
@@ -167,6 +171,7 @@ export function createLocalSpeechProvider(
     language: request.task === "translate" ? "en" : output.language,
     durationSeconds: request.audio.durationSeconds,
     ...(output.segments === undefined ? {} : { segments: output.segments }),
+    ...(output.words === undefined ? {} : { words: output.words }),
   });
 
   /** Runs one transcription on the loaded model (loading it first), with its pieces to `onText` when given. */
@@ -188,6 +193,7 @@ export function createLocalSpeechProvider(
           ...(request.prompt === undefined ? {} : { prompt: request.prompt }),
           // A streamed transcript is text only (OpenAI's transcript events carry no timestamps).
           timestamps: onText === undefined && (request.timestamps?.includes("segment") ?? false),
+          words: onText === undefined && (request.timestamps?.includes("word") ?? false),
         },
         request.signal,
         onText,
@@ -259,13 +265,19 @@ export function createLocalSpeechProvider(
     type: "local-speech",
     async listModels(): Promise<ModelInfo[]> {
       const loaded = new Set(residency.entries().map((entry) => entry.name));
-      return (await speechModels()).map(({ model, type, translates }) => ({
+      return (await speechModels()).map(({ model, type, translates, wordTimestamps }) => ({
         id: modelId(model.name),
         providerId: providerConfig.id,
         name: model.name,
         capabilities: textToSpeechTypes.has(type) ? ["speak"] : translates ? ["transcribe", "translate"] : ["transcribe"],
         state: loaded.has(model.name) ? "loaded" : "not-loaded",
-        metadata: { path: model.path, sizeBytes: model.sizeBytes, engine: "transformers.js", architecture: type },
+        metadata: {
+          path: model.path,
+          sizeBytes: model.sizeBytes,
+          engine: "transformers.js",
+          architecture: type,
+          ...(speechToTextTypes.has(type) ? { wordTimestamps } : {}),
+        },
       }));
     },
     async health() {

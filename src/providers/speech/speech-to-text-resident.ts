@@ -1,5 +1,5 @@
 import type { Resident } from "../residency/model-residency.ts";
-import type { TranscriptSegment } from "../spec/index.ts";
+import type { TranscriptSegment, TranscriptWord } from "../spec/index.ts";
 
 /** One transcription for a local speech-to-text engine (copied into its worker thread with the message). */
 export interface SpeechToTextTask {
@@ -13,6 +13,8 @@ export interface SpeechToTextTask {
   prompt?: string;
   /** Segment timestamps wanted (Whisper's timestamp tokens). */
   timestamps: boolean;
+  /** Word timestamps wanted (a Whisper with cross-attention outputs and alignment heads only). */
+  words?: boolean;
 }
 
 export interface SpeechToTextOutput {
@@ -20,6 +22,7 @@ export interface SpeechToTextOutput {
   /** ISO-639-1 code of the language spoken (given, or detected). */
   language: string;
   segments?: TranscriptSegment[];
+  words?: TranscriptWord[];
 }
 
 export interface SpeechToTextResident extends Resident {

@@ -12,6 +12,11 @@ const generationConfigSchema = z.looseObject({
   is_multilingual: z.boolean().optional(),
   lang_to_id: z.record(z.string(), z.number().int()).optional(),
   task_to_id: z.looseObject({ transcribe: z.number().int(), translate: z.number().int() }).optional(),
+  /** [decoder layer, head] pairs whose cross-attention follows the audio (word timestamps); a malformed list counts as none. */
+  alignment_heads: z
+    .array(z.tuple([z.number().int().min(0), z.number().int().min(0)]))
+    .optional()
+    .catch(undefined),
 });
 
 export type WhisperGenerationConfig = z.infer<typeof generationConfigSchema>;

@@ -1,5 +1,5 @@
 import { OnnxGraph } from "./onnx-graph.ts";
-import { attend, feedForward, layerNorm, toHeads } from "./transformer-blocks.ts";
+import { attend, attendWithWeights, feedForward, layerNorm, toHeads } from "./transformer-blocks.ts";
 
 export interface CrossAttentionDecoderOptions {
   width: number;
@@ -15,6 +15,18 @@ export interface CrossAttentionDecoderOptions {
    * `input_ids` or the cache (`present.0.decoder.key` holds every position so far).
    */
   script(graph: OnnxGraph, inputIds: string): string;
+  /**
+   * Also outputs each layer's cross-attention weights as `cross_attentions.<layer>`
+   * [batch, heads, decoder_sequence_length, encoder_sequence_length_out], as the exports made with
+   * `output_attentions` (word timestamps) do; they come after the cache outputs.
+   */
+  crossAttentions?: boolean;
+  /**
+   * A scripted term added to every head's `cross_attentions.<layer>` output (not to what the
+   * decoder computes with), [batch, decoder_sequence_length, encoder_sequence_length_out], so a
+   * writer can say which frames each token attends to.
+   */
+  alignment?(graph: OnnxGraph, inputIds: string): string;
 }
 
 /**
@@ -33,6 +45,7 @@ export function crossAttentionDecoder(options: CrossAttentionDecoderOptions): { 
   const useCache = graph.input("use_cache_branch", "bool", [1]);
   const crossDims = ["batch_size", heads, "encoder_sequence_length_out", headWidth];
   let hiddenState = graph.node("Gather", [graph.weight([vocabulary, width], 1), ids], { axis: 0 });
+  const crossWeights: string[] = [];
   for (let layer = 0; layer < layers; layer++) {
     const cache = (kind: string, length: string) =>
       graph.input(`past_key_values.${layer}.${kind}`, "float", ["batch_size", heads, length, headWidth]);
@@ -62,7 +75,9 @@ export function crossAttentionDecoder(options: CrossAttentionDecoderOptions): { 
     const key = graph.node("Concat", [pastKey, toHeads(graph, normed, width, heads)], { axis: 2 }, `present.${layer}.decoder.key`);
     const value = graph.node("Concat", [pastValue, toHeads(graph, normed, width, heads)], { axis: 2 }, `present.${layer}.decoder.value`);
     hiddenState = attend(graph, hiddenState, key, value, width, heads);
-    hiddenState = attend(graph, hiddenState, `present.${layer}.encoder.key`, `present.${layer}.encoder.value`, width, heads);
+    const cross = attendWithWeights(graph, hiddenState, `present.${layer}.encoder.key`, `present.${layer}.encoder.value`, width, heads);
+    crossWeights.push(cross.weights);
+    hiddenState = cross.output;
     hiddenState = feedForward(graph, hiddenState, width, hidden);
   }
   const head = graph.node("MatMul", [layerNorm(graph, hiddenState, width), graph.weight([width, vocabulary])]);
@@ -82,5 +97,17 @@ export function crossAttentionDecoder(options: CrossAttentionDecoderOptions): { 
     for (const kind of ["encoder.key", "encoder.value"])
       graph.output(`present.${layer}.${kind}`, `present.${layer}.${kind}`, "float", crossDims);
   }
+  const alignment = options.crossAttentions === true && options.alignment !== undefined ? options.alignment(graph, ids) : undefined;
+  if (options.crossAttentions === true)
+    crossWeights.forEach((weights, layer) => {
+      const scripted =
+        alignment === undefined ? weights : graph.node("Add", [weights, graph.node("Unsqueeze", [alignment, graph.int64s([1], [1])])]);
+      graph.output(scripted, `cross_attentions.${layer}`, "float", [
+        "batch_size",
+        heads,
+        "decoder_sequence_length",
+        "encoder_sequence_length_out",
+      ]);
+    });
   return { bytes: graph.toBytes(), parameters: graph.parameterCount() };
 }

@@ -28,13 +28,25 @@ export function toHeads(graph: OnnxGraph, x: string, width: number, heads: numbe
 
 /** x + Wo·softmax(QKᵀ/√d)V with keys and values already in heads. */
 export function attend(graph: OnnxGraph, x: string, keys: string, values: string, width: number, heads: number): string {
+  return attendWithWeights(graph, x, keys, values, width, heads).output;
+}
+
+/** attend(), also naming its attention weights softmax(QKᵀ/√d): [batch, heads, target length, source length]. */
+export function attendWithWeights(
+  graph: OnnxGraph,
+  x: string,
+  keys: string,
+  values: string,
+  width: number,
+  heads: number,
+): { output: string; weights: string } {
   const query = toHeads(graph, layerNorm(graph, x, width), width, heads);
   const scores = graph.node("MatMul", [query, graph.node("Transpose", [keys], { perm: [0, 1, 3, 2] })]);
   const scaled = graph.node("Mul", [scores, graph.floats([], [1 / Math.sqrt(width / heads)])]);
   const weights = graph.node("Softmax", [scaled], { axis: -1 });
   const mixed = graph.node("Transpose", [graph.node("MatMul", [weights, values])], { perm: [0, 2, 1, 3] });
   const merged = graph.node("Reshape", [mixed, graph.int64s([3], [0, 0, width])]);
-  return graph.node("Add", [x, graph.node("MatMul", [merged, graph.weight([width, width])])]);
+  return { output: graph.node("Add", [x, graph.node("MatMul", [merged, graph.weight([width, width])])]), weights };
 }
 
 /** x * mask (broadcast over the last axis): consumes an attention mask the way exporters' graphs do. */
