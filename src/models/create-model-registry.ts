@@ -60,6 +60,11 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   const timers: NodeJS.Timeout[] = [];
   let models = new Map<string, ModelInfo>();
   let modelsByName = new Map<string, string[]>();
+  /**
+   * Each listed model's one target, made once per rebuild (every request resolves its model): frozen,
+   * so no caller can change what the next one gets. Unlisted names are never cached (a typo must not grow it).
+   */
+  let listedTargets = new Map<string, readonly ModelTarget[]>();
   const now = options.now ?? Date.now;
 
   const resilience = new Resilience({
@@ -98,16 +103,23 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     return ids?.length === 1 ? ids[0] : undefined;
   };
 
-  const targetsFor = (id: string): ModelTarget[] => {
+  const targetsFor = (id: string): readonly ModelTarget[] => {
     const route = routes.get(id);
     if (route !== undefined) {
       const resolved = route.targets.map((target) => targetFor(target.modelId)).filter((target) => target !== undefined);
       return route.order(resolved, (targetId) => resilience.inFlight(targetId));
     }
+    const cached = listedTargets.get(id);
+    if (cached !== undefined) return cached;
     const target = targetFor(id) ?? targetFor(bareName(id) ?? "");
     if (target === undefined) throw errors.modelNotFound(id);
-    return [target];
+    const targets = Object.freeze([target]);
+    if (models.has(id) || bareName(id) !== undefined) listedTargets.set(id, targets);
+    return targets;
   };
+
+  /** A route, a listed id or a bare name that exactly one provider lists (builds nothing). */
+  const knows = (id: string): boolean => routes.has(id) || models.has(id) || bareName(id) !== undefined;
 
   const routeInfo = (route: Route): ModelInfo => {
     const infos = route.targets.map((target) => models.get(target.modelId));
@@ -150,6 +162,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     for (const info of next.values()) byName.set(info.name, [...(byName.get(info.name) ?? []), info.id]);
     models = next;
     modelsByName = byName;
+    listedTargets = new Map();
   };
 
   const refreshProvider = async (provider: Provider): Promise<void> => {
@@ -178,6 +191,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     },
     providers: () => [...providersById.values()],
     provider: (id) => providersById.get(id),
+    knows,
     async refresh(providerId) {
       const targets =
         providerId === undefined ? [...providersById.values()] : [providersById.get(providerId)].filter((p) => p !== undefined);
@@ -192,7 +206,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     async resolve(id) {
       const known = registry.lookup(id);
       if (known !== undefined) return known;
-      if (!routes.has(id) && !models.has(id) && bareName(id) === undefined) {
+      if (!knows(id)) {
         const parts = splitModelId(id);
         const provider = parts === undefined ? undefined : providersById.get(parts.providerId);
         const due = provider !== undefined && now() - (lastOnDemand.get(provider.id) ?? 0) >= onDemandRefreshMs;

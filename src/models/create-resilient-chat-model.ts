@@ -7,7 +7,11 @@ import type { Resilience } from "./resilience/resilience.ts";
  * A ChatModel for an id or route whose every call goes through the resilience layer: retried
  * and failed over until the first streamed part, never after.
  */
-export function createResilientChatModel(id: string, targets: (signal?: AbortSignal) => ModelTarget[], resilience: Resilience): ChatModel {
+export function createResilientChatModel(
+  id: string,
+  targets: (signal?: AbortSignal) => readonly ModelTarget[],
+  resilience: Resilience,
+): ChatModel {
   const chatOf = (target: ModelTarget): ChatModel => {
     const model = target.provider.chatModel?.(target.modelName);
     if (model === undefined) throw new Error(`provider '${target.provider.id}' cannot chat`);

@@ -8,7 +8,7 @@ import type { Resilience } from "./resilience/resilience.ts";
  * A SpeechModel for an id or route whose calls go through the resilience layer: retried and
  * failed over until the first audio chunk, never after (the client may already be playing it).
  */
-export function createResilientSpeechModel(id: string, targets: () => ModelTarget[], resilience: Resilience): SpeechModel {
+export function createResilientSpeechModel(id: string, targets: () => readonly ModelTarget[], resilience: Resilience): SpeechModel {
   return {
     id,
     async speak(request: SpeechRequest) {

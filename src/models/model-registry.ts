@@ -17,8 +17,8 @@ export interface ResolvedModel {
   id: string;
   /** What the registry knows about it (for a route: the capabilities all its targets share). */
   info: ModelInfo | undefined;
-  /** Where this call should go, in order: the strategy's pick first, then fallbacks. */
-  targets: ModelTarget[];
+  /** Where this call should go, in order: the strategy's pick first, then fallbacks (shared: never change it). */
+  targets: readonly ModelTarget[];
 }
 
 export interface ProviderStatus {
@@ -59,6 +59,8 @@ export interface ModelRegistry {
   resolve(id: string): Promise<ResolvedModel>;
   /** `resolve` without the on-demand refresh, synchronous: undefined when the id is not known yet. */
   lookup(id: string): ResolvedModel | undefined;
+  /** Whether `lookup` would find the id (a route, a listed id, a bare name one provider lists), building nothing. */
+  knows(id: string): boolean;
   /** The resilience layer itself, for callers that talk to targets directly (the gateway's fast path). */
   /**
    * `attempt` gets the milliseconds left before the call's deadline (retry.deadlineMs), to cap its
