@@ -150,7 +150,7 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
         request,
         reply,
         "chat",
-        fromOllamaChat(body, await models.resolveFreshName(body.model)),
+        fromOllamaChat(body, models.knownName(body.model) ?? (await models.resolveFreshName(body.model))),
         body.stream !== false,
         body.model,
       );
@@ -179,7 +179,7 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
       const contextOf = continues
         ? (response: string) => encodeGenerateContext([...earlier, { prompt: body.prompt, response }])
         : undefined;
-      const input = fromOllamaGenerate(body, await models.resolveFreshName(body.model), earlier);
+      const input = fromOllamaGenerate(body, models.knownName(body.model) ?? (await models.resolveFreshName(body.model)), earlier);
       return converse(request, reply, "generate", input, body.stream !== false, body.model, contextOf);
     },
   );

@@ -9,7 +9,7 @@ export function fromOllamaChat(body: OllamaChatBody, model: string): ChatInput {
   let callCount = 0;
   const pendingIds: string[] = [];
   const messages = body.messages.map((message, index): InputMessage => {
-    const result: InputMessage = { role: message.role, content: toContent(message, `messages[${index}].images`) };
+    const result: InputMessage = { role: message.role, content: toContent(message, index) };
     if (message.tool_calls != null && message.tool_calls.length > 0) {
       result.toolCalls = message.tool_calls.map((call) => {
         const id = call.id ?? `call_${callCount++}`;
@@ -49,18 +49,26 @@ export function fromOllamaGenerate(body: OllamaGenerateBody, model: string, earl
   for (const turn of earlier) messages.push({ role: "user", content: turn.prompt }, { role: "assistant", content: turn.response });
   if (body.suffix !== undefined && body.suffix.length > 0) messages.push(...completionPrompt(body.prompt, body.suffix));
   else {
-    const images = body.images ?? [];
-    const parts: InputPart[] = images.map((base64, index) => ({ type: "image-reference", base64, param: `images[${index}]` }));
-    messages.push({ role: "user", content: parts.length === 0 ? body.prompt : [{ type: "text", text: body.prompt }, ...parts] });
+    const images = body.images;
+    if (images == null || images.length === 0) messages.push({ role: "user", content: body.prompt });
+    else {
+      const parts: InputPart[] = [{ type: "text", text: body.prompt }];
+      images.forEach((base64, index) => {
+        parts.push({ type: "image-reference", base64, param: `images[${index}]` });
+      });
+      messages.push({ role: "user", content: parts });
+    }
   }
   const input: ChatInput = { model, messages, params: { messages: "prompt" } };
   applySettings(input, body);
   return input;
 }
 
-function toContent(message: OllamaMessage, param: string): string | InputPart[] {
-  const images = message.images ?? [];
-  if (images.length === 0) return message.content;
+/** A message's text, or its parts when it carries images (their param names made only then). */
+function toContent(message: OllamaMessage, messageIndex: number): string | InputPart[] {
+  const images = message.images;
+  if (images == null || images.length === 0) return message.content;
+  const param = `messages[${messageIndex}].images`;
   const parts: InputPart[] = [];
   if (message.content.length > 0) parts.push({ type: "text", text: message.content });
   images.forEach((base64, index) => {
@@ -69,26 +77,60 @@ function toContent(message: OllamaMessage, param: string): string | InputPart[] 
   return parts;
 }
 
+/**
+ * Ollama's `options` and `keep_alive` → the core's settings, in one pass over `options`: the
+ * sampling settings Station knows become its own, every other option (num_ctx, mirostat, ...) goes
+ * to engines that read Ollama's options, in the order the client gave them. Nothing is built for
+ * a request without such options (nearly every one).
+ */
 function applySettings(
   input: ChatInput,
   body: { options?: OllamaOptions | undefined; format?: unknown; keep_alive?: string | number | undefined },
 ): void {
-  const { temperature, top_p, top_k, num_predict, stop, seed, presence_penalty, frequency_penalty, ...engine } = body.options ?? {};
-  if (temperature !== undefined) input.temperature = temperature;
-  if (top_p !== undefined) input.topP = top_p;
-  if (top_k !== undefined) input.topK = top_k;
-  // Ollama's -1 (and -2) mean "no limit" / "fill the context".
-  if (num_predict !== undefined && num_predict > 0) input.maxTokens = num_predict;
-  if (stop !== undefined && stop.length > 0) input.stop = stop;
-  if (seed !== undefined) input.seed = seed;
-  if (presence_penalty !== undefined) input.presencePenalty = presence_penalty;
-  if (frequency_penalty !== undefined) input.frequencyPenalty = frequency_penalty;
+  const { options } = body;
+  let engine: Record<string, unknown> | undefined;
+  if (options !== undefined) {
+    for (const key in options) {
+      const value = options[key];
+      switch (key) {
+        case "temperature":
+          if (value !== undefined) input.temperature = value as number;
+          break;
+        case "top_p":
+          if (value !== undefined) input.topP = value as number;
+          break;
+        case "top_k":
+          if (value !== undefined) input.topK = value as number;
+          break;
+        case "num_predict":
+          // Ollama's -1 (and -2) mean "no limit" / "fill the context".
+          if (value !== undefined && (value as number) > 0) input.maxTokens = value as number;
+          break;
+        case "stop":
+          if (value !== undefined && (value as string[]).length > 0) input.stop = value as string[];
+          break;
+        case "seed":
+          if (value !== undefined) input.seed = value as number;
+          break;
+        case "presence_penalty":
+          if (value !== undefined) input.presencePenalty = value as number;
+          break;
+        case "frequency_penalty":
+          if (value !== undefined) input.frequencyPenalty = value as number;
+          break;
+        default:
+          engine ??= {};
+          engine[key] = value;
+      }
+    }
+  }
   const format = toFormat(body.format);
   if (format !== undefined) input.responseFormat = format;
+  if (engine === undefined && body.keep_alive === undefined) return;
   const engineOptions: Record<string, unknown> = {};
-  if (Object.keys(engine).length > 0) engineOptions.options = engine;
+  if (engine !== undefined) engineOptions.options = engine;
   if (body.keep_alive !== undefined) engineOptions.keep_alive = body.keep_alive;
-  if (Object.keys(engineOptions).length > 0) input.engineOptions = engineOptions;
+  input.engineOptions = engineOptions;
 }
 
 function toFormat(format: unknown): ResponseFormat | undefined {

@@ -41,13 +41,28 @@ export class OllamaModels {
 
   /** The Station id (or route name) an Ollama-style name means; unknown names pass through to the registry. */
   resolveName(name: string): string {
-    for (const candidate of nameCandidates(name)) {
+    const candidates = nameCandidates(name);
+    for (const candidate of candidates) {
       const alias = this.aliases.get(candidate);
       if (alias !== undefined) return alias;
-      if (this.registry.lookup(candidate) !== undefined) return candidate;
+      if (this.registry.knows(candidate)) return candidate;
     }
     // Unknown: the untagged form goes to the registry (Station ids carry no `:latest`).
-    return nameCandidates(name).find((candidate) => !candidate.endsWith(":latest")) ?? name;
+    return candidates.find((candidate) => !candidate.endsWith(":latest")) ?? name;
+  }
+
+  /**
+   * The name's id when it needs no fresh read of the stored aliases: none of its forms is an alias
+   * here and the registry knows one of them (synchronous: the hot path awaits nothing); else undefined.
+   */
+  knownName(name: string): string | undefined {
+    const candidates = nameCandidates(name);
+    let known: string | undefined;
+    for (const candidate of candidates) {
+      if (this.aliases.has(candidate)) return undefined;
+      if (known === undefined && this.registry.knows(candidate)) known = candidate;
+    }
+    return known;
   }
 
   /**
@@ -57,11 +72,9 @@ export class OllamaModels {
    * registry model's name costs no query.
    */
   async resolveFreshName(name: string): Promise<string> {
-    const candidates = nameCandidates(name);
-    const stale =
-      candidates.some((candidate) => this.aliases.has(candidate)) ||
-      !candidates.some((candidate) => this.registry.lookup(candidate) !== undefined);
-    if (stale) await this.load();
+    const known = this.knownName(name);
+    if (known !== undefined) return known;
+    await this.load();
     return this.resolveName(name);
   }
 
