@@ -18,7 +18,7 @@ import { errorBody } from "../errors/error-body.ts";
 import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
 import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
 import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
-import { replyWithChat } from "./reply-with-chat.ts";
+import { type ChatReplyCodec, replyWithChat } from "./reply-with-chat.ts";
 
 const responsesJsonSchema = () => toJsonSchema(responsesBodySchema);
 const idParams = z.object({ id: z.string().min(1) });
@@ -55,45 +55,56 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
     async (request, reply: FastifyReply) => {
       const body = request.body as ResponsesBody;
       const inputItems = toInputItems(body.input);
-      const { modelId, resolved } = await core.resolve(body.model);
       const previousId = body.previous_response_id;
-      // A previous response Station did not store may be a relaying upstream's own: relayed with it, when every target relays.
-      const upstreamsOwn =
-        previousId != null &&
-        resolved.targets.every(relaysNatively) &&
-        !hasImages(inputItems) &&
-        (await store.get(previousId)) === undefined;
-      const earlier = previousId == null || upstreamsOwn ? [] : await store.history(previousId);
-      const input = fromResponsesRequest(body, [...earlier, ...inputItems]);
-      const relay =
-        (previousId == null && resolved.targets.some(relaysNatively)) || upstreamsOwn ? { protocol: responsesRelay, body } : undefined;
+      let earlier: ResponseItem[] = [];
+      let relay: ChatReplyCodec["relay"];
+      if (previousId == null) {
+        // Offered, and the core decides per target: a target that does not relay is translated.
+        relay = { protocol: responsesRelay, body };
+      } else {
+        const { resolved } = await core.resolve(body.model);
+        // A previous response Station did not store may be a relaying upstream's own: relayed with it, when every target relays.
+        const upstreamsOwn =
+          resolved.targets.every(relaysNatively) && !hasImages(inputItems) && (await store.get(previousId)) === undefined;
+        if (upstreamsOwn) relay = { protocol: responsesRelay, body };
+        else earlier = await store.history(previousId);
+      }
+      const input = fromResponsesRequest(body, earlier.length === 0 ? inputItems : [...earlier, ...inputItems]);
       const state: ResponseState = {
         id: itemId("resp"),
         createdAt: Math.floor(Date.now() / 1000),
-        model: modelId,
+        // The core's model id (defaults.chatModel when the request names none), set when it answers.
+        model: "",
         status: "in_progress",
         output: [],
       };
-      const previousResponseId = body.previous_response_id ?? null;
-      const save = (json: string): Promise<void> | undefined =>
-        body.store === false ? undefined : store.save({ id: state.id, previousResponseId, inputItems }, json);
+      const previousResponseId = previousId ?? null;
+      const stored = body.store !== false;
       return replyWithChat(request, reply, core, input, body.stream === true, {
-        whole: async (generation) => {
+        whole: (generation) => {
           const { result } = generation;
+          state.model = generation.modelId;
           state.usage = result.usage;
           state.status = result.finishReason === "length" ? "incomplete" : "completed";
           // Written as JSON text (the same bytes as the response object serialised): one text serves the store and the reply.
           const json = toResponseJson(state, body, toOutputJson(result));
-          await save(json);
-          return json;
+          return stored ? store.save({ id: state.id, previousResponseId, inputItems }, json).then(() => json) : json;
         },
-        stream: (run) =>
-          encodeResponsesStream(run.parts, {
+        stream: (run) => {
+          state.model = run.modelId;
+          return encodeResponsesStream(run.parts, {
             body,
             state,
-            onEnd: async (finished) => save(toResponseJson(finished, body, JSON.stringify(finished.output))),
+            onEnd: async (finished) => {
+              if (stored)
+                await store.save(
+                  { id: state.id, previousResponseId, inputItems },
+                  toResponseJson(finished, body, JSON.stringify(finished.output)),
+                );
+            },
             fail: run.done,
-          }),
+          });
+        },
         errorFrame: responsesErrorEvent,
         relayedErrorFrame: relayedErrorEvent,
         ...(relay === undefined ? {} : { relay }),

@@ -62,40 +62,53 @@ export function reasoningItem(id: string, text: string | undefined): ResponseIte
  */
 export function toInputMessages(items: readonly ResponseItem[]): InputMessage[] {
   const messages: InputMessage[] = [];
-  items.forEach((item, index) => {
-    const param = `input[${index}]`;
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index] as ResponseItem;
     if (item.type === "function_call") {
       const call = { id: String(item.call_id), name: String(item.name), arguments: String(item.arguments) };
       const last = messages.at(-1);
       if (last?.role === "assistant") last.toolCalls = [...(last.toolCalls ?? []), call];
       else messages.push({ role: "assistant", content: "", toolCalls: [call] });
-      return;
+      continue;
     }
     if (item.type === "function_call_output") {
       const output = item.output as string | { type: string; text?: string }[];
       const text =
         typeof output === "string" ? output : output.flatMap((part) => (part.type === "input_text" ? [part.text ?? ""] : [])).join("\n");
       messages.push({ role: "tool", toolCallId: String(item.call_id), content: text });
-      return;
+      continue;
     }
-    if (item.type !== "message") return;
+    if (item.type !== "message") continue;
     const role = item.role === "developer" ? "system" : (item.role as InputMessage["role"]);
-    const content = item.content as { type: string; text?: string; refusal?: string; image_url?: string | null; file_id?: string | null }[];
-    const parts: InputPart[] = [];
-    content.forEach((part, partIndex) => {
-      if (part.type === "input_text" || part.type === "output_text") parts.push({ type: "text", text: part.text ?? "" });
-      else if (part.type === "refusal") parts.push({ type: "text", text: part.refusal ?? "" });
-      else if (part.type === "input_image" && typeof part.image_url === "string") {
-        parts.push({ type: "image-reference", url: part.image_url, param: `${param}.content[${partIndex}].image_url` });
-      } else if (part.type === "input_image") {
-        throw errors.unsupported(
-          "Station takes input_image as image_url (a data: or http(s) URL); file_id is not supported",
-          `${param}.content[${partIndex}]`,
-        );
-      }
-    });
-    const onlyText = parts.every((part) => part.type === "text");
-    messages.push({ role, content: onlyText ? parts.map((part) => (part as { text: string }).text).join("") : parts });
-  });
+    messages.push({ role, content: messageContent(item.content as MessagePart[], index) });
+  }
   return messages;
+}
+
+type MessagePart = { type: string; text?: string; refusal?: string; image_url?: string | null; file_id?: string | null };
+
+/** A message item's parts as the core's content: text joined, or parts when there is an image (params named only then). */
+function messageContent(content: readonly MessagePart[], index: number): string | InputPart[] {
+  // Nearly every message is one text part (a string input is one).
+  if (content.length === 1) {
+    const only = content[0] as MessagePart;
+    if (only.type === "input_text" || only.type === "output_text") return only.text ?? "";
+  }
+  const parts: InputPart[] = [];
+  let onlyText = true;
+  for (let partIndex = 0; partIndex < content.length; partIndex++) {
+    const part = content[partIndex] as MessagePart;
+    if (part.type === "input_text" || part.type === "output_text") parts.push({ type: "text", text: part.text ?? "" });
+    else if (part.type === "refusal") parts.push({ type: "text", text: part.refusal ?? "" });
+    else if (part.type === "input_image" && typeof part.image_url === "string") {
+      onlyText = false;
+      parts.push({ type: "image-reference", url: part.image_url, param: `input[${index}].content[${partIndex}].image_url` });
+    } else if (part.type === "input_image") {
+      throw errors.unsupported(
+        "Station takes input_image as image_url (a data: or http(s) URL); file_id is not supported",
+        `input[${index}].content[${partIndex}]`,
+      );
+    }
+  }
+  return onlyText ? parts.map((part) => (part as { text: string }).text).join("") : parts;
 }
