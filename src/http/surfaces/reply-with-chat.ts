@@ -51,10 +51,12 @@ export async function replyWithChat(
       const { status, contentType, body } = generation.relayed;
       return writeGatewayReply(request, reply, { status, contentType, body, upstreamMs: generation.upstreamMs, done: noop });
     }
+    // A codec with nothing to wait for (no store) answers a string: awaited, it would cost a promise and a turn.
+    const whole = codec.whole(generation);
     return writeGatewayReply(request, reply, {
       status: 200,
       contentType: codec.wholeType ?? jsonType,
-      body: await codec.whole(generation),
+      body: typeof whole === "string" ? whole : await whole,
       upstreamMs: generation.upstreamMs,
       done: noop,
     });
