@@ -2,13 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ChatInput } from "../../chat-core/chat-input.ts";
 import { createEmbeddings } from "../../gateway/create-embeddings.ts";
-import {
-  type ContextOf,
-  encodeOllamaStream,
-  type OllamaFlavor,
-  ollamaErrorLine,
-  toOllamaReplyJson,
-} from "../../protocols/ollama/encode-ollama-stream.ts";
+import { type ContextOf, type OllamaFlavor, ollamaErrorLine } from "../../protocols/ollama/encode-ollama-stream.ts";
 import { fromOllamaChat, fromOllamaGenerate } from "../../protocols/ollama/from-ollama-request.ts";
 import { decodeGenerateContext, encodeGenerateContext } from "../../protocols/ollama/generate-context.ts";
 import { ollamaApiVersion, ollamaRunningText } from "../../protocols/ollama/ollama-names.ts";
@@ -30,6 +24,7 @@ import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
 import { createOriginAllowList } from "../guards/origin-allow-list.ts";
 import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
 import { abortOnDisconnect } from "./abort-on-disconnect.ts";
+import { OllamaCodec } from "./ollama-codec.ts";
 import { replyWithChat } from "./reply-with-chat.ts";
 import { writeGatewayReply } from "./write-gateway-reply.ts";
 
@@ -99,7 +94,7 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
       .map((running) => toOllamaRunning(running, registry.get(running.id))),
   }));
 
-  const converse = async (
+  const converse = (
     request: FastifyRequest,
     reply: FastifyReply,
     flavor: OllamaFlavor,
@@ -107,16 +102,7 @@ export const ollamaRoutes: FastifyPluginAsync<OllamaRoutesOptions> = async (fast
     stream: boolean,
     model: string,
     contextOf?: ContextOf,
-  ) => {
-    const timings = { startedAt: process.hrtime.bigint() };
-    return replyWithChat(request, reply, core, input, stream, {
-      whole: (generation) => toOllamaReplyJson(flavor, model, generation.result, timings, contextOf),
-      stream: (run) => encodeOllamaStream(run.parts, flavor, model, timings, contextOf),
-      wholeType: "application/json; charset=utf-8",
-      streamType: "application/x-ndjson",
-      errorFrame: ollamaErrorLine,
-    });
-  };
+  ) => replyWithChat(request, reply, core, input, stream, new OllamaCodec(flavor, model, contextOf));
 
   /** An empty chat or prompt loads the model; with keep_alive 0 it unloads it (Ollama's rule). */
   const loadOrUnload = async (name: string, keepAlive: string | number | undefined) => {

@@ -2,14 +2,11 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ModelTarget } from "../../models/resilience/model-target.ts";
-import { encodeResponsesStream } from "../../protocols/responses/encode-responses-stream.ts";
 import { fromResponsesRequest } from "../../protocols/responses/from-responses-request.ts";
 import { itemId, type ResponseItem, toInputItems } from "../../protocols/responses/response-items.ts";
 import { responseNotFound } from "../../protocols/responses/response-store.ts";
-import { nextSequenceNumber, responsesErrorEvent } from "../../protocols/responses/responses-error-event.ts";
 import { responsesRelay } from "../../protocols/responses/responses-relay.ts";
 import { inputItemsQuerySchema, type ResponsesBody, responsesBodySchema } from "../../protocols/responses/responses-schemas.ts";
-import { toOutputJson, toResponseJson } from "../../protocols/responses/to-response-json.ts";
 import type { ResponseState } from "../../protocols/responses/to-response-object.ts";
 import { fromRelayingUpstream } from "../../protocols/responses/upstream-responses.ts";
 import { toJsonSchema } from "../../protocols/to-json-schema.ts";
@@ -18,13 +15,11 @@ import { errorBody } from "../errors/error-body.ts";
 import { registerSurfaceErrors } from "../errors/register-surface-errors.ts";
 import { fastValidatorCompiler } from "../validation/compile-fast-validator.ts";
 import { cancelOnDisconnect } from "./cancel-on-disconnect.ts";
-import { type ChatReplyCodec, replyWithChat } from "./reply-with-chat.ts";
+import { replyWithChat } from "./reply-with-chat.ts";
+import { ResponsesCodec } from "./responses-codec.ts";
 
 const responsesJsonSchema = () => toJsonSchema(responsesBodySchema);
 const idParams = z.object({ id: z.string().min(1) });
-
-/** A relayed stream's error event continues the upstream's sequence numbers. */
-const relayedErrorEvent = (error: unknown, tail: string): string => responsesErrorEvent(error, nextSequenceNumber(tail));
 
 const relaysNatively = (target: ModelTarget): boolean => target.provider.responsesPassthrough !== undefined;
 
@@ -57,7 +52,7 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
       const inputItems = toInputItems(body.input);
       const previousId = body.previous_response_id;
       let earlier: ResponseItem[] = [];
-      let relay: ChatReplyCodec["relay"];
+      let relay: ResponsesCodec["relay"];
       if (previousId == null) {
         // Offered, and the core decides per target: a target that does not relay is translated.
         relay = { protocol: responsesRelay, body };
@@ -78,37 +73,9 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
         status: "in_progress",
         output: [],
       };
-      const previousResponseId = previousId ?? null;
-      const stored = body.store !== false;
-      return replyWithChat(request, reply, core, input, body.stream === true, {
-        whole: (generation) => {
-          const { result } = generation;
-          state.model = generation.modelId;
-          state.usage = result.usage;
-          state.status = result.finishReason === "length" ? "incomplete" : "completed";
-          // Written as JSON text (the same bytes as the response object serialised): one text serves the store and the reply.
-          const json = toResponseJson(state, body, toOutputJson(result));
-          return stored ? store.save({ id: state.id, previousResponseId, inputItems }, json).then(() => json) : json;
-        },
-        stream: (run) => {
-          state.model = run.modelId;
-          return encodeResponsesStream(run.parts, {
-            body,
-            state,
-            onEnd: async (finished) => {
-              if (stored)
-                await store.save(
-                  { id: state.id, previousResponseId, inputItems },
-                  toResponseJson(finished, body, JSON.stringify(finished.output)),
-                );
-            },
-            fail: run.done,
-          });
-        },
-        errorFrame: responsesErrorEvent,
-        relayedErrorFrame: relayedErrorEvent,
-        ...(relay === undefined ? {} : { relay }),
-      });
+      const codec = new ResponsesCodec(body, state, inputItems, body.store === false ? undefined : store);
+      if (relay !== undefined) codec.relay = relay;
+      return replyWithChat(request, reply, core, input, body.stream === true, codec);
     },
   );
 

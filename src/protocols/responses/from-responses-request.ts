@@ -8,7 +8,7 @@ export function fromResponsesRequest(body: ResponsesBody, items: readonly Respon
   const messages: InputMessage[] = [];
   // `instructions` are this request's only: a previous response's are not carried over (OpenAI's rule).
   if (body.instructions != null && body.instructions.length > 0) messages.push({ role: "system", content: body.instructions });
-  messages.push(...toInputMessages(items));
+  toInputMessages(items, messages);
   const input: ChatInput = { model: body.model, messages, params: { messages: "input" } };
   if (body.tools !== undefined && body.tools.length > 0) {
     input.tools = body.tools.map((tool) => ({

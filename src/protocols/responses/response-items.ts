@@ -57,11 +57,11 @@ export function reasoningItem(id: string, text: string | undefined): ResponseIte
 }
 
 /**
- * Stored and new items → the chat core's messages. Consecutive function calls join one assistant
- * turn (chat models take a turn's calls together); reasoning items are not sent back.
+ * Stored and new items → the chat core's messages (appended to `messages`, when given).
+ * Consecutive function calls join one assistant turn (chat models take a turn's calls together);
+ * reasoning items are not sent back.
  */
-export function toInputMessages(items: readonly ResponseItem[]): InputMessage[] {
-  const messages: InputMessage[] = [];
+export function toInputMessages(items: readonly ResponseItem[], messages: InputMessage[] = []): InputMessage[] {
   for (let index = 0; index < items.length; index++) {
     const item = items[index] as ResponseItem;
     if (item.type === "function_call") {
