@@ -3,21 +3,26 @@
  * Reserves a slot for a new job, atomically across instances: refuses when the queue's unfinished
  * jobs (BullMQ's waiting, paused, delayed, prioritized, waiting-children and active, plus other
  * instances' reservations not yet added) reach the capacity; otherwise records the id (its queue,
- * so a repeat of the id is seen at once) and a reservation the caller drops once BullMQ holds the
- * job. A reservation left by an instance that died in between lapses after ARGV[5] ms.
+ * so a repeat of the id is seen at once) and a reservation (by BullMQ id) that lasts until BullMQ
+ * holds the job. Reservations whose job BullMQ now holds are dropped here, before counting (it
+ * counts them itself): the caller sends nothing to drop its own. A reservation left by an instance
+ * that died before adding its job lapses after ARGV[5] ms.
  *   KEYS: queue-of hash, reservations zset, then BullMQ's
  *         wait, paused, delayed, prioritized, waiting-children, active
- *   ARGV: id, queue name, capacity, now, reservation lifetime ms
+ *   ARGV: id, queue name, capacity, now, reservation lifetime ms, BullMQ id, the queue's key prefix
  *   Reply: {1} accepted, {0, unfinished} full, {-1} the id exists
  */
 export const reserveSlotScript = `
 if redis.call("HEXISTS", KEYS[1], ARGV[1]) == 1 then return {-1} end
 local now = tonumber(ARGV[4])
 redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", now - tonumber(ARGV[5]))
+for _, reserved in ipairs(redis.call("ZRANGE", KEYS[2], 0, -1)) do
+  if redis.call("EXISTS", ARGV[7] .. reserved) == 1 then redis.call("ZREM", KEYS[2], reserved) end
+end
 local unfinished = redis.call("LLEN", KEYS[3]) + redis.call("LLEN", KEYS[4]) + redis.call("ZCARD", KEYS[5])
   + redis.call("ZCARD", KEYS[6]) + redis.call("ZCARD", KEYS[7]) + redis.call("LLEN", KEYS[8]) + redis.call("ZCARD", KEYS[2])
 if unfinished >= tonumber(ARGV[3]) then return {0, unfinished} end
-redis.call("ZADD", KEYS[2], now, ARGV[1])
+redis.call("ZADD", KEYS[2], now, ARGV[6])
 redis.call("HSET", KEYS[1], ARGV[1], ARGV[2])
 return {1}
 `;
@@ -61,4 +66,36 @@ for _, id in ipairs(redis.call("LRANGE", KEYS[1], 0, -1)) do
   if leaseEnd < cutoff then expired[#expired + 1] = id end
 end
 return expired
+`;
+
+/**
+ * Releases a follow-up its claim parked, the claim's completion stored: what BullMQ's promote does
+ * for a job of no priority (out of delayed, to the front of wait, the marker that wakes a blocked
+ * worker unless the queue is paused or at its concurrency, the "waiting" event, its delay zeroed)
+ * plus, in the same step, its queue in queue-of and the claim's name taken out of its data
+ * (ARGV[3], the exact "parkedBy" JSON member, becomes `"parkedBy":""`): a follow-up that still
+ * names its claim when a worker takes it was released by its park's end, not here (the process
+ * died between the completion and this script), and the worker records its queue then.
+ * A follow-up no longer delayed (released already, or there before this claim parked it) is left
+ * where it is.
+ *   KEYS: BullMQ's delayed, wait, meta, active, marker, events; queue-of hash
+ *   ARGV: BullMQ id, the queue's key prefix, parkedBy member, Station id, queue name
+ *   Reply: 1 released, 0 not delayed
+ */
+export const unparkScript = `
+redis.call("HSET", KEYS[7], ARGV[4], ARGV[5])
+if redis.call("ZREM", KEYS[1], ARGV[1]) == 0 then return 0 end
+local jobKey = ARGV[2] .. ARGV[1]
+local data = redis.call("HGET", jobKey, "data")
+if data then
+  local from, to = string.find(data, ARGV[3], 1, true)
+  if from then redis.call("HSET", jobKey, "data", string.sub(data, 1, from - 1) .. '"parkedBy":""' .. string.sub(data, to + 1)) end
+end
+redis.call("LPUSH", KEYS[2], ARGV[1])
+local queue = redis.call("HMGET", KEYS[3], "paused", "concurrency")
+local maxed = queue[1] or (queue[2] and redis.call("LLEN", KEYS[4]) >= tonumber(queue[2]))
+if not maxed then redis.call("ZADD", KEYS[5], 0, "0") end
+redis.call("XADD", KEYS[6], "*", "event", "waiting", "jobId", ARGV[1], "prev", "delayed")
+redis.call("HSET", jobKey, "delay", 0)
+return 1
 `;

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Job, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { attemptsOf, type BullmqJobData, bullmqJobRecord, type CancelledMeta, stationField } from "./bullmq-job-record.ts";
-import { expiredLeasesScript, removeStaleParkedScript, reserveSlotScript } from "./bullmq-station-scripts.ts";
+import { expiredLeasesScript, removeStaleParkedScript, reserveSlotScript, unparkScript } from "./bullmq-station-scripts.ts";
 import { BullmqStationWorker } from "./bullmq-station-worker.ts";
 import type { ClaimedJob, JobError, JobRecord, NewJob, QueueBackend, QueueCounts, WebhookAttempt } from "./queue-backend.ts";
 import { toQueueUnavailable } from "./queue-unavailable.ts";
@@ -39,6 +39,7 @@ interface StationScripts {
   stationReserveSlot(...args: (string | number)[]): Promise<[number, number?]>;
   stationRemoveStaleParked(...args: string[]): Promise<number>;
   stationExpiredLeases(...args: (string | number)[]): Promise<string[]>;
+  stationUnpark(...args: string[]): Promise<number>;
 }
 
 /** BullMQ reserves ':' in job ids (Station's follow-ups are "<job>:webhook"-like): escaped both ways. */
@@ -82,6 +83,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     redis.defineCommand("stationReserveSlot", { numberOfKeys: 8, lua: reserveSlotScript });
     redis.defineCommand("stationRemoveStaleParked", { numberOfKeys: 3, lua: removeStaleParkedScript });
     redis.defineCommand("stationExpiredLeases", { numberOfKeys: 1, lua: expiredLeasesScript });
+    redis.defineCommand("stationUnpark", { numberOfKeys: 7, lua: unparkScript });
   }
   const parkMs = options.parkMs ?? 30_000;
   const defaultLeaseMs = options.leaseMs ?? 30_000;
@@ -172,13 +174,14 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     return bullmqJobRecord(name, id, hash, cancelled, state);
   };
 
-  /** Adds jobs to BullMQ (idempotent by id); `parked` adds them delayed by parkMs, to be released by `unpark`. */
+  /**
+   * Adds jobs to BullMQ (idempotent by id); `parked` adds them delayed by parkMs, to be released
+   * by `unpark`, which records their queue (a parked job is nobody's to read yet).
+   */
   const addAll = async (jobs: NewJob[] | undefined, now: number, parked?: { by: string }): Promise<void> => {
     for (const job of jobs ?? []) {
-      await Promise.all([
-        redis.hset(key("queue-of"), job.id, job.queue),
-        add(job, now, parked === undefined ? (job.runAt ?? now) : now + parkMs, parked?.by),
-      ]);
+      if (parked !== undefined) await add(job, now, now + parkMs, parked.by);
+      else await Promise.all([redis.hset(key("queue-of"), job.id, job.queue), add(job, now, job.runAt ?? now)]);
     }
   };
   const add = (job: NewJob, now: number, runAt: number, parkedBy?: string): Promise<Job> => {
@@ -199,13 +202,36 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       removeOnFail: false,
     });
   };
-  /** Releases parked follow-ups: BullMQ's promote refuses a job that is not delayed (already released or run). */
-  const unpark = async (jobs: NewJob[] | undefined, now: number): Promise<void> => {
+  /** How a follow-up's data names the claim that parked it (as JSON.stringify writes it). */
+  const parkedMember = (token: string) => `"parkedBy":${JSON.stringify(token)}`;
+  /**
+   * Releases the follow-ups claim `token` parked, recording their queue: one script each (see
+   * unparkScript), which leaves a job that is not delayed (already released or run) where it is.
+   */
+  const unpark = async (jobs: NewJob[] | undefined, now: number, token: string): Promise<void> => {
     await Promise.all(
       (jobs ?? []).map(async (job) => {
-        const parked = new Job(queueFor(job.queue), job.queue, {}, {}, toBullId(job.id));
-        if ((job.runAt ?? now) <= now) await parked.promote().catch(() => undefined);
-        else await parked.changeDelay((job.runAt ?? now) - now).catch(() => undefined);
+        const queue = queueFor(job.queue);
+        const bullId = toBullId(job.id);
+        if ((job.runAt ?? now) > now) {
+          await redis.hset(key("queue-of"), job.id, job.queue);
+          await new Job(queue, job.queue, {}, {}, bullId).changeDelay((job.runAt ?? now) - now).catch(() => undefined);
+          return;
+        }
+        await scripts.stationUnpark(
+          queue.keys.delayed!,
+          queue.keys.wait!,
+          queue.keys.meta!,
+          queue.keys.active!,
+          queue.keys.marker!,
+          queue.keys.events!,
+          key("queue-of"),
+          bullId,
+          queue.toKey(""),
+          parkedMember(token),
+          job.id,
+          job.queue,
+        );
       }),
     );
   };
@@ -215,8 +241,14 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       (jobs ?? []).map((job) => {
         const queue = queueFor(job.queue);
         const bullId = toBullId(job.id);
-        const member = `"parkedBy":${JSON.stringify(token)}`;
-        return scripts.stationRemoveStaleParked(queue.keys.delayed!, queue.toKey(bullId), key("queue-of"), bullId, member, job.id);
+        return scripts.stationRemoveStaleParked(
+          queue.keys.delayed!,
+          queue.toKey(bullId),
+          key("queue-of"),
+          bullId,
+          parkedMember(token),
+          job.id,
+        );
       }),
     );
   };
@@ -302,6 +334,9 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     const id = fromBullId(job.id as string);
     const data = job.data as BullmqJobData;
     const leaseExpiresAt = now + leaseMs;
+    // Still naming the claim that parked it: released by its park's end (that process died before
+    // unparking it), so its queue was never recorded.
+    if (data.parkedBy) await redis.hset(key("queue-of"), id, name);
     let attempts = job.attemptsStarted;
     let startedAt = job.processedOn ?? now;
     if (attempts > 1 || leaseMs !== defaultLeaseMs) {
@@ -360,7 +395,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       await unparkStale(followUps, claim.token);
       return false;
     }
-    await unpark(followUps, now);
+    await unpark(followUps, now, claim.token);
     return true;
   };
 
@@ -382,6 +417,8 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
         enqueueOptions.capacity ?? Number.MAX_SAFE_INTEGER,
         now,
         reservationMs,
+        toBullId(job.id),
+        queue.toKey(""),
       );
       if (outcome === -1) {
         const existing = await read(job.id);
@@ -391,12 +428,12 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
         return { accepted: true, job: (await read(job.id))! };
       }
       if (outcome === 0) return { accepted: false, reason: "full", unfinished: unfinished ?? 0 };
-      try {
-        await add(job, now, runAt);
-      } finally {
-        // Not waited for: it rides in the next batch, and a reservation lapses by itself anyway.
-        redis.zrem(key("reservations", job.queue), job.id).catch(() => undefined);
-      }
+      // The reservation is dropped by the next reservation's script, which sees BullMQ holds the job.
+      await add(job, now, runAt).catch((error: unknown) => {
+        // Not waited for (Redis may be down): a reservation lapses by itself anyway.
+        redis.zrem(key("reservations", job.queue), toBullId(job.id)).catch(() => undefined);
+        throw error;
+      });
       const record: JobRecord = {
         id: job.id,
         queue: job.queue,
@@ -497,7 +534,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
         await unparkStale(failOptions.followUps, token);
         return "stale";
       }
-      await unpark(failOptions.followUps, now);
+      await unpark(failOptions.followUps, now, token);
       return "failed";
     },
     async release(id, token, now) {
@@ -531,7 +568,8 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
         ...(current.startedAt === undefined ? {} : { startedAt: String(current.startedAt) }),
         ...(current.error === undefined ? {} : { error: JSON.stringify(current.error) }),
       };
-      await redis.multi().hset(metaKey(id), meta).sadd(key("cancelled", name), id).exec();
+      // A reservation not yet dropped would count the removed job until it lapses.
+      await redis.multi().hset(metaKey(id), meta).sadd(key("cancelled", name), id).zrem(key("reservations", name), toBullId(id)).exec();
       held.delete(id);
       await job.remove().catch(() => undefined);
       await addAll(followUps, now);
