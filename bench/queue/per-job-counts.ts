@@ -3,7 +3,9 @@
  * on PostgreSQL + BullMQ: Redis's MONITOR, on a prefix of this run's own, sees every command the
  * instance sends; BullMQ's and Station's scripts are named from their SHA-1. Calls made inside a
  * script are not round trips and are left out. The batch is measured after a warm-up batch.
- *   node --import tsx bench/queue/per-job-counts.ts [--jobs N]
+ * With --instances N, N instances share the database and prefix, submissions spread over them
+ * as bench:scale-out does (job i to instance i mod N); calls are also counted per instance.
+ *   node --import tsx bench/queue/per-job-counts.ts [--jobs N] [--instances N]
  */
 import type { ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -16,8 +18,12 @@ import pg from "pg";
 import * as stationScripts from "../../src/jobs/bullmq-station-scripts.ts";
 import { benchImageBase64, startBenchReceiver, startStationServer, stopStationServers } from "./bench-support.ts";
 
-const index = process.argv.indexOf("--jobs");
-const jobs = index >= 0 ? Number(process.argv[index + 1]) : 200;
+const flag = (name: string, fallback: number): number => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+};
+const jobs = flag("jobs", 200);
+const instances = flag("instances", 1);
 const postgresServer = process.env.STATION_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432";
 const redisUrl = process.env.STATION_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");
@@ -46,7 +52,7 @@ async function admin(statement: string): Promise<void> {
 }
 
 /** Submits `count` caption jobs with a webhook (16 at a time) and waits for every webhook. */
-async function batch(port: number, count: number): Promise<void> {
+async function batch(ports: number[], count: number): Promise<void> {
   let arrived = 0;
   let onAll: () => void = () => undefined;
   const all = new Promise<void>((resolve) => {
@@ -58,7 +64,8 @@ async function batch(port: number, count: number): Promise<void> {
   const body = JSON.stringify({ image_data: await benchImageBase64(), webhook_url: receiver.url });
   let next = 0;
   const submitter = async () => {
-    while (next++ < count) {
+    while (next < count) {
+      const port = ports[next++ % ports.length];
       const response = await fetch(`http://127.0.0.1:${port}/caption/generate`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -81,16 +88,20 @@ const children: ChildProcess[] = [];
 await admin(`CREATE DATABASE ${database}`);
 const monitorClient = new Redis(redisUrl);
 try {
-  const station = await startStationServer({
-    dataDir: workDir,
-    cacheEntries: 64,
-    extra: {
-      storage: { backend: "postgres", url: `${postgresServer}/${database}`, poolSize: 10 },
-      queue: { backend: "bullmq", redisUrl, prefix },
-    },
-  });
-  children.push(station.child);
-  await batch(station.port, 50);
+  const ports: number[] = [];
+  for (let instance = 0; instance < instances; instance++) {
+    const station = await startStationServer({
+      dataDir: path.join(workDir, String(instance)),
+      cacheEntries: 64,
+      extra: {
+        storage: { backend: "postgres", url: `${postgresServer}/${database}`, poolSize: 10 },
+        queue: { backend: "bullmq", redisUrl, prefix },
+      },
+    });
+    children.push(station.child);
+    ports.push(station.port);
+  }
+  await batch(ports, 50 * instances);
   const names = scriptNames();
   const counts = new Map<string, number>();
   const monitor = await monitorClient.monitor();
@@ -100,12 +111,14 @@ try {
     const name = command === "evalsha" ? (names.get(args[1] ?? "") ?? `evalsha ${args[1]}`) : command;
     counts.set(name, (counts.get(name) ?? 0) + 1);
   });
-  await batch(station.port, jobs);
+  await batch(ports, jobs);
   // Settling calls after the last webhook (its completion, the lease sweep's turn) still count.
   await new Promise((resolve) => setTimeout(resolve, 500));
   monitor.disconnect();
   const total = [...counts.values()].reduce((sum, count) => sum + count, 0);
-  console.log(`per-job-counts: ${jobs} caption jobs with a webhook, one instance on PostgreSQL + BullMQ, Redis calls (MONITOR)`);
+  console.log(
+    `per-job-counts: ${jobs} caption jobs with a webhook, ${instances === 1 ? "one instance" : `${instances} instances`} on PostgreSQL + BullMQ, Redis calls (MONITOR)`,
+  );
   for (const [name, count] of [...counts].sort((a, b) => b[1] - a[1])) {
     console.log(`${name.padEnd(40)} ${String(count).padStart(6)}  ${(count / jobs).toFixed(2)} per job`);
   }
