@@ -49,8 +49,11 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
     },
     async (request, reply: FastifyReply) => {
       const body = request.body as ResponsesBody;
-      const inputItems = toInputItems(body.input);
+      const stored = body.store !== false;
       const previousId = body.previous_response_id;
+      // Items are what a stored response keeps; a string input that nothing stores or continues is one user turn as it is.
+      const plainText = !stored && previousId == null && typeof body.input === "string" ? body.input : undefined;
+      const inputItems = plainText === undefined ? toInputItems(body.input) : [];
       let earlier: ResponseItem[] = [];
       let relay: ResponsesCodec["relay"];
       if (previousId == null) {
@@ -64,7 +67,7 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
         if (upstreamsOwn) relay = { protocol: responsesRelay, body };
         else earlier = await store.history(previousId);
       }
-      const input = fromResponsesRequest(body, earlier.length === 0 ? inputItems : [...earlier, ...inputItems]);
+      const input = fromResponsesRequest(body, plainText ?? (earlier.length === 0 ? inputItems : [...earlier, ...inputItems]));
       const state: ResponseState = {
         id: itemId("resp"),
         createdAt: Math.floor(Date.now() / 1000),
@@ -73,7 +76,7 @@ export const responsesRoutes: FastifyPluginAsync<{ station: Station }> = async (
         status: "in_progress",
         output: [],
       };
-      const codec = new ResponsesCodec(body, state, inputItems, body.store === false ? undefined : store);
+      const codec = new ResponsesCodec(body, state, inputItems, stored ? store : undefined);
       if (relay !== undefined) codec.relay = relay;
       return replyWithChat(request, reply, core, input, body.stream === true, codec);
     },

@@ -3,12 +3,16 @@ import type { ResponseFormat } from "../../providers/spec/index.ts";
 import { type ResponseItem, toInputMessages } from "./response-items.ts";
 import type { ResponsesBody } from "./responses-schemas.ts";
 
-/** A Responses request (its earlier items already loaded) → the chat core's neutral input. */
-export function fromResponsesRequest(body: ResponsesBody, items: readonly ResponseItem[]): ChatInput {
+/**
+ * A Responses request (its earlier items already loaded) → the chat core's neutral input. `items`
+ * may be a string input as it is (one user turn), for a request that needs no items.
+ */
+export function fromResponsesRequest(body: ResponsesBody, items: readonly ResponseItem[] | string): ChatInput {
   const messages: InputMessage[] = [];
   // `instructions` are this request's only: a previous response's are not carried over (OpenAI's rule).
   if (body.instructions != null && body.instructions.length > 0) messages.push({ role: "system", content: body.instructions });
-  toInputMessages(items, messages);
+  if (typeof items === "string") messages.push({ role: "user", content: items });
+  else toInputMessages(items, messages);
   const input: ChatInput = { model: body.model, messages, params: { messages: "input" } };
   if (body.tools !== undefined && body.tools.length > 0) {
     input.tools = body.tools.map((tool) => ({
