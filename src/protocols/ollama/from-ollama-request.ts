@@ -7,24 +7,29 @@ import type { OllamaChatBody, OllamaGenerateBody, OllamaMessage, OllamaOptions }
 /** Ollama /api/chat → the chat core's input. Tool calls get ids when the client sent none. */
 export function fromOllamaChat(body: OllamaChatBody, model: string): ChatInput {
   let callCount = 0;
-  const pendingIds: string[] = [];
-  const messages = body.messages.map((message, index): InputMessage => {
+  // Made with the first tool call: most requests carry none.
+  let pendingIds: string[] | undefined;
+  const messages: InputMessage[] = [];
+  for (let index = 0; index < body.messages.length; index++) {
+    const message = body.messages[index] as OllamaMessage;
     const result: InputMessage = { role: message.role, content: toContent(message, index) };
     if (message.tool_calls != null && message.tool_calls.length > 0) {
+      pendingIds ??= [];
+      const ids = pendingIds;
       result.toolCalls = message.tool_calls.map((call) => {
         const id = call.id ?? `call_${callCount++}`;
-        pendingIds.push(id);
+        ids.push(id);
         return { id, name: call.function.name, arguments: JSON.stringify(call.function.arguments) };
       });
     }
     if (message.role === "tool") {
       // Ollama answers calls by order (tool_name), chat models by id: pair them in order.
-      const id = message.tool_call_id ?? pendingIds.shift();
+      const id = message.tool_call_id ?? pendingIds?.shift();
       if (id !== undefined) result.toolCallId = id;
       if (message.tool_name !== undefined) result.name = message.tool_name;
     }
-    return result;
-  });
+    messages.push(result);
+  }
   const input: ChatInput = { model, messages };
   if (body.tools != null && body.tools.length > 0) {
     input.tools = body.tools.map((tool) => ({

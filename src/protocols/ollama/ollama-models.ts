@@ -56,6 +56,8 @@ export class OllamaModels {
    * here and the registry knows one of them (synchronous: the hot path awaits nothing); else undefined.
    */
   knownName(name: string): string | undefined {
+    // Without aliases (nearly always) the name as given, which is every name's first form, decides first.
+    if (this.aliases.size === 0 && this.registry.knows(name)) return name;
     const candidates = nameCandidates(name);
     let known: string | undefined;
     for (const candidate of candidates) {
