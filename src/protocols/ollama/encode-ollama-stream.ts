@@ -83,11 +83,7 @@ function ending(text: string, contextOf: ContextOf, timings: OllamaTimings, usag
   return `,${context}${statistics(timings, usage, finishReason)}`;
 }
 
-/**
- * A whole reply (`stream: false`) as Ollama's single object, as JSON: the bytes of a stream's last
- * line with the whole text, its pieces joined once (one flat string, ready to encode) rather than
- * concatenated one by one.
- */
+/** A whole reply (`stream: false`) as Ollama's single object, as JSON. */
 export function toOllamaReplyJson(
   flavor: OllamaFlavor,
   model: string,
@@ -95,36 +91,10 @@ export function toOllamaReplyJson(
   timings: OllamaTimings,
   contextOf?: ContextOf,
 ): string {
-  const { text, usage } = result;
-  const thinking = result.reasoning ?? "";
-  const now = process.hrtime.bigint();
-  const firstToken = timings.firstTokenAt ?? now;
-  const promptEval = firstToken - timings.startedAt;
-  return [
-    '{"model":',
-    json(model),
-    ',"created_at":"',
-    createdAt(),
-    flavor === "generate" ? '","response":' : '","message":{"role":"assistant","content":',
-    json(text),
-    thinking.length > 0 ? `,"thinking":${json(thinking)}` : "",
-    flavor === "chat" && result.toolCalls.length > 0 ? `,"tool_calls":${json(ollamaToolCalls(result.toolCalls))}` : "",
-    flavor === "generate" ? ',"done":true,' : '},"done":true,',
-    contextOf === undefined ? "" : `"context":${json(contextOf(text))},`,
-    '"done_reason":"',
-    result.finishReason === "length" ? "length" : "stop",
-    '","total_duration":',
-    String(Number(now - timings.startedAt)),
-    ',"load_duration":0,"prompt_eval_count":',
-    String(usage?.promptTokens ?? 0),
-    ',"prompt_eval_duration":',
-    String(Number(promptEval > zero ? promptEval : zero)),
-    ',"eval_count":',
-    String(usage?.completionTokens ?? 0),
-    ',"eval_duration":',
-    String(Number(now - firstToken)),
-    "}",
-  ].join("");
+  return (
+    line(headOf(model), flavor, result.text, result.reasoning ?? "", result.toolCalls, true) +
+    ending(result.text, contextOf, timings, result.usage, result.finishReason)
+  );
 }
 
 /** The NDJSON line Ollama ends a failed stream with (the client throws it). */

@@ -26,53 +26,22 @@ function orJson(value: unknown, fallback: string): string {
 /**
  * toResponseObject's JSON, written out: the same bytes as `JSON.stringify(toResponseObject(state,
  * body))` with the output items given as JSON text, without building the object first. Only
- * strings and what the client sent (metadata, tools, formats) go through JSON.stringify. The
- * pieces are joined once (one flat string, ready to encode), not concatenated one by one (a chain
- * of partial strings, flattened again when the reply is written).
+ * strings and what the client sent (metadata, tools, formats) go through JSON.stringify.
  */
 export function toResponseJson(state: ResponseState, body: ResponsesBody, outputJson: string): string {
   const { status } = state;
-  return [
-    '{"id":',
-    json(state.id),
-    ',"object":"response","created_at":',
-    number(state.createdAt),
-    ',"status":"',
-    status,
-    '","background":false,"error":',
-    state.error === undefined ? "null" : json(state.error),
-    ',"incomplete_details":',
-    status === "incomplete" ? '{"reason":"max_output_tokens"}' : "null",
-    ',"instructions":',
-    orJson(body.instructions, "null"),
-    ',"max_output_tokens":',
-    orJson(body.max_output_tokens, "null"),
-    ',"metadata":',
-    orJson(body.metadata, "{}"),
-    ',"model":',
-    json(state.model),
-    ',"output":',
-    outputJson,
-    ',"parallel_tool_calls":',
-    orJson(body.parallel_tool_calls, "true"),
-    ',"previous_response_id":',
-    orJson(body.previous_response_id, "null"),
-    ',"reasoning":{"effort":null,"summary":null},"store":',
-    orJson(body.store, "true"),
-    ',"temperature":',
-    orJson(body.temperature, "1"),
-    ',"text":{"format":',
-    orJson(body.text?.format, '{"type":"text"}'),
-    '},"tool_choice":',
-    orJson(body.tool_choice, '"auto"'),
-    ',"tools":',
-    orJson(body.tools, "[]"),
-    ',"top_p":',
-    orJson(body.top_p, "1"),
-    ',"truncation":"disabled","usage":',
-    status === "in_progress" ? "null" : usageJson(state.usage),
-    ',"user":null}',
-  ].join("");
+  return (
+    `{"id":${json(state.id)},"object":"response","created_at":${number(state.createdAt)},"status":"${status}","background":false,` +
+    `"error":${state.error === undefined ? "null" : json(state.error)},` +
+    `"incomplete_details":${status === "incomplete" ? '{"reason":"max_output_tokens"}' : "null"},` +
+    `"instructions":${orJson(body.instructions, "null")},"max_output_tokens":${orJson(body.max_output_tokens, "null")},` +
+    `"metadata":${orJson(body.metadata, "{}")},"model":${json(state.model)},"output":${outputJson},` +
+    `"parallel_tool_calls":${orJson(body.parallel_tool_calls, "true")},"previous_response_id":${orJson(body.previous_response_id, "null")},` +
+    `"reasoning":{"effort":null,"summary":null},"store":${orJson(body.store, "true")},"temperature":${orJson(body.temperature, "1")},` +
+    `"text":{"format":${orJson(body.text?.format, '{"type":"text"}')}},"tool_choice":${orJson(body.tool_choice, '"auto"')},` +
+    `"tools":${orJson(body.tools, "[]")},"top_p":${orJson(body.top_p, "1")},"truncation":"disabled",` +
+    `"usage":${status === "in_progress" ? "null" : usageJson(state.usage)},"user":null}`
+  );
 }
 
 /**
