@@ -120,9 +120,25 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
     return found;
   };
 
-  const prepare = async (input: ChatInput, signal: () => AbortSignal | undefined): Promise<Prepared> => {
+  /**
+   * Synchronous for the common request (a model the registry already knows, no image): a relayed
+   * call then waits on nothing but its upstream (each promise and await on the hot path costs).
+   */
+  const prepare = (input: ChatInput, signal: () => AbortSignal | undefined): Prepared | Promise<Prepared> => {
     const params = input.params === undefined ? defaultParams : { ...defaultParams, ...input.params };
-    const { modelId, resolved } = await resolveModel(input.model, params.model);
+    const modelId = input.model ?? options.defaultModel;
+    const known = modelId === undefined ? undefined : registry.lookup(modelId);
+    if (modelId !== undefined && known !== undefined) return prepareResolved(input, params, modelId, known, signal);
+    return resolveModel(input.model, params.model).then((found) => prepareResolved(input, params, found.modelId, found.resolved, signal));
+  };
+
+  const prepareResolved = (
+    input: ChatInput,
+    params: InputParams,
+    modelId: string,
+    resolved: ResolvedModel,
+    signal: () => AbortSignal | undefined,
+  ): Prepared | Promise<Prepared> => {
     const withImages = hasImages(input.messages);
     requireChat(modelId, resolved, params.model, withImages);
     const capabilities = resolved.info?.capabilities ?? [];
@@ -138,10 +154,9 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
     }
     if (!withImages) return { modelId, resolved, input, messages: input.messages as ChatMessage[], request: undefined, images: undefined };
     const canSee = !known || capabilities.includes("vision");
-    const messages = await Promise.all(
-      input.messages.map((message) => takeImagesIn(message, { modelId, canSee, param: params.messages, signal })),
+    return Promise.all(input.messages.map((message) => takeImagesIn(message, { modelId, canSee, param: params.messages, signal }))).then(
+      (messages) => ({ modelId, resolved, input, messages, request: undefined, images: { messages, read: !canSee } }),
     );
-    return { modelId, resolved, input, messages, request: undefined, images: { messages, read: !canSee } };
   };
 
   const takeImagesIn = async (
@@ -179,15 +194,17 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
   };
 
   async function generate<R>(input: ChatInput, cancellation: Cancellation, relay?: ChatRelay<R>) {
-    const prepared = await prepare(input, () => cancellation.signal);
+    const preparing = prepare(input, () => cancellation.signal);
+    const prepared = preparing instanceof Promise ? await preparing : preparing;
     const started = performance.now();
-    // The attempt is an inline arrow: tsx's keepNames wraps a named one on every request.
+    // The attempt is an inline arrow (tsx's keepNames wraps a named one on every request), and
+    // not async: it hands back the promise it waits on (resilience.call awaits it, a throw included).
     const delivered = await registry.call(
       prepared.resolved.targets,
-      async (target, remainingMs, call): Promise<ChatGeneration["result"] | { relayed: R }> => {
+      (target, remainingMs, call): Promise<ChatGeneration["result"] | { relayed: R }> => {
         const native = relay?.passthroughOf(target.provider, prepared.images);
         if (native !== undefined && relay !== undefined)
-          return relayed(await relay.attempt(native, target, prepared.images, remainingMs, call));
+          return relay.attempt(native, target, prepared.images, remainingMs, call).then(relayed);
         const passthrough = target.provider.openAiPassthrough;
         const request = requestFor(prepared, target);
         // OpenAI-compatible upstreams: one whole-reply exchange, no AbortController (see docs/architecture.md).
@@ -204,21 +221,17 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
   }
 
   async function stream<R>(input: ChatInput, signal: AbortSignal | Cancellation, relay?: ChatRelay<R>) {
-    const prepared = await prepare(input, () => (signal instanceof Cancellation ? signal.signal : signal));
+    const preparing = prepare(input, () => (signal instanceof Cancellation ? signal.signal : signal));
+    const prepared = preparing instanceof Promise ? await preparing : preparing;
     const started = performance.now();
     const delivered = await registry.call(
       prepared.resolved.targets,
-      async (target, remainingMs, call) => {
+      (target, remainingMs, call): Promise<FirstPart | { relayed: R }> => {
         const native = relay?.passthroughOf(target.provider, prepared.images);
         if (native !== undefined && relay !== undefined)
-          return relayed(await relay.attempt(native, target, prepared.images, remainingMs, call));
+          return relay.attempt(native, target, prepared.images, remainingMs, call).then(relayed);
         // The call's signal: aborted by the client going away and, until the first part, by the deadline.
-        const rest = chatModelOf(target)
-          .stream({ ...requestFor(prepared, target), signal: call.signal })
-          [Symbol.asyncIterator]();
-        const first = await rest.next();
-        if (!first.done && first.value.type === "error") throw first.value.error;
-        return { first, rest };
+        return firstPart(chatModelOf(target).stream({ ...requestFor(prepared, target), signal: call.signal }));
       },
       { operation: "stream", signal },
     );
@@ -244,6 +257,19 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
 }
 
 function noop(): void {}
+
+interface FirstPart {
+  first: IteratorResult<StreamPart>;
+  rest: AsyncIterator<StreamPart>;
+}
+
+/** A stream's first part (an error part as the attempt's failure, so it can be retried) and the rest. */
+async function firstPart(parts: AsyncIterable<StreamPart>): Promise<FirstPart> {
+  const rest = parts[Symbol.asyncIterator]();
+  const first = await rest.next();
+  if (!first.done && first.value.type === "error") throw first.value.error;
+  return { first, rest };
+}
 
 async function* replay(first: IteratorResult<StreamPart>, rest: AsyncIterator<StreamPart>): AsyncGenerator<StreamPart> {
   try {

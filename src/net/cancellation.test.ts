@@ -20,6 +20,33 @@ describe("Cancellation", () => {
     expect(cancellation.reason).toBe("gone");
   });
 
+  it("tells watching listeners once, none that stopped watching, and one that watches late at once", () => {
+    const cancellation = new Cancellation();
+    const seen: unknown[] = [];
+    const listener = (name: string) => ({ cancelled: (reason: unknown) => seen.push([name, reason]) });
+    const first = listener("first");
+    const removed = listener("removed");
+    const third = listener("third");
+    cancellation.watch(first);
+    cancellation.watch(removed);
+    cancellation.watch(third);
+    cancellation.unwatch(removed);
+    cancellation.unwatch(removed);
+    const unwatchedFirst = listener("unwatched first");
+    cancellation.watch(unwatchedFirst);
+    cancellation.unwatch(first);
+    cancellation.watch(first);
+    cancellation.cancel("gone");
+    cancellation.cancel("again");
+    expect(seen).toEqual([
+      ["third", "gone"],
+      ["unwatched first", "gone"],
+      ["first", "gone"],
+    ]);
+    cancellation.watch(listener("late"));
+    expect(seen.at(-1)).toEqual(["late", "gone"]);
+  });
+
   it("calls a callback registered after the cancel at once", () => {
     const cancellation = new Cancellation();
     cancellation.cancel();
