@@ -15,6 +15,12 @@ export interface UpstreamErrorOptions {
   streamStarted?: boolean;
   /** The upstream did not connect, answer or keep streaming in time (504 upstream_timeout). */
   timedOut?: boolean;
+  /**
+   * The timeout that fired was the time left of the call's deadline (`retry.deadlineMs`), which
+   * the resilience layer handed the attempt, not the provider's own: the call's deadline has
+   * passed, whichever of the two timers ran first.
+   */
+  atDeadline?: boolean;
   /** Overrides the code the status implies, e.g. `upstream_error` for a failure inside a stream (no HTTP status). */
   code?: string;
   cause?: unknown;
@@ -27,6 +33,7 @@ export class UpstreamError extends StationError {
   readonly statusCode: number | undefined;
   readonly responseBody: string | undefined;
   readonly streamStarted: boolean;
+  readonly atDeadline: boolean;
 
   constructor(options: UpstreamErrorOptions) {
     super({
@@ -43,6 +50,7 @@ export class UpstreamError extends StationError {
     this.statusCode = options.statusCode;
     this.responseBody = options.responseBody;
     this.streamStarted = options.streamStarted ?? false;
+    this.atDeadline = options.atDeadline ?? false;
   }
 }
 

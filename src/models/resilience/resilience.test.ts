@@ -208,6 +208,35 @@ describe("Resilience", () => {
     expect(controller.signal.aborted).toBe(false);
   });
 
+  it("answers 504 when an attempt's own timeout, the time left, fires before the deadline's timer: no retry or fallback", async () => {
+    // Both are due at the deadline, on different clocks (undici's fast timers tick every ~0.5 s;
+    // a loaded event loop runs both late): here the attempt's runs first, with the call's clock
+    // still short of the deadline. A retry would have started with ~0 ms left, and its quick
+    // answer reached the client as a 2xx after the deadline.
+    const { resilience } = harness({ attempts: 3, deadlineMs: 1_000, minimumCalls: 1 });
+    const timedOut = new UpstreamError({
+      message: "did not answer in time",
+      provider: "a",
+      isRetryable: true,
+      timedOut: true,
+      atDeadline: true,
+    });
+    const { calls, attempt } = script(timedOut);
+    const error = await resilience.call([target("a"), target("b")], attempt, { operation: "stream" }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 504, code: "upstream_timeout", message: expect.stringMatching(/retry\.deadlineMs/) });
+    expect(calls).toEqual(["a/m"]);
+    expect(resilience.inFlight("a/m")).toBe(0);
+    expect(resilience.breakerStates("a")[0]?.state).toBe("open");
+  });
+
+  it("still retries a provider's own timeout that came before the deadline", async () => {
+    const { resilience } = harness({ attempts: 3, deadlineMs: 1_000 });
+    const timedOut = new UpstreamError({ message: "did not answer in time", provider: "a", isRetryable: true, timedOut: true });
+    const { calls, attempt } = script(timedOut);
+    (await resilience.call([target("a")], attempt, { operation: "chat" })).done();
+    expect(calls).toEqual(["a/m", "a/m"]);
+  });
+
   it("leaves a call that delivered before its deadline alone when the deadline passes", async () => {
     const { resilience, passTime } = harness({ deadlineMs: 1_000 });
     let cancelled = false;

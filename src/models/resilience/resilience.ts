@@ -124,8 +124,13 @@ export class Resilience {
           } catch (error) {
             countInFlight(this.inFlightCounts, target.id, -1);
             metrics?.callEnded(providerId);
-            if (watch.expired) {
-              // Cut at the deadline: the target did not answer in time.
+            // Cut at the deadline: the target did not answer in time. Either the deadline's timer ran
+            // first, or the attempt's own timeout, which was what was left of the deadline, did: two
+            // timers due at about the same instant on different clocks (undici's ticks every ~0.5 s,
+            // and a loaded event loop runs both late), so this must not depend on their order. Read
+            // as an ordinary timeout, it would start a retry or fallback with ~0 ms left whose quick
+            // answer the client got as a 2xx after the deadline.
+            if (watch.expired || isAtDeadline(error)) {
               breaker.recordFailure();
               metrics?.recordCall(providerId, operation, "error", (performance.now() - started) / 1000, "upstream_timeout");
               throw deadlineExceeded(deadlineMs, lastError);
@@ -292,6 +297,11 @@ class DeliveredCall<T> implements Delivered<T> {
 
 function countInFlight(counts: Map<string, number>, targetId: string, change: 1 | -1): void {
   counts.set(targetId, (counts.get(targetId) ?? 0) + change);
+}
+
+/** An attempt's timeout that was the call's remaining time (see `UpstreamError.atDeadline`). */
+function isAtDeadline(error: unknown): boolean {
+  return error instanceof UpstreamError && error.atDeadline;
 }
 
 function isRetryable(error: unknown): boolean {

@@ -89,7 +89,7 @@ export class UpstreamClient {
       });
       return response;
     } catch (error) {
-      throw this.connectionError(error, request.path);
+      throw this.connectionError(error, request.path, this.timesOutAtDeadline(request.timeoutMs));
     }
   }
 
@@ -99,7 +99,9 @@ export class UpstreamClient {
    */
   exchange(request: Omit<UpstreamRequest, "signal">, cancellation?: Cancellation): Promise<WholeReply> {
     return new Promise((resolve, reject) => {
-      const handler = new WholeReplyHandler(cancellation, resolve, (error) => reject(this.connectionError(error, request.path)));
+      const handler = new WholeReplyHandler(cancellation, resolve, (error) =>
+        reject(this.connectionError(error, request.path, this.timesOutAtDeadline(request.timeoutMs))),
+      );
       this.dispatcher.dispatch(
         {
           origin: this.origin,
@@ -188,8 +190,12 @@ export class UpstreamClient {
     });
   }
 
-  /** Connection-level failure (refused, reset, timed out, aborted) → `UpstreamError`. */
-  connectionError(error: unknown, path: string): UpstreamError {
+  /**
+   * Connection-level failure (refused, reset, timed out, aborted) → `UpstreamError`. With
+   * `headersTimeoutAtDeadline` (the wait for the headers was what is left of the call's deadline),
+   * a headers timeout is the deadline passing (`atDeadline`), not the provider's own timeout.
+   */
+  connectionError(error: unknown, path: string, headersTimeoutAtDeadline = false): UpstreamError {
     if (error instanceof UpstreamError) return error;
     const code = (error as { code?: string })?.code ?? (error as Error)?.name;
     const aborted = code === "UND_ERR_ABORTED" || (error as Error)?.name === "AbortError";
@@ -199,6 +205,7 @@ export class UpstreamClient {
       url: this.baseUrl + path,
       isRetryable: !aborted,
       timedOut: code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT",
+      atDeadline: headersTimeoutAtDeadline && code === "UND_ERR_HEADERS_TIMEOUT",
       cause: error,
     });
   }
@@ -210,6 +217,15 @@ export class UpstreamClient {
   /** The provider's timeout, or less when the call has less time left (undici wants a positive integer). */
   private headersTimeout(timeoutMs: number | undefined): number {
     return timeoutMs === undefined || timeoutMs >= this.options.timeoutMs ? this.options.timeoutMs : Math.max(1, Math.ceil(timeoutMs));
+  }
+
+  /**
+   * Whether the headers timeout is what is left of the call's deadline (no more than the
+   * provider's own): undici's timer then fires at the deadline, on a coarser clock than the
+   * deadline's own timer (its fast timers tick every ~0.5 s), so before or after it.
+   */
+  private timesOutAtDeadline(timeoutMs: number | undefined): boolean {
+    return timeoutMs !== undefined && timeoutMs <= this.options.timeoutMs;
   }
 
   /** The client's own headers (JSON ones when there is a body), with the request's over them. */
