@@ -8,7 +8,8 @@ import { Cancellation } from "../../net/cancellation.ts";
 export function cancelOnDisconnect(reply: FastifyReply): Cancellation {
   const cancellation = new Cancellation();
   const raw = reply.raw;
-  raw.once("close", () => {
+  // `on`, not `once`: 'close' comes once, and `once` wraps the listener (a bound function and its state) per request.
+  raw.on("close", () => {
     if (!raw.writableEnded) cancellation.cancel();
   });
   return cancellation;

@@ -47,6 +47,7 @@ interface CallStats {
   ok: number;
   error: number;
   cancelled: number;
+  latency: HistogramSeries;
 }
 
 /**
@@ -60,7 +61,9 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
   // on an idle instance that alone cost 13–16 CPU-ms/s. Every 100 ms still sees any stall worth
   // reporting (the lag metrics are percentiles over minutes) for a third of that.
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "station_", eventLoopMonitoringPrecision: 100 });
-  const callStats = new Map<string, CallStats>();
+  // Found by provider, then operation: no key string made per call (recordCall runs for every one).
+  const callStatsByProvider = new Map<string, Map<string, CallStats>>();
+  const callStats: CallStats[] = [];
   const errorCounts = new Map<string, { provider: string; code: string; count: number }>();
   const inFlightCounts = new Map<string, number>();
   const requests = createRequestCounter();
@@ -75,7 +78,7 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
     registers: [registry],
     collect() {
       this.reset();
-      for (const stats of callStats.values()) {
+      for (const stats of callStats) {
         if (stats.ok > 0) this.inc({ provider: stats.provider, operation: stats.operation, outcome: "ok" }, stats.ok);
         if (stats.error > 0) this.inc({ provider: stats.provider, operation: stats.operation, outcome: "error" }, stats.error);
         if (stats.cancelled > 0) this.inc({ provider: stats.provider, operation: stats.operation, outcome: "cancelled" }, stats.cancelled);
@@ -122,21 +125,30 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
     },
   });
 
-  const latencySeries = new Map<string, HistogramSeries>();
-
   return {
     registry,
     contentType: registry.contentType,
     recordCall(providerId, operation, outcome, seconds, errorCode) {
-      const key = `${providerId}\u0000${operation}`;
-      let stats = callStats.get(key);
+      let byOperation = callStatsByProvider.get(providerId);
+      if (byOperation === undefined) {
+        byOperation = new Map();
+        callStatsByProvider.set(providerId, byOperation);
+      }
+      let stats = byOperation.get(operation);
       if (stats === undefined) {
-        stats = { provider: providerId, operation, ok: 0, error: 0, cancelled: 0 };
-        callStats.set(key, stats);
-        latencySeries.set(key, latency.seriesFor({ provider: providerId, operation }));
+        stats = {
+          provider: providerId,
+          operation,
+          ok: 0,
+          error: 0,
+          cancelled: 0,
+          latency: latency.seriesFor({ provider: providerId, operation }),
+        };
+        byOperation.set(operation, stats);
+        callStats.push(stats);
       }
       stats[outcome]++;
-      latencySeries.get(key)?.observe(seconds);
+      stats.latency.observe(seconds);
       if (outcome === "error") {
         const code = errorCode ?? "unknown";
         const errorKey = `${providerId}\u0000${code}`;
@@ -171,7 +183,7 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
         }
         return report;
       };
-      for (const stats of callStats.values()) {
+      for (const stats of callStats) {
         const report = reportFor(stats.provider);
         report.calls += stats.ok + stats.error + stats.cancelled;
         report.errors += stats.error;
