@@ -237,14 +237,16 @@ export function createChatCore(options: ChatCoreOptions): ChatCore {
     );
     const upstreamMs = performance.now() - started;
     const value = delivered.value;
-    if ("relayed" in value) return { modelId: prepared.modelId, relayed: value.relayed, upstreamMs, done: delivered.done };
+    // Delivered's methods, bound: the codec calls them on their own once the stream ends.
+    const done = (error?: unknown): void => delivered.done(error);
+    if ("relayed" in value) return { modelId: prepared.modelId, relayed: value.relayed, upstreamMs, done };
     return {
       modelId: prepared.modelId,
       info: prepared.resolved.info,
       parts: replay(value.first, value.rest),
       upstreamMs,
-      done: delivered.done,
-      abandon: delivered.abandon,
+      done,
+      abandon: () => delivered.abandon(),
     };
   }
 

@@ -244,7 +244,11 @@ class FollowingCancellation extends Cancellation {
   }
 }
 
-/** A delivered call (see `Delivered`). `done` and `abandon` are handed around unbound (`done: delivered.done`). */
+/**
+ * A delivered call (see `Delivered`). `done` and `abandon` are methods, not arrow fields: a plain
+ * call reports at once and needs no function of its own; a caller that hands them on (a stream's
+ * end) binds what it hands.
+ */
 class DeliveredCall<T> implements Delivered<T> {
   private finished = false;
 
@@ -261,7 +265,7 @@ class DeliveredCall<T> implements Delivered<T> {
     private readonly signal: AbortSignal | Cancellation | undefined,
   ) {}
 
-  readonly done = (error?: unknown): void => {
+  done(error?: unknown): void {
     if (!this.finish()) return;
     const providerId = this.target.provider.id;
     const seconds = (performance.now() - this.started) / 1000;
@@ -276,13 +280,13 @@ class DeliveredCall<T> implements Delivered<T> {
       this.breaker.recordFailure();
       this.metrics?.recordCall(providerId, this.operation, "error", seconds, errorCode(error));
     }
-  };
+  }
 
-  readonly abandon = (): void => {
+  abandon(): void {
     if (!this.finish()) return;
     this.breaker.release(this.acquired);
     this.metrics?.recordCall(this.target.provider.id, this.operation, "cancelled", (performance.now() - this.started) / 1000);
-  };
+  }
 
   /** False when the call had already finished. */
   private finish(): boolean {
