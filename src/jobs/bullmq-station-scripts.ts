@@ -99,3 +99,60 @@ redis.call("XADD", KEYS[6], "*", "event", "waiting", "jobId", ARGV[1], "prev", "
 redis.call("HSET", jobKey, "delay", 0)
 return 1
 `;
+
+/**
+ * Clears the way for a later claim's follow-up (its job claimed before, so an earlier claim may
+ * have parked one of the same id and then died before its completion, or be a stale claim still
+ * settling): removes the follow-up when its data names a claim other than ARGV[2] (the last,
+ * "parkedBy" member, as `add` writes it) and it is not finished: delayed (parked), waiting (its
+ * park lapsed) or active (a worker just took it; its lock goes too, so that worker's
+ * lapsedParkScript finds its claim gone and does not deliver). A released follow-up
+ * (`"parkedBy":""`), one without the member (a cancel's) and a finished one are left alone.
+ *   KEYS: BullMQ's delayed, wait, active; the job's hash, queue-of hash
+ *   ARGV: BullMQ id, this claim's token, Station id
+ *   Reply: 1 removed (add yours again), 0 present and not another claim's, -1 absent (add yours)
+ */
+export const removeForeignParkedScript = `
+local data = redis.call("HGET", KEYS[4], "data")
+if not data then return -1 end
+local by = string.match(data, '"parkedBy":"([^"]*)"}$')
+if by == nil or by == "" or by == ARGV[2] then return 0 end
+local removed = redis.call("ZREM", KEYS[1], ARGV[1]) + redis.call("LREM", KEYS[2], 0, ARGV[1]) + redis.call("LREM", KEYS[3], 0, ARGV[1])
+if removed == 0 then return 0 end
+redis.call("DEL", KEYS[4], KEYS[4] .. ":logs", KEYS[4] .. ":lock")
+redis.call("HDEL", KEYS[5], ARGV[3])
+return 1
+`;
+
+/**
+ * A worker's take of a follow-up whose park lapsed (its data still names the claim that parked
+ * it): that claim's process died after parking, before or after its completion. Delivered (its
+ * queue recorded) only while the worker still holds it (ARGV[2], its lock: a later claim's
+ * removeForeignParkedScript removes it, lock and all) and its parent is finished (in BullMQ's
+ * completed or failed set; the parent's queue from queue-of): the parker's completion was stored
+ * then, since a later claim removes foreign follow-ups before its own completion. Otherwise it
+ * is a stale attempt's (its parent still queued or running, to be re-run): removed, not run.
+ *   KEYS: the job's hash, BullMQ's active list of its queue, queue-of hash
+ *   ARGV: BullMQ id, the worker's token, Station id, queue name, parent's Station id (may be
+ *         ""), parent's BullMQ id, key prefix ("<prefix>:")
+ *   Reply: 1 deliver, 0 removed (or gone)
+ */
+export const lapsedParkScript = `
+local lock = KEYS[1] .. ":lock"
+if redis.call("GET", lock) ~= ARGV[2] then return 0 end
+local finished = ARGV[5] == ""
+if not finished then
+  local parentQueue = redis.call("HGET", KEYS[3], ARGV[5])
+  if parentQueue then
+    local base = ARGV[7] .. parentQueue .. ":"
+    finished = redis.call("ZSCORE", base .. "completed", ARGV[6]) ~= false or redis.call("ZSCORE", base .. "failed", ARGV[6]) ~= false
+  end
+end
+if finished then
+  redis.call("HSET", KEYS[3], ARGV[3], ARGV[4])
+  return 1
+end
+redis.call("LREM", KEYS[2], 0, ARGV[1])
+redis.call("DEL", KEYS[1], KEYS[1] .. ":logs", lock)
+return 0
+`;

@@ -452,3 +452,107 @@ describe("the lease sweep", () => {
     }
   });
 });
+
+/**
+ * A claim's process killed between parking its webhook and storing its completion (issue 14):
+ * the parked webhook kept its id, so the claim that re-ran the job had its own add ignored and
+ * released the dead claim's instead (its result, never stored), a re-run that failed for good
+ * still let the dead claim's "completed" fire, and a re-run longer than the park let it fire
+ * before the job had finished at all. Instance A dies after its park reaches Redis: every later
+ * command of its process is refused.
+ */
+describe("a webhook parked by a claim whose process died before completing", () => {
+  let unique: ReturnType<typeof uniqueRedisPrefix>;
+  let dying: Awaited<ReturnType<typeof connectRedis>>;
+  let alive: Awaited<ReturnType<typeof connectRedis>>;
+  let a: ReturnType<typeof createBullmqQueueBackend>;
+  let b: ReturnType<typeof createBullmqQueueBackend>;
+  let dead = false;
+  beforeEach(async () => {
+    unique = uniqueRedisPrefix();
+    [dying, alive] = await Promise.all([connectRedis(testRedisUrl), connectRedis(testRedisUrl)]);
+    dead = false;
+    // The park (BullMQ's add, on the queue connection) goes out; nothing after it does.
+    const killable = <T extends { sendCommand: (...args: never[]) => unknown }>(connection: T): T => {
+      const send = connection.sendCommand.bind(connection) as (...args: unknown[]) => unknown;
+      (connection as { sendCommand: unknown }).sendCommand = (
+        command: { reject: (error: Error) => void; promise: Promise<unknown> },
+        ...rest: unknown[]
+      ) => {
+        if (!dead) return send(command, ...rest);
+        command.reject(new Error("the process is gone"));
+        return command.promise;
+      };
+      return connection;
+    };
+    a = createBullmqQueueBackend({
+      redis: killable(dying.commands),
+      queueConnection: dying.queueCommands,
+      blockingConnection: () => killable(dying.openBlocking()),
+      prefix: unique.prefix,
+    });
+    b = createBullmqQueueBackend({
+      redis: alive.commands,
+      queueConnection: alive.queueCommands,
+      blockingConnection: () => alive.openBlocking(),
+      prefix: unique.prefix,
+    });
+  });
+  afterEach(async () => {
+    dead = false;
+    await Promise.all([a.close(), b.close()]);
+    await Promise.all([dying.close(), alive.close()]);
+    await unique.clean();
+  });
+
+  const hook = (body: string) => ({ id: "a:webhook", queue: "hooks", payload: { body }, maxAttempts: 5, parentId: "a" });
+  /** A claims, parks its webhook and dies; its lease ends and B claims the job again. */
+  const crashThenRerun = async (leaseMs: number) => {
+    await at(1, (now) => b.enqueue({ id: "a", queue: "q", payload: {}, maxAttempts: 3 }, now));
+    const first = (await at(10, (now) => a.claim("q", now, 100)))!;
+    dead = true;
+    await expect(at(20, (now) => a.complete("a", first.leaseToken, "never stored", now, [hook("never stored")]))).rejects.toThrow();
+    dead = false;
+    expect(await at(200, (now) => b.requeueExpired(now))).toBe(1);
+    const rerun = (await at(210, (now) => b.claim("q", now, leaseMs)))!;
+    expect(rerun.attempts).toBe(2);
+    return rerun;
+  };
+  /** Every webhook job there is to run, past any park's end, each completed once run. */
+  const deliveries = async (from: number) => {
+    const bodies: unknown[] = [];
+    for (let time = from; ; time++) {
+      const delivery = await at(time, (now) => b.claim("hooks", now, 1000));
+      if (delivery === undefined) return bodies;
+      bodies.push((delivery.payload as { body: unknown }).body);
+      expect(await at(time, (now) => b.complete(delivery.id, delivery.leaseToken, { statusCode: 200 }, now))).toBe(true);
+    }
+  };
+
+  it("sends the re-run's completed result, once", async () => {
+    const rerun = await crashThenRerun(1000);
+    expect(await at(230, (now) => b.complete("a", rerun.leaseToken, "stored", now, [hook("stored")]))).toBe(true);
+    expect(await b.get("a")).toMatchObject({ status: "completed", result: "stored" });
+    expect(await b.get("a:webhook")).toMatchObject({ status: "queued", payload: { body: "stored" } });
+    expect(await deliveries(240)).toEqual(["stored"]);
+    expect(await deliveries(60_000)).toEqual([]);
+  });
+
+  it("sends the re-run's failure when it fails for good, once", async () => {
+    const rerun = await crashThenRerun(1000);
+    const error = { code: "job_timeout", message: "too slow" };
+    expect(await at(230, (now) => b.fail("a", rerun.leaseToken, error, now, { followUps: [hook("failed")] }))).toBe("failed");
+    expect(await b.get("a")).toMatchObject({ status: "failed", error });
+    expect(await deliveries(240)).toEqual(["failed"]);
+    expect(await deliveries(60_000)).toEqual([]);
+  });
+
+  it("does not send it when its park ends while the re-run is still running", async () => {
+    const rerun = await crashThenRerun(120_000);
+    expect(await deliveries(40_000)).toEqual([]);
+    expect(await b.get("a")).toMatchObject({ status: "running" });
+    expect(await at(50_000, (now) => b.complete("a", rerun.leaseToken, "stored", now, [hook("stored")]))).toBe(true);
+    expect(await deliveries(50_010)).toEqual(["stored"]);
+    expect(await deliveries(120_000)).toEqual([]);
+  });
+});

@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import { Job, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { attemptsOf, type BullmqJobData, bullmqJobRecord, type CancelledMeta, stationField } from "./bullmq-job-record.ts";
-import { expiredLeasesScript, removeStaleParkedScript, reserveSlotScript, unparkScript } from "./bullmq-station-scripts.ts";
+import {
+  expiredLeasesScript,
+  lapsedParkScript,
+  removeForeignParkedScript,
+  removeStaleParkedScript,
+  reserveSlotScript,
+  unparkScript,
+} from "./bullmq-station-scripts.ts";
 import { BullmqStationWorker } from "./bullmq-station-worker.ts";
 import type { ClaimedJob, JobError, JobRecord, NewJob, QueueBackend, QueueCounts, WebhookAttempt } from "./queue-backend.ts";
 import { toQueueUnavailable } from "./queue-unavailable.ts";
@@ -40,6 +47,8 @@ interface StationScripts {
   stationRemoveStaleParked(...args: string[]): Promise<number>;
   stationExpiredLeases(...args: (string | number)[]): Promise<string[]>;
   stationUnpark(...args: string[]): Promise<number>;
+  stationRemoveForeignParked(...args: string[]): Promise<number>;
+  stationLapsedPark(...args: string[]): Promise<number>;
 }
 
 /** BullMQ reserves ':' in job ids (Station's follow-ups are "<job>:webhook"-like): escaped both ways. */
@@ -84,6 +93,8 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     redis.defineCommand("stationRemoveStaleParked", { numberOfKeys: 3, lua: removeStaleParkedScript });
     redis.defineCommand("stationExpiredLeases", { numberOfKeys: 1, lua: expiredLeasesScript });
     redis.defineCommand("stationUnpark", { numberOfKeys: 7, lua: unparkScript });
+    redis.defineCommand("stationRemoveForeignParked", { numberOfKeys: 5, lua: removeForeignParkedScript });
+    redis.defineCommand("stationLapsedPark", { numberOfKeys: 3, lua: lapsedParkScript });
   }
   const parkMs = options.parkMs ?? 30_000;
   const defaultLeaseMs = options.leaseMs ?? 30_000;
@@ -178,9 +189,10 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
    * Adds jobs to BullMQ (idempotent by id); `parked` adds them delayed by parkMs, to be released
    * by `unpark`, which records their queue (a parked job is nobody's to read yet).
    */
-  const addAll = async (jobs: NewJob[] | undefined, now: number, parked?: { by: string }): Promise<void> => {
+  const addAll = async (jobs: NewJob[] | undefined, now: number, parked?: { by: string; rerun: boolean }): Promise<void> => {
     for (const job of jobs ?? []) {
-      if (parked !== undefined) await add(job, now, now + parkMs, parked.by);
+      if (parked?.rerun) await addOwn(job, now, parked.by);
+      else if (parked !== undefined) await add(job, now, now + parkMs, parked.by);
       else await Promise.all([redis.hset(key("queue-of"), job.id, job.queue), add(job, now, job.runAt ?? now)]);
     }
   };
@@ -201,6 +213,37 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       removeOnComplete: false,
       removeOnFail: false,
     });
+  };
+  /** Removes follow-up `job` when another claim parked it and it has not finished (removeForeignParkedScript). */
+  const removeForeign = (job: NewJob, token: string): Promise<number> => {
+    const queue = queueFor(job.queue);
+    const bullId = toBullId(job.id);
+    return scripts.stationRemoveForeignParked(
+      queue.keys.delayed!,
+      queue.keys.wait!,
+      queue.keys.active!,
+      queue.toKey(bullId),
+      key("queue-of"),
+      bullId,
+      token,
+      job.id,
+    );
+  };
+  /**
+   * Parks follow-up `job` for a claim of a job claimed before: an earlier claim may have parked
+   * one of the same id (BullMQ would ignore this add and release that one, the outcome of an
+   * attempt that was never stored). Added, then checked: a follow-up another claim parked is
+   * removed and this one added again, until the id holds this claim's (or one no claim parked).
+   * Checked after the add, not only before: a stale claim still alive (its lock lapsed) may
+   * park between a check and an add; once this claim's is there, its add is ignored, and its
+   * refused completion takes back only its own (removeStaleParkedScript matches its token).
+   * A few rounds at most: each removal is of another claim's single add.
+   */
+  const addOwn = async (job: NewJob, now: number, token: string): Promise<void> => {
+    for (let round = 0; round < 5; round++) {
+      await add(job, now, now + parkMs, token);
+      if ((await removeForeign(job, token)) === 0) return;
+    }
   };
   /** How a follow-up's data names the claim that parked it (as JSON.stringify writes it). */
   const parkedMember = (token: string) => `"parkedBy":${JSON.stringify(token)}`;
@@ -334,9 +377,25 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     const id = fromBullId(job.id as string);
     const data = job.data as BullmqJobData;
     const leaseExpiresAt = now + leaseMs;
-    // Still naming the claim that parked it: released by its park's end (that process died before
-    // unparking it), so its queue was never recorded.
-    if (data.parkedBy) await redis.hset(key("queue-of"), id, name);
+    // Still naming the claim that parked it: released by its park's end (that process died
+    // after parking it), so its queue was never recorded. Delivered only if its parent finished
+    // (the parker's outcome was stored); else it is a stale attempt's, removed (lapsedParkScript).
+    if (data.parkedBy) {
+      const parent = data.parentId ?? "";
+      const deliver = await scripts.stationLapsedPark(
+        queueFor(name).toKey(job.id as string),
+        queueFor(name).keys.active!,
+        key("queue-of"),
+        job.id as string,
+        token,
+        id,
+        name,
+        parent,
+        toBullId(parent),
+        `${prefix}:`,
+      );
+      if (deliver !== 1) return undefined;
+    }
     let attempts = job.attemptsStarted;
     let startedAt = job.processedOn ?? now;
     if (attempts > 1 || leaseMs !== defaultLeaseMs) {
@@ -388,7 +447,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     move: (job: Job) => Promise<unknown>,
   ): Promise<boolean> => {
     held.delete(id);
-    await addAll(followUps, now, { by: claim.token });
+    await addAll(followUps, now, { by: claim.token, rerun: claim.job.attemptsStarted > 1 });
     try {
       await move(claim.job);
     } catch {
@@ -527,7 +586,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
         }
         return "retrying";
       }
-      await addAll(failOptions.followUps, now, { by: token });
+      await addAll(failOptions.followUps, now, { by: token, rerun: claim.job.attemptsStarted > 1 });
       try {
         await moveToFailed(claim.queue, claim.job, token, error, { [stationField.lease]: "" });
       } catch {
@@ -572,6 +631,8 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       await redis.multi().hset(metaKey(id), meta).sadd(key("cancelled", name), id).zrem(key("reservations", name), toBullId(id)).exec();
       held.delete(id);
       await job.remove().catch(() => undefined);
+      // A follow-up an earlier claim parked (its process dead) must not stand for the cancel's.
+      await Promise.all((followUps ?? []).map((followUp) => removeForeign(followUp, "")));
       await addAll(followUps, now);
       return true;
     },
