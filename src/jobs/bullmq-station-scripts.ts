@@ -108,11 +108,14 @@ return 1
  * park lapsed) or active (a worker just took it; its lock goes too, so that worker's
  * lapsedParkScript finds its claim gone and does not deliver). A released follow-up
  * (`"parkedBy":""`), one without the member (a cancel's) and a finished one are left alone.
- *   KEYS: BullMQ's delayed, wait, active; the job's hash, queue-of hash
- *   ARGV: BullMQ id, this claim's token, Station id
+ * Only while the caller holds its job's lock (ARGV[4] "1": KEYS[6] is ARGV[2]): a stale claim
+ * still alive (its lock lapsed or taken over) must not remove the current claim's parked one.
+ *   KEYS: BullMQ's delayed, wait, active; the job's hash, queue-of hash, the parent job's lock
+ *   ARGV: BullMQ id, this claim's token, Station id, "1" to check the lock (a cancel: "0")
  *   Reply: 1 removed (add yours again), 0 present and not another claim's, -1 absent (add yours)
  */
 export const removeForeignParkedScript = `
+if ARGV[4] == "1" and redis.call("GET", KEYS[6]) ~= ARGV[2] then return 0 end
 local data = redis.call("HGET", KEYS[4], "data")
 if not data then return -1 end
 local by = string.match(data, '"parkedBy":"([^"]*)"}$')

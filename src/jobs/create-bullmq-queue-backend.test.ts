@@ -555,4 +555,31 @@ describe("a webhook parked by a claim whose process died before completing", () 
     expect(await deliveries(50_010)).toEqual(["stored"]);
     expect(await deliveries(120_000)).toEqual([]);
   });
+
+  it("is not removed by a stale claim of an earlier re-run that settles meanwhile", async () => {
+    // A third instance holds the stale claim (its process never learnt it lost it).
+    const c = createBullmqQueueBackend({
+      redis: alive.commands,
+      queueConnection: alive.queueCommands,
+      blockingConnection: () => alive.openBlocking(),
+      prefix: unique.prefix,
+    });
+    await at(1, (now) => b.enqueue({ id: "a", queue: "q", payload: {}, maxAttempts: 4 }, now));
+    await at(10, (now) => b.claim("q", now, 100));
+    expect(await at(200, (now) => b.requeueExpired(now))).toBe(1);
+    const stale = (await at(210, (now) => c.claim("q", now, 100)))!;
+    expect(await at(400, (now) => b.requeueExpired(now))).toBe(1);
+    // The current claim (its lock held) parks its webhook, then its process dies.
+    const current = (await at(410, (now) => a.claim("q", now, 30_000)))!;
+    dead = true;
+    await expect(at(420, (now) => a.complete("a", current.leaseToken, "current", now, [hook("current")]))).rejects.toThrow();
+    dead = false;
+    try {
+      expect(await at(430, (now) => c.complete("a", stale.leaseToken, "stale", now, [hook("stale")]))).toBe(false);
+    } finally {
+      await c.close();
+    }
+    const data = await alive.commands.hget(`${unique.prefix}:hooks:a%3Awebhook`, "data");
+    expect(data).toContain(`"parkedBy":"${current.leaseToken}"`);
+  });
 });

@@ -93,7 +93,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     redis.defineCommand("stationRemoveStaleParked", { numberOfKeys: 3, lua: removeStaleParkedScript });
     redis.defineCommand("stationExpiredLeases", { numberOfKeys: 1, lua: expiredLeasesScript });
     redis.defineCommand("stationUnpark", { numberOfKeys: 7, lua: unparkScript });
-    redis.defineCommand("stationRemoveForeignParked", { numberOfKeys: 5, lua: removeForeignParkedScript });
+    redis.defineCommand("stationRemoveForeignParked", { numberOfKeys: 6, lua: removeForeignParkedScript });
     redis.defineCommand("stationLapsedPark", { numberOfKeys: 3, lua: lapsedParkScript });
   }
   const parkMs = options.parkMs ?? 30_000;
@@ -189,9 +189,9 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
    * Adds jobs to BullMQ (idempotent by id); `parked` adds them delayed by parkMs, to be released
    * by `unpark`, which records their queue (a parked job is nobody's to read yet).
    */
-  const addAll = async (jobs: NewJob[] | undefined, now: number, parked?: { by: string; rerun: boolean }): Promise<void> => {
+  const addAll = async (jobs: NewJob[] | undefined, now: number, parked?: { by: string; rerunOf?: string }): Promise<void> => {
     for (const job of jobs ?? []) {
-      if (parked?.rerun) await addOwn(job, now, parked.by);
+      if (parked?.rerunOf !== undefined) await addOwn(job, now, parked.by, parked.rerunOf);
       else if (parked !== undefined) await add(job, now, now + parkMs, parked.by);
       else await Promise.all([redis.hset(key("queue-of"), job.id, job.queue), add(job, now, job.runAt ?? now)]);
     }
@@ -214,8 +214,11 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       removeOnFail: false,
     });
   };
-  /** Removes follow-up `job` when another claim parked it and it has not finished (removeForeignParkedScript). */
-  const removeForeign = (job: NewJob, token: string): Promise<number> => {
+  /**
+   * Removes follow-up `job` when another claim parked it and it has not finished, while claim
+   * `token` holds lock `parentLock` (a cancel passes none: it removes regardless). See removeForeignParkedScript.
+   */
+  const removeForeign = (job: NewJob, token: string, parentLock?: string): Promise<number> => {
     const queue = queueFor(job.queue);
     const bullId = toBullId(job.id);
     return scripts.stationRemoveForeignParked(
@@ -224,9 +227,11 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       queue.keys.active!,
       queue.toKey(bullId),
       key("queue-of"),
+      parentLock ?? queue.toKey(bullId),
       bullId,
       token,
       job.id,
+      parentLock === undefined ? "0" : "1",
     );
   };
   /**
@@ -239,12 +244,15 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
    * refused completion takes back only its own (removeStaleParkedScript matches its token).
    * A few rounds at most: each removal is of another claim's single add.
    */
-  const addOwn = async (job: NewJob, now: number, token: string): Promise<void> => {
+  const addOwn = async (job: NewJob, now: number, token: string, parentLock: string): Promise<void> => {
     for (let round = 0; round < 5; round++) {
       await add(job, now, now + parkMs, token);
-      if ((await removeForeign(job, token)) === 0) return;
+      if ((await removeForeign(job, token, parentLock)) === 0) return;
     }
   };
+  /** For a claim of a job claimed before (BullMQ's count of claims started): its job's lock, which addOwn checks. */
+  const rerunOf = (claim: Held, id: string): { rerunOf?: string } =>
+    claim.job.attemptsStarted > 1 ? { rerunOf: lockKey(claim.queue, id) } : {};
   /** How a follow-up's data names the claim that parked it (as JSON.stringify writes it). */
   const parkedMember = (token: string) => `"parkedBy":${JSON.stringify(token)}`;
   /**
@@ -447,7 +455,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
     move: (job: Job) => Promise<unknown>,
   ): Promise<boolean> => {
     held.delete(id);
-    await addAll(followUps, now, { by: claim.token, rerun: claim.job.attemptsStarted > 1 });
+    await addAll(followUps, now, { by: claim.token, ...rerunOf(claim, id) });
     try {
       await move(claim.job);
     } catch {
@@ -586,7 +594,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
         }
         return "retrying";
       }
-      await addAll(failOptions.followUps, now, { by: token, rerun: claim.job.attemptsStarted > 1 });
+      await addAll(failOptions.followUps, now, { by: token, ...rerunOf(claim, id) });
       try {
         await moveToFailed(claim.queue, claim.job, token, error, { [stationField.lease]: "" });
       } catch {
