@@ -4,7 +4,7 @@ import path from "node:path";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScriptedChatProvider, lastMessage, textOf } from "../support/chat-scripted-provider.ts";
-import { espeakPcm24k, espeakWav } from "../support/espeak-speech.ts";
+import { espeakPcm24k, espeakWav, espeakWavWithSilence } from "../support/espeak-speech.ts";
 import { openRealtimeSocket } from "../support/open-realtime-socket.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { writeTinyMoonshine } from "../support/tiny-moonshine.ts";
@@ -189,12 +189,7 @@ describe("local Whisper (transformers.js, in a worker thread)", () => {
   });
 
   it("reads audio longer than Whisper's 30 s window window by window, timestamps offset into the whole file", async () => {
-    const speech = espeakWav("Hello, station.");
-    const silence = Buffer.alloc(40 * 22_050 * 2);
-    // A 44-byte WAV header from espeak-ng's, with 40 s of silence appended and the sizes rewritten.
-    const long = Buffer.concat([speech, silence]);
-    long.writeUInt32LE(long.length - 8, 4);
-    long.writeUInt32LE(long.length - 44, 40);
+    const long = espeakWavWithSilence("Hello, station.", 40);
     const verbose = await client.audio.transcriptions.create({
       file: await toFile(long, "long.wav"),
       model: "speech/tiny-whisper-long",

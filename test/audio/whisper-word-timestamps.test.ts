@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { espeakWav } from "../support/espeak-speech.ts";
+import { espeakWav, espeakWavWithSilence } from "../support/espeak-speech.ts";
 import { startTestStation, type TestStation } from "../support/start-test-station.ts";
 import { type TinyWhisperSegment, writeTinyWhisper } from "../support/tiny-whisper.ts";
 
@@ -123,12 +123,7 @@ describe("word timestamps on a local Whisper with cross-attention outputs", () =
   });
 
   it("audio over 30 s: each window's words are offset by the window's start and stay inside the file", async () => {
-    const speech = espeakWav("Hello, station.");
-    const silence = Buffer.alloc(40 * 22_050 * 2);
-    // espeak-ng's 44-byte WAV header, 40 s of silence appended and the sizes rewritten.
-    const long = Buffer.concat([speech, silence]);
-    long.writeUInt32LE(long.length - 8, 4);
-    long.writeUInt32LE(long.length - 44, 40);
+    const long = espeakWavWithSilence("Hello, station.", 40);
     const verbose = await client.audio.transcriptions.create({
       file: await toFile(long, "long.wav"),
       model: "speech/tiny-whisper_timestamped",
