@@ -181,7 +181,9 @@ export async function benchSurfaces(options: SurfaceBenchOptions): Promise<void>
   const rps = new Map<string, number[]>(surfaces.map((surface) => [surface.name, []]));
   const cpus = new Map<string, number[]>(surfaces.map((surface) => [surface.name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const surface of surfaces) {
+    // Each round starts at the next surface, so no surface always runs first (or right after the same one).
+    const order = surfaces.map((_, index) => surfaces[(index + round) % surfaces.length] as Surface);
+    for (const surface of order) {
       const run = await throughput(port, surface, model, options.throughputSeconds, options.cpuMicros);
       rps.get(surface.name)?.push(run.rps);
       if (run.cpu !== undefined) cpus.get(surface.name)?.push(run.cpu);
