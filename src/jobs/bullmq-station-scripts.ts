@@ -134,10 +134,13 @@ return 1
  * removeForeignParkedScript removes it, lock and all) and its parent is finished (in BullMQ's
  * completed or failed set; the parent's queue from queue-of): the parker's completion was stored
  * then, since a later claim removes foreign follow-ups before its own completion. Otherwise it
- * is a stale attempt's (its parent still queued or running, to be re-run): removed, not run.
+ * is a stale attempt's (its parent still queued or running, to be re-run, or failed by the lease
+ * sweep: its error's code is ARGV[9], and the sweep enqueues the failure's own follow-up):
+ * removed, not run.
  *   KEYS: the job's hash, BullMQ's active list of its queue, queue-of hash
  *   ARGV: BullMQ id, the worker's token, Station id, queue name, parent's Station id (may be
- *         ""), parent's BullMQ id, key prefix ("<prefix>:")
+ *         ""), parent's BullMQ id, key prefix ("<prefix>:"), Station's error field, the lease
+ *         failure's `"code":"…"` member
  *   Reply: 1 deliver, 0 removed (or gone)
  */
 export const lapsedParkScript = `
@@ -148,7 +151,12 @@ if not finished then
   local parentQueue = redis.call("HGET", KEYS[3], ARGV[5])
   if parentQueue then
     local base = ARGV[7] .. parentQueue .. ":"
-    finished = redis.call("ZSCORE", base .. "completed", ARGV[6]) ~= false or redis.call("ZSCORE", base .. "failed", ARGV[6]) ~= false
+    if redis.call("ZSCORE", base .. "completed", ARGV[6]) then
+      finished = true
+    elseif redis.call("ZSCORE", base .. "failed", ARGV[6]) then
+      local failure = redis.call("HGET", base .. ARGV[6], ARGV[8])
+      finished = not (failure and string.find(failure, ARGV[9], 1, true))
+    end
   end
 end
 if finished then

@@ -5,7 +5,7 @@ import { unparkScript } from "./bullmq-station-scripts.ts";
 import { connectRedis } from "./connect-redis.ts";
 import { createBullmqQueueBackend } from "./create-bullmq-queue-backend.ts";
 import { describeQueueBackendConformance } from "./queue-backend.conformance.ts";
-import type { QueueBackend } from "./queue-backend.ts";
+import type { JobRecord, NewJob, QueueBackend } from "./queue-backend.ts";
 
 /** Where each method takes the caller's clock (`now`). */
 const clockArgument: Partial<Record<keyof QueueBackend, number>> = {
@@ -440,8 +440,9 @@ describe("the lease sweep", () => {
       sent.length = 0;
       expect(await at(1000, (now) => backend.requeueExpired(now))).toBe(0);
       expect(sent).not.toContain("hgetall");
-      // One script for the queue, however many jobs run in it: no call per running job.
-      expect(sent).toHaveLength(1);
+      // One script for the queue, however many jobs run in it (no call per running job), and
+      // one look at the notes of jobs an expired lease failed for good.
+      expect(sent).toEqual(["evalsha", "smembers"]);
       expect(await at(40_000, (now) => backend.requeueExpired(now))).toBe(1);
       expect(sent).toContain("hgetall");
       expect(await backend.complete("a", claimed.leaseToken, "late", 40_001)).toBe(false);
@@ -468,17 +469,21 @@ describe("a webhook parked by a claim whose process died before completing", () 
   let a: ReturnType<typeof createBullmqQueueBackend>;
   let b: ReturnType<typeof createBullmqQueueBackend>;
   let dead = false;
+  /** A command (by name) whose sending kills A's process: it and everything after it fail. */
+  let dieAt: string | undefined;
   beforeEach(async () => {
     unique = uniqueRedisPrefix();
     [dying, alive] = await Promise.all([connectRedis(testRedisUrl), connectRedis(testRedisUrl)]);
     dead = false;
+    dieAt = undefined;
     // The park (BullMQ's add, on the queue connection) goes out; nothing after it does.
     const killable = <T extends { sendCommand: (...args: never[]) => unknown }>(connection: T): T => {
       const send = connection.sendCommand.bind(connection) as (...args: unknown[]) => unknown;
       (connection as { sendCommand: unknown }).sendCommand = (
-        command: { reject: (error: Error) => void; promise: Promise<unknown> },
+        command: { name: string; reject: (error: Error) => void; promise: Promise<unknown> },
         ...rest: unknown[]
       ) => {
+        if (command.name === dieAt) dead = true;
         if (!dead) return send(command, ...rest);
         command.reject(new Error("the process is gone"));
         return command.promise;
@@ -554,6 +559,46 @@ describe("a webhook parked by a claim whose process died before completing", () 
     expect(await at(50_000, (now) => b.complete("a", rerun.leaseToken, "stored", now, [hook("stored")]))).toBe(true);
     expect(await deliveries(50_010)).toEqual(["stored"]);
     expect(await deliveries(120_000)).toEqual([]);
+  });
+
+  /** The lease sweep's follow-up of a job it fails for good, as the caption queue makes it. */
+  const failureHook = (job: JobRecord): NewJob[] => [hook(`failed: ${job.error?.code}`)];
+  /** A claims the job's only attempt, parks its webhook and dies. */
+  const crashOnLastAttempt = async () => {
+    await at(1, (now) => b.enqueue({ id: "a", queue: "q", payload: {}, maxAttempts: 1 }, now));
+    const first = (await at(10, (now) => a.claim("q", now, 100)))!;
+    dead = true;
+    await expect(at(20, (now) => a.complete("a", first.leaseToken, "never stored", now, [hook("never stored")]))).rejects.toThrow();
+    dead = false;
+  };
+
+  it("is replaced by the failure's webhook when the lease sweep fails the job for good, sent once", async () => {
+    await crashOnLastAttempt();
+    expect(await at(200, (now) => b.requeueExpired(now, failureHook))).toBe(1);
+    expect(await b.get("a")).toMatchObject({ status: "failed", error: { code: "lease_expired" } });
+    expect(await b.get("a:webhook")).toMatchObject({ status: "queued", payload: { body: "failed: lease_expired" } });
+    expect(await at(300, (now) => b.requeueExpired(now, failureHook))).toBe(0);
+    expect(await deliveries(310)).toEqual(["failed: lease_expired"]);
+    expect(await deliveries(60_000)).toEqual([]);
+  });
+
+  it("is never sent once the lease sweep failed its job, even with no follow-up of the failure's", async () => {
+    await crashOnLastAttempt();
+    expect(await at(200, (now) => b.requeueExpired(now))).toBe(1);
+    expect(await deliveries(60_000)).toEqual([]);
+  });
+
+  it("gives way to the failure's webhook when the sweeper dies between failing the job and enqueueing it", async () => {
+    await crashOnLastAttempt();
+    // A's sweep fails the job for good (BullMQ's script), then its process dies before the webhook.
+    dieAt = "smembers";
+    await expect(at(200, (now) => a.requeueExpired(now, failureHook))).rejects.toThrow();
+    dead = false;
+    expect(await b.get("a")).toMatchObject({ status: "failed", error: { code: "lease_expired" } });
+    // Another instance's next sweep has nothing left to move, and sends the failure.
+    expect(await at(300, (now) => b.requeueExpired(now, failureHook))).toBe(0);
+    expect(await deliveries(310)).toEqual(["failed: lease_expired"]);
+    expect(await deliveries(60_000)).toEqual([]);
   });
 
   it("is not removed by a stale claim of an earlier re-run that settles meanwhile", async () => {

@@ -11,7 +11,17 @@ import {
   unparkScript,
 } from "./bullmq-station-scripts.ts";
 import { BullmqStationWorker } from "./bullmq-station-worker.ts";
-import type { ClaimedJob, JobError, JobRecord, NewJob, QueueBackend, QueueCounts, WebhookAttempt } from "./queue-backend.ts";
+import {
+  type ClaimedJob,
+  type JobError,
+  type JobRecord,
+  type LeaseFailureFollowUps,
+  leaseExpired,
+  type NewJob,
+  type QueueBackend,
+  type QueueCounts,
+  type WebhookAttempt,
+} from "./queue-backend.ts";
 import { toQueueUnavailable } from "./queue-unavailable.ts";
 
 export interface BullmqQueueBackendOptions {
@@ -55,7 +65,6 @@ interface StationScripts {
 const toBullId = (id: string) => id.replaceAll("%", "%25").replaceAll(":", "%3A");
 const fromBullId = (id: string) => id.replaceAll("%3A", ":").replaceAll("%25", "%");
 const reservationMs = 10_000;
-const leaseExpired: JobError = { code: "lease_expired", message: "the worker stopped responding on the last attempt" };
 
 /**
  * The queue on Redis through BullMQ, for several Station instances: BullMQ stores and hands
@@ -321,6 +330,42 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       [stationField.error]: JSON.stringify(error),
     });
 
+  /** Station ids of jobs being failed, or failed, for good by an expired lease whose follow-ups may not be enqueued yet. */
+  const leaseFailedKey = key("lease-failed");
+  /**
+   * Fails an active job whose last attempt's lease expired. BullMQ's failing script cannot add
+   * Station's follow-ups, so the job is noted first and its follow-ups enqueued by the sweep
+   * (drainLeaseFailures): a process dying in between leaves the note, never a silent failure.
+   */
+  const failExpired = async (name: string, job: Job, token: string, fields: Record<string, string>): Promise<void> => {
+    await redis.sadd(leaseFailedKey, fromBullId(job.id as string));
+    await moveToFailed(name, job, token, leaseExpired, fields);
+  };
+  /**
+   * Enqueues the follow-ups of the noted jobs that are failed by an expired lease (whichever
+   * process failed them), then drops their note; a job still active keeps it (its failing is
+   * under way, or was cut off and the next sweep fails it again), any other is dropped. A
+   * follow-up the dead claim had parked (a "completed" it never stored) is removed first, and
+   * again after the add if a stale claim parked one in between (its add then ignored ours): the
+   * id then holds this failure's follow-up, added once (by id) however many processes drain.
+   * lapsedParkScript never delivers a parked follow-up of a job failed so.
+   */
+  const drainLeaseFailures = async (now: number, followUpsFor: LeaseFailureFollowUps | undefined): Promise<void> => {
+    for (const id of await redis.smembers(leaseFailedKey)) {
+      const current = await read(id);
+      if (current?.status === "running") continue;
+      if (current?.status === "failed" && current.error?.code === leaseExpired.code) {
+        for (const followUp of followUpsFor?.(current) ?? []) {
+          for (let round = 0; round < 5; round++) {
+            await addAll([followUp], now);
+            if ((await removeForeign(followUp, "")) === 0) break;
+          }
+        }
+      }
+      await redis.srem(leaseFailedKey, id);
+    }
+  };
+
   /** Puts a job BullMQ handed out back, as if never claimed: one more claim given back, its first start kept. */
   const giveBack = async (name: string, job: Job, token: string, now: number): Promise<void> => {
     const [released, first] = await redis.hmget(queueFor(name).toKey(job.id as string), stationField.released, stationField.startedAt);
@@ -350,7 +395,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
    * queued at `now`, or fail when out of attempts. The lease is on the caller's clock: the
    * claim's start plus the default lease, or what a heartbeat or another length recorded.
    */
-  const requeue = async (now: number, cutoff: number): Promise<number> => {
+  const requeue = async (now: number, cutoff: number, followUpsFor?: LeaseFailureFollowUps): Promise<number> => {
     let moved = 0;
     for (const name of new Set([...queues.keys(), ...workers.keys()])) {
       const queue = queueFor(name);
@@ -369,7 +414,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
         try {
           if (attempts < (job.data as BullmqJobData).maxAttempts)
             await moveBack(name, id, token, now, now, putBackFields({ startedAt }, now));
-          else await moveToFailed(name, job, token, leaseExpired, { [stationField.lease]: "" });
+          else await failExpired(name, job, token, { [stationField.lease]: "" });
           held.delete(id);
           moved++;
         } catch {
@@ -377,6 +422,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
         }
       }
     }
+    await drainLeaseFailures(now, followUpsFor);
     return moved;
   };
 
@@ -401,6 +447,8 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
         parent,
         toBullId(parent),
         `${prefix}:`,
+        stationField.error,
+        `"code":${JSON.stringify(leaseExpired.code)}`,
       );
       if (deliver !== 1) return undefined;
     }
@@ -421,7 +469,8 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       if (attempts > data.maxAttempts) {
         // Recovered by BullMQ's stalled check after its last attempt: that attempt is spent.
         const spent = { [stationField.released]: String(job.attemptsStarted - data.maxAttempts), [stationField.lease]: "" };
-        await moveToFailed(name, job, token, leaseExpired, spent).catch(() => undefined);
+        // Its follow-ups are enqueued by the next lease sweep (drainLeaseFailures).
+        await failExpired(name, job, token, spent).catch(() => undefined);
         return undefined;
       }
       if (leaseMs !== defaultLeaseMs) await job.extendLock(token, leaseMs);
@@ -645,8 +694,8 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
       return true;
     },
     get: read,
-    requeueExpired: (now) => requeue(now, now),
-    recoverRunning: (now) => requeue(now, Number.MAX_SAFE_INTEGER),
+    requeueExpired: (now, followUpsFor) => requeue(now, now, followUpsFor),
+    recoverRunning: (now, followUpsFor) => requeue(now, Number.MAX_SAFE_INTEGER, followUpsFor),
     counts,
     async recentCompletions(name, since, limit) {
       const queue = queueFor(name);

@@ -159,9 +159,13 @@ export function createCaptionQueue(options: CaptionQueueOptions): CaptionQueue {
     return Math.min(300, Math.max(1, Math.ceil(typical / 1000)));
   };
 
+  /** A caption job the lease sweep failed for good tells its receiver, as any failed job does. */
+  const leaseFailureWebhook = (job: JobRecord): NewJob[] =>
+    job.queue === captionQueueName ? webhookFor(job, "failed", job.error === undefined ? {} : { error: job.error }) : [];
+
   let timers: NodeJS.Timeout[] = [];
   const maintain = async (): Promise<void> => {
-    const requeued = await backend.requeueExpired(now());
+    const requeued = await backend.requeueExpired(now(), leaseFailureWebhook);
     if (requeued > 0) {
       logger.info({ requeued }, "re-queued jobs whose worker stopped (expired lease)");
       captionPool.wake(requeued);
@@ -231,7 +235,7 @@ export function createCaptionQueue(options: CaptionQueueOptions): CaptionQueue {
     },
     async start(startOptions = {}) {
       if (startOptions.recoverOrphans) {
-        const recovered = await backend.recoverRunning(now());
+        const recovered = await backend.recoverRunning(now(), leaseFailureWebhook);
         if (recovered > 0) logger.info({ recovered }, "re-queued jobs left running by a previous process");
       }
       captionPool.start();

@@ -1,7 +1,17 @@
 import { randomUUID } from "node:crypto";
 import type BetterSqlite3 from "better-sqlite3";
 import type { JobsTable, WebhookAttemptsTable } from "../storage/station-tables.ts";
-import type { ClaimedJob, EnqueueOutcome, JobRecord, JobStatus, NewJob, QueueBackend, WebhookAttempt } from "./queue-backend.ts";
+import {
+  type ClaimedJob,
+  type EnqueueOutcome,
+  type JobRecord,
+  type JobStatus,
+  type LeaseFailureFollowUps,
+  leaseExpired,
+  type NewJob,
+  type QueueBackend,
+  type WebhookAttempt,
+} from "./queue-backend.ts";
 
 /** The rows as stored: the tables' one definition, shared with the PostgreSQL schema's typing. */
 type JobRow = JobsTable;
@@ -58,9 +68,12 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
       `UPDATE jobs SET status = 'queued', run_at = @now, lease_token = NULL, lease_expires_at = NULL
        WHERE status = 'running' AND lease_expires_at < @cutoff AND attempts < max_attempts`,
     ),
+    expiredOutOfAttempts: sqlite.prepare<{ cutoff: number }, JobRow>(
+      "SELECT * FROM jobs WHERE status = 'running' AND lease_expires_at < @cutoff AND attempts >= max_attempts",
+    ),
     failExpired: sqlite.prepare(
       `UPDATE jobs SET status = 'failed', finished_at = @now, lease_token = NULL, lease_expires_at = NULL,
-         error = '{"code":"lease_expired","message":"the worker stopped responding on the last attempt"}'
+         error = @error
        WHERE status = 'running' AND lease_expires_at < @cutoff`,
     ),
     completedCount: sqlite.prepare<[string, number], { n: number }>(
@@ -148,11 +161,20 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
     return changed;
   });
 
-  /** Running jobs whose lease ends before `cutoff` go back to queued at `now` (or fail when out of attempts). */
-  const requeueExpired = sqlite.transaction(
-    (now: number, cutoff: number): number =>
-      statements.requeueExpired.run({ now, cutoff }).changes + statements.failExpired.run({ now, cutoff }).changes,
-  );
+  /**
+   * Running jobs whose lease ends before `cutoff` go back to queued at `now`, or fail when out of
+   * attempts, their follow-ups inserted in the same transaction.
+   */
+  const requeueExpired = sqlite.transaction((now: number, cutoff: number, followUpsFor?: LeaseFailureFollowUps): number => {
+    const requeued = statements.requeueExpired.run({ now, cutoff }).changes;
+    const failing = followUpsFor === undefined ? [] : statements.expiredOutOfAttempts.all({ cutoff });
+    const failed = statements.failExpired.run({ now, cutoff, error: JSON.stringify(leaseExpired) }).changes;
+    for (const row of failing) {
+      const record: JobRecord = { ...withPayload(row), status: "failed", error: leaseExpired, finishedAt: now };
+      insertAll(followUpsFor?.(record), now);
+    }
+    return requeued + failed;
+  });
 
   const deleteFinished = sqlite.transaction((before: number): number => {
     const finished = statements.finishedBefore.all(before);
@@ -204,11 +226,11 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
       const row = statements.get.get(id);
       return row === undefined ? undefined : withPayload(row);
     },
-    async requeueExpired(now) {
-      return requeueExpired(now, now);
+    async requeueExpired(now, followUpsFor) {
+      return requeueExpired(now, now, followUpsFor);
     },
-    async recoverRunning(now) {
-      return requeueExpired(now, Number.MAX_SAFE_INTEGER);
+    async recoverRunning(now, followUpsFor) {
+      return requeueExpired(now, Number.MAX_SAFE_INTEGER, followUpsFor);
     },
     async counts(queue) {
       const counts = {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { NewJob, QueueBackend } from "./queue-backend.ts";
+import type { JobRecord, NewJob, QueueBackend } from "./queue-backend.ts";
 
 export interface ConformanceSubject {
   backend: QueueBackend;
@@ -140,6 +140,36 @@ export function describeQueueBackendConformance(name: string, open: () => Promis
       expect(await backend.heartbeat("a", first.leaseToken, 130, 100)).toBe(false);
       expect(await backend.requeueExpired(1000)).toBe(1);
       expect(await backend.get("a")).toMatchObject({ status: "failed", error: { code: "lease_expired" } });
+    });
+
+    it("enqueues a job's follow-ups when an expired lease fails it for good, once, with the failure", async () => {
+      await backend.enqueue(job("a", { maxAttempts: 1 }), 1);
+      await backend.enqueue(job("b", { maxAttempts: 2 }), 1);
+      await backend.claim("q", 10, 100);
+      await backend.claim("q", 10, 100);
+      const seen: unknown[] = [];
+      const followUpsFor = (failed: JobRecord): NewJob[] => {
+        seen.push({ id: failed.id, status: failed.status, error: failed.error });
+        return [{ id: `${failed.id}:webhook`, queue: "hooks", parentId: failed.id, payload: { about: failed.id }, maxAttempts: 5 }];
+      };
+      expect(await backend.requeueExpired(200, followUpsFor)).toBe(2);
+      expect(seen).toEqual([{ id: "a", status: "failed", error: { code: "lease_expired", message: expect.any(String) } }]);
+      expect(await backend.get("a:webhook")).toMatchObject({ status: "queued", queue: "hooks", payload: { about: "a" }, parentId: "a" });
+      expect(await backend.get("b:webhook")).toBeUndefined();
+      // A second sweep (another process's) finds nothing left to fail and adds nothing twice.
+      expect(await backend.requeueExpired(300, followUpsFor)).toBe(0);
+      expect(await backend.counts("hooks")).toMatchObject({ queued: 1 });
+      expect((await backend.claim("hooks", 400, 100))?.id).toBe("a:webhook");
+      expect(await backend.claim("hooks", 400, 100)).toBeUndefined();
+    });
+
+    it("enqueues the follow-ups of a job start-up recovery fails for good", async () => {
+      await backend.enqueue(job("a", { maxAttempts: 1 }), 1);
+      await backend.claim("q", 10, 1_000_000);
+      const followUpsFor = (failed: JobRecord): NewJob[] => [{ id: `${failed.id}:webhook`, queue: "hooks", payload: {}, maxAttempts: 5 }];
+      expect(await backend.recoverRunning(20, followUpsFor)).toBe(1);
+      expect(await backend.get("a")).toMatchObject({ status: "failed", error: { code: "lease_expired" } });
+      expect((await backend.claim("hooks", 30, 100))?.id).toBe("a:webhook");
     });
 
     it("recovers every running job, lease or not, runnable now; out of attempts it fails", async () => {

@@ -76,6 +76,12 @@ export interface EnqueueOptions {
 
 export type EnqueueOutcome = { accepted: true; job: JobRecord } | { accepted: false; reason: "full"; unfinished: number };
 
+/** The error of a job failed for good because its worker stopped renewing its lease on the last attempt. */
+export const leaseExpired: JobError = { code: "lease_expired", message: "the worker stopped responding on the last attempt" };
+
+/** The follow-ups of a job the lease sweep failed for good (its record: status failed, error lease_expired). */
+export type LeaseFailureFollowUps = (job: JobRecord) => NewJob[];
+
 export interface QueueBackend {
   /**
    * Durably stores a job before resolving. Re-enqueueing an existing id is a no-op that
@@ -122,13 +128,18 @@ export interface QueueBackend {
   /** Cancels a queued or running job; false when it is already finished or unknown. */
   cancel(jobId: string, now: number, followUps?: NewJob[]): Promise<boolean>;
   get(jobId: string): Promise<JobRecord | undefined>;
-  /** Running jobs whose lease expired go back to queued (or fail when out of attempts). Returns how many. */
-  requeueExpired(now: number): Promise<number>;
   /**
-   * Every running job, whatever its lease, goes back to queued (or fails when out of attempts).
-   * Only for a process that knows no other worker is alive (it holds the data-dir lock).
+   * Running jobs whose lease expired go back to queued, or fail for good (`lease_expired`) when
+   * out of attempts; a job failed so gets `followUpsFor(job)`'s jobs (its "failed" webhook)
+   * enqueued with its failure, as `fail` enqueues its follow-ups: exactly once however many
+   * processes sweep, and never beside a follow-up the dead claim had parked. Returns how many moved.
    */
-  recoverRunning(now: number): Promise<number>;
+  requeueExpired(now: number, followUpsFor?: LeaseFailureFollowUps): Promise<number>;
+  /**
+   * Every running job, whatever its lease, goes back to queued (or fails when out of attempts, as
+   * `requeueExpired`). Only for a process that knows no other worker is alive (it holds the data-dir lock).
+   */
+  recoverRunning(now: number, followUpsFor?: LeaseFailureFollowUps): Promise<number>;
   counts(queue: string): Promise<QueueCounts>;
   /** How many jobs finished (completed) since `since`, and their latencies (created → finished), newest first. */
   recentCompletions(queue: string, since: number, limit: number): Promise<{ count: number; latenciesMs: number[] }>;
