@@ -83,6 +83,43 @@ describe("createWorkerPool", () => {
     expect(await settled("slow")).toMatchObject({ status: "failed", attempts: 2, error: { code: "job_timeout" } });
   });
 
+  it("polls with one idle worker at a time, and still finds work due later whichever worker is busy", async () => {
+    let claims = 0;
+    const counted: QueueBackend = {
+      ...backend,
+      claim: (...args) => {
+        claims++;
+        return backend.claim(...args);
+      },
+    };
+    let releaseLong: () => void = () => {};
+    const longRunning = new Promise<void>((resolve) => {
+      releaseLong = resolve;
+    });
+    start({
+      backend: counted,
+      concurrency: 4,
+      pollIntervalMs: 20,
+      handler: async (job) => {
+        if (job.id === "long") await longRunning;
+        return "ok";
+      },
+    });
+    const idleFor = 400;
+    await new Promise((resolve) => setTimeout(resolve, idleFor));
+    // Four workers each polling would have claimed ~80 times; one poller claims at most once per
+    // interval (plus each worker's first look).
+    expect(claims).toBeGreaterThan(0);
+    expect(claims).toBeLessThanOrEqual(idleFor / 20 + 4);
+    // Jobs enqueued behind the pool's back (no wake): the poller takes one and hands the polling on.
+    await backend.enqueue({ id: "long", queue: "q", payload: {}, maxAttempts: 1 }, Date.now());
+    await backend.enqueue({ id: "later", queue: "q", payload: {}, maxAttempts: 1, runAt: Date.now() + 100 }, Date.now());
+    expect(await settled("later")).toMatchObject({ status: "completed" });
+    expect(await backend.get("long")).toMatchObject({ status: "running" });
+    releaseLong();
+    expect(await settled("long")).toMatchObject({ status: "completed" });
+  });
+
   it("aborts a running job that is cancelled, and releases running jobs on stop without spending an attempt", async () => {
     const started: string[] = [];
     const pool = start({

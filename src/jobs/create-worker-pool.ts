@@ -53,6 +53,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   // so a job announced while workers were busy is never left waiting for the poll.
   let pendingWakes = 0;
   let blockedWorker = false;
+  /** An idle worker of `loop` polls; the other idle ones sleep until woken. */
+  let pollerIdle = false;
   const stopped = new AbortController();
   const controllers = new Map<string, AbortController>();
   const waiters = new Set<() => void>();
@@ -164,7 +166,14 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     return lookedForNext;
   };
 
+  /**
+   * Claims and runs jobs; an idle worker sleeps. One idle worker at a time polls (every
+   * pollIntervalMs, for jobs due after a backoff or written by another process); the others
+   * sleep until a wake (a job enqueued here, a re-queued lease) or until the poller takes a job
+   * and hands the polling on, so an idle pool costs one claim per interval, not one per worker.
+   */
   const loop = async (): Promise<void> => {
+    let polling = false;
     while (!stopping) {
       let job: ClaimedJob | undefined;
       try {
@@ -172,9 +181,22 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       } catch (error) {
         options.logger.error({ err: error, queue: options.queue }, "claiming a job failed");
       }
+      if (job !== undefined && polling) {
+        polling = false;
+        pollerIdle = false;
+        wakeOne();
+      }
       // A last completion that found the queue empty stands for the claim that would find it so.
-      if (job === undefined || (await settle(job))) await sleep(pollIntervalMs);
+      if (job !== undefined && !(await settle(job))) continue;
+      if (!polling && pollerIdle) {
+        await sleep(idleSleepMs);
+        continue;
+      }
+      polling = true;
+      pollerIdle = true;
+      await sleep(pollIntervalMs);
     }
+    if (polling) pollerIdle = false;
   };
 
   /**
@@ -186,7 +208,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const blockingLoop = async (waitAndClaim: NonNullable<QueueBackend["waitAndClaim"]>): Promise<void> => {
     while (!stopping) {
       if (blockedWorker) {
-        await sleep(60_000);
+        await sleep(idleSleepMs);
         continue;
       }
       let job: ClaimedJob | undefined;
@@ -241,6 +263,9 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   };
   return pool;
 }
+
+/** How long a worker that neither polls nor blocks sleeps unless woken: a bound, not a schedule. */
+const idleSleepMs = 60_000;
 
 function toJobError(error: unknown, redact?: (text: string) => string): JobError {
   if (isStationError(error)) return { code: error.code, message: redact === undefined ? error.message : redact(error.message) };
