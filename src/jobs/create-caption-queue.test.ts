@@ -13,7 +13,7 @@ import { createCaptionQueue } from "./create-caption-queue.ts";
 import { createSqliteQueueBackend } from "./create-sqlite-queue-backend.ts";
 import type { QueueBackend } from "./queue-backend.ts";
 
-describe("createCaptionQueue start", () => {
+describe("createCaptionQueue", () => {
   let directory: string;
   let database: SqliteDatabase;
 
@@ -27,7 +27,7 @@ describe("createCaptionQueue start", () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
-  it("logs a failing first lease sweep and cleanup instead of leaving the rejections unhandled", async () => {
+  it("start: logs a failing first lease sweep and cleanup instead of leaving the rejections unhandled", async () => {
     const real = createSqliteQueueBackend(database.sqlite);
     // The backend's maintenance calls fail (a locked or vanished database); everything else works.
     const backend: QueueBackend = {
@@ -64,28 +64,11 @@ describe("createCaptionQueue start", () => {
       await queue.stop();
     }
   });
-});
 
-/**
- * A worker that dies on a job's last attempt: the lease sweep (or start-up recovery) fails the
- * job for good, and its receiver is told, as for any other failure.
- */
-describe("createCaptionQueue: a job whose worker died on its last attempt", () => {
-  let directory: string;
-  let database: SqliteDatabase;
-
-  beforeEach(async () => {
-    directory = mkdtempSync(path.join(tmpdir(), "station-caption-lease-"));
-    database = openDatabase(path.join(directory, "station.db"));
-    await migrate(database);
-  });
-  afterEach(async () => {
-    await database.close();
-    rmSync(directory, { recursive: true, force: true });
-  });
-
+  // A worker that dies on a job's last attempt: the lease sweep (or start-up recovery) fails the
+  // job for good, and its receiver is told, as for any other failure.
   for (const path of ["the lease sweep", "start-up recovery"] as const) {
-    it(`sends the "failed" webhook once when ${path} fails it`, async () => {
+    it(`sends the "failed" webhook once when ${path} fails a job whose worker died on its last attempt`, async () => {
       const receiver = await startWebhookReceiver();
       const backend = createSqliteQueueBackend(database.sqlite);
       const payload = { image: "", mediaType: "image/png", webhookUrl: receiver.url };
