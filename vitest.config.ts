@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Every temporary file of the run under one directory, removed at its end (test/support/temporary-root.ts).
+    globalSetup: ["test/support/temporary-root.ts"],
     reporters: ["default"],
   },
 });

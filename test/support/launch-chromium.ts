@@ -5,8 +5,8 @@ const weakeningFlags = new Set(["--disable-web-security", "--allow-running-insec
 
 /**
  * A headless Chromium for the web UI tests, with no download and no system package: by default
- * the one `@sparticuz/chromium` (a dev dependency) ships inside its npm package, unpacked once
- * to /tmp/chromium and driven by playwright-core. `CHROMIUM_PATH=/usr/bin/chromium` uses a
+ * the one `@sparticuz/chromium` (a dev dependency) ships inside its npm package, unpacked into
+ * the temporary directory (the test run's own, once per run) and driven by playwright-core. `CHROMIUM_PATH=/usr/bin/chromium` uses a
  * system Chromium instead (Debian's `apt-get install chromium`). `extraArgs` adds switches (a fake
  * microphone: `--use-fake-device-for-media-stream`, `--use-file-for-fake-audio-capture=<wav>`).
  */
