@@ -1,0 +1,212 @@
+/**
+ * CPU per request counted in instructions, not seconds: each proxy runs under valgrind's
+ * callgrind, which counts every instruction its threads execute. A count does not move with the
+ * machine's load or a neighbour's cache, where timed rounds on a shared 2-core VM spread 10–20
+ * points; it leaves out the kernel (the same syscalls per request for both proxies: `strace -c`).
+ *   node --import tsx bench/gateway/instructions.ts [--requests N] [--warm-up N] [--repeats N]
+ * Needs valgrind (Debian's package); takes ~20 minutes. Both proxies start under callgrind at once
+ * (~50 s), are warmed up at concurrency 16 (25 000 requests: under valgrind V8's optimising
+ * compiler keeps re-optimising for far longer than natively, where it settles after ~20 000),
+ * then counted `repeats` times over `requests` requests. Printed: the event loop's thread and
+ * the helper threads (optimising compiler, concurrent GC) apart; the lowest main-thread count is
+ * the one compared, as a count that caught a re-optimisation or a major GC is only ever higher.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Pool } from "undici";
+import { type Surface, surfaces } from "./surfaces.ts";
+
+const option = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? fallback : Number(process.argv[at + 1]);
+};
+const requests = option("requests", 1000);
+const warmUp = option("warm-up", 25_000);
+const repeats = option("repeats", 3);
+const concurrency = 16;
+const children: ChildProcess[] = [];
+
+interface Started {
+  port: number;
+  child: ChildProcess;
+}
+
+function start(command: string, args: string[]): Promise<Started> {
+  const child = spawn(command, args, {
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+    env: { ...process.env, STATION_BENCH_SOURCE: "0" },
+  });
+  children.push(child);
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  return new Promise((resolve, reject) => {
+    child.on("message", (message) => {
+      const match = /ready (\d+)/.exec(String(message));
+      if (match !== null) resolve({ port: Number(match[1]), child });
+    });
+    child.on("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}: ${stderr}`)));
+  });
+}
+
+/** `node args` under callgrind, its counts dumped into `directory` (one file per dump). */
+function underCallgrind(directory: string, args: string[]): Promise<Started> {
+  return start("valgrind", [
+    "--tool=callgrind",
+    `--callgrind-out-file=${path.join(directory, "callgrind.out")}`,
+    // V8 rewrites code in place (patching, moving code objects): re-check every written page.
+    "--smc-check=all-non-file",
+    process.execPath,
+    ...args,
+  ]);
+}
+
+function callgrindControl(child: ChildProcess, flag: "-z" | "-d"): void {
+  const result = spawnSync("callgrind_control", [flag, String(child.pid)], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`callgrind_control ${flag}: ${result.stderr}`);
+}
+
+/** `count` requests at concurrency 16 on one surface, every reply read and checked. */
+async function load(pool: Pool, surface: Surface, model: string, count: number): Promise<void> {
+  const payload = surface.body(model, false);
+  const perWorker = Math.ceil(count / concurrency);
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let index = 0; index < perWorker; index++) {
+        const response = await pool.request({
+          method: "POST",
+          path: surface.path,
+          headers: { "content-type": "application/json" },
+          body: payload,
+        });
+        await response.body.text();
+        if (response.statusCode !== 200) throw new Error(`${surface.name} answered ${response.statusCode}`);
+      }
+    }),
+  );
+}
+
+interface Counted {
+  /** Instructions per request on the event loop's thread (the JavaScript, main-thread GC, HTTP parsing). */
+  main: number;
+  /** Instructions per request on V8's and libuv's helper threads (optimising compiler, concurrent GC). */
+  helpers: number;
+  /** Share of the main thread's instructions inside V8's collector (Heap::CollectGarbage). */
+  gcShare: number;
+}
+
+/** Inclusive counts of the main thread, the helper threads and main-thread GC in the newest dump. */
+function newestDump(directory: string): { main: number; helpers: number; gc: number } {
+  const dumps = readdirSync(directory)
+    .filter((name) => /^callgrind\.out\.\d+$/.test(name))
+    .sort((a, b) => Number(a.split(".").pop()) - Number(b.split(".").pop()));
+  const file = path.join(directory, dumps.at(-1) as string);
+  const annotated = spawnSync("callgrind_annotate", ["--inclusive=yes", "--threshold=100", file], {
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const inclusive = (pattern: RegExp): number => {
+    const line = annotated.stdout.split("\n").find((candidate) => pattern.test(candidate));
+    return line === undefined ? 0 : Number((/^\s*([\d,]+)/.exec(line)?.[1] ?? "0").replaceAll(",", ""));
+  };
+  const counts = {
+    main: inclusive(/:node::Start\(int, char\*\*\)/),
+    helpers: inclusive(/pthread_create\.c:start_thread /),
+    gc: inclusive(/:v8::internal::Heap::CollectGarbage\(/),
+  };
+  if (process.env.INSTRUCTIONS_KEEP === undefined) rmSync(file);
+  return counts;
+}
+
+async function count(directory: string, child: ChildProcess, run: () => Promise<void>): Promise<Counted[]> {
+  const counted: Counted[] = [];
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    callgrindControl(child, "-z");
+    await run();
+    callgrindControl(child, "-d");
+    const { main, helpers, gc } = newestDump(directory);
+    counted.push({ main: main / requests, helpers: helpers / requests, gcShare: main === 0 ? 0 : gc / main });
+  }
+  return counted;
+}
+
+const thousands = (value: number): string => `${(value / 1000).toFixed(1)} k`;
+/** The lowest main-thread count: a count that caught a re-optimisation or a major GC is higher, never lower. */
+const lowest = (runs: Counted[]): number => Math.min(...runs.map((run) => run.main));
+const describe = (runs: Counted[]): string =>
+  `main thread ${runs.map((run) => thousands(run.main)).join(" / ")} instructions/request (GC ${runs.map((run) => `${(run.gcShare * 100).toFixed(1)}`).join(" / ")} %), ` +
+  `helper threads ${runs.map((run) => thousands(run.helpers)).join(" / ")}`;
+
+async function main(): Promise<void> {
+  if (spawnSync("callgrind_control", ["-h"], { stdio: "ignore" }).error !== undefined) {
+    throw new Error("valgrind is not installed (apt-get install valgrind)");
+  }
+  const directory = mkdtempSync(path.join(tmpdir(), "station-instructions-"));
+  const here = import.meta.dirname;
+  try {
+    const upstream = await start(process.execPath, ["--import", "tsx", path.join(here, "upstream-server.ts"), "0", "0"]);
+    const chat = surfaces[0] as Surface;
+    console.log(
+      `instruction counts (callgrind): ${requests} requests at concurrency ${concurrency} per count, ${repeats} counts, warm-up ${warmUp}, node ${process.version}`,
+    );
+
+    const bareDirectory = path.join(directory, "bare");
+    const stationDirectory = path.join(directory, "station");
+    for (const sub of [bareDirectory, stationDirectory]) mkdirSync(sub);
+    // Both proxies start and warm up at once, one core each; a count does not depend on the other's work.
+    const [bare, station] = await Promise.all([
+      underCallgrind(bareDirectory, ["--import", "tsx", path.join(here, "bare-proxy.ts"), String(upstream.port), String(upstream.port)]),
+      underCallgrind(stationDirectory, [
+        path.join(here, "station-server.mjs"),
+        String(upstream.port),
+        String(upstream.port),
+        path.join(directory, "data"),
+      ]),
+    ]);
+    const barePool = new Pool(`http://127.0.0.1:${bare.port}`, { connections: concurrency });
+    const pool = new Pool(`http://127.0.0.1:${station.port}`, { connections: concurrency });
+    const results = new Map<string, Counted[]>();
+    const countSurface = async (surface: Surface): Promise<void> => {
+      const runs = await count(stationDirectory, station.child, () => load(pool, surface, "fast/bench-model", requests));
+      results.set(surface.name, [...(results.get(surface.name) ?? []), ...runs]);
+    };
+    const [bareRuns] = await Promise.all([
+      (async () => {
+        await load(barePool, chat, "fast/bench-model", warmUp);
+        const runs = await count(bareDirectory, bare.child, () => load(barePool, chat, "fast/bench-model", requests));
+        await barePool.close();
+        bare.child.kill();
+        return runs;
+      })(),
+      (async () => {
+        // Every surface warmed before any is counted (they share most of their code), and chat
+        // counted again at the end, so no surface is counted while another's code still compiles.
+        await load(pool, chat, "fast/bench-model", warmUp);
+        for (const surface of surfaces.slice(1)) await load(pool, surface, "fast/bench-model", warmUp / 4);
+        for (const surface of surfaces) await countSurface(surface);
+        await countSurface(chat);
+      })(),
+    ]);
+    console.log(`  bare proxy   ${describe(bareRuns)}`);
+    await pool.close();
+    const stationChat = lowest(results.get(chat.name) ?? []);
+    console.log(
+      `  station chat ${describe(results.get(chat.name) ?? [])}: ${((stationChat / lowest(bareRuns)) * 100).toFixed(1)} % of the bare proxy`,
+    );
+    for (const surface of surfaces.slice(1)) {
+      const runs = results.get(surface.name) ?? [];
+      console.log(
+        `  ${surface.name.padEnd(12)} ${describe(runs)}: ${((lowest(runs) / stationChat) * 100).toFixed(1)} % of Station's chat completions`,
+      );
+    }
+  } finally {
+    for (const child of children) child.kill();
+    if (process.env.INSTRUCTIONS_KEEP === undefined) rmSync(directory, { recursive: true, force: true });
+    else console.log(`kept ${directory}`);
+  }
+}
+
+await main();
