@@ -4,12 +4,13 @@
  * machine's load or a neighbour's cache, where timed rounds on a shared 2-core VM spread 10–20
  * points; it leaves out the kernel (the same syscalls per request for both proxies: `strace -c`).
  *   node --import tsx bench/gateway/instructions.ts [--requests N] [--warm-up N] [--repeats N]
- * Needs valgrind (Debian's package); takes ~20 minutes. Both proxies start under callgrind at once
+ * Needs valgrind (Debian's package); takes ~15 minutes. Both proxies start under callgrind at once
  * (~50 s), are warmed up at concurrency 16 (25 000 requests: under valgrind V8's optimising
  * compiler keeps re-optimising for far longer than natively, where it settles after ~20 000),
  * then counted `repeats` times over `requests` requests. Printed: the event loop's thread and
  * the helper threads (optimising compiler, concurrent GC) apart; the lowest main-thread count is
  * the one compared, as a count that caught a re-optimisation or a major GC is only ever higher.
+ * INSTRUCTIONS_KEEP=1 keeps the dumps (its directory is printed) for callgrind_annotate.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
