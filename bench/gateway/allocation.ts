@@ -10,7 +10,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import autocannon from "autocannon";
+import { readyPort } from "./ready-port.ts";
+import { sendRequests } from "./send-requests.ts";
 import { type Surface, surfaces } from "./surfaces.ts";
 
 const requests = Number(process.argv[2] ?? 20_000);
@@ -29,13 +30,7 @@ function startChild(script: string, args: string[], log: string, tsx: boolean): 
     },
   );
   children.push(child);
-  return new Promise((resolve, reject) => {
-    child.on("message", (message) => {
-      const match = /ready (\d+)/.exec(String(message));
-      if (match !== null) resolve(Number(match[1]));
-    });
-    child.on("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
+  return readyPort(child, script);
 }
 
 interface Collections {
@@ -64,23 +59,10 @@ function collections(log: string, skipLines: number): Collections {
 
 const lineCount = (log: string): number => readFileSync(log, "utf8").split("\n").length;
 
-async function load(port: number, surface: Surface, amount: number): Promise<number> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}${surface.path}`,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: surface.body("fast/bench-model", false),
-    connections: 16,
-    amount,
-  });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${surface.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.total;
-}
-
 async function measure(port: number, surface: Surface, log: string): Promise<Collections & { requests: number }> {
-  await load(port, surface, 3000); // warm-up: JIT, pools, the young generation's size
+  await sendRequests(port, surface, "fast/bench-model", 3000); // warm-up: JIT, pools, the young generation's size
   const skip = lineCount(log);
-  const total = await load(port, surface, requests);
+  const total = await sendRequests(port, surface, "fast/bench-model", requests);
   await new Promise((resolve) => setTimeout(resolve, 300)); // the last lines reach the file
   return { ...collections(log, skip), requests: total };
 }

@@ -16,7 +16,8 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Pool } from "undici";
+import { readyPort } from "./ready-port.ts";
+import { sendConcurrency, sendRequests } from "./send-requests.ts";
 import { type Surface, surfaces } from "./surfaces.ts";
 
 const option = (name: string, fallback: number): number => {
@@ -26,7 +27,9 @@ const option = (name: string, fallback: number): number => {
 const requests = option("requests", 1000);
 const warmUp = option("warm-up", 25_000);
 const repeats = option("repeats", 3);
-const concurrency = 16;
+const model = "fast/bench-model";
+/** Under valgrind a cold proxy's first requests take seconds each. */
+const requestTimeoutSeconds = 120;
 const children: ChildProcess[] = [];
 
 interface Started {
@@ -34,28 +37,16 @@ interface Started {
   child: ChildProcess;
 }
 
-function start(command: string, args: string[]): Promise<Started> {
-  const child = spawn(command, args, {
-    stdio: ["ignore", "ignore", "pipe", "ipc"],
-    env: { ...process.env, STATION_BENCH_SOURCE: "0" },
-  });
+async function start(command: string, args: string[]): Promise<Started> {
+  const child = spawn(command, args, { stdio: ["ignore", "ignore", "inherit", "ipc"], env: { ...process.env, STATION_BENCH_SOURCE: "0" } });
   children.push(child);
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  return new Promise((resolve, reject) => {
-    child.on("message", (message) => {
-      const match = /ready (\d+)/.exec(String(message));
-      if (match !== null) resolve({ port: Number(match[1]), child });
-    });
-    child.on("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}: ${stderr}`)));
-  });
+  return { port: await readyPort(child, args.join(" ")), child };
 }
 
 /** `node args` under callgrind, its counts dumped into `directory` (one file per dump). */
 function underCallgrind(directory: string, args: string[]): Promise<Started> {
   return start("valgrind", [
+    "--quiet",
     "--tool=callgrind",
     `--callgrind-out-file=${path.join(directory, "callgrind.out")}`,
     // V8 rewrites code in place (patching, moving code objects): re-check every written page.
@@ -68,26 +59,6 @@ function underCallgrind(directory: string, args: string[]): Promise<Started> {
 function callgrindControl(child: ChildProcess, flag: "-z" | "-d"): void {
   const result = spawnSync("callgrind_control", [flag, String(child.pid)], { encoding: "utf8" });
   if (result.status !== 0) throw new Error(`callgrind_control ${flag}: ${result.stderr}`);
-}
-
-/** `count` requests at concurrency 16 on one surface, every reply read and checked. */
-async function load(pool: Pool, surface: Surface, model: string, count: number): Promise<void> {
-  const payload = surface.body(model, false);
-  const perWorker = Math.ceil(count / concurrency);
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let index = 0; index < perWorker; index++) {
-        const response = await pool.request({
-          method: "POST",
-          path: surface.path,
-          headers: { "content-type": "application/json" },
-          body: payload,
-        });
-        await response.body.text();
-        if (response.statusCode !== 200) throw new Error(`${surface.name} answered ${response.statusCode}`);
-      }
-    }),
-  );
 }
 
 interface Counted {
@@ -122,14 +93,15 @@ function newestDump(directory: string): { main: number; helpers: number; gc: num
   return counts;
 }
 
-async function count(directory: string, child: ChildProcess, run: () => Promise<void>): Promise<Counted[]> {
+/** `repeats` counts of `requests` requests to one surface of a proxy under callgrind. */
+async function count(directory: string, proxy: Started, surface: Surface): Promise<Counted[]> {
   const counted: Counted[] = [];
   for (let repeat = 0; repeat < repeats; repeat++) {
-    callgrindControl(child, "-z");
-    await run();
-    callgrindControl(child, "-d");
+    callgrindControl(proxy.child, "-z");
+    const sent = await sendRequests(proxy.port, surface, model, requests, requestTimeoutSeconds);
+    callgrindControl(proxy.child, "-d");
     const { main, helpers, gc } = newestDump(directory);
-    counted.push({ main: main / requests, helpers: helpers / requests, gcShare: main === 0 ? 0 : gc / main });
+    counted.push({ main: main / sent, helpers: helpers / sent, gcShare: main === 0 ? 0 : gc / main });
   }
   return counted;
 }
@@ -151,7 +123,7 @@ async function main(): Promise<void> {
     const upstream = await start(process.execPath, ["--import", "tsx", path.join(here, "upstream-server.ts"), "0", "0"]);
     const chat = surfaces[0] as Surface;
     console.log(
-      `instruction counts (callgrind): ${requests} requests at concurrency ${concurrency} per count, ${repeats} counts, warm-up ${warmUp}, node ${process.version}`,
+      `instruction counts (callgrind): ${requests} requests at concurrency ${sendConcurrency} per count, ${repeats} counts, warm-up ${warmUp}, node ${process.version}`,
     );
 
     const bareDirectory = path.join(directory, "bare");
@@ -167,32 +139,29 @@ async function main(): Promise<void> {
         path.join(directory, "data"),
       ]),
     ]);
-    const barePool = new Pool(`http://127.0.0.1:${bare.port}`, { connections: concurrency });
-    const pool = new Pool(`http://127.0.0.1:${station.port}`, { connections: concurrency });
     const results = new Map<string, Counted[]>();
     const countSurface = async (surface: Surface): Promise<void> => {
-      const runs = await count(stationDirectory, station.child, () => load(pool, surface, "fast/bench-model", requests));
-      results.set(surface.name, [...(results.get(surface.name) ?? []), ...runs]);
+      results.set(surface.name, [...(results.get(surface.name) ?? []), ...(await count(stationDirectory, station, surface))]);
     };
+    const warm = (proxy: Started, surface: Surface, amount: number) =>
+      sendRequests(proxy.port, surface, model, amount, requestTimeoutSeconds);
     const [bareRuns] = await Promise.all([
       (async () => {
-        await load(barePool, chat, "fast/bench-model", warmUp);
-        const runs = await count(bareDirectory, bare.child, () => load(barePool, chat, "fast/bench-model", requests));
-        await barePool.close();
+        await warm(bare, chat, warmUp);
+        const runs = await count(bareDirectory, bare, chat);
         bare.child.kill();
         return runs;
       })(),
       (async () => {
         // Every surface warmed before any is counted (they share most of their code), and chat
         // counted again at the end, so no surface is counted while another's code still compiles.
-        await load(pool, chat, "fast/bench-model", warmUp);
-        for (const surface of surfaces.slice(1)) await load(pool, surface, "fast/bench-model", warmUp / 4);
+        await warm(station, chat, warmUp);
+        for (const surface of surfaces.slice(1)) await warm(station, surface, warmUp / 4);
         for (const surface of surfaces) await countSurface(surface);
         await countSurface(chat);
       })(),
     ]);
     console.log(`  bare proxy   ${describe(bareRuns)}`);
-    await pool.close();
     const stationChat = lowest(results.get(chat.name) ?? []);
     console.log(
       `  station chat ${describe(results.get(chat.name) ?? [])}: ${((stationChat / lowest(bareRuns)) * 100).toFixed(1)} % of the bare proxy`,
@@ -204,7 +173,17 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    for (const child of children) child.kill();
+    // valgrind writes a last dump when its program ends: the directory goes only after that.
+    await Promise.all(
+      children.map((child) =>
+        child.exitCode !== null || child.signalCode !== null
+          ? undefined
+          : new Promise((resolve) => {
+              child.once("exit", resolve);
+              child.kill();
+            }),
+      ),
+    );
     if (process.env.INSTRUCTIONS_KEEP === undefined) rmSync(directory, { recursive: true, force: true });
     else console.log(`kept ${directory}`);
   }

@@ -20,6 +20,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { Pool } from "undici";
 import { choosePinning, onCpu, pinThisProcess } from "./pinning.ts";
+import { readyPort } from "./ready-port.ts";
 import { benchSurfaces } from "./surfaces.ts";
 
 const quick = process.argv.includes("--quick");
@@ -69,13 +70,7 @@ function startChild(script: string, args: string[], options: { tsx?: boolean; cp
     env: { ...process.env, STATION_BENCH_SOURCE: tsx ? "1" : "0" },
   });
   children.push(child);
-  return new Promise((resolve, reject) => {
-    child.on("message", (message) => {
-      const match = /ready (\d+)/.exec(String(message));
-      if (match !== null) resolve({ port: Number(match[1]), pid: child.pid, child });
-    });
-    child.on("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
+  return readyPort(child, script).then((port) => ({ port, pid: child.pid, child }));
 }
 
 interface Target {
