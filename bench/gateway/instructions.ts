@@ -3,14 +3,16 @@
  * callgrind, which counts every instruction its threads execute. A count does not move with the
  * machine's load or a neighbour's cache, where timed rounds on a shared 2-core VM spread 10–20
  * points; it leaves out the kernel (the same syscalls per request for both proxies: `strace -c`).
- *   node --import tsx bench/gateway/instructions.ts [--requests N] [--warm-up N] [--repeats N]
+ *   node --import tsx bench/gateway/instructions.ts [--requests N] [--warm-up N] [--repeats N] [--surfaces a,b]
  * Needs valgrind (Debian's package); takes ~15 minutes. Both proxies start under callgrind at once
  * (~50 s), are warmed up at concurrency 16 (25 000 requests: under valgrind V8's optimising
  * compiler keeps re-optimising for far longer than natively, where it settles after ~20 000),
  * then counted `repeats` times over `requests` requests. Printed: the event loop's thread and
  * the helper threads (optimising compiler, concurrent GC) apart; the lowest main-thread count is
  * the one compared, as a count that caught a re-optimisation or a major GC is only ever higher.
- * INSTRUCTIONS_KEEP=1 keeps the dumps (its directory is printed) for callgrind_annotate.
+ * INSTRUCTIONS_KEEP=1 keeps the dumps (its directory is printed) for callgrind_annotate, and has
+ * Station write V8's perf map (/tmp/perf-<pid>.map) so its compiled JavaScript can be named.
+ * `--surfaces` counts only the drop-in surfaces named (as in surfaces.ts, e.g. "anthropic,completions").
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -27,6 +29,8 @@ const option = (name: string, fallback: number): number => {
 const requests = option("requests", 1000);
 const warmUp = option("warm-up", 25_000);
 const repeats = option("repeats", 3);
+const named = process.argv.includes("--surfaces") ? (process.argv[process.argv.indexOf("--surfaces") + 1] ?? "").split(",") : undefined;
+const keep = process.env.INSTRUCTIONS_KEEP !== undefined;
 const model = "fast/bench-model";
 /** Under valgrind a cold proxy's first requests take seconds each. */
 const requestTimeoutSeconds = 120;
@@ -89,7 +93,7 @@ function newestDump(directory: string): { main: number; helpers: number; gc: num
     helpers: inclusive(/pthread_create\.c:start_thread /),
     gc: inclusive(/:v8::internal::Heap::CollectGarbage\(/),
   };
-  if (process.env.INSTRUCTIONS_KEEP === undefined) rmSync(file);
+  if (!keep) rmSync(file);
   return counts;
 }
 
@@ -122,6 +126,9 @@ async function main(): Promise<void> {
   try {
     const upstream = await start(process.execPath, ["--import", "tsx", path.join(here, "upstream-server.ts"), "0", "0"]);
     const chat = surfaces[0] as Surface;
+    const dropIns = surfaces.slice(1).filter((surface) => named === undefined || named.includes(surface.name));
+    const known = surfaces.slice(1).map((surface) => surface.name);
+    if (dropIns.length === 0 && named !== undefined) throw new Error(`--surfaces names none of: ${known.join(", ")}`);
     console.log(
       `instruction counts (callgrind): ${requests} requests at concurrency ${sendConcurrency} per count, ${repeats} counts, warm-up ${warmUp}, node ${process.version}`,
     );
@@ -133,6 +140,7 @@ async function main(): Promise<void> {
     const [bare, station] = await Promise.all([
       underCallgrind(bareDirectory, ["--import", "tsx", path.join(here, "bare-proxy.ts"), String(upstream.port), String(upstream.port)]),
       underCallgrind(stationDirectory, [
+        ...(keep ? ["--perf-basic-prof-only-functions"] : []),
         path.join(here, "station-server.mjs"),
         String(upstream.port),
         String(upstream.port),
@@ -156,8 +164,8 @@ async function main(): Promise<void> {
         // Every surface warmed before any is counted (they share most of their code), and chat
         // counted again at the end, so no surface is counted while another's code still compiles.
         await warm(station, chat, warmUp);
-        for (const surface of surfaces.slice(1)) await warm(station, surface, warmUp / 4);
-        for (const surface of surfaces) await countSurface(surface);
+        for (const surface of dropIns) await warm(station, surface, warmUp / 4);
+        for (const surface of [chat, ...dropIns]) await countSurface(surface);
         await countSurface(chat);
       })(),
     ]);
@@ -166,7 +174,7 @@ async function main(): Promise<void> {
     console.log(
       `  station chat ${describe(results.get(chat.name) ?? [])}: ${((stationChat / lowest(bareRuns)) * 100).toFixed(1)} % of the bare proxy`,
     );
-    for (const surface of surfaces.slice(1)) {
+    for (const surface of dropIns) {
       const runs = results.get(surface.name) ?? [];
       console.log(
         `  ${surface.name.padEnd(12)} ${describe(runs)}: ${((lowest(runs) / stationChat) * 100).toFixed(1)} % of Station's chat completions`,
@@ -184,8 +192,8 @@ async function main(): Promise<void> {
             }),
       ),
     );
-    if (process.env.INSTRUCTIONS_KEEP === undefined) rmSync(directory, { recursive: true, force: true });
-    else console.log(`kept ${directory}`);
+    if (!keep) rmSync(directory, { recursive: true, force: true });
+    else console.log(`kept ${directory} (Station's perf map: /tmp/perf-${children[2]?.pid}.map)`);
   }
 }
 
