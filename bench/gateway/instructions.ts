@@ -7,9 +7,11 @@
  * Needs valgrind (Debian's package); takes ~15 minutes. Both proxies start under callgrind at once
  * (~50 s), are warmed up at concurrency 16 (25 000 requests: under valgrind V8's optimising
  * compiler keeps re-optimising for far longer than natively, where it settles after ~20 000),
- * then counted `repeats` times over `requests` requests. Printed: the event loop's thread and
- * the helper threads (optimising compiler, concurrent GC) apart; the lowest main-thread count is
- * the one compared, as a count that caught a re-optimisation or a major GC is only ever higher.
+ * then counted over `requests` requests until `repeats` counts are settled (the helper threads
+ * nearly idle: V8 no longer compiling; at most 4 × `repeats` counts). Printed: the event loop's
+ * thread and the helper threads (optimising compiler, concurrent GC) apart, an unsettled count
+ * marked `*`; the lowest settled main-thread count is the one compared, as a count that caught a
+ * re-optimisation or a major GC is only ever higher.
  * INSTRUCTIONS_KEEP=1 keeps the dumps (its directory is printed) for callgrind_annotate, and has
  * Station write V8's perf map (/tmp/perf-<pid>.map) so its compiled JavaScript can be named.
  * `--surfaces` counts only the drop-in surfaces named (as in surfaces.ts, e.g. "anthropic,completions").
@@ -97,10 +99,24 @@ function newestDump(directory: string): { main: number; helpers: number; gc: num
   return counts;
 }
 
-/** `repeats` counts of `requests` requests to one surface of a proxy under callgrind. */
+/**
+ * Helper-thread instructions per request above which a count is taken as caught mid-compilation:
+ * settled counts ran 1–9 k on the helper threads, counts taken while V8's optimising compiler was
+ * still re-optimising 27–370 k, with their main-thread counts up to a third higher.
+ */
+const settledHelpers = 15_000;
+/** Counts taken at most, per surface, while waiting for `repeats` settled ones. */
+const maxCounts = repeats * 4;
+
+const isSettled = (run: Counted): boolean => run.helpers < settledHelpers;
+
+/**
+ * Counts of `requests` requests to one surface of a proxy under callgrind, until `repeats` of them
+ * are settled (see settledHelpers) or `maxCounts` were taken.
+ */
 async function count(directory: string, proxy: Started, surface: Surface): Promise<Counted[]> {
   const counted: Counted[] = [];
-  for (let repeat = 0; repeat < repeats; repeat++) {
+  while (counted.filter(isSettled).length < repeats && counted.length < maxCounts) {
     callgrindControl(proxy.child, "-z");
     const sent = await sendRequests(proxy.port, surface, model, requests, requestTimeoutSeconds);
     callgrindControl(proxy.child, "-d");
@@ -111,11 +127,19 @@ async function count(directory: string, proxy: Started, surface: Surface): Promi
 }
 
 const thousands = (value: number): string => `${(value / 1000).toFixed(1)} k`;
-/** The lowest main-thread count: a count that caught a re-optimisation or a major GC is higher, never lower. */
-const lowest = (runs: Counted[]): number => Math.min(...runs.map((run) => run.main));
+/**
+ * The lowest settled main-thread count (a count that caught a re-optimisation or a major GC is
+ * higher, never lower), or the lowest of all, marked, when none settled.
+ */
+const lowest = (runs: Counted[]): number => {
+  const settled = runs.filter(isSettled);
+  return Math.min(...(settled.length > 0 ? settled : runs).map((run) => run.main));
+};
+const unsettledMark = (runs: Counted[]): string => (runs.some(isSettled) ? "" : " (no count settled: still compiling)");
 const describe = (runs: Counted[]): string =>
-  `main thread ${runs.map((run) => thousands(run.main)).join(" / ")} instructions/request (GC ${runs.map((run) => `${(run.gcShare * 100).toFixed(1)}`).join(" / ")} %), ` +
-  `helper threads ${runs.map((run) => thousands(run.helpers)).join(" / ")}`;
+  `main thread ${runs.map((run) => `${thousands(run.main)}${isSettled(run) ? "" : "*"}`).join(" / ")} instructions/request ` +
+  `(GC ${runs.map((run) => `${(run.gcShare * 100).toFixed(1)}`).join(" / ")} %), ` +
+  `helper threads ${runs.map((run) => thousands(run.helpers)).join(" / ")}${unsettledMark(runs)}`;
 
 async function main(): Promise<void> {
   if (spawnSync("callgrind_control", ["-h"], { stdio: "ignore" }).error !== undefined) {
@@ -130,7 +154,7 @@ async function main(): Promise<void> {
     const known = surfaces.slice(1).map((surface) => surface.name);
     if (dropIns.length === 0 && named !== undefined) throw new Error(`--surfaces names none of: ${known.join(", ")}`);
     console.log(
-      `instruction counts (callgrind): ${requests} requests at concurrency ${sendConcurrency} per count, ${repeats} counts, warm-up ${warmUp}, node ${process.version}`,
+      `instruction counts (callgrind): ${requests} requests at concurrency ${sendConcurrency} per count, ${repeats} settled counts (at most ${maxCounts}), warm-up ${warmUp}, node ${process.version}`,
     );
 
     const bareDirectory = path.join(directory, "bare");
@@ -151,8 +175,9 @@ async function main(): Promise<void> {
     const countSurface = async (surface: Surface): Promise<void> => {
       results.set(surface.name, [...(results.get(surface.name) ?? []), ...(await count(stationDirectory, station, surface))]);
     };
+    // A cold proxy under valgrind may time a request out; the warm-up's answers are not measured.
     const warm = (proxy: Started, surface: Surface, amount: number) =>
-      sendRequests(proxy.port, surface, model, amount, requestTimeoutSeconds);
+      sendRequests(proxy.port, surface, model, amount, requestTimeoutSeconds, true);
     const [bareRuns] = await Promise.all([
       (async () => {
         await warm(bare, chat, warmUp);
