@@ -20,8 +20,9 @@ import { startServer } from "../../src/http/start-server.ts";
 import { createLogger } from "../../src/logging/create-logger.ts";
 import { createStation } from "../../src/station/create-station.ts";
 import { createScriptedChatProvider, lastMessage } from "../../test/support/chat-scripted-provider.ts";
+import { benchArguments } from "../bench-arguments.ts";
 
-const quick = process.argv.includes("--quick");
+const quick = benchArguments({ quick: { type: "boolean" } }).values.quick === true;
 const rounds = quick ? 2 : 4;
 const callsPerRound = quick ? 150 : 400;
 const turnsPerRound = quick ? 40 : 120;

@@ -3,7 +3,7 @@
  * callgrind, which counts every instruction its threads execute. A count does not move with the
  * machine's load or a neighbour's cache, where timed rounds on a shared 2-core VM spread 10–20
  * points; it leaves out the kernel (the same syscalls per request for both proxies: `strace -c`).
- *   node --import tsx bench/gateway/instructions.ts [--requests N] [--warm-up N] [--repeats N] [--surfaces a,b]
+ *   node --import tsx bench/gateway/instructions.ts [--requests N] [--warm-up N] [--repeats N] [--only a,b]
  * Needs valgrind (Debian's package); takes ~15 minutes. Both proxies start under callgrind at once
  * (~50 s), are warmed up at concurrency 16 (25 000 requests: under valgrind V8's optimising
  * compiler keeps re-optimising for far longer than natively, where it settles after ~20 000),
@@ -14,24 +14,27 @@
  * re-optimisation or a major GC is only ever higher.
  * INSTRUCTIONS_KEEP=1 keeps the dumps (its directory is printed) for callgrind_annotate, and has
  * Station write V8's perf map (/tmp/perf-<pid>.map) so its compiled JavaScript can be named.
- * `--surfaces` counts only the drop-in surfaces named (as in surfaces.ts, e.g. "anthropic,completions").
+ * `--only` counts only the drop-in surfaces named (as in surfaces.ts, e.g. "anthropic,completions").
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { benchArguments, numberOption } from "../bench-arguments.ts";
 import { readyPort } from "./ready-port.ts";
 import { sendConcurrency, sendRequests } from "./send-requests.ts";
 import { type Surface, surfaces } from "./surfaces.ts";
 
-const option = (name: string, fallback: number): number => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
-};
-const requests = option("requests", 1000);
-const warmUp = option("warm-up", 25_000);
-const repeats = option("repeats", 3);
-const named = process.argv.includes("--surfaces") ? (process.argv[process.argv.indexOf("--surfaces") + 1] ?? "").split(",") : undefined;
+const { values } = benchArguments({
+  requests: { type: "string", default: "1000" },
+  "warm-up": { type: "string", default: "25000" },
+  repeats: { type: "string", default: "3" },
+  only: { type: "string" },
+});
+const requests = numberOption(values.requests, "--requests");
+const warmUp = numberOption(values["warm-up"], "--warm-up");
+const repeats = numberOption(values.repeats, "--repeats");
+const named = values.only?.split(",");
 const keep = process.env.INSTRUCTIONS_KEEP !== undefined;
 const model = "fast/bench-model";
 /** Under valgrind a cold proxy's first requests take seconds each. */
@@ -147,12 +150,14 @@ async function main(): Promise<void> {
   }
   const directory = mkdtempSync(path.join(tmpdir(), "station-instructions-"));
   const here = import.meta.dirname;
+  /** Under valgrind, Station's node is the valgrind process itself: its pid names the perf map. */
+  let stationPid: number | undefined;
   try {
     const upstream = await start(process.execPath, ["--import", "tsx", path.join(here, "upstream-server.ts"), "0", "0"]);
     const chat = surfaces[0] as Surface;
     const dropIns = surfaces.slice(1).filter((surface) => named === undefined || named.includes(surface.name));
     const known = surfaces.slice(1).map((surface) => surface.name);
-    if (dropIns.length === 0 && named !== undefined) throw new Error(`--surfaces names none of: ${known.join(", ")}`);
+    if (dropIns.length === 0 && named !== undefined) throw new Error(`--only names none of: ${known.join(", ")}`);
     console.log(
       `instruction counts (callgrind): ${requests} requests at concurrency ${sendConcurrency} per count, ${repeats} settled counts (at most ${maxCounts}), warm-up ${warmUp}, node ${process.version}`,
     );
@@ -171,6 +176,7 @@ async function main(): Promise<void> {
         path.join(directory, "data"),
       ]),
     ]);
+    stationPid = station.child.pid;
     const results = new Map<string, Counted[]>();
     const countSurface = async (surface: Surface): Promise<void> => {
       results.set(surface.name, [...(results.get(surface.name) ?? []), ...(await count(stationDirectory, station, surface))]);
@@ -218,7 +224,7 @@ async function main(): Promise<void> {
       ),
     );
     if (!keep) rmSync(directory, { recursive: true, force: true });
-    else console.log(`kept ${directory} (Station's perf map: /tmp/perf-${children[2]?.pid}.map)`);
+    else console.log(`kept ${directory} (Station's perf map: /tmp/perf-${stationPid}.map)`);
   }
 }
 

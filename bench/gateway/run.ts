@@ -1,7 +1,7 @@
 /**
  * Gateway benchmark: direct to a fake upstream, through a bare proxy (the floor for a Node
  * gateway) and through Station, interleaved in one run on this machine.
- *   npm run bench:gateway [-- --quick] [-- --no-pin] [-- --no-surfaces]
+ *   npm run bench:gateway [-- --quick] [-- --no-pin] [-- --no-surfaces | --surfaces] [-- --source]
  * Prints added latency (p50/p99 at concurrency 1), throughput at concurrency 16 (autocannon),
  * each process's CPU time per request and streaming time-to-first-chunk, with Station's figures
  * as ratios of the bare proxy's.
@@ -19,15 +19,23 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { Pool } from "undici";
+import { benchArguments } from "../bench-arguments.ts";
 import { choosePinning, onCpu, pinThisProcess } from "./pinning.ts";
 import { readyPort } from "./ready-port.ts";
 import { benchSurfaces } from "./surfaces.ts";
 
-const quick = process.argv.includes("--quick");
+const { values: flags } = benchArguments({
+  quick: { type: "boolean" },
+  surfaces: { type: "boolean" },
+  "no-surfaces": { type: "boolean" },
+  "no-pin": { type: "boolean" },
+  source: { type: "boolean" },
+});
+const quick = flags.quick === true;
 /** Only the drop-in surfaces against Station's own chat completions (skips direct and the bare proxy). */
-const surfacesOnly = process.argv.includes("--surfaces");
+const surfacesOnly = flags.surfaces === true;
 /** Station's /v1/chat/completions against the bare proxy only (skips the drop-in surfaces). */
-const skipSurfaces = process.argv.includes("--no-surfaces");
+const skipSurfaces = flags["no-surfaces"] === true;
 /** Many short paired rounds: one slow round (a burst of other work on the machine) moves the median little. */
 const rounds = quick ? 6 : 20;
 const throughputSeconds = quick ? 1 : 1.5;
@@ -40,7 +48,7 @@ const streamRequests = quick ? 20 : 50;
 const surfaceRounds = quick ? 3 : 10;
 const surfaceLatencyRequests = quick ? 200 : 500;
 const surfaceThroughputSeconds = quick ? 1.5 : 2;
-const pinning = choosePinning(process.argv.includes("--no-pin"));
+const pinning = choosePinning(flags["no-pin"] === true);
 const children: ChildProcess[] = [];
 
 /** CPU time (user + system) a child has used so far, in µs; undefined where /proc is missing. */
@@ -218,7 +226,7 @@ async function main(): Promise<void> {
     const slowPort = (await startChild("upstream-server.ts", ["0", "5"])).port;
     const bareProxy = await startChild("bare-proxy.ts", [String(fast.port), String(slowPort)], { cpu: proxyCpu });
     // Station as `npm start` runs it: the compiled build when there is one (`npm run build`), else the sources.
-    const built = existsSync(path.join(import.meta.dirname, "../../dist/station/create-station.js")) && !process.argv.includes("--source");
+    const built = existsSync(path.join(import.meta.dirname, "../../dist/station/create-station.js")) && flags.source !== true;
     console.log(`station: ${built ? "compiled build (dist/, plain node)" : "TypeScript sources through tsx"}`);
     const stationServer = await startChild("station-server.mjs", [String(fast.port), String(slowPort), dataDir], {
       tsx: !built,

@@ -15,16 +15,18 @@ import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { defaultThreadCount } from "../../src/providers/residency/default-thread-count.ts";
 import { writeTinyGguf } from "../../test/support/tiny-gguf.ts";
+import { benchArguments, numberOption } from "../bench-arguments.ts";
 import { createDirectEngine, type GenerationTiming } from "./direct-generation.ts";
 import { startStationServer } from "./station-generation.ts";
 
-const argument = (name: string, fallback: string) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-};
-const size = argument("size", "mid");
-const rounds = Number(argument("rounds", "5"));
-const maxTokens = Number(argument("tokens", "64"));
+const { values } = benchArguments({
+  size: { type: "string", default: "mid" },
+  rounds: { type: "string", default: "5" },
+  tokens: { type: "string", default: "64" },
+});
+const { size } = values;
+const rounds = numberOption(values.rounds, "--rounds");
+const maxTokens = numberOption(values.tokens, "--tokens");
 const contextSize = 2048;
 
 const median = (values: number[]) => {

@@ -16,14 +16,12 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
 import * as stationScripts from "../../src/jobs/bullmq-station-scripts.ts";
+import { benchArguments, numberOption } from "../bench-arguments.ts";
 import { benchImageBase64, startBenchReceiver, startStationServer, stopStationServers } from "./bench-support.ts";
 
-const flag = (name: string, fallback: number): number => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-};
-const jobs = flag("jobs", 200);
-const instances = flag("instances", 1);
+const { values } = benchArguments({ jobs: { type: "string", default: "200" }, instances: { type: "string", default: "1" } });
+const jobs = numberOption(values.jobs, "--jobs");
+const instances = numberOption(values.instances, "--instances");
 const postgresServer = process.env.STATION_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432";
 const redisUrl = process.env.STATION_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");

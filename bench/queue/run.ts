@@ -20,10 +20,11 @@ import { createSqliteQueueBackend } from "../../src/jobs/create-sqlite-queue-bac
 import { openDatabase } from "../../src/storage/database.ts";
 import { migrate } from "../../src/storage/migrate.ts";
 import { createImageIntake } from "../../src/vision/create-image-intake.ts";
+import { benchArguments } from "../bench-arguments.ts";
 import { bareSqliteInsertAndClaim } from "./bare-sqlite-floor.ts";
 import { benchImageBase64, fmt, startBenchReceiver, startStationServer, stopStationServers } from "./bench-support.ts";
 
-const quick = process.argv.includes("--quick");
+const quick = benchArguments({ quick: { type: "boolean" } }).values.quick === true;
 const storageJobs = quick ? 3000 : 10_000;
 const endToEndJobs = quick ? 1000 : 3000;
 const querySeconds = quick ? 2 : 4;

@@ -22,19 +22,25 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { percentile } from "../../src/jobs/percentile.ts";
+import { benchArguments, numberOption } from "../bench-arguments.ts";
 import { benchImageBase64, fmt, startBenchReceiver, startStationServer, stopStationServers } from "./bench-support.ts";
 
-const flag = (name: string, fallback: string): string => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-};
-const jobs = Number(flag("jobs", "600"));
-const turns = Number(flag("turns", "240"));
-const warmupJobs = Number(flag("warmup-jobs", "300"));
-const warmupTurns = Number(flag("warmup-turns", "48"));
-const rounds = Number(flag("rounds", "1"));
-const chosen = flag("variants", "abc");
-const profileDir = process.argv.includes("--cpu-prof") ? path.resolve(flag("cpu-prof", "cpu-profiles")) : undefined;
+const { values } = benchArguments({
+  jobs: { type: "string", default: "600" },
+  turns: { type: "string", default: "240" },
+  "warmup-jobs": { type: "string", default: "300" },
+  "warmup-turns": { type: "string", default: "48" },
+  rounds: { type: "string", default: "1" },
+  variants: { type: "string", default: "abc" },
+  "cpu-prof": { type: "string" },
+});
+const jobs = numberOption(values.jobs, "--jobs");
+const turns = numberOption(values.turns, "--turns");
+const warmupJobs = numberOption(values["warmup-jobs"], "--warmup-jobs");
+const warmupTurns = numberOption(values["warmup-turns"], "--warmup-turns");
+const rounds = numberOption(values.rounds, "--rounds");
+const chosen = values.variants;
+const profileDir = values["cpu-prof"] === undefined ? undefined : path.resolve(values["cpu-prof"]);
 const connections = 16;
 const sessions = 8;
 const postgresServer = process.env.STATION_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432";

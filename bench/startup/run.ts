@@ -21,13 +21,12 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildIsCurrent } from "../../bin/build-is-current.mjs";
 import { freePort } from "../../test/support/station-process.ts";
+import { benchArguments, numberOption } from "../bench-arguments.ts";
 
-const argumentsGiven = process.argv.slice(2);
-const againstAt = argumentsGiven.indexOf("--against");
-const against = againstAt === -1 ? undefined : path.resolve(argumentsGiven[againstAt + 1] ?? ".");
-const positional = againstAt === -1 ? argumentsGiven : [...argumentsGiven.slice(0, againstAt), ...argumentsGiven.slice(againstAt + 2)];
-const rounds = Number(positional[0] ?? 5);
-const idleSeconds = Number(positional[1] ?? 3);
+const { values, positionals } = benchArguments({ against: { type: "string" } });
+const against = values.against === undefined ? undefined : path.resolve(values.against);
+const rounds = numberOption(positionals[0] ?? "5", "rounds (the first argument)");
+const idleSeconds = numberOption(positionals[1] ?? "3", "idle seconds (the second argument)");
 const root = path.resolve(import.meta.dirname, "../..");
 const cli = path.join(root, "bin", "station");
 const otherCli = against === undefined ? undefined : path.join(against, "bin", "station");

@@ -25,20 +25,13 @@ import { readMoonfileIndex } from "../../src/providers/moonfile/moonfile-archive
 import { createEncodingCache } from "../../src/providers/transformers/create-encoding-cache.ts";
 import { localVisionThreadCount } from "../../src/providers/transformers/local-vision-thread-count.ts";
 import { writeTinyMoonfile } from "../../test/support/tiny-moonfile.ts";
+import { benchArguments, numberOption } from "../bench-arguments.ts";
 import { startVisionBenchStation } from "./start-vision-bench-station.ts";
-import {
-  benchArgument,
-  captionLatencyLine,
-  createImageSource,
-  fixed,
-  loopDelaySummary,
-  sum,
-  timed,
-  twoAtOnceVsOne,
-} from "./vision-bench-measures.ts";
+import { captionLatencyLine, createImageSource, fixed, loopDelaySummary, sum, timed, twoAtOnceVsOne } from "./vision-bench-measures.ts";
 
-const size = benchArgument("size", "small");
-const rounds = Number(benchArgument("rounds", "3"));
+const { values } = benchArguments({ size: { type: "string", default: "small" }, rounds: { type: "string", default: "3" } });
+const { size } = values;
+const rounds = numberOption(values.rounds, "--rounds");
 const threads = localVisionThreadCount();
 
 const workDir = mkdtempSync(path.join(tmpdir(), "station-bench-moonfile-"));

@@ -30,20 +30,13 @@ import {
 } from "@huggingface/transformers";
 import { localVisionThreadCount } from "../../src/providers/transformers/local-vision-thread-count.ts";
 import { writeTinyFlorence2 } from "../../test/support/tiny-florence2.ts";
+import { benchArguments, numberOption } from "../bench-arguments.ts";
 import { startVisionBenchStation } from "./start-vision-bench-station.ts";
-import {
-  benchArgument,
-  captionLatencyLine,
-  createImageSource,
-  fixed,
-  loopDelaySummary,
-  sum,
-  timed,
-  twoAtOnceVsOne,
-} from "./vision-bench-measures.ts";
+import { captionLatencyLine, createImageSource, fixed, loopDelaySummary, sum, timed, twoAtOnceVsOne } from "./vision-bench-measures.ts";
 
-const size = benchArgument("size", "base");
-const rounds = Number(benchArgument("rounds", "3"));
+const { values } = benchArguments({ size: { type: "string", default: "base" }, rounds: { type: "string", default: "3" } });
+const { size } = values;
+const rounds = numberOption(values.rounds, "--rounds");
 const threads = localVisionThreadCount();
 
 const workDir = mkdtempSync(path.join(tmpdir(), "station-bench-vision-"));

@@ -1,12 +1,6 @@
 import type { monitorEventLoopDelay } from "node:perf_hooks";
 import sharp from "sharp";
 
-/** `--name value` from the command line, else the fallback. */
-export function benchArgument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
-
 export const fixed = (value: number, digits = 2) => value.toFixed(digits);
 export const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 

@@ -23,30 +23,28 @@ import { fork } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { loadMoonshine } from "../../src/providers/speech/load-moonshine.ts";
 import { loadWhisper } from "../../src/providers/speech/load-whisper.ts";
 import { espeakPcm24k } from "../../test/support/espeak-speech.ts";
 import { writeTinyMoonshine } from "../../test/support/tiny-moonshine.ts";
 import { writeTinyVits } from "../../test/support/tiny-vits.ts";
 import { writeTinyWhisper } from "../../test/support/tiny-whisper.ts";
+import { benchArguments, numberOption } from "../bench-arguments.ts";
 import { trimSilence } from "./realtime-client.ts";
 import { measureRealtimeLatency } from "./realtime-latency.ts";
 import { measureRealtimeLoad } from "./realtime-load.ts";
 import { measureTranscription } from "./transcription.ts";
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "10" },
-    turns: { type: "string", default: "8" },
-    sessions: { type: "string", default: "50" },
-    only: { type: "string" },
-    blocks: { type: "string", default: "3" },
-    // tiny: the real Moonshine tiny's shape (width 288, 6+6 layers, 8 heads, 1152 feed-forward, 32768 tokens, its conv stem);
-    // toy: the tests' size (width 64, one layer each), where Station's fixed cost per request shows most.
-    model: { type: "string", default: "tiny" },
-    stt: { type: "string", default: "both" },
-  },
+const { values } = benchArguments({
+  rounds: { type: "string", default: "10" },
+  turns: { type: "string", default: "8" },
+  sessions: { type: "string", default: "50" },
+  only: { type: "string" },
+  blocks: { type: "string", default: "3" },
+  // tiny: the real Moonshine tiny's shape (width 288, 6+6 layers, 8 heads, 1152 feed-forward, 32768 tokens, its conv stem);
+  // toy: the tests' size (width 64, one layer each), where Station's fixed cost per request shows most.
+  model: { type: "string", default: "tiny" },
+  stt: { type: "string", default: "both" },
 });
 const runs = (part: string) => values.only === undefined || values.only === part;
 const silenceWindowMs = 500;
@@ -109,7 +107,12 @@ try {
           ]),
     ];
     for (const { label, parameters, engine } of engines) {
-      const result = await measureTranscription(dataDir, Number(values.rounds), Number(values.blocks), engine);
+      const result = await measureTranscription(
+        dataDir,
+        numberOption(values.rounds, "--rounds"),
+        numberOption(values.blocks, "--blocks"),
+        engine,
+      );
       console.log(
         `\n1. Local transcription, ${result.audioSeconds.toFixed(2)} s of espeak-ng speech (${(result.uploadBytes / 1000).toFixed(0)} kB upload), ${label} '${values.model}' (${(parameters / 1e6).toFixed(1)} M parameters, random weights, 1 thread); ${values.blocks} blocks of ${values.rounds} interleaved rounds, medians:`,
       );
@@ -134,7 +137,7 @@ try {
       const speech = trimSilence(espeakPcm24k("What is the weather like in Paris today?"));
       const speechSeconds = speech.length / 2 / 24_000;
       // The first turn loads both speech models: a warm-up, not counted.
-      const [, ...turns] = await measureRealtimeLatency(url, child, speech, Number(values.turns) + 1);
+      const [, ...turns] = await measureRealtimeLatency(url, child, speech, numberOption(values.turns, "--turns") + 1);
       if (runs("latency")) {
         const pick = (read: (turn: (typeof turns)[number]) => number) => median(turns.map(read));
         const own = turns.map(
@@ -168,7 +171,7 @@ try {
         );
       }
       if (runs("load")) {
-        const sessions = Number(values.sessions);
+        const sessions = numberOption(values.sessions, "--sessions");
         const load = await measureRealtimeLoad(url, child, speech, sessions, 2, silenceWindowMs);
         const line = (name: string, list: number[]) =>
           console.log(`  ${name.padEnd(34)} p50 ${ms(quantile(list, 0.5))}  p99 ${ms(quantile(list, 0.99))}  (${list.length})`);
