@@ -2,9 +2,9 @@
  * Gateway benchmark: direct to a fake upstream, through a bare proxy (the floor for a Node
  * gateway) and through Station, interleaved in one run on this machine.
  *   npm run bench:gateway [-- --quick] [-- --no-pin] [-- --no-surfaces | --surfaces] [-- --source]
- * Prints added latency (p50/p99 at concurrency 1), throughput at concurrency 16 (autocannon),
- * each process's CPU time per request and streaming time-to-first-chunk, with Station's figures
- * as ratios of the bare proxy's.
+ * Prints added latency (p50/p99 at concurrency 1, in rounds and interleaved request by request),
+ * throughput at concurrency 16 (autocannon), each process's CPU time per request and streaming
+ * time-to-first-chunk, with Station's figures as ratios of the bare proxy's.
  *
  * How it is judged: Station and the bare proxy run in many short rounds whose order alternates
  * (bare first, then Station first), each on the same pinned core (pinning.ts); every figure is
@@ -43,6 +43,8 @@ const warmUpSeconds = quick ? 2 : 4;
 const latencyRounds = quick ? 4 : 10;
 const latencyRequestsPerRound = quick ? 150 : 500;
 const streamRequests = quick ? 20 : 50;
+/** Requests per target in the one-by-one interleaved latency part. */
+const interleavedRequests = quick ? 1000 : 5000;
 /** The drop-in surfaces' part keeps its own rounds (surfaces.ts). */
 /** Ten rounds of 2 s rather than five of 4 s: the same time, twice the paired ratios for the median. */
 const surfaceRounds = quick ? 3 : 10;
@@ -141,6 +143,31 @@ async function latencies(target: Target, count: number): Promise<number[]> {
     samples.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
   await pool.close();
+  return samples;
+}
+
+/**
+ * Latency at concurrency 1 with the targets' requests interleaved one by one (direct, bare proxy,
+ * Station; the two proxies swap places every other turn), so a slow spell of the machine lands on
+ * neighbouring requests of every target alike instead of on one target's whole round.
+ */
+async function interleavedLatencies(targets: Target[], count: number): Promise<Map<string, number[]>> {
+  const pools = targets.map((target) => new Pool(`http://127.0.0.1:${target.port}`, { connections: 1 }));
+  const payloads = targets.map((target) => body(target.model));
+  const samples = new Map<string, number[]>(targets.map((target) => [target.name, []]));
+  const order = targets.map((_, position) => position);
+  for (let index = 0; index < count; index++) {
+    const turn = index % 2 === 0 ? order : [order[0] as number, ...order.slice(1).reverse()];
+    for (const position of turn) {
+      const started = process.hrtime.bigint();
+      const response = await postChat(pools[position] as Pool, payloads[position] as string);
+      await response.body.text();
+      const target = targets[position] as Target;
+      if (response.statusCode !== 200) throw new Error(`${target.name} answered ${response.statusCode}`);
+      samples.get(target.name)?.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+  }
+  await Promise.all(pools.map((pool) => pool.close()));
   return samples;
 }
 
@@ -288,6 +315,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const target of [direct, ...pairOrder(round, bare, station)]) rps.get(target.name)?.push(await throughput(target));
     }
+    const interleaved = await interleavedLatencies([direct, bare, station], interleavedRequests);
     const streams = new Map<string, { first: number[]; total: number[] }>();
     for (const target of [directSlow, bare, station]) {
       streams.set(target.name, await streaming(target, streamRequests));
@@ -307,6 +335,12 @@ async function main(): Promise<void> {
       console.log(
         `  ${target.name.padEnd(11)} p50 ${ms(p50)}  p99 ${ms(p99)}` +
           (target.name === "direct" ? "" : `  added p50 ${signedMs(p50 - p50Direct)}  p99 ${signedMs(p99 - p99Direct)}`),
+      );
+    }
+    console.log(`\nlatency at concurrency 1, requests interleaved one by one (${interleavedRequests} per target)`);
+    for (const [name, values] of interleaved) {
+      console.log(
+        `  ${name.padEnd(11)} p50 ${ms(percentile(values, 50))}  p99 ${ms(percentile(values, 99))}  p99.9 ${ms(percentile(values, 99.9))}`,
       );
     }
     console.log("\nthroughput at concurrency 16 (autocannon, req/s, median of rounds; CPU the target process spent per request)");
@@ -345,6 +379,12 @@ async function main(): Promise<void> {
     console.log(
       `  added p99: ${signedMs(p99Over)} over the bare proxy's, all samples (target ≤ +0.5 ms: ${p99Over <= 0.5 ? "met" : "not met"}); ` +
         `per latency round, median ${signedMs(quantile(roundP99Differences, 0.5))} (quartiles ${signedMs(quantile(roundP99Differences, 0.25))} to ${signedMs(quantile(roundP99Differences, 0.75))})`,
+    );
+    const interleavedOf = (name: string, p: number): number => percentile(interleaved.get(name) ?? [], p);
+    const interleavedP99Over = interleavedOf("station", 99) - interleavedOf("bare proxy", 99);
+    console.log(
+      `  interleaved one by one: added p50 ${signedMs(interleavedOf("station", 50) - interleavedOf("bare proxy", 50))}, ` +
+        `added p99 ${signedMs(interleavedP99Over)} over the bare proxy's (${interleavedP99Over <= 0.5 ? "within" : "over"} +0.5 ms; the machine's slow spells fall on both alike)`,
     );
     console.log(
       `  throughput: ${pairedSummary(roundRatios)} (target ≥ 95 %: ${throughputMedian >= 0.95 ? "met" : "not met"}); mean of means ${percent(mean(rpsOf("station")) / mean(bareRuns))}`,
