@@ -20,6 +20,7 @@ import {
   type NewJob,
   type QueueBackend,
   type QueueCounts,
+  queuedRecord,
   type WebhookAttempt,
 } from "./queue-backend.ts";
 import { toQueueUnavailable } from "./queue-unavailable.ts";
@@ -550,18 +551,7 @@ export function createBullmqQueueBackend(options: BullmqQueueBackendOptions): Qu
         redis.zrem(key("reservations", job.queue), toBullId(job.id)).catch(() => undefined);
         throw error;
       });
-      const record: JobRecord = {
-        id: job.id,
-        queue: job.queue,
-        status: "queued",
-        payload: job.payload,
-        attempts: 0,
-        maxAttempts: job.maxAttempts,
-        runAt,
-        ...(job.parentId === undefined ? {} : { parentId: job.parentId }),
-        createdAt: now,
-      };
-      return { accepted: true, job: record };
+      return { accepted: true, job: queuedRecord(job, now) };
     },
     async claim(name, now, leaseMs) {
       for (;;) {

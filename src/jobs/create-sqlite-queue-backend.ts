@@ -10,6 +10,7 @@ import {
   leaseExpired,
   type NewJob,
   type QueueBackend,
+  queuedRecord,
   type WebhookAttempt,
 } from "./queue-backend.ts";
 
@@ -119,18 +120,7 @@ export function createSqliteQueueBackend(sqlite: BetterSqlite3.Database): QueueB
       if (unfinished >= capacity) return { accepted: false, reason: "full", unfinished };
     }
     insertAll([job], now);
-    const record: JobRecord = {
-      id: job.id,
-      queue: job.queue,
-      status: "queued",
-      payload: job.payload,
-      attempts: 0,
-      maxAttempts: job.maxAttempts,
-      runAt: job.runAt ?? now,
-      ...(job.parentId === undefined ? {} : { parentId: job.parentId }),
-      createdAt: now,
-    };
-    return { accepted: true, job: record };
+    return { accepted: true, job: queuedRecord(job, now) };
   });
 
   const complete = sqlite.transaction((id: string, token: string, result: unknown, now: number, followUps?: NewJob[]): boolean => {

@@ -41,6 +41,22 @@ export interface NewJob {
   parentId?: string;
 }
 
+/** The record of a job a backend has just accepted: queued, never claimed, due at `runAt` (default: now). */
+export function queuedRecord(job: NewJob, now: number): JobRecord {
+  const record: JobRecord = {
+    id: job.id,
+    queue: job.queue,
+    status: "queued",
+    payload: job.payload,
+    attempts: 0,
+    maxAttempts: job.maxAttempts,
+    runAt: job.runAt ?? now,
+    createdAt: now,
+  };
+  if (job.parentId !== undefined) record.parentId = job.parentId;
+  return record;
+}
+
 /** A job a worker holds. `leaseToken` proves ownership to heartbeat/complete/fail. */
 export interface ClaimedJob extends JobRecord {
   leaseToken: string;
