@@ -61,6 +61,18 @@ export function createRealtimeService(options: RealtimeServiceOptions): Realtime
     historyMaxChars: config.realtime.historyMaxChars,
   };
   const sessions = new Set<RealtimeSession>();
+  /** Counted against maxSessions until the caller closes it. */
+  const track = (session: RealtimeSession): RealtimeSession => {
+    sessions.add(session);
+    return {
+      id: session.id,
+      receive: session.receive,
+      close() {
+        sessions.delete(session);
+        session.close();
+      },
+    };
+  };
   return {
     limits,
     maxSessions: config.realtime.maxSessions,
@@ -84,15 +96,7 @@ export function createRealtimeService(options: RealtimeServiceOptions): Realtime
         },
         transmit,
       );
-      sessions.add(session);
-      return {
-        id: session.id,
-        receive: session.receive,
-        close() {
-          sessions.delete(session);
-          session.close();
-        },
-      };
+      return track(session);
     },
     openOpenAi(transmit, handshake) {
       if (sessions.size >= config.realtime.maxSessions) return undefined;
@@ -118,15 +122,7 @@ export function createRealtimeService(options: RealtimeServiceOptions): Realtime
         handshake,
         transmit,
       );
-      sessions.add(session);
-      return {
-        id: session.id,
-        receive: session.receive,
-        close() {
-          sessions.delete(session);
-          session.close();
-        },
-      };
+      return track(session);
     },
     closeAll() {
       for (const session of sessions) session.close();
