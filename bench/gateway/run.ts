@@ -1,7 +1,7 @@
 /**
  * Gateway benchmark: direct to a fake upstream, through a bare proxy (the floor for a Node
  * gateway) and through Station, interleaved in one run on this machine.
- *   npm run bench:gateway [-- --quick] [-- --no-pin] [-- --no-surfaces | --surfaces] [-- --source]
+ *   npm run bench:gateway [-- --quick] [-- --no-pin] [-- --no-surfaces | --surfaces] [-- --source] [-- --rounds N]
  * Prints added latency (p50/p99 at concurrency 1, in rounds and interleaved request by request),
  * throughput at concurrency 16 (autocannon), each process's CPU time per request and streaming
  * time-to-first-chunk, with Station's figures as ratios of the bare proxy's.
@@ -19,7 +19,7 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { Pool } from "undici";
-import { benchArguments } from "../bench-arguments.ts";
+import { benchArguments, numberOption } from "../bench-arguments.ts";
 import { choosePinning, onCpu, pinThisProcess } from "./pinning.ts";
 import { readyPort } from "./ready-port.ts";
 import { benchSurfaces } from "./surfaces.ts";
@@ -30,6 +30,8 @@ const { values: flags } = benchArguments({
   "no-surfaces": { type: "boolean" },
   "no-pin": { type: "boolean" },
   source: { type: "boolean" },
+  /** Paired throughput rounds of the part that runs (default 20, or 10 for the surfaces; --quick 6 / 3). */
+  rounds: { type: "string" },
 });
 const quick = flags.quick === true;
 /** Only the drop-in surfaces against Station's own chat completions (skips direct and the bare proxy). */
@@ -37,7 +39,8 @@ const surfacesOnly = flags.surfaces === true;
 /** Station's /v1/chat/completions against the bare proxy only (skips the drop-in surfaces). */
 const skipSurfaces = flags["no-surfaces"] === true;
 /** Many short paired rounds: one slow round (a burst of other work on the machine) moves the median little. */
-const rounds = quick ? 6 : 20;
+const roundsGiven = flags.rounds === undefined ? undefined : numberOption(flags.rounds, "--rounds");
+const rounds = roundsGiven ?? (quick ? 6 : 20);
 const throughputSeconds = quick ? 1 : 1.5;
 const warmUpSeconds = quick ? 2 : 4;
 const latencyRounds = quick ? 4 : 10;
@@ -47,7 +50,7 @@ const streamRequests = quick ? 20 : 50;
 const interleavedRequests = quick ? 1000 : 5000;
 /** The drop-in surfaces' part keeps its own rounds (surfaces.ts). */
 /** Ten rounds of 2 s rather than five of 4 s: the same time, twice the paired ratios for the median. */
-const surfaceRounds = quick ? 3 : 10;
+const surfaceRounds = roundsGiven ?? (quick ? 3 : 10);
 const surfaceLatencyRequests = quick ? 200 : 500;
 const surfaceThroughputSeconds = quick ? 1.5 : 2;
 const pinning = choosePinning(flags["no-pin"] === true);
