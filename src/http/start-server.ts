@@ -3,6 +3,7 @@ import { ConfigError } from "../config/config-error.ts";
 import type { Station } from "../station/station.ts";
 import { createApp } from "./app.ts";
 import { isLoopbackHost } from "./is-loopback-host.ts";
+import { turnOffPretenuring } from "./turn-off-pretenuring.ts";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -24,6 +25,7 @@ export async function startServer(station: Station): Promise<RunningServer> {
         "Set server.apiKeys (or STATION_API_KEYS), bind to 127.0.0.1, or pass --insecure if you really mean it.",
     );
   }
+  turnOffPretenuring();
   const app = await createApp(station);
   await app.listen({ host: server.host, port: server.port });
   const address = app.server.address();
