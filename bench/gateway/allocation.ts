@@ -1,10 +1,13 @@
 /**
  * Allocation and garbage collection per request: the bare proxy and Station (each drop-in surface
- * and /v1/chat/completions) relaying the fast fake upstream, each child run with --trace-gc.
+ * and /v1/chat/completions) relaying the fast fake upstream, each child run with --trace-gc-nvp.
  *   node --import tsx bench/gateway/allocation.ts [requests]
- * Bytes allocated are the heap's growth between collections (what each collection found minus
- * what the previous one left), so they count every object that reached the heap, and the figures
- * are counts: steady under a loaded machine, unlike timings. Printed as ratios of the bare proxy's.
+ * Bytes allocated are what V8 reports allocated between collections, so they count every object
+ * that reached the heap, and the figures are counts: steady under a loaded machine, unlike
+ * timings. Printed as ratios of the bare proxy's, with what a scavenge promotes to the old
+ * generation (the median: a per-request object that outlives its request shows here, as ~85 KiB
+ * becoming ~1.3 MB did when V8 pretenured a per-request literal: src/http/turn-off-pretenuring.ts)
+ * and the main thread's pause in collections per 1000 requests (a timing, so noisier).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
@@ -23,7 +26,7 @@ const built = existsSync(path.join(import.meta.dirname, "../../dist/station/crea
 function startChild(script: string, args: string[], log: string, tsx: boolean): Promise<number> {
   const child = spawn(
     process.execPath,
-    ["--trace-gc", ...(tsx ? ["--import", "tsx"] : []), path.join(import.meta.dirname, script), ...args],
+    ["--trace-gc", "--trace-gc-nvp", ...(tsx ? ["--import", "tsx"] : []), path.join(import.meta.dirname, script), ...args],
     {
       stdio: ["ignore", openSync(log, "w"), "inherit", "ipc"],
       env: { ...process.env, STATION_BENCH_SOURCE: tsx ? "1" : "0" },
@@ -37,25 +40,31 @@ interface Collections {
   bytes: number;
   scavenges: number;
   markCompacts: number;
+  /** What each scavenge moved to the old generation, bytes. */
+  promoted: number[];
+  /** The main thread's time stopped in collections, ms. */
+  pauseMs: number;
 }
 
-/** The collections a --trace-gc log records after its first `skipLines` lines. */
+/** The collections a --trace-gc-nvp log records after its first `skipLines` lines. */
 function collections(log: string, skipLines: number): Collections {
-  const result: Collections = { bytes: 0, scavenges: 0, markCompacts: 0 };
-  let previousAfter: number | undefined;
+  const result: Collections = { bytes: 0, scavenges: 0, markCompacts: 0, promoted: [], pauseMs: 0 };
   for (const line of readFileSync(log, "utf8").split("\n").slice(skipLines)) {
-    // "[pid:0x…]  1234 ms: Scavenge 12.3 (20.1) -> 8.7 (20.1) MB, …"
-    const match = /: (Scavenge|Mark-Compact)[^\d]*([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/.exec(line);
-    if (match === null) continue;
-    const before = Number(match[2]);
-    const after = Number(match[3]);
-    if (previousAfter !== undefined) result.bytes += Math.max(0, before - previousAfter) * 1024 * 1024;
-    previousAfter = after;
-    if (match[1] === "Scavenge") result.scavenges++;
-    else result.markCompacts++;
+    // "[pid:0x…]  1234 ms: pause=0.6 mutator=39.9 gc=s … allocated=13435160 promoted=41848 …" (gc=mc: a mark-compact)
+    const kind = / gc=(s|mc) /.exec(line)?.[1];
+    if (kind === undefined) continue;
+    const field = (name: string): number => Number(new RegExp(` ${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
+    result.bytes += field("allocated");
+    result.pauseMs += field("pause");
+    if (kind === "s") {
+      result.scavenges++;
+      result.promoted.push(field("promoted"));
+    } else result.markCompacts++;
   }
   return result;
 }
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 const lineCount = (log: string): number => readFileSync(log, "utf8").split("\n").length;
 
@@ -79,7 +88,8 @@ try {
   const row = (name: string, run: Collections & { requests: number }) =>
     console.log(
       `  ${name.padEnd(22)} ${(perRequest(run) / 1024).toFixed(1).padStart(6)} KiB (${((perRequest(run) / perRequest(baseline)) * 100).toFixed(0).padStart(3)} % of the bare proxy)` +
-        `  per 1000 requests: ${((run.scavenges / run.requests) * 1000).toFixed(2)} scavenges, ${((run.markCompacts / run.requests) * 1000).toFixed(2)} mark-compacts`,
+        `  per 1000 requests: ${((run.scavenges / run.requests) * 1000).toFixed(2)} scavenges, ${((run.markCompacts / run.requests) * 1000).toFixed(2)} mark-compacts, ` +
+        `${(median(run.promoted) / 1024).toFixed(0)} KiB promoted a scavenge, ${((run.pauseMs / run.requests) * 1000).toFixed(2)} ms paused`,
     );
   row("bare proxy (chat)", baseline);
   // One Station per surface, so each log holds that surface's collections only.
